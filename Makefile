@@ -1,0 +1,80 @@
+# mod_gsprov: Apache httpd 2.4 module for Grandstream provisioning.
+#
+#   make            build mod_gsprov.so (apxs) and the lib/ archive
+#   make install    install the module with apxs, conf into /etc/apache2
+#   make test       unit tests, fuzz replay, Apache::Test suite, and the
+#                   same again under AddressSanitizer/UBSan
+#   make deps       apt-get what building and testing need (root)
+#   make demo       start the demo provisioning server on 127.0.0.1:8080
+#
+# Variables are recursive (=) so that `make deps` works before apxs exists.
+
+APXS      ?= apxs
+CC        ?= gcc
+PKGS       = libxml-2.0 openssl libmemcached
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) apr-1)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+APR_LIBS   = $(shell pkg-config --libs apr-1 apr-util-1)
+WARN       = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+LIB_SRC    = $(sort $(wildcard lib/*.c))
+LIB_HDR    = $(wildcard lib/*.h)
+MOD_SRC    = mod_gsprov.c gsprov_config.c
+MOD_HDR    = mod_gsprov.h
+
+# Objects for unit tests, fuzzers and the CLI (plain gcc, no httpd).
+BUILD     ?= build
+OPT       ?= -O2 -g
+SAN        =
+CFLAGS_LIB = -std=gnu11 $(OPT) $(WARN) -fPIC $(SAN) -Ilib $(PKG_CFLAGS)
+LIB_OBJ    = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+
+all: mod_gsprov.so
+
+# apxs names the module after the first source file: keep mod_gsprov.c first.
+.libs/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
+	$(APXS) -c -n gsprov -o mod_gsprov.la \
+	    -Wc,-std=gnu11 \
+	    $(foreach w,$(WARN),-Wc,$(w)) -Ilib $(PKG_CFLAGS) \
+	    $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS)
+
+mod_gsprov.so: .libs/mod_gsprov.so
+	cp .libs/mod_gsprov.so $@
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
+$(BUILD)/libgsprov.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The same module built with ASan/UBSan by plain gcc (not libtool, which
+# drops sanitizer link flags); httpd runs it with libasan preloaded.
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+build-asan/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p build-asan
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(ASAN_FLAGS) -shared -fPIC \
+	    $(shell $(APXS) -q CFLAGS) -I$(shell $(APXS) -q INCLUDEDIR) \
+	    -Ilib $(PKG_CFLAGS) $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS) -o $@
+
+install: mod_gsprov.so
+	$(APXS) -i -n gsprov .libs/mod_gsprov.so
+	install -m 644 conf/gsprov.load /etc/apache2/mods-available/gsprov.load
+	install -m 644 conf/gsprov.conf /etc/apache2/mods-available/gsprov.conf
+
+include t/unit.mk
+
+deps:
+	bash tools/install-deps
+
+demo: all
+	bash tools/demo
+
+test: all
+	bash tools/run-tests
+
+clean:
+	rm -rf .libs build build-asan *.la *.lo *.o *.slo mod_gsprov.so \
+	    lib/*.lo lib/*.o lib/*.slo lib/.libs
+
+.PHONY: all install deps demo test clean

@@ -1,0 +1,126 @@
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_escape.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "gsprov_crypto.h"
+#include "gsprov_error.h"
+
+#define SALT_LEN 8
+#define HDR_LEN (sizeof(GSPROV_SALTED_MAGIC) - 1 + SALT_LEN)
+
+static apr_status_t free_ctx(void *ctx)
+{
+    EVP_CIPHER_CTX_free(ctx);
+    return APR_SUCCESS;
+}
+
+int gsprov_md_parse(const char *name)
+{
+    if (!strcasecmp(name, "md5"))
+        return GSPROV_MD_MD5;
+    if (!strcasecmp(name, "sha256"))
+        return GSPROV_MD_SHA256;
+    return -1;
+}
+
+const char *gsprov_md_name(gsprov_md_e md)
+{
+    return md == GSPROV_MD_SHA256 ? "sha256" : "md5";
+}
+
+/* Set up ctx for the given direction with key/IV derived from pw+salt. */
+static apr_status_t cipher_init(apr_pool_t *p, EVP_CIPHER_CTX **pctx,
+                                const char *pw, gsprov_md_e md,
+                                const unsigned char *salt, int enc)
+{
+    unsigned char key[EVP_MAX_KEY_LENGTH], iv[EVP_MAX_IV_LENGTH];
+    const EVP_CIPHER *cipher = EVP_aes_256_cbc();
+    EVP_CIPHER_CTX *ctx;
+    int ok;
+
+    if (EVP_BytesToKey(cipher, md == GSPROV_MD_SHA256 ? EVP_sha256()
+                                                      : EVP_md5(),
+                       salt, (const unsigned char *)pw, (int)strlen(pw), 1,
+                       key, iv) <= 0)
+        return GSPROV_ECRYPTO;
+    if (!(ctx = EVP_CIPHER_CTX_new())) {
+        OPENSSL_cleanse(key, sizeof(key));
+        OPENSSL_cleanse(iv, sizeof(iv));
+        return GSPROV_ECRYPTO;
+    }
+    apr_pool_cleanup_register(p, ctx, free_ctx, apr_pool_cleanup_null);
+    ok = EVP_CipherInit_ex(ctx, cipher, NULL, key, iv, enc);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(iv, sizeof(iv));
+    *pctx = ctx;
+    return ok == 1 ? APR_SUCCESS : GSPROV_ECRYPTO;
+}
+
+static apr_status_t cipher_run(EVP_CIPHER_CTX *ctx, const unsigned char *in,
+                               apr_size_t inlen, unsigned char *out,
+                               apr_size_t *outlen)
+{
+    int n1 = 0, n2 = 0;
+    if (inlen > (apr_size_t)(INT_MAX - 32))
+        return GSPROV_ECRYPTO;
+    if (EVP_CipherUpdate(ctx, out, &n1, in, (int)inlen) != 1
+        || EVP_CipherFinal_ex(ctx, out + n1, &n2) != 1)
+        return GSPROV_ECRYPTO;
+    *outlen = (apr_size_t)n1 + (apr_size_t)n2;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,
+                            gsprov_md_e md, const void *in, apr_size_t inlen,
+                            unsigned char **out, apr_size_t *outlen)
+{
+    EVP_CIPHER_CTX *ctx;
+    unsigned char *buf;
+    apr_size_t n;
+    apr_status_t rv;
+
+    buf = apr_palloc(p, HDR_LEN + inlen + 16);
+    memcpy(buf, GSPROV_SALTED_MAGIC, HDR_LEN - SALT_LEN);
+    if (RAND_bytes(buf + HDR_LEN - SALT_LEN, SALT_LEN) != 1)
+        return GSPROV_ECRYPTO;
+    if ((rv = cipher_init(p, &ctx, password, md, buf + HDR_LEN - SALT_LEN, 1)))
+        return rv;
+    if ((rv = cipher_run(ctx, in, inlen, buf + HDR_LEN, &n)))
+        return rv;
+    *out = buf;
+    *outlen = HDR_LEN + n;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_decrypt(apr_pool_t *p, const char *password,
+                            gsprov_md_e md, const void *in, apr_size_t inlen,
+                            unsigned char **out, apr_size_t *outlen)
+{
+    const unsigned char *src = in;
+    EVP_CIPHER_CTX *ctx;
+    unsigned char *buf;
+    apr_status_t rv;
+
+    if (inlen < HDR_LEN + 16 || (inlen - HDR_LEN) % 16
+        || memcmp(src, GSPROV_SALTED_MAGIC, HDR_LEN - SALT_LEN) != 0)
+        return GSPROV_ECRYPTO;
+    if ((rv = cipher_init(p, &ctx, password, md, src + HDR_LEN - SALT_LEN, 0)))
+        return rv;
+    buf = apr_palloc(p, inlen - HDR_LEN + 16 + 1);
+    if ((rv = cipher_run(ctx, src + HDR_LEN, inlen - HDR_LEN, buf, outlen)))
+        return rv;
+    buf[*outlen] = '\0';
+    *out = buf;
+    return APR_SUCCESS;
+}
+
+const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+        return NULL;
+    return apr_pescape_hex(p, md, n, 0);
+}

@@ -1,0 +1,32 @@
+/*
+ * The `openssl enc -aes-256-cbc -k PW` container devices decrypt
+ * (spec 13, 15b): "Salted__" + 8-byte salt + AES-256-CBC/PKCS#7, key and
+ * IV from EVP_BytesToKey with one iteration of MD5 (or SHA-256).
+ */
+#ifndef GSPROV_CRYPTO_H
+#define GSPROV_CRYPTO_H
+
+#include <apr_pools.h>
+
+typedef enum { GSPROV_MD_MD5 = 0, GSPROV_MD_SHA256 = 1 } gsprov_md_e;
+
+#define GSPROV_SALTED_MAGIC "Salted__"
+
+/* Encrypt in[0..inlen) with a fresh random salt; output allocated in p. */
+apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,
+                            gsprov_md_e md, const void *in, apr_size_t inlen,
+                            unsigned char **out, apr_size_t *outlen);
+
+/* Decrypt such a container (wrong password: GSPROV_ECRYPTO). */
+apr_status_t gsprov_decrypt(apr_pool_t *p, const char *password,
+                            gsprov_md_e md, const void *in, apr_size_t inlen,
+                            unsigned char **out, apr_size_t *outlen);
+
+/* "md5"/"sha256" <-> enum; returns -1 for an unknown name. */
+int gsprov_md_parse(const char *name);
+const char *gsprov_md_name(gsprov_md_e md);
+
+/* Lowercase hex SHA-256 of data (for versions and cache keys). */
+const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
+
+#endif

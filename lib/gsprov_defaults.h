@@ -1,0 +1,34 @@
+/*
+ * Every default and limit of mod_gsprov in one place.  The module's config
+ * code, the command-line tool and the tests all take their values from here.
+ */
+#ifndef GSPROV_DEFAULTS_H
+#define GSPROV_DEFAULTS_H
+
+/* Digest for EVP_BytesToKey: devices follow the pre-1.1.0 `openssl enc`
+ * default, which is MD5 (spec 15b). */
+#define GSPROV_DEFAULT_KEY_DIGEST      GSPROV_MD_MD5
+
+/* Seconds between checks of a store's templates for changes on disk. */
+#define GSPROV_DEFAULT_RELOAD_SECONDS  5
+#define GSPROV_MAX_RELOAD_SECONDS      86400
+
+/* Largest template (defaults/model/group) file accepted. */
+#define GSPROV_MAX_TEMPLATE_BYTES      (4 * 1024 * 1024)
+/* Largest device record accepted; records are read per request. */
+#define GSPROV_MAX_DEVICE_BYTES        (256 * 1024)
+/* Most template files one store may hold (models + groups). */
+#define GSPROV_MAX_TEMPLATE_FILES      10000
+
+/* Longest request file name considered at all (cfg + stem + suffix). */
+#define GSPROV_MAX_NAME_LEN            64
+/* Model names: [a-z0-9], 1..32 characters. */
+#define GSPROV_MAX_MODEL_LEN           32
+/* Group names: [A-Za-z0-9_-], 1..64 characters. */
+#define GSPROV_MAX_GROUP_LEN           64
+/* Variable and v2 item names: [A-Za-z0-9_.-], 1..128 characters. */
+#define GSPROV_MAX_VAR_NAME_LEN        128
+/* P-value numbers: P followed by 1..5 digits (spec 3). */
+#define GSPROV_MAX_PNUM_DIGITS         5
+
+#endif

@@ -1,0 +1,28 @@
+/* Device records: devices/<mac>.xml. */
+#ifndef GSPROV_DEVICE_H
+#define GSPROV_DEVICE_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+#include "gsprov_layer.h"
+#include "gsprov_mac.h"
+
+typedef struct {
+    char mac[GSPROV_MAC_LEN + 1];
+    const char *label;          /* "devices/<mac>.xml" */
+    const char *model;          /* NULL if not given */
+    apr_array_header_t *groups; /* of const char * */
+    const char *password;       /* NULL: files are served in clear */
+    apr_hash_t *vars;           /* name -> value */
+    gsprov_layer_t *config;     /* overrides; empty layer if none */
+    const char *version;        /* SHA-256 of the record's bytes */
+} gsprov_device_t;
+
+/* Parse a record from memory.  mac is the normalized MAC it belongs to. */
+apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
+                                 const char *buf, apr_size_t len,
+                                 const char *label, gsprov_device_t **out,
+                                 char **err);
+
+#endif

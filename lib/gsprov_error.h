@@ -1,0 +1,21 @@
+/*
+ * Status codes shared by lib/: APR statuses plus our own, in APR's user
+ * error range.  Functions that fail also return a message (file:line: what)
+ * allocated from the caller's pool; the caller decides how to log it.
+ */
+#ifndef GSPROV_ERROR_H
+#define GSPROV_ERROR_H
+
+#include <apr_errno.h>
+
+#define GSPROV_ENOTFOUND  (APR_OS_START_USERERR + 1) /* no such device/model */
+#define GSPROV_EPARSE     (APR_OS_START_USERERR + 2) /* malformed file */
+#define GSPROV_EUNDEFVAR  (APR_OS_START_USERERR + 3) /* undefined ${variable} */
+#define GSPROV_EMIXED     (APR_OS_START_USERERR + 4) /* v1 and v2 in one chain */
+#define GSPROV_EREF       (APR_OS_START_USERERR + 5) /* unknown model/group */
+#define GSPROV_ETOOBIG    (APR_OS_START_USERERR + 6) /* file over the limit */
+#define GSPROV_EIO        (APR_OS_START_USERERR + 7) /* unreadable file */
+#define GSPROV_ECRYPTO    (APR_OS_START_USERERR + 8) /* OpenSSL failure */
+#define GSPROV_EBADNAME   (APR_OS_START_USERERR + 9) /* request name rejected */
+
+#endif

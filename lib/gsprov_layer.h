@@ -1,0 +1,46 @@
+/*
+ * A layer is one gs_provision file (defaults, model, group) or the
+ * <config> of a device record: an ordered list of parameters.
+ */
+#ifndef GSPROV_LAYER_H
+#define GSPROV_LAYER_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <libxml/tree.h>
+
+typedef struct {
+    const char *name;   /* "P271" (v1) or the item name (v2) */
+    const char *part;   /* v2 compound part name, else NULL */
+    const char *value;  /* raw value; may hold ${variables} */
+    const char *src;    /* label of the file it came from */
+    int line;
+    int has_vars;       /* value contains '$': needs expansion */
+} gsprov_param_t;
+
+typedef struct {
+    const char *label;          /* e.g. "models/gxp2170.xml" */
+    int version;                /* 1 or 2; 0 for a layer with no <config> */
+    apr_array_header_t *params; /* of gsprov_param_t */
+} gsprov_layer_t;
+
+/* Parse a whole gs_provision document from memory. */
+apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
+                                apr_size_t len, const char *label,
+                                gsprov_layer_t **out, char **err);
+
+/* Parse one <config version="1|2"> element (also used for the overrides
+ * inside a device record). */
+apr_status_t gsprov_layer_from_config(apr_pool_t *p, xmlNodePtr config,
+                                      const char *label, gsprov_layer_t *layer,
+                                      char **err);
+
+/* An empty layer (no <config>): takes no part in the version check. */
+gsprov_layer_t *gsprov_layer_empty(apr_pool_t *p, const char *label);
+
+/* v1 parameter name: 'P' and 1..GSPROV_MAX_PNUM_DIGITS digits. */
+int gsprov_pname_valid(const char *s);
+/* v2 item/part and variable names: [A-Za-z0-9_.-], 1..128 chars. */
+int gsprov_ident_valid(const char *s);
+
+#endif

@@ -1,0 +1,71 @@
+#include <string.h>
+#include <apr_strings.h>
+#include "gsprov_merge.h"
+#include "gsprov_error.h"
+
+/* v2 compound parts are keyed "item\x1fpart"; plain names key as is. */
+static const char *param_key(apr_pool_t *p, const gsprov_param_t *prm)
+{
+    return prm->part ? apr_pstrcat(p, prm->name, "\x1f", prm->part, NULL)
+                     : prm->name;
+}
+
+apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
+                          int n, gsprov_merged_t **out, char **err)
+{
+    gsprov_merged_t *m = apr_pcalloc(p, sizeof(*m));
+    const gsprov_layer_t *first = NULL;
+    int i, total = 0;
+
+    for (i = 0; i < n; i++) {
+        const gsprov_layer_t *l = layers[i];
+        if (!l || !l->version)
+            continue;
+        if (!first)
+            first = l;
+        else if (l->version != first->version) {
+            *err = apr_psprintf(p, "mixed config versions: %s is version %d, "
+                                "%s is version %d", first->label,
+                                first->version, l->label, l->version);
+            return GSPROV_EMIXED;
+        }
+        total += l->params->nelts;
+    }
+    m->version = first ? first->version : 1;
+    m->params = apr_array_make(p, total ? total : 1,
+                               sizeof(const gsprov_param_t *));
+    m->index = apr_hash_make(p);
+
+    for (i = 0; i < n; i++) {
+        const gsprov_layer_t *l = layers[i];
+        int j;
+        if (!l || !l->version)
+            continue;
+        for (j = 0; j < l->params->nelts; j++) {
+            const gsprov_param_t *prm =
+                &APR_ARRAY_IDX(l->params, j, gsprov_param_t);
+            const char *key = param_key(p, prm);
+            /* index stored +1 so that 0 (NULL) means absent */
+            apr_size_t at = (apr_size_t)apr_hash_get(m->index, key,
+                                                     APR_HASH_KEY_STRING);
+            if (at)
+                APR_ARRAY_IDX(m->params, at - 1, const gsprov_param_t *) = prm;
+            else {
+                APR_ARRAY_PUSH(m->params, const gsprov_param_t *) = prm;
+                apr_hash_set(m->index, key, APR_HASH_KEY_STRING,
+                             (void *)(apr_size_t)m->params->nelts);
+            }
+        }
+    }
+    *out = m;
+    return APR_SUCCESS;
+}
+
+const gsprov_param_t *gsprov_merged_get(const gsprov_merged_t *m,
+                                        const char *name)
+{
+    apr_size_t at = (apr_size_t)apr_hash_get(m->index, name,
+                                             APR_HASH_KEY_STRING);
+    return at ? APR_ARRAY_IDX(m->params, at - 1, const gsprov_param_t *)
+              : NULL;
+}

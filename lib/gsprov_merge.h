@@ -1,0 +1,27 @@
+/*
+ * Merging layers: defaults < model < groups in order < device overrides.
+ * A later layer replaces a parameter's value in place, so the output keeps
+ * the order in which parameters first appear along the chain.
+ */
+#ifndef GSPROV_MERGE_H
+#define GSPROV_MERGE_H
+
+#include "gsprov_layer.h"
+#include <apr_hash.h>
+
+typedef struct {
+    int version;                 /* 1 or 2 (1 when every layer is empty) */
+    apr_array_header_t *params;  /* of const gsprov_param_t * */
+    apr_hash_t *index;           /* key -> index into params (as pointer) */
+} gsprov_merged_t;
+
+/* Merge n layers (NULL entries are skipped).  Mixing version 1 and 2
+ * layers fails with GSPROV_EMIXED and names both files. */
+apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
+                          int n, gsprov_merged_t **out, char **err);
+
+/* Value of a plain parameter (v1 "P234", or a v2 item without parts). */
+const gsprov_param_t *gsprov_merged_get(const gsprov_merged_t *m,
+                                        const char *name);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * The store: where a tenant's templates and device records come from.
+ * A small vtable, so a database-backed store (mod_dbd) can follow the
+ * directory store in gsprov_store_file.c.
+ *
+ * Templates (defaults, models, groups) are loaded and validated as a whole
+ * into an immutable, reference-counted snapshot; device records are
+ * fetched per request (a tenant may hold millions).
+ */
+#ifndef GSPROV_STORE_H
+#define GSPROV_STORE_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_time.h>
+#include "gsprov_layer.h"
+#include "gsprov_device.h"
+#include "gsprov_log.h"
+
+typedef struct gsprov_templates {
+    apr_pool_t *pool;           /* owns everything in the snapshot */
+    gsprov_layer_t *defaults;   /* empty layer if the store has none */
+    apr_hash_t *models;         /* model name -> gsprov_layer_t * */
+    apr_hash_t *groups;         /* group name -> gsprov_layer_t * */
+    const char *version;        /* SHA-256 over all template bytes */
+    const char *stamp;          /* backend's change-detection token */
+    volatile apr_uint32_t refs;
+} gsprov_templates_t;
+
+typedef struct gsprov_store gsprov_store_t;
+
+typedef struct {
+    const char *name;
+    /* Current templates, checked for changes at most every `interval`;
+     * the snapshot stays valid until pool p is cleared. */
+    const gsprov_templates_t *(*templates)(gsprov_store_t *s, apr_pool_t *p,
+                                           apr_interval_time_t interval);
+    /* One device record: GSPROV_ENOTFOUND if there is none. */
+    apr_status_t (*device)(gsprov_store_t *s, apr_pool_t *p, const char *mac,
+                           gsprov_device_t **out, char **err);
+} gsprov_store_ops_t;
+
+struct gsprov_store {
+    const gsprov_store_ops_t *ops;
+    const char *name;           /* for messages: the root directory */
+    gsprov_logger_t log;
+    void *impl;
+};
+
+/* Open a directory store and load its templates (errors name file:line).
+ * The store lives as long as pool p. */
+apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
+                                    const gsprov_logger_t *log,
+                                    gsprov_store_t **out, char **err);
+
+static inline const gsprov_templates_t *
+gsprov_store_templates(gsprov_store_t *s, apr_pool_t *p,
+                       apr_interval_time_t interval)
+{
+    return s->ops->templates(s, p, interval);
+}
+
+static inline apr_status_t
+gsprov_store_device(gsprov_store_t *s, apr_pool_t *p, const char *mac,
+                    gsprov_device_t **out, char **err)
+{
+    return s->ops->device(s, p, mac, out, err);
+}
+
+/* Read a whole file of at most max bytes into p (NUL-terminated).
+ * APR_ENOENT if missing, GSPROV_ETOOBIG if larger, GSPROV_EIO otherwise. */
+apr_status_t gsprov_read_file(apr_pool_t *p, const char *path,
+                              apr_size_t max, char **buf, apr_size_t *len,
+                              char **err);
+
+#endif

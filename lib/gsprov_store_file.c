@@ -1,0 +1,412 @@
+/*
+ * The directory store:
+ *   defaults.xml, models/<model>.xml, groups/<group>.xml, devices/<mac>.xml
+ *
+ * Templates are checked for changes at most once per interval by one
+ * thread at a time (the others keep serving the current snapshot); a
+ * change is loaded into a new snapshot and swapped in only if every file
+ * in it is valid, so a broken edit never replaces the last good version.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_file_io.h>
+#include <apr_file_info.h>
+#include <apr_thread_mutex.h>
+#include <apr_atomic.h>
+#include "gsprov_store.h"
+#include "gsprov_name.h"
+#include "gsprov_crypto.h"
+#include "gsprov_error.h"
+#include "gsprov_defaults.h"
+
+typedef struct {
+    const char *root;
+    apr_thread_mutex_t *mutex;     /* guards the four fields below */
+    gsprov_templates_t *current;
+    apr_time_t last_check;
+    int checking;
+    char failed_stamp[65];         /* stamp of the last rejected change */
+} file_store_t;
+
+typedef struct {
+    const char *rel;               /* "models/gxp2170.xml" */
+    const char *path;              /* full path */
+    const char *name;              /* "gxp2170"; NULL for defaults */
+    int is_model;
+    apr_finfo_t fi;
+} entry_t;
+
+apr_status_t gsprov_read_file(apr_pool_t *p, const char *path,
+                              apr_size_t max, char **buf, apr_size_t *len,
+                              char **err)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    apr_size_t got = 0;
+    char *b;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+    if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_ENOTDIR(rv))
+        return APR_ENOENT;
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: cannot open: %pm", path, &rv);
+        return GSPROV_EIO;
+    }
+    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f))) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "%s: cannot stat: %pm", path, &rv);
+        return GSPROV_EIO;
+    }
+    if (fi.filetype != APR_REG) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "%s: not a regular file", path);
+        return GSPROV_EIO;
+    }
+    if (fi.size < 0 || (apr_uint64_t)fi.size > max) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "%s: %" APR_OFF_T_FMT " bytes, over the limit "
+                            "of %" APR_SIZE_T_FMT, path, fi.size, max);
+        return GSPROV_ETOOBIG;
+    }
+    b = apr_palloc(p, (apr_size_t)fi.size + 1);
+    rv = apr_file_read_full(f, b, (apr_size_t)fi.size, &got);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && !(APR_STATUS_IS_EOF(rv) && got == 0
+                               && fi.size == 0)) {
+        *err = apr_psprintf(p, "%s: read failed: %pm", path, &rv);
+        return GSPROV_EIO;
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = got;
+    return APR_SUCCESS;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const entry_t *)a)->rel, ((const entry_t *)b)->rel);
+}
+
+/* List the template files with their stat data, sorted, and derive the
+ * change-detection stamp from names, sizes, mtimes and inodes. */
+static apr_status_t scan(apr_pool_t *p, const char *root,
+                         apr_array_header_t **out, const char **stamp,
+                         char **err)
+{
+    /* NB: *stamp is set whenever the directory could be listed, even when
+     * a file name is invalid (GSPROV_EPARSE). */
+    static const char *const dirs[] = { "models", "groups" };
+    const apr_int32_t want = APR_FINFO_TYPE | APR_FINFO_SIZE
+                             | APR_FINFO_MTIME | APR_FINFO_INODE;
+    apr_array_header_t *ents = apr_array_make(p, 32, sizeof(entry_t));
+    apr_array_header_t *sig = apr_array_make(p, 32, sizeof(const char *));
+    apr_status_t rv;
+    entry_t *e;
+    unsigned i;
+    int j, bad = 0;
+
+    e = apr_array_push(ents);
+    memset(e, 0, sizeof(*e));
+    e->rel = "defaults.xml";
+    e->path = apr_pstrcat(p, root, "/defaults.xml", NULL);
+    rv = apr_stat(&e->fi, e->path, want, p);
+    if (APR_STATUS_IS_ENOENT(rv))
+        apr_array_pop(ents);
+    else if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
+        *err = apr_psprintf(p, "%s: cannot stat: %pm", e->path, &rv);
+        return GSPROV_EIO;
+    }
+
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        const char *dpath = apr_pstrcat(p, root, "/", dirs[i], NULL);
+        apr_dir_t *dir;
+        apr_finfo_t de;
+
+        rv = apr_dir_open(&dir, dpath, p);
+        if (APR_STATUS_IS_ENOENT(rv))
+            continue;
+        if (rv != APR_SUCCESS) {
+            *err = apr_psprintf(p, "%s: cannot open directory: %pm", dpath,
+                                &rv);
+            return GSPROV_EIO;
+        }
+        while (apr_dir_read(&de, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+            size_t n = strlen(de.name);
+            const char *stem;
+            /* hidden files and editor leftovers (x.xml~, .x.swp) */
+            if (de.name[0] == '.' || n < 5 || strcmp(de.name + n - 4, ".xml"))
+                continue;
+            stem = apr_pstrmemdup(p, de.name, n - 4);
+            if (i == 0 ? !gsprov_model_name_valid(stem, n - 4)
+                       : !gsprov_group_name_valid(stem, n - 4)) {
+                /* keep scanning: the stamp must still be computed, so a
+                 * bad name is reported once, not at every check */
+                if (!bad++)
+                    *err = apr_psprintf(p, "%s/%s: invalid %s file name (%s)",
+                                    dpath, de.name,
+                                    i == 0 ? "model" : "group",
+                                    i == 0 ? "lowercase [a-z0-9], 1-32 "
+                                             "characters, then .xml"
+                                           : "[A-Za-z0-9_-], 1-64 "
+                                             "characters, then .xml");
+                continue;
+            }
+            if (ents->nelts >= GSPROV_MAX_TEMPLATE_FILES) {
+                apr_dir_close(dir);
+                *err = apr_psprintf(p, "%s: more than %d template files",
+                                    root, GSPROV_MAX_TEMPLATE_FILES);
+                return GSPROV_ETOOBIG;
+            }
+            e = apr_array_push(ents);
+            memset(e, 0, sizeof(*e));
+            e->rel = apr_pstrcat(p, dirs[i], "/", de.name, NULL);
+            e->path = apr_pstrcat(p, dpath, "/", de.name, NULL);
+            e->name = stem;
+            e->is_model = i == 0;
+            rv = apr_stat(&e->fi, e->path, want, p);
+            if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
+                apr_dir_close(dir);
+                *err = apr_psprintf(p, "%s: cannot stat: %pm", e->path, &rv);
+                return GSPROV_EIO;
+            }
+        }
+        apr_dir_close(dir);
+    }
+
+    qsort(ents->elts, (size_t)ents->nelts, sizeof(entry_t), entry_cmp);
+    for (j = 0; j < ents->nelts; j++) {
+        e = &APR_ARRAY_IDX(ents, j, entry_t);
+        APR_ARRAY_PUSH(sig, const char *) =
+            apr_psprintf(p, "%s\t%" APR_OFF_T_FMT "\t%" APR_TIME_T_FMT
+                         "\t%lu\n", e->rel, e->fi.size, e->fi.mtime,
+                         (unsigned long)e->fi.inode);
+    }
+    {
+        const char *s = apr_array_pstrcat(p, sig, 0);
+        *stamp = gsprov_sha256_hex(p, s, strlen(s));
+    }
+    *out = ents;
+    return bad ? GSPROV_EPARSE : APR_SUCCESS;
+}
+
+/* Load a complete snapshot into its own pool; nothing is kept on error. */
+static apr_status_t load(const char *root, apr_pool_t *scratch,
+                         gsprov_templates_t **out, char **err)
+{
+    apr_array_header_t *ents, *sums;
+    const char *stamp, *s;
+    apr_pool_t *tp;
+    gsprov_templates_t *t;
+    apr_status_t rv;
+    int i;
+
+    if ((rv = scan(scratch, root, &ents, &stamp, err)))
+        return rv;
+    if ((rv = apr_pool_create_unmanaged_ex(&tp, NULL, NULL))) {
+        *err = apr_psprintf(scratch, "%s: out of memory", root);
+        return rv;
+    }
+    t = apr_pcalloc(tp, sizeof(*t));
+    t->pool = tp;
+    t->models = apr_hash_make(tp);
+    t->groups = apr_hash_make(tp);
+    t->defaults = gsprov_layer_empty(tp, "defaults.xml");
+    t->stamp = apr_pstrdup(tp, stamp);
+    sums = apr_array_make(scratch, ents->nelts + 1, sizeof(const char *));
+
+    for (i = 0; i < ents->nelts; i++) {
+        entry_t *e = &APR_ARRAY_IDX(ents, i, entry_t);
+        gsprov_layer_t *layer;
+        char *buf;
+        apr_size_t len;
+
+        rv = gsprov_read_file(scratch, e->path, GSPROV_MAX_TEMPLATE_BYTES,
+                              &buf, &len, err);
+        if (rv == APR_ENOENT) {     /* removed between scan and read */
+            *err = apr_psprintf(scratch, "%s: vanished while loading", e->path);
+            rv = GSPROV_EIO;
+        }
+        if (rv == APR_SUCCESS)
+            rv = gsprov_layer_parse(tp, buf, len, apr_pstrdup(tp, e->path),
+                                    &layer, err);
+        if (rv != APR_SUCCESS) {
+            if (*err)
+                *err = apr_pstrdup(scratch, *err);
+            apr_pool_destroy(tp);
+            return rv;
+        }
+        if (!e->name)
+            t->defaults = layer;
+        else
+            apr_hash_set(e->is_model ? t->models : t->groups,
+                         apr_pstrdup(tp, e->name), APR_HASH_KEY_STRING, layer);
+        /* versions are content-based, so every node of a farm agrees */
+        APR_ARRAY_PUSH(sums, const char *) =
+            apr_pstrcat(scratch, e->rel, ":",
+                        gsprov_sha256_hex(scratch, buf, len), "\n", NULL);
+    }
+    s = apr_array_pstrcat(scratch, sums, 0);
+    t->version = apr_pstrdup(tp, gsprov_sha256_hex(scratch, s, strlen(s)));
+    t->refs = 1;
+    *out = t;
+    return APR_SUCCESS;
+}
+
+static apr_status_t release(void *data)
+{
+    gsprov_templates_t *t = data;
+    if (apr_atomic_dec32(&t->refs) == 0)
+        apr_pool_destroy(t->pool);
+    return APR_SUCCESS;
+}
+
+static apr_status_t release_current(void *data)
+{
+    file_store_t *fs = data;
+    if (fs->current) {
+        release(fs->current);
+        fs->current = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Runs in at most one thread at a time (fs->checking). */
+static void check_for_change(gsprov_store_t *s, file_store_t *fs,
+                             apr_pool_t *p)
+{
+    apr_pool_t *scratch;
+    apr_array_header_t *ents;
+    const char *stamp = NULL;
+    gsprov_templates_t *t, *old;
+    char *err = NULL;
+    apr_status_t rv;
+
+    if (apr_pool_create(&scratch, p) != APR_SUCCESS)
+        return;
+    rv = scan(scratch, fs->root, &ents, &stamp, &err);
+    /* fs->current is only replaced here, so reading it unlocked is safe;
+     * a state already rejected once is not loaded (or logged) again */
+    if (stamp && (strcmp(stamp, fs->current->stamp) == 0
+                  || strcmp(stamp, fs->failed_stamp) == 0))
+        goto leave;
+    if (rv == APR_SUCCESS)
+        rv = load(fs->root, scratch, &t, &err);
+    if (rv != APR_SUCCESS) {
+        gsprov_log(&s->log, GSPROV_LOG_ERROR, GSPROV_MSG_RELOAD_FAILED,
+                   "templates of %s not reloaded, still serving version "
+                   "%.12s: %s", fs->root, fs->current->version,
+                   err ? err : "unknown error");
+        apr_cpystrn(fs->failed_stamp, stamp ? stamp : "",
+                    sizeof(fs->failed_stamp));
+        goto leave;
+    }
+    apr_thread_mutex_lock(fs->mutex);
+    old = fs->current;
+    fs->current = t;
+    fs->failed_stamp[0] = '\0';
+    apr_thread_mutex_unlock(fs->mutex);
+    release(old);
+    gsprov_log(&s->log, GSPROV_LOG_INFO, GSPROV_MSG_RELOADED,
+               "templates of %s reloaded, version %.12s", fs->root,
+               t->version);
+leave:
+    apr_pool_destroy(scratch);
+}
+
+static const gsprov_templates_t *fs_templates(gsprov_store_t *s, apr_pool_t *p,
+                                              apr_interval_time_t interval)
+{
+    file_store_t *fs = s->impl;
+    apr_time_t now = apr_time_now();
+    gsprov_templates_t *t;
+    int due = 0;
+
+    apr_thread_mutex_lock(fs->mutex);
+    if (!fs->checking && now - fs->last_check >= interval) {
+        fs->checking = due = 1;
+        fs->last_check = now;
+    }
+    apr_thread_mutex_unlock(fs->mutex);
+
+    if (due) {
+        check_for_change(s, fs, p);
+        apr_thread_mutex_lock(fs->mutex);
+        fs->checking = 0;
+        apr_thread_mutex_unlock(fs->mutex);
+    }
+
+    apr_thread_mutex_lock(fs->mutex);
+    t = fs->current;
+    apr_atomic_inc32(&t->refs);
+    apr_thread_mutex_unlock(fs->mutex);
+    apr_pool_cleanup_register(p, t, release, apr_pool_cleanup_null);
+    return t;
+}
+
+static apr_status_t fs_device(gsprov_store_t *s, apr_pool_t *p,
+                              const char *mac, gsprov_device_t **out,
+                              char **err)
+{
+    file_store_t *fs = s->impl;
+    const char *path = apr_pstrcat(p, fs->root, "/devices/", mac, ".xml",
+                                   NULL);
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = gsprov_read_file(p, path, GSPROV_MAX_DEVICE_BYTES, &buf, &len, err);
+    if (rv == APR_ENOENT)
+        return GSPROV_ENOTFOUND;
+    if (rv != APR_SUCCESS)
+        return rv;
+    return gsprov_device_parse(p, mac, buf, len, path, out, err);
+}
+
+static const gsprov_store_ops_t file_ops = { "file", fs_templates, fs_device };
+
+apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
+                                    const gsprov_logger_t *log,
+                                    gsprov_store_t **out, char **err)
+{
+    gsprov_store_t *s;
+    file_store_t *fs;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    apr_pool_t *scratch;
+
+    rv = apr_stat(&fi, root, APR_FINFO_TYPE, p);
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: %pm", root, &rv);
+        return GSPROV_EIO;
+    }
+    if (fi.filetype != APR_DIR) {
+        *err = apr_psprintf(p, "%s: not a directory", root);
+        return GSPROV_EIO;
+    }
+    s = apr_pcalloc(p, sizeof(*s));
+    fs = apr_pcalloc(p, sizeof(*fs));
+    s->ops = &file_ops;
+    s->name = fs->root = apr_pstrdup(p, root);
+    s->impl = fs;
+    if (log)
+        s->log = *log;
+    if ((rv = apr_thread_mutex_create(&fs->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                      p))) {
+        *err = apr_psprintf(p, "%s: cannot create mutex: %pm", root, &rv);
+        return rv;
+    }
+    apr_pool_create(&scratch, p);
+    rv = load(fs->root, scratch, &fs->current, err);
+    if (rv != APR_SUCCESS) {
+        *err = apr_pstrdup(p, *err);
+        apr_pool_destroy(scratch);
+        return rv;
+    }
+    apr_pool_destroy(scratch);
+    fs->last_check = apr_time_now();
+    apr_pool_cleanup_register(p, fs, release_current, apr_pool_cleanup_null);
+    *out = s;
+    return APR_SUCCESS;
+}

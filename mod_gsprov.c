@@ -1,0 +1,191 @@
+/*
+ * mod_gsprov: Grandstream provisioning from Apache httpd.
+ *
+ * This file is glue only: module struct, hooks and the request handler.
+ * Everything it serves is produced by lib/ (gsprov_provision()).
+ */
+#include <string.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_expr.h"
+#include "apr_strings.h"
+
+#include <libxml/parser.h>
+#include "mod_gsprov.h"
+#include "gsprov_provision.h"
+#include "gsprov_error.h"
+
+#define HANDLER_NAME "gsprov"
+
+/* libxml2 must be initialised once from the main thread before any
+ * thread parses. */
+static int gsprov_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp)
+{
+    xmlInitParser();
+    return OK;
+}
+
+/* The handler that SetHandler chose for this request, if any; it is only
+ * applied at fixups, after map_to_storage. */
+static const char *configured_handler(request_rec *r)
+{
+    core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *h;
+
+    if (!d || !d->expr_handler)
+        return NULL;
+    h = ap_expr_str_exec(r, d->expr_handler, &err);
+    return err ? NULL : h;
+}
+
+/* Our files are virtual: skip the directory walk, so no request name
+ * (hostile or not) is ever stat()ed below the DocumentRoot. */
+static int gsprov_map_to_storage(request_rec *r)
+{
+    const char *h = configured_handler(r);
+    if (h && strcmp(h, HANDLER_NAME) == 0)
+        return OK;
+    return DECLINED;
+}
+
+static void set_notes(request_rec *r, const gsprov_name_t *name,
+                      const char *result)
+{
+    if (name && name->kind == GSPROV_KIND_DEVICE_XML)
+        apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool,
+                                                          name->mac));
+    if (name && name->kind != GSPROV_KIND_NONE)
+        apr_table_setn(r->notes, "gsprov-file", gsprov_kind_name(name->kind));
+    apr_table_setn(r->notes, "gsprov-result", result);
+}
+
+/* Map a lib/ failure to a status code and one log line with a stable id. */
+static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
+                const char *err)
+{
+    const char *what = err ? err : "unknown error";
+    /* who the file is for: "device <mac>", "cfggxp2170.xml" or "cfg.xml" */
+    const char *mac = name->kind == GSPROV_KIND_DEVICE_XML
+        ? apr_pstrcat(r->pool, "device ", name->mac, NULL)
+        : name->kind == GSPROV_KIND_MODEL_XML
+        ? apr_pstrcat(r->pool, "cfg", name->model, ".xml", NULL) : "cfg.xml";
+
+    switch (rv) {
+    case GSPROV_ENOTFOUND:
+        set_notes(r, name, "not-found");
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
+                      "%s: not in the store", mac);
+        return HTTP_NOT_FOUND;
+    case GSPROV_EUNDEFVAR:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0102)
+                      "%s: %s", mac, what);
+        break;
+    case GSPROV_EMIXED:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0103)
+                      "%s: %s", mac, what);
+        break;
+    case GSPROV_EREF:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0104)
+                      "%s: %s", mac, what);
+        break;
+    case GSPROV_ECRYPTO:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0105)
+                      "%s: %s", mac, what);
+        break;
+    default:   /* unreadable, oversized or malformed device record */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0101)
+                      "%s: %s", mac, what);
+        break;
+    }
+    set_notes(r, name, "error");
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int gsprov_handler(request_rec *r)
+{
+    gsprov_dir_conf *conf;
+    const gsprov_templates_t *t;
+    gsprov_settings_t set;
+    gsprov_output_t out;
+    gsprov_name_t name;
+    const char *seg;
+    char *err = NULL;
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
+
+    if (!r->handler || strcmp(r->handler, HANDLER_NAME) != 0)
+        return DECLINED;
+
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+
+    conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
+    if (!conf->store) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0002)
+                      "SetHandler gsprov without GsProvRoot for %s; set "
+                      "GsProvRoot in this vhost or location", r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    seg = strrchr(r->uri, '/');
+    seg = seg ? seg + 1 : r->uri;
+    if (!gsprov_name_resolve(seg, strlen(seg), &name)) {
+        set_notes(r, NULL, "bad-name");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0001)
+                      "not a provisioning file name: %s",
+                      ap_escape_logitem(r->pool, seg));
+        return HTTP_NOT_FOUND;
+    }
+
+    t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
+    set.tenant_vars = conf->vars;
+    set.key_digest = gsprov_conf_key_digest(conf);
+    rv = gsprov_provision(r->pool, conf->store, t, &name, &set, &out, &err);
+    if (rv != APR_SUCCESS)
+        return fail(r, &name, rv, err);
+
+    set_notes(r, &name, "ok");
+    ap_set_content_type(r, out.content_type);
+    ap_set_content_length(r, (apr_off_t)out.len);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* devices expect a plain body with Content-Length: no mod_deflate */
+    apr_table_setn(r->subprocess_env, "no-gzip", "1");
+
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(out.body, out.len,
+                            r->pool, r->connection->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                r->connection->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, bb);
+    if (rv != APR_SUCCESS && !r->connection->aborted)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, GSPROV_LOGNO(0004)
+                      "sending the response failed");
+    return OK;
+}
+
+static void gsprov_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(gsprov_map_to_storage, NULL, NULL,
+                           APR_HOOK_FIRST);
+    ap_hook_handler(gsprov_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(gsprov) = {
+    STANDARD20_MODULE_STUFF,
+    gsprov_create_dir_conf,
+    gsprov_merge_dir_conf,
+    NULL,
+    NULL,
+    gsprov_cmds,
+    gsprov_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,39 @@
+/* Private header shared by mod_gsprov.c (hooks) and gsprov_config.c. */
+#ifndef MOD_GSPROV_H
+#define MOD_GSPROV_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "gsprov_store.h"
+#include "gsprov_crypto.h"
+
+/* Message tags: httpd's AH numbers belong to httpd, ours are GSPROVnnnn.
+ * The list of numbers and what they mean is in README.md. */
+#define GSPROV_LOGNO(n) "GSPROV" #n ": "
+
+#define GSPROV_UNSET (-1)
+
+/* Per-directory config; server-level directives land in the vhost's
+ * default directory config, so one struct serves both contexts. */
+typedef struct {
+    gsprov_store_t *store;      /* GsProvRoot; NULL = unset */
+    apr_hash_t *vars;           /* GsProvVar; NULL = unset, merged by name */
+    int key_digest;             /* GsProvKeyDerivation; GSPROV_UNSET */
+    int reload_seconds;         /* GsProvReloadInterval; GSPROV_UNSET */
+} gsprov_dir_conf;
+
+extern module AP_MODULE_DECLARE_DATA gsprov_module;
+extern const command_rec gsprov_cmds[];
+
+void *gsprov_create_dir_conf(apr_pool_t *p, char *dir);
+void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* Effective values, falling back to the defaults in gsprov_defaults.h. */
+gsprov_md_e gsprov_conf_key_digest(const gsprov_dir_conf *c);
+apr_interval_time_t gsprov_conf_reload(const gsprov_dir_conf *c);
+
+/* lib/ log callback: baton is the server_rec. */
+void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
+                         const char *msg);
+
+#endif
