@@ -166,6 +166,10 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
             e->name = stem;
             e->is_model = i == 0;
             rv = apr_stat(&e->fi, e->path, want, p);
+            if (APR_STATUS_IS_ENOENT(rv)) {     /* removed since readdir */
+                apr_array_pop(ents);
+                continue;
+            }
             if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
                 apr_dir_close(dir);
                 *err = apr_psprintf(p, "%s: cannot stat: %pm", e->path, &rv);
