@@ -65,13 +65,13 @@ install: mod_gsprov.so
 include t/unit.mk
 
 deps:
-	bash tools/install-deps
+	bash tools/install-deps.sh
 
 demo: all
-	bash tools/demo
+	bash tools/demo.sh
 
 test: all
-	bash tools/run-tests
+	bash tools/run-tests.sh
 
 clean:
 	rm -rf .libs build build-asan *.la *.lo *.o *.slo mod_gsprov.so \

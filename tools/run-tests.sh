@@ -1,0 +1,52 @@
+#!/bin/bash
+# `make test`: every stage, in order; the last line sums them up.
+# Each stage's output goes to build/test-logs/<stage>.log and is shown on
+# failure.  Stages: docs/config check, unit tests, fuzz replay, the
+# Apache::Test suite, then unit tests + fuzz replay + the Apache::Test
+# suite again with AddressSanitizer/UBSan builds.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=build/test-logs
+mkdir -p "$logs"
+passed=0; failed=0; failed_stages=""
+asan_rt=$(gcc -print-file-name=libasan.so)
+
+# count individual checks where a runner reports them, else 1 per stage
+count() {
+    local log=$1 n
+    n=$(grep -Eo 'Checks: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    n=$((n + $(grep -Eo 'Tests=[0-9]+' "$log" | tail -1 | tr -dc 0-9 | sed 's/^$/0/')))
+    n=$((n + $(grep -Eo 'replayed [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')))
+    [ "$n" -gt 0 ] || n=1
+    echo "$n"
+}
+
+stage() {
+    local name=$1; shift
+    local log=$logs/$name.log start=$SECONDS
+    echo "== $name: $*"
+    if "$@" >"$log" 2>&1; then
+        local n; n=$(count "$log")
+        passed=$((passed + n))
+        echo "   ok ($n checks, $((SECONDS - start))s)"
+        grep -E '^[0-9]+%: Checks|^All tests successful|^Files=|replayed' "$log" | sed 's/^/   /'
+    else
+        failed=$((failed + 1)); failed_stages="$failed_stages $name"
+        echo "   FAILED ($((SECONDS - start))s); last lines of $log:"
+        tail -40 "$log" | sed 's/^/   | /'
+    fi
+}
+
+stage config-docs   bash tools/check-config-docs.sh
+stage unit          make -s unit
+stage fuzz-replay   make -s fuzz-replay
+stage apache-test   bash t/run-apache-tests.sh "$(pwd)/.libs/mod_gsprov.so"
+stage unit-asan     make -s unit-asan
+stage asan-build    make -s build-asan/mod_gsprov.so
+stage apache-asan   env GSPROV_PRELOAD="$asan_rt" \
+                        bash t/run-apache-tests.sh "$(pwd)/build-asan/mod_gsprov.so"
+
+echo
+[ -z "$failed_stages" ] || echo "failed stages:$failed_stages"
+echo "gsprov: $passed passed, $failed failed"
+[ "$failed" = 0 ]
