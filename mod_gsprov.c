@@ -43,14 +43,27 @@ static const char *configured_handler(request_rec *r)
     return err ? NULL : h;
 }
 
-/* Our files are virtual: skip the directory walk, so no request name
- * (hostile or not) is ever stat()ed below the DocumentRoot. */
-static int gsprov_map_to_storage(request_rec *r)
+static int is_ours(request_rec *r)
 {
     const char *h = configured_handler(r);
-    if (h && strcmp(h, HANDLER_NAME) == 0)
-        return OK;
-    return DECLINED;
+    return h && strcmp(h, HANDLER_NAME) == 0;
+}
+
+/* Our files are virtual: claim the URI before core joins it to the
+ * DocumentRoot (an overlong name would fail there with 403), and skip the
+ * directory walk, so no request name, hostile or not, is ever stat()ed.
+ * httpd 2.4 has already merged the <Location> config at this point. */
+static int gsprov_translate_name(request_rec *r)
+{
+    if (!is_ours(r))
+        return DECLINED;
+    r->filename = apr_pstrcat(r->pool, "gsprov:", r->uri, NULL);
+    return OK;
+}
+
+static int gsprov_map_to_storage(request_rec *r)
+{
+    return is_ours(r) ? OK : DECLINED;
 }
 
 static void set_notes(request_rec *r, const gsprov_name_t *name,
@@ -174,6 +187,8 @@ static int gsprov_handler(request_rec *r)
 static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(gsprov_translate_name, NULL, NULL,
+                           APR_HOOK_FIRST);
     ap_hook_map_to_storage(gsprov_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_handler(gsprov_handler, NULL, NULL, APR_HOOK_MIDDLE);
