@@ -1,0 +1,186 @@
+#!/bin/bash
+# Run the Apache::Test suite (t/*.t) against a built mod_gsprov in a real httpd.
+#
+#   t/run-apache-tests.sh MODULE_SO_PATH [-verbose] [t/NN-name.t ...]
+#
+# MODULE_SO_PATH  the module to test, e.g. .libs/mod_gsprov.so
+# t/NN-name.t     optional: run only these test files
+# -option         passed on to Apache::Test (t/TEST.PL), e.g. -verbose
+#
+# Environment:
+#   GSPROV_PRELOAD  for sanitizer builds: the runtime to LD_PRELOAD into httpd
+#                   (e.g. $(gcc -print-file-name=libasan.so)); ASAN_OPTIONS gets
+#                   detect_leaks=0 (httpd's pools are freed at exit, by design).
+#   GSPROV_TEST_USER  unprivileged user to run as when invoked as root
+#                   (default: nobody); Apache::Test refuses to run as root.
+#
+# How it works: the suite (TEST.PL, conf/, lib/, *.t) and the fixture stores
+# (t/store-src/<tenant> -> stores/<tenant>) are copied into the scratch dir
+# t/var/suite/t, which Apache::Test uses as its t/ directory. Everything the
+# run writes (generated httpd.conf, logs/, stores edited by the tests) stays
+# under t/var/, so the work tree is never dirtied and each run starts clean.
+# Logs of the last run: t/var/suite/t/logs/.
+#
+# Exit status: 0 when every test passed, non-zero otherwise.
+set -euo pipefail
+
+die() { echo "run-apache-tests: $*" >&2; exit 2; }
+
+[ $# -ge 1 ] || die "usage: $0 MODULE_SO_PATH [-verbose] [t/NN-name.t ...]"
+so_arg=$1; shift
+
+tdir=$(cd "$(dirname "$0")" && pwd)
+[ -f "$tdir/TEST.PL" ] || die "cannot find TEST.PL next to $0"
+[ -r "$so_arg" ] || die "module not found or unreadable: $so_arg"
+so=$(readlink -f "$so_arg")
+
+httpd=/usr/sbin/apache2
+apxs=/usr/bin/apxs
+httpd_conf=/etc/apache2/apache2.conf
+for f in "$httpd" "$apxs" "$httpd_conf"; do
+    [ -e "$f" ] || die "$f missing (apt-get install apache2 apache2-dev)"
+done
+perl -MApache::TestRun -e1 2>/dev/null \
+    || die "Apache::Test missing (apt-get install libapache2-mod-perl2)"
+
+scratch=$tdir/var
+suite=$scratch/suite          # Apache::Test's top dir; its t/ is $suite/t
+st=$suite/t
+
+run_user=
+if [ "$(id -u)" = 0 ]; then
+    run_user=${GSPROV_TEST_USER:-nobody}
+    id "$run_user" >/dev/null 2>&1 || die "user $run_user does not exist"
+fi
+
+# One run at a time per work tree (they share t/var and the ports).
+mkdir -p "$scratch"
+[ -e "$scratch/.lock" ] || : >"$scratch/.lock"
+exec 9<"$scratch/.lock"
+if ! flock -n 9; then
+    echo "run-apache-tests: waiting for another run in this tree to finish"
+    flock 9
+fi
+
+# A previous run that was interrupted may have left its httpd running; stop it
+# (only that one: the pid from our own scratch dir, and only if it is an
+# httpd started with our config).
+pidfile=$st/logs/httpd.pid
+if [ -f "$pidfile" ]; then
+    oldpid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$oldpid" ] && [ -r "/proc/$oldpid/cmdline" ] \
+       && tr '\0' ' ' <"/proc/$oldpid/cmdline" | grep -qF "$st/conf/httpd.conf"; then
+        echo "run-apache-tests: stopping httpd $oldpid left by an earlier run"
+        kill "$oldpid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$oldpid" 2>/dev/null || break; sleep 0.1; done
+    fi
+fi
+
+# Fresh scratch copy of the suite and the stores.
+rm -rf "$suite"
+mkdir -p "$st/stores" "$scratch/run" "$scratch/bin"
+cp -p "$tdir/TEST.PL" "$st/"
+cp -rp "$tdir/conf" "$tdir/lib" "$st/"
+cp -p "$tdir"/*.t "$st/"
+cp -rp "$tdir/store-src/." "$st/stores/"
+# generated leftovers must not be copied in from a stray in-tree run
+rm -f "$st/conf/httpd.conf" "$st/conf/extra.conf" "$st/conf/apache_test_config.pm"
+
+# The module must be readable by the user httpd runs as.
+if [ -n "$run_user" ] && ! runuser -u "$run_user" -- test -r "$so"; then
+    cp "$so" "$scratch/bin/mod_gsprov.so"
+    chmod 0644 "$scratch/bin/mod_gsprov.so"
+    so=$scratch/bin/mod_gsprov.so
+fi
+
+# httpd wrapper: adds the sanitizer runtime for ASan builds. It is used both
+# by Apache::Test (-httpd) and by the "apache2 -t" tests (GSPROV_HTTPD), and
+# keeps LD_PRELOAD away from perl, curl and openssl.
+wrapper=$scratch/bin/apache2
+{
+    echo '#!/bin/sh'
+    if [ -n "${GSPROV_PRELOAD:-}" ]; then
+        [ -r "$GSPROV_PRELOAD" ] || die "GSPROV_PRELOAD not readable: $GSPROV_PRELOAD"
+        printf 'LD_PRELOAD=%q; export LD_PRELOAD\n' "$GSPROV_PRELOAD"
+        printf 'ASAN_OPTIONS=%q; export ASAN_OPTIONS\n' \
+            "${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+        printf 'UBSAN_OPTIONS=%q; export UBSAN_OPTIONS\n' \
+            "${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1"
+    fi
+    # Apache::Test asks "apache2 -V -f apache2.conf -d <its t dir>" for build
+    # info; Debian's apache2.conf cannot be parsed relative to that dir (it
+    # Includes ports.conf), so answer -V from the stock configuration.
+    printf 'if [ "$1" = -V ]; then exec %q -V; fi\n' "$httpd"
+    printf 'exec %q "$@"\n' "$httpd"
+} >"$wrapper"
+chmod 0755 "$wrapper"
+
+if [ -n "$run_user" ]; then
+    chown -R "$run_user" "$scratch"
+fi
+
+# Debian's apache2.conf refers to these; Apache::Test reads that file for the
+# modules to load and runs "apache2 -V" with it. Point them into the scratch
+# dir so nothing touches /var/run/apache2 and no "not defined" noise appears.
+export APACHE_RUN_USER=${run_user:-$(id -un)}
+export APACHE_RUN_GROUP=$(id -gn "$APACHE_RUN_USER")
+export APACHE_RUN_DIR=$scratch/run
+export APACHE_PID_FILE=$scratch/run/apache2.pid
+export APACHE_LOCK_DIR=$scratch/run
+export APACHE_LOG_DIR=$scratch/run
+export LANG=C
+export GSPROV_MODULE=$so
+export GSPROV_HTTPD=$wrapper
+export APACHE_TEST_NO_STICKY_PREFERENCES=1
+
+# selected test files, in the suite's own (sorted) order: 00-startup.t
+# checks the error_log from the start and must run first
+# (arguments starting with "-" are passed on to Apache::Test, e.g. -verbose)
+tests=()
+opts=()
+files=()
+for a in "$@"; do
+    case $a in
+        -*) opts+=("$a") ;;
+        *)  files+=("$(basename "$a")") ;;
+    esac
+done
+if [ ${#files[@]} -gt 0 ]; then
+    while IFS= read -r a; do
+        [ -f "$st/$a" ] || die "no such test file: $a"
+        tests+=("t/$a")
+    done < <(printf '%s\n' "${files[@]}" | sort -u)
+fi
+
+as_user() {
+    if [ -n "$run_user" ]; then
+        # runuser keeps the exported environment; HOME points into scratch
+        runuser -u "$run_user" -- env HOME="$scratch" "$@"
+    else
+        "$@"
+    fi
+}
+
+cd "$suite"
+common=(-apxs "$apxs" -httpd "$wrapper" -httpd_conf "$httpd_conf")
+
+echo "run-apache-tests: module $GSPROV_MODULE${GSPROV_PRELOAD:+ (LD_PRELOAD $GSPROV_PRELOAD)}"
+# (9<&-: httpd must not inherit the lock; a leftover server would hold it)
+as_user perl t/TEST.PL -clean >/dev/null 9<&-
+rc=0
+as_user perl t/TEST.PL "${common[@]}" -port select \
+    ${opts[@]+"${opts[@]}"} ${tests[@]+"${tests[@]}"} 9<&- || rc=$?
+
+# Sanitizer reports and crashes after the last test file's own check (e.g. at
+# shutdown) only show up here.
+log=$st/logs/error_log
+if [ -f "$log" ] && grep -nE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|exit signal|AH00052' "$log" >&2; then
+    echo "run-apache-tests: FAIL: sanitizer report or crashed child in $log" >&2
+    rc=1
+fi
+
+if [ "$rc" -ne 0 ]; then
+    echo "run-apache-tests: FAILED (exit $rc); logs in $st/logs" >&2
+    exit 1
+fi
+echo "run-apache-tests: all tests passed ($GSPROV_MODULE)"
