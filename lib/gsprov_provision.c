@@ -81,7 +81,7 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
         chain = two;
         n = 2;
         apr_hash_set(vars.builtin, "model", 5, name->model);
-        out->model = name->model;
+        out->model = apr_pstrdup(p, name->model);
         break;
     case GSPROV_KIND_GENERIC_XML:
         two[0] = t->defaults;

@@ -142,7 +142,11 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
             if (i == 0 ? !gsprov_model_name_valid(stem, n - 4)
                        : !gsprov_group_name_valid(stem, n - 4)) {
                 /* keep scanning: the stamp must still be computed, so a
-                 * bad name is reported once, not at every check */
+                 * bad name is reported once, not at every check; it
+                 * covers the bad name too, or adding one to an unchanged
+                 * store would go unnoticed until the next restart */
+                APR_ARRAY_PUSH(sig, const char *) =
+                    apr_pstrcat(p, "!", dirs[i], "/", de.name, "\n", NULL);
                 if (!bad++)
                     *err = apr_psprintf(p, "%s/%s: invalid %s file name (%s)",
                                     dpath, de.name,

@@ -83,7 +83,9 @@ apr_status_t gsprov_vars_expand(apr_pool_t *p, const char *s,
             s = d + 1;
             continue;
         }
-        if (nparts + 2 > (int)(sizeof(parts) / sizeof(parts[0]))) {
+        /* room for this literal and value plus one more piece (the
+         * flush's literal or the final tail) */
+        if (nparts + 3 > (int)(sizeof(parts) / sizeof(parts[0]))) {
             parts[nparts].iov_base = (void *)start;
             parts[nparts].iov_len = (size_t)(d - start);
             nparts++;

@@ -56,9 +56,14 @@ apr_status_t gsprov_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     xmlFreeParserCtxt(ctxt);
     apr_pool_cleanup_register(p, d, free_doc, apr_pool_cleanup_null);
     if (d->intSubset || d->extSubset) {
+        /* libxml2 keeps no line number on the DTD node (xmlGetLineNo
+         * gives -1): count the lines before the declaration instead */
+        const char *at = memmem(buf, len, "<!DOCTYPE", 9), *q;
+        long line = 1;
+        for (q = buf; at && q < at; q++)
+            line += *q == '\n';
         *err = apr_psprintf(p, "%s:%ld: DOCTYPE declarations are not allowed",
-                            label, d->intSubset
-                                ? xmlGetLineNo((xmlNodePtr)d->intSubset) : 1L);
+                            label, line);
         return GSPROV_EPARSE;
     }
     if (!xmlDocGetRootElement(d)) {
