@@ -16,7 +16,7 @@ count() {
     local log=$1 n
     n=$(grep -Eo 'Checks: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
     n=$((n + $(grep -Eo 'Tests=[0-9]+' "$log" | tail -1 | tr -dc 0-9 | sed 's/^$/0/')))
-    n=$((n + $(grep -Eo 'replayed [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')))
+    n=$((n + $(grep -Eo '[0-9]+ inputs replayed' "$log" | awk '{s+=$1} END {print s+0}')))
     [ "$n" -gt 0 ] || n=1
     echo "$n"
 }
@@ -29,7 +29,7 @@ stage() {
         local n; n=$(count "$log")
         passed=$((passed + n))
         echo "   ok ($n checks, $((SECONDS - start))s)"
-        grep -E '^[0-9]+%: Checks|^All tests successful|^Files=|replayed' "$log" | sed 's/^/   /'
+        grep -E '^[0-9]+%: Checks|^All tests successful|^Files=|inputs replayed' "$log" | sed 's/^/   /'
     else
         failed=$((failed + 1)); failed_stages="$failed_stages $name"
         echo "   FAILED ($((SECONDS - start))s); last lines of $log:"

@@ -1,0 +1,44 @@
+/* gsprov_device_parse on arbitrary bytes: accepted records hold only
+ * valid names; rejected ones say where. */
+#include <string.h>
+#include "fuzz.h"
+#include "gsprov_device.h"
+#include "gsprov_name.h"
+#include "gsprov_error.h"
+
+#define LABEL "devices/000b82abcdef.xml"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p;
+    gsprov_device_t *d = NULL;
+    char *err = NULL;
+    apr_status_t rv;
+    int i;
+
+    apr_pool_create(&p, fuzz_root());
+    rv = gsprov_device_parse(p, "000b82abcdef", (const char *)data, size,
+                             LABEL, &d, &err);
+    if (rv != APR_SUCCESS) {
+        FUZZ_CHECK(rv == GSPROV_EPARSE);
+        FUZZ_CHECK(d == NULL);
+        FUZZ_CHECK(err && strncmp(err, LABEL ":", sizeof(LABEL)) == 0);
+        goto done;
+    }
+    FUZZ_CHECK(strcmp(d->mac, "000b82abcdef") == 0);
+    FUZZ_CHECK(!d->model || gsprov_model_name_valid(d->model,
+                                                    strlen(d->model)));
+    FUZZ_CHECK(!d->password || *d->password);
+    for (i = 0; i < d->groups->nelts; i++) {
+        const char *g = APR_ARRAY_IDX(d->groups, i, const char *);
+        FUZZ_CHECK(gsprov_group_name_valid(g, strlen(g)));
+        FUZZ_CHECK(!strchr(g, '/') && !strchr(g, '.'));
+    }
+    FUZZ_CHECK(d->config && d->config->version >= 0
+               && d->config->version <= 2);
+    FUZZ_CHECK(d->config->version || d->config->params->nelts == 0);
+    FUZZ_CHECK(d->version && strlen(d->version) == 64);
+done:
+    apr_pool_destroy(p);
+    return 0;
+}

@@ -1,0 +1,162 @@
+#include "unit.h"
+#include "gsprov_merge.h"
+
+static gsprov_layer_t *layer(const char *label, const char *config)
+{
+    gsprov_layer_t *l = NULL;
+    char *err = NULL;
+    const char *xml = apr_pstrcat(pool, "<gs_provision>", config,
+                                  "</gs_provision>", NULL);
+    apr_status_t rv = gsprov_layer_parse(pool, xml, strlen(xml), label, &l,
+                                         &err);
+    ck_assert_msg(rv == APR_SUCCESS, "%s", err ? err : "?");
+    return l;
+}
+
+static const gsprov_param_t *M(const gsprov_merged_t *m, int i)
+{
+    ck_assert_int_lt(i, m->params->nelts);
+    return APR_ARRAY_IDX(m->params, i, const gsprov_param_t *);
+}
+
+#define ck_merged(m, i, n, v, s) do {                                       \
+        const gsprov_param_t *q_ = M((m), (i));                             \
+        ck_assert_str_eq(q_->name, (n));                                    \
+        ck_assert_str_eq(q_->value, (v));                                   \
+        ck_assert_str_eq(q_->src, (s));                                     \
+    } while (0)
+
+START_TEST(merge_order)
+{
+    const gsprov_layer_t *ls[6];
+    gsprov_merged_t *m = NULL;
+    char *err = NULL;
+
+    ls[0] = layer("defaults.xml", "<config><P1>d1</P1><P2>d2</P2>"
+                  "<P3>d3</P3><P4>d4</P4></config>");
+    ls[1] = layer("models/m.xml", "<config><P3>m3</P3><P5>m5</P5>"
+                  "<P1>m1</P1></config>");
+    ls[2] = NULL;                                   /* skipped */
+    ls[3] = layer("groups/g1.xml", "<config><P6>g1-6</P6><P3>g1-3</P3>"
+                  "</config>");
+    ls[4] = layer("groups/g2.xml", "<config><P3>g2-3</P3><P6>g2-6</P6>"
+                  "<P2>g2-2</P2></config>");
+    ls[5] = layer("devices/d.xml", "<config><P7>dev7</P7><P2>dev2</P2>"
+                  "</config>");
+
+    ck_assert_status(gsprov_merge(pool, ls, 6, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->version, 1);
+    ck_assert_int_eq(m->params->nelts, 7);
+    /* first-appearance order, latest value in place */
+    ck_merged(m, 0, "P1", "m1", "models/m.xml");
+    ck_merged(m, 1, "P2", "dev2", "devices/d.xml");
+    ck_merged(m, 2, "P3", "g2-3", "groups/g2.xml");
+    ck_merged(m, 3, "P4", "d4", "defaults.xml");
+    ck_merged(m, 4, "P5", "m5", "models/m.xml");
+    ck_merged(m, 5, "P6", "g2-6", "groups/g2.xml");
+    ck_merged(m, 6, "P7", "dev7", "devices/d.xml");
+    ck_assert_str_eq(gsprov_merged_get(m, "P3")->value, "g2-3");
+    ck_assert_str_eq(gsprov_merged_get(m, "P4")->value, "d4");
+    ck_assert_ptr_null(gsprov_merged_get(m, "P8"));
+}
+END_TEST
+
+START_TEST(merge_group_order_matters)
+{
+    const gsprov_layer_t *ls[3];
+    gsprov_merged_t *m = NULL;
+    char *err = NULL;
+
+    ls[0] = layer("groups/b.xml", "<config><P1>b</P1></config>");
+    ls[1] = layer("groups/a.xml", "<config><P1>a</P1></config>");
+    ls[2] = NULL;
+    ck_assert_status(gsprov_merge(pool, ls, 3, &m, &err), APR_SUCCESS);
+    ck_assert_str_eq(gsprov_merged_get(m, "P1")->value, "a");
+    ls[2] = ls[0];
+    ck_assert_status(gsprov_merge(pool, ls, 3, &m, &err), APR_SUCCESS);
+    ck_assert_str_eq(gsprov_merged_get(m, "P1")->value, "b");
+    ck_assert_int_eq(m->params->nelts, 1);
+}
+END_TEST
+
+START_TEST(merge_v2_parts)
+{
+    const gsprov_layer_t *ls[2];
+    gsprov_merged_t *m = NULL;
+    char *err = NULL;
+
+    ls[0] = layer("defaults.xml", "<config version=\"2\">"
+                  "<item name=\"acct\"><part name=\"a\">1</part>"
+                  "<part name=\"b\">2</part></item>"
+                  "<item name=\"x\">x0</item></config>");
+    ls[1] = layer("devices/d.xml", "<config version=\"2\">"
+                  "<item name=\"acct\"><part name=\"b\">B</part>"
+                  "<part name=\"c\">C</part></item>"
+                  "<item name=\"x\">x1</item></config>");
+    ck_assert_status(gsprov_merge(pool, ls, 2, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->version, 2);
+    ck_assert_int_eq(m->params->nelts, 4);
+    ck_assert_str_eq(M(m, 0)->part, "a");
+    ck_assert_str_eq(M(m, 0)->value, "1");
+    ck_assert_str_eq(M(m, 1)->part, "b");
+    ck_assert_str_eq(M(m, 1)->value, "B");
+    ck_assert_str_eq(M(m, 2)->name, "x");
+    ck_assert_str_eq(M(m, 2)->value, "x1");
+    ck_assert_str_eq(M(m, 3)->part, "c");
+    /* merged_get finds plain items only */
+    ck_assert_str_eq(gsprov_merged_get(m, "x")->value, "x1");
+    ck_assert_ptr_null(gsprov_merged_get(m, "acct"));
+}
+END_TEST
+
+START_TEST(merge_empty_layers)
+{
+    const gsprov_layer_t *ls[3];
+    gsprov_merged_t *m = NULL;
+    char *err = NULL;
+
+    ls[0] = gsprov_layer_empty(pool, "defaults.xml");
+    ls[1] = gsprov_layer_empty(pool, "devices/d.xml");
+    ck_assert_status(gsprov_merge(pool, ls, 2, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->version, 1);
+    ck_assert_int_eq(m->params->nelts, 0);
+
+    /* empty layers take no part in the version check */
+    ls[2] = layer("models/m.xml", "<config version=\"2\"><item name=\"a\">1"
+                  "</item></config>");
+    ck_assert_status(gsprov_merge(pool, ls, 3, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->version, 2);
+    ck_assert_status(gsprov_merge(pool, ls, 0, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->params->nelts, 0);
+}
+END_TEST
+
+START_TEST(merge_mixed)
+{
+    const gsprov_layer_t *ls[4];
+    gsprov_merged_t *m = NULL;
+    char *err = NULL;
+
+    ls[0] = gsprov_layer_empty(pool, "defaults.xml");
+    ls[1] = layer("models/gxp2170.xml", "<config><P1>1</P1></config>");
+    ls[2] = layer("groups/sales.xml", "<config><P2>2</P2></config>");
+    ls[3] = layer("groups/v2grp.xml", "<config version=\"2\">"
+                  "<item name=\"a\">1</item></config>");
+    ck_assert_status(gsprov_merge(pool, ls, 4, &m, &err), GSPROV_EMIXED);
+    ck_assert_str_eq(err, "mixed config versions: models/gxp2170.xml is "
+                     "version 1, groups/v2grp.xml is version 2");
+}
+END_TEST
+
+Suite *merge_suite(void)
+{
+    Suite *s = suite_create("merge");
+    TCase *tc = unit_tcase("merge");
+    tcase_add_test(tc, merge_order);
+    tcase_add_test(tc, merge_group_order_matters);
+    tcase_add_test(tc, merge_v2_parts);
+    tcase_add_test(tc, merge_empty_layers);
+    tcase_add_test(tc, merge_mixed);
+    suite_add_tcase(s, tc);
+    return s;
+}
