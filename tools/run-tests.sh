@@ -13,12 +13,10 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 
 # count individual checks where a runner reports them, else 1 per stage
 count() {
-    local log=$1 n
-    n=$(grep -Eo 'Checks: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-    n=$((n + $(grep -Eo 'Tests=[0-9]+' "$log" | tail -1 | tr -dc 0-9 | sed 's/^$/0/')))
-    n=$((n + $(grep -Eo '[0-9]+ inputs replayed' "$log" | awk '{s+=$1} END {print s+0}')))
-    [ "$n" -gt 0 ] || n=1
-    echo "$n"
+    awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
+         /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
+         /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
+         END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
 
 stage() {
