@@ -25,6 +25,9 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->vars = NULL;
     c->key_digest = GSPROV_UNSET;
     c->reload_seconds = GSPROV_UNSET;
+    c->binary = GSPROV_UNSET;
+    c->bootstrap_extra = NULL;
+    c->ua_policy = GSPROV_UNSET;
     return c;
 }
 
@@ -40,6 +43,12 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                     : base->key_digest;
     c->reload_seconds = add->reload_seconds != GSPROV_UNSET
                         ? add->reload_seconds : base->reload_seconds;
+    c->binary = add->binary != GSPROV_UNSET ? add->binary : base->binary;
+    /* the P list belongs to the GsProvBinary line that set the mode */
+    c->bootstrap_extra = add->binary != GSPROV_UNSET ? add->bootstrap_extra
+                                                     : base->bootstrap_extra;
+    c->ua_policy = add->ua_policy != GSPROV_UNSET ? add->ua_policy
+                                                  : base->ua_policy;
     return c;
 }
 
@@ -54,6 +63,17 @@ apr_interval_time_t gsprov_conf_reload(const gsprov_dir_conf *c)
     return apr_time_from_sec(c->reload_seconds != GSPROV_UNSET
                              ? c->reload_seconds
                              : GSPROV_DEFAULT_RELOAD_SECONDS);
+}
+
+int gsprov_conf_binary(const gsprov_dir_conf *c)
+{
+    return c->binary != GSPROV_UNSET ? c->binary : GSPROV_DEFAULT_BINARY;
+}
+
+gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c)
+{
+    return c->ua_policy != GSPROV_UNSET ? (gsprov_ua_policy_e)c->ua_policy
+                                        : GSPROV_DEFAULT_UA_POLICY;
 }
 
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
@@ -147,6 +167,53 @@ static const char *set_reload(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *set_binary(cmd_parms *cmd, void *dconf, int argc,
+                              char *const argv[])
+{
+    gsprov_dir_conf *c = dconf;
+    int i;
+
+    if (argc < 1)
+        return "GsProvBinary: expects full, bootstrap or off";
+    if (!strcasecmp(argv[0], "full"))
+        c->binary = GSPROV_BINARY_FULL;
+    else if (!strcasecmp(argv[0], "bootstrap"))
+        c->binary = GSPROV_BINARY_BOOTSTRAP;
+    else if (!strcasecmp(argv[0], "off"))
+        c->binary = GSPROV_BINARY_OFF;
+    else
+        return apr_psprintf(cmd->pool, "GsProvBinary: unknown '%s', "
+                            "supported values are 'full', 'bootstrap' and "
+                            "'off'", argv[0]);
+    if (argc > 1 && c->binary != GSPROV_BINARY_BOOTSTRAP)
+        return "GsProvBinary: extra P-values can only follow 'bootstrap'";
+    c->bootstrap_extra = apr_array_make(cmd->pool, argc, sizeof(char *));
+    for (i = 1; i < argc; i++) {
+        if (!gsprov_pname_valid(argv[i]))
+            return apr_psprintf(cmd->pool, "GsProvBinary: '%s' is not a "
+                                "P-value name (P followed by digits)",
+                                argv[i]);
+        APR_ARRAY_PUSH(c->bootstrap_extra, const char *) = argv[i];
+    }
+    return NULL;
+}
+
+static const char *set_ua_policy(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    gsprov_dir_conf *c = dconf;
+    if (!strcasecmp(arg, "off"))
+        c->ua_policy = GSPROV_UA_OFF;
+    else if (!strcasecmp(arg, "required"))
+        c->ua_policy = GSPROV_UA_REQUIRED;
+    else if (!strcasecmp(arg, "match"))
+        c->ua_policy = GSPROV_UA_MATCH;
+    else
+        return apr_psprintf(cmd->pool, "GsProvUserAgent: unknown '%s', "
+                            "supported values are 'off', 'required' and "
+                            "'match'", arg);
+    return NULL;
+}
+
 const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvRoot", set_root, NULL, RSRC_CONF | ACCESS_CONF,
                   "Directory of the tenant's store (defaults.xml, models/, "
@@ -161,5 +228,13 @@ const command_rec gsprov_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "Seconds between checks of the templates for changes "
                   "(default 5; 0 checks on every request)"),
+    AP_INIT_TAKE_ARGV("GsProvBinary", set_binary, NULL,
+                      RSRC_CONF | ACCESS_CONF,
+                      "What cfg<mac> carries: full, bootstrap [P...] "
+                      "(default) or off"),
+    AP_INIT_TAKE1("GsProvUserAgent", set_ua_policy, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "User-Agent check: off (default), required (Grandstream "
+                  "only) or match (and DevId = the requested MAC)"),
     { NULL }
 };

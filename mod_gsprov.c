@@ -69,7 +69,7 @@ static int gsprov_map_to_storage(request_rec *r)
 static void set_notes(request_rec *r, const gsprov_name_t *name,
                       const char *result)
 {
-    if (name && name->kind == GSPROV_KIND_DEVICE_XML)
+    if (name && name->mac[0])
         apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool,
                                                           name->mac));
     if (name && name->kind != GSPROV_KIND_NONE)
@@ -83,7 +83,7 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
 {
     const char *what = err ? err : "unknown error";
     /* who the file is for: "device <mac>", "cfggxp2170.xml" or "cfg.xml" */
-    const char *mac = name->kind == GSPROV_KIND_DEVICE_XML
+    const char *mac = name->mac[0]
         ? apr_pstrcat(r->pool, "device ", name->mac, NULL)
         : name->kind == GSPROV_KIND_MODEL_XML
         ? apr_pstrcat(r->pool, "cfg", name->model, ".xml", NULL) : "cfg.xml";
@@ -92,7 +92,7 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     case GSPROV_ENOTFOUND:
         set_notes(r, name, "not-found");
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
-                      "%s: not in the store", mac);
+                      "%s: %s", mac, err ? err : "not in the store");
         return HTTP_NOT_FOUND;
     case GSPROV_EUNDEFVAR:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0102)
@@ -119,6 +119,33 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* GsProvUserAgent: returns OK or HTTP_FORBIDDEN (logged). */
+static int check_user_agent(request_rec *r, gsprov_ua_policy_e policy,
+                            const gsprov_name_t *name, int is_gs,
+                            const gsprov_ua_t *ua)
+{
+    if (policy == GSPROV_UA_OFF)
+        return OK;
+    if (!is_gs) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0005)
+                      "GsProvUserAgent %s: not a Grandstream User-Agent "
+                      "(\"%s\"), refused", policy == GSPROV_UA_MATCH
+                      ? "match" : "required",
+                      ap_escape_logitem(r->pool, apr_table_get(r->headers_in,
+                                                              "User-Agent")));
+        return HTTP_FORBIDDEN;
+    }
+    if (policy == GSPROV_UA_MATCH && name->mac[0]
+        && strcmp(ua->mac, name->mac) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, GSPROV_LOGNO(0006)
+                      "GsProvUserAgent match: DevId '%s' asked for the file "
+                      "of %s, refused", ua->mac[0] ? ua->mac : "(none)",
+                      name->mac);
+        return HTTP_FORBIDDEN;
+    }
+    return OK;
+}
+
 static int gsprov_handler(request_rec *r)
 {
     gsprov_dir_conf *conf;
@@ -126,10 +153,12 @@ static int gsprov_handler(request_rec *r)
     gsprov_settings_t set;
     gsprov_output_t out;
     gsprov_name_t name;
+    gsprov_ua_t ua;
     const char *seg;
     char *err = NULL;
     apr_bucket_brigade *bb;
     apr_status_t rv;
+    int is_gs, status;
 
     if (!r->handler || strcmp(r->handler, HANDLER_NAME) != 0)
         return DECLINED;
@@ -158,13 +187,29 @@ static int gsprov_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
 
+    is_gs = gsprov_ua_parse(apr_table_get(r->headers_in, "User-Agent"), &ua);
+    if (is_gs && ua.fw[0])
+        apr_table_setn(r->notes, "gsprov-fw", apr_pstrdup(r->pool, ua.fw));
+    status = check_user_agent(r, gsprov_conf_ua_policy(conf), &name, is_gs,
+                              &ua);
+    if (status != OK) {
+        set_notes(r, &name, "forbidden");
+        return status;
+    }
+
     t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
     set.tenant_vars = conf->vars;
     set.key_digest = gsprov_conf_key_digest(conf);
+    set.binary = (gsprov_binary_e)gsprov_conf_binary(conf);
+    set.bootstrap_extra = conf->bootstrap_extra;
+    set.ua = is_gs ? &ua : NULL;
     rv = gsprov_provision(r->pool, conf->store, t, &name, &set, &out, &err);
+    if (out.model)
+        apr_table_setn(r->notes, "gsprov-model", out.model);
     if (rv != APR_SUCCESS)
         return fail(r, &name, rv, err);
 
+    name.kind = out.kind;
     set_notes(r, &name, "ok");
     ap_set_content_type(r, out.content_type);
     ap_set_content_length(r, (apr_off_t)out.len);

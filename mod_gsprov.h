@@ -6,6 +6,7 @@
 #include "http_config.h"
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
+#include "gsprov_provision.h"
 
 /* Message tags: httpd's AH numbers belong to httpd, ours are GSPROVnnnn.
  * The list of numbers and what they mean is in README.md. */
@@ -20,7 +21,11 @@ typedef struct {
     apr_hash_t *vars;           /* GsProvVar; NULL = unset, merged by name */
     int key_digest;             /* GsProvKeyDerivation; GSPROV_UNSET */
     int reload_seconds;         /* GsProvReloadInterval; GSPROV_UNSET */
+    int binary;                 /* GsProvBinary mode; GSPROV_UNSET */
+    apr_array_header_t *bootstrap_extra;  /* GsProvBinary P...; NULL = unset */
+    int ua_policy;              /* GsProvUserAgent; GSPROV_UNSET */
 } gsprov_dir_conf;
+
 
 extern module AP_MODULE_DECLARE_DATA gsprov_module;
 extern const command_rec gsprov_cmds[];
@@ -31,6 +36,8 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 /* Effective values, falling back to the defaults in gsprov_defaults.h. */
 gsprov_md_e gsprov_conf_key_digest(const gsprov_dir_conf *c);
 apr_interval_time_t gsprov_conf_reload(const gsprov_dir_conf *c);
+int gsprov_conf_binary(const gsprov_dir_conf *c);
+gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c);
 
 /* lib/ log callback: baton is the server_rec. */
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,

@@ -9,6 +9,11 @@
  * default, which is MD5 (spec 15b). */
 #define GSPROV_DEFAULT_KEY_DIGEST      GSPROV_MD_MD5
 
+/* What cfg<mac> / cfg<mac>.bin carry: just enough to reach the XML. */
+#define GSPROV_DEFAULT_BINARY          GSPROV_BINARY_BOOTSTRAP
+/* User-Agent policy: not checked unless asked for. */
+#define GSPROV_DEFAULT_UA_POLICY       GSPROV_UA_OFF
+
 /* Seconds between checks of a store's templates for changes on disk. */
 #define GSPROV_DEFAULT_RELOAD_SECONDS  5
 #define GSPROV_MAX_RELOAD_SECONDS      86400

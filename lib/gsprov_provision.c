@@ -3,11 +3,12 @@
 #include "gsprov_provision.h"
 #include "gsprov_merge.h"
 #include "gsprov_render.h"
+#include "gsprov_binary.h"
 #include "gsprov_error.h"
 
 /* The layer chain of a device: defaults < model < groups < device. */
 static apr_status_t device_chain(apr_pool_t *p, const gsprov_templates_t *t,
-                                 const gsprov_device_t *d,
+                                 const gsprov_device_t *d, const char *model,
                                  const gsprov_layer_t ***chain, int *n,
                                  char **err)
 {
@@ -16,10 +17,10 @@ static apr_status_t device_chain(apr_pool_t *p, const gsprov_templates_t *t,
     int i, k = 0;
 
     c[k++] = t->defaults;
-    if (d->model) {
-        if (!(c[k++] = apr_hash_get(t->models, d->model, APR_HASH_KEY_STRING))) {
+    if (model) {
+        if (!(c[k++] = apr_hash_get(t->models, model, APR_HASH_KEY_STRING))) {
             *err = apr_psprintf(p, "%s: model '%s' has no models/%s.xml",
-                                d->label, d->model, d->model);
+                                d->label, model, model);
             return GSPROV_EREF;
         }
     }
@@ -37,6 +38,122 @@ static apr_status_t device_chain(apr_pool_t *p, const gsprov_templates_t *t,
     return APR_SUCCESS;
 }
 
+/* The expanded value of a merged parameter, "" when it is not set. */
+static apr_status_t merged_value(apr_pool_t *p, const gsprov_merged_t *m,
+                                 const char *name, const gsprov_vars_t *vars,
+                                 const char **out, char **err)
+{
+    const gsprov_param_t *prm = gsprov_merged_get(m, name);
+    if (!prm) {
+        *out = "";
+        return APR_SUCCESS;
+    }
+    return gsprov_render_value(p, prm, vars, out, err);
+}
+
+/* Keep the reading of the request name whose prefix and postfix are the
+ * device's own (P234/P235, or their v2 aliases); none: 404. */
+static apr_status_t pick_reading(apr_pool_t *p, const gsprov_name_t *name,
+                                 const gsprov_merged_t *m,
+                                 const gsprov_vars_t *vars,
+                                 gsprov_kind_e *kind, char **err)
+{
+    const char *pre, *post;
+    apr_status_t rv;
+    int i;
+
+    if (name->any_affix) {
+        *kind = name->reading[0].kind;
+        return APR_SUCCESS;
+    }
+    if ((rv = merged_value(p, m, m->version == 2
+                           ? "provisioning.config.filePrefix" : "P234",
+                           vars, &pre, err))
+        || (rv = merged_value(p, m, m->version == 2
+                              ? "provisioning.config.filePostfix" : "P235",
+                              vars, &post, err)))
+        return rv;
+    if (strcmp(pre, name->prefix) == 0) {
+        for (i = 0; i < name->nreadings; i++) {
+            if (strcmp(post, name->reading[i].postfix) == 0) {
+                *kind = name->reading[i].kind;
+                return APR_SUCCESS;
+            }
+        }
+    }
+    *err = apr_psprintf(p, "device %s: the name's prefix/postfix are not the "
+                        "device's (P234/P235)", name->mac);
+    return GSPROV_ENOTFOUND;
+}
+
+static int in_list(const char *name, const char *const *list, int n,
+                   const apr_array_header_t *extra)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0)
+            return 1;
+    for (i = 0; extra && i < extra->nelts; i++)
+        if (strcmp(name, APR_ARRAY_IDX(extra, i, const char *)) == 0)
+            return 1;
+    return 0;
+}
+
+static apr_status_t render_binary(apr_pool_t *p, const gsprov_merged_t *m,
+                                  const gsprov_device_t *dev,
+                                  const gsprov_vars_t *vars,
+                                  const gsprov_settings_t *set,
+                                  gsprov_output_t *out, char **err)
+{
+    static const char *const boot[] = GSPROV_BOOTSTRAP_PARAMS;
+    const int nboot = (int)(sizeof(boot) / sizeof(boot[0]));
+    apr_array_header_t *pv;
+    unsigned char *bin;
+    apr_size_t len;
+    apr_status_t rv;
+    int i, have_1359 = 0;
+
+    if (set->binary == GSPROV_BINARY_OFF) {
+        *err = apr_psprintf(p, "device %s: binary files are off "
+                            "(GsProvBinary)", dev->mac);
+        return GSPROV_ENOTFOUND;
+    }
+    if (m->version != 1) {
+        *err = apr_psprintf(p, "device %s: config version 2 has no P-values "
+                            "for a binary file", dev->mac);
+        return GSPROV_ENOTFOUND;
+    }
+    pv = apr_array_make(p, m->params->nelts + 1, sizeof(gsprov_pvalue_t));
+    for (i = 0; i < m->params->nelts; i++) {
+        const gsprov_param_t *prm =
+            APR_ARRAY_IDX(m->params, i, const gsprov_param_t *);
+        gsprov_pvalue_t *v;
+        if (set->binary == GSPROV_BINARY_BOOTSTRAP
+            && !in_list(prm->name, boot, nboot, set->bootstrap_extra))
+            continue;
+        v = apr_array_push(pv);
+        v->name = prm->name;
+        if ((rv = gsprov_render_value(p, prm, vars, &v->value, err)))
+            return rv;
+        have_1359 |= strcmp(prm->name, "P1359") == 0;
+    }
+    /* Hand the device the password its XML file is encrypted with
+     * (unless a layer sets P1359 itself): the point of a binary first. */
+    if (dev->password && !have_1359) {
+        gsprov_pvalue_t *v = apr_array_push(pv);
+        v->name = "P1359";
+        v->value = dev->password;
+    }
+    if ((rv = gsprov_binary_encode(p, dev->mac, pv, &bin, &len))) {
+        *err = apr_psprintf(p, "device %s: binary encoding failed", dev->mac);
+        return rv;
+    }
+    out->body = (const char *)bin;
+    out->len = len;
+    out->content_type = GSPROV_CT_BINARY;
+    return APR_SUCCESS;
+}
+
 apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
                               const gsprov_templates_t *t,
                               const gsprov_name_t *name,
@@ -48,6 +165,8 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
     gsprov_device_t *dev = NULL;
     gsprov_merged_t *m;
     gsprov_vars_t vars;
+    gsprov_kind_e kind = name->kind;
+    const char *model = NULL;
     char *body;
     apr_size_t len;
     int n = 0;
@@ -60,18 +179,24 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
 
     switch (name->kind) {
     case GSPROV_KIND_DEVICE_XML:
+    case GSPROV_KIND_DEVICE_BIN:
         if ((rv = gsprov_store_device(store, p, name->mac, &dev, err)))
             return rv;
-        if ((rv = device_chain(p, t, dev, &chain, &n, err)))
+        model = dev->model;
+        /* no <model> in the record: take the User-Agent's, if the store
+         * has a template for it */
+        if (!model && set->ua && set->ua->model[0]
+            && apr_hash_get(t->models, set->ua->model, APR_HASH_KEY_STRING))
+            model = apr_pstrdup(p, set->ua->model);
+        if ((rv = device_chain(p, t, dev, model, &chain, &n, err)))
             return rv;
         vars.device = dev->vars;
         apr_hash_set(vars.builtin, "mac", 3, dev->mac);
-        if (dev->model)
-            apr_hash_set(vars.builtin, "model", 5, dev->model);
+        if (model)
+            apr_hash_set(vars.builtin, "model", 5, model);
         if (dev->groups->nelts)
             apr_hash_set(vars.builtin, "group", 5,
                          APR_ARRAY_IDX(dev->groups, 0, const char *));
-        out->model = dev->model;
         break;
     case GSPROV_KIND_MODEL_XML:
         two[0] = t->defaults;
@@ -80,8 +205,8 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
             return GSPROV_ENOTFOUND;
         chain = two;
         n = 2;
-        apr_hash_set(vars.builtin, "model", 5, name->model);
-        out->model = apr_pstrdup(p, name->model);
+        model = apr_pstrdup(p, name->model);
+        apr_hash_set(vars.builtin, "model", 5, model);
         break;
     case GSPROV_KIND_GENERIC_XML:
         two[0] = t->defaults;
@@ -91,9 +216,17 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
     default:
         return GSPROV_EBADNAME;
     }
+    out->model = model;
 
     if ((rv = gsprov_merge(p, chain, n, &m, err)))
         return rv;
+    if (dev && (rv = pick_reading(p, name, m, &vars, &kind, err)))
+        return rv;
+    out->kind = kind;
+
+    if (kind == GSPROV_KIND_DEVICE_BIN)
+        return render_binary(p, m, dev, &vars, set, out, err);
+
     if ((rv = gsprov_render_xml(p, m, dev ? dev->mac : NULL, &vars, &body,
                                 &len, err)))
         return rv;

@@ -1,6 +1,7 @@
 /*
  * The whole pipeline for one request, shared by the module and the CLI:
- * resolved name -> layers from the store -> merge -> render -> encrypt.
+ * resolved name -> layers from the store -> merge -> prefix/postfix check
+ * -> render (XML or legacy binary) -> encrypt (XML with a password).
  */
 #ifndef GSPROV_PROVISION_H
 #define GSPROV_PROVISION_H
@@ -8,15 +9,26 @@
 #include "gsprov_store.h"
 #include "gsprov_name.h"
 #include "gsprov_crypto.h"
+#include "gsprov_useragent.h"
+
+typedef enum {
+    GSPROV_BINARY_OFF = 0,      /* cfg<mac> answers 404 */
+    GSPROV_BINARY_BOOTSTRAP,    /* only the parameters that lead to the XML */
+    GSPROV_BINARY_FULL          /* every merged P-value */
+} gsprov_binary_e;
 
 typedef struct {
     apr_hash_t *tenant_vars;    /* GsProvVar: name -> value; may be NULL */
     gsprov_md_e key_digest;     /* GsProvKeyDerivation */
+    gsprov_binary_e binary;     /* GsProvBinary */
+    apr_array_header_t *bootstrap_extra;  /* more P names for bootstrap */
+    const gsprov_ua_t *ua;      /* parsed User-Agent, or NULL */
 } gsprov_settings_t;
 
 typedef struct {
     const char *body;
     apr_size_t len;
+    gsprov_kind_e kind;         /* what was served (device-xml/-bin...) */
     int encrypted;
     const char *content_type;
     const char *model;          /* device's or requested model, or NULL */
@@ -24,11 +36,18 @@ typedef struct {
 
 #define GSPROV_CT_XML       "application/xml; charset=utf-8"
 #define GSPROV_CT_ENCRYPTED "application/octet-stream"
+#define GSPROV_CT_BINARY    "application/octet-stream"
+
+/* The parameters a bootstrap binary file always carries: where the XML
+ * is, how to fetch it, with which credentials, under which names. */
+#define GSPROV_BOOTSTRAP_PARAMS \
+    { "P237", "P212", "P1359", "P1360", "P1361", "P234", "P235" }
 
 /* Produce the file for a resolved name.  Returns APR_SUCCESS,
- * GSPROV_ENOTFOUND (unknown device or model: answer 404), or an error
- * (GSPROV_EPARSE, _EUNDEFVAR, _EMIXED, _EREF, _ETOOBIG, _EIO, _ECRYPTO)
- * with *err naming the file, line and problem, never a secret. */
+ * GSPROV_ENOTFOUND (unknown device or model, prefix/postfix that are not
+ * the device's, binary off or impossible: answer 404; *err says why), or
+ * an error (GSPROV_EPARSE, _EUNDEFVAR, _EMIXED, _EREF, _ETOOBIG, _EIO,
+ * _ECRYPTO) with *err naming the file, line and problem, never a secret. */
 apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
                               const gsprov_templates_t *t,
                               const gsprov_name_t *name,

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-dirs=$(grep -o 'AP_INIT_[A-Z0-9]*("[A-Za-z]*"' gsprov_config.c | sed 's/.*("//; s/"//')
+dirs=$(grep -o 'AP_INIT_[A-Z0-9_]*("[A-Za-z]*"' gsprov_config.c | sed 's/.*("//; s/"//')
 [ -n "$dirs" ] || { echo "check-config-docs: no directives found"; exit 1; }
 for d in $dirs; do
     grep -q "^# $d " conf/gsprov.conf || { echo "FAIL: $d not described in conf/gsprov.conf"; fail=1; }
