@@ -1,6 +1,6 @@
 # mod_gsprov: Apache httpd 2.4 module for Grandstream provisioning.
 #
-#   make            build mod_gsprov.so (apxs) and the lib/ archive
+#   make            build mod_gsprov.so (apxs) and the gsprov tool
 #   make install    install the module with apxs, conf into /etc/apache2
 #   make test       unit tests, fuzz replay, Apache::Test suite, and the
 #                   same again under AddressSanitizer/UBSan
@@ -28,7 +28,9 @@ SAN        =
 CFLAGS_LIB = -std=gnu11 $(OPT) $(WARN) -fPIC $(SAN) -Ilib $(PKG_CFLAGS)
 LIB_OBJ    = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 
-all: mod_gsprov.so
+BINDIR    ?= /usr/local/bin
+
+all: mod_gsprov.so gsprov
 
 # apxs names the module after the first source file: keep mod_gsprov.c first.
 .libs/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
@@ -47,6 +49,11 @@ $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
 $(BUILD)/libgsprov.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# The command-line tool, linked from the same lib/ as the module.
+gsprov: tools/gsprov.c $(BUILD)/libgsprov.a $(LIB_HDR)
+	$(CC) $(CFLAGS_LIB) tools/gsprov.c $(BUILD)/libgsprov.a \
+	    $(APR_LIBS) $(PKG_LIBS) -o $@
+
 # The same module built with ASan/UBSan by plain gcc (not libtool, which
 # drops sanitizer link flags); httpd runs it with libasan preloaded.
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -57,7 +64,9 @@ build-asan/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
 	    $(shell $(APXS) -q CFLAGS) -I$(shell $(APXS) -q INCLUDEDIR) \
 	    -Ilib $(PKG_CFLAGS) $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS) -o $@
 
-install: mod_gsprov.so
+instBINDIR    ?= /usr/local/bin
+
+all: mod_gsprov.so gsprov
 	$(APXS) -i -n gsprov .libs/mod_gsprov.so
 	install -m 644 conf/gsprov.load /etc/apache2/mods-available/gsprov.load
 	install -m 644 conf/gsprov.conf /etc/apache2/mods-available/gsprov.conf
@@ -74,7 +83,7 @@ test: all
 	bash tools/run-tests.sh
 
 clean:
-	rm -rf .libs build build-asan *.la *.lo *.o *.slo mod_gsprov.so \
+	rm -rf .libs build build-asan *.la *.lo *.o *.slo mod_gsprov.so gsprov \
 	    lib/*.lo lib/*.o lib/*.slo lib/.libs
 
 .PHONY: all install deps demo test clean

@@ -231,7 +231,7 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
                                 &len, err)))
         return rv;
 
-    if (dev && dev->password) {
+    if (dev && dev->password && !set->plain) {
         unsigned char *enc;
         apr_size_t elen;
         if ((rv = gsprov_encrypt(p, dev->password, set->key_digest, body, len,

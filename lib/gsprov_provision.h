@@ -23,6 +23,7 @@ typedef struct {
     gsprov_binary_e binary;     /* GsProvBinary */
     apr_array_header_t *bootstrap_extra;  /* more P names for bootstrap */
     const gsprov_ua_t *ua;      /* parsed User-Agent, or NULL */
+    int plain;                  /* CLI --plain / lint: never encrypt */
 } gsprov_settings_t;
 
 typedef struct {

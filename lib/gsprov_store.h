@@ -47,11 +47,30 @@ struct gsprov_store {
     void *impl;
 };
 
+/* Problems found while linting: one message ("file:line: what") each. */
+typedef struct {
+    void (*fn)(void *baton, const char *msg);
+    void *baton;
+} gsprov_report_t;
+
 /* Open a directory store and load its templates (errors name file:line).
  * The store lives as long as pool p. */
 apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
                                     const gsprov_logger_t *log,
                                     gsprov_store_t **out, char **err);
+
+/* A directory store for `gsprov lint`: every template problem is reported
+ * through report, and the store serves whatever templates were valid
+ * (never reloading).  Fails only if the directory cannot be listed. */
+apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
+                                    const gsprov_report_t *report,
+                                    gsprov_store_t **out);
+
+/* One device record of a directory store (what the store's device()
+ * does): GSPROV_ENOTFOUND if missing. */
+apr_status_t gsprov_store_file_device(apr_pool_t *p, const char *root,
+                                      const char *mac, gsprov_device_t **out,
+                                      char **err);
 
 static inline const gsprov_templates_t *
 gsprov_store_templates(gsprov_store_t *s, apr_pool_t *p,

@@ -93,7 +93,7 @@ static int entry_cmp(const void *a, const void *b)
  * change-detection stamp from names, sizes, mtimes and inodes. */
 static apr_status_t scan(apr_pool_t *p, const char *root,
                          apr_array_header_t **out, const char **stamp,
-                         char **err)
+                         char **err, const gsprov_report_t *report)
 {
     /* NB: *stamp is set whenever the directory could be listed, even when
      * a file name is invalid (GSPROV_EPARSE). */
@@ -147,7 +147,7 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
                  * store would go unnoticed until the next restart */
                 APR_ARRAY_PUSH(sig, const char *) =
                     apr_pstrcat(p, "!", dirs[i], "/", de.name, "\n", NULL);
-                if (!bad++)
+                if (report || !bad)
                     *err = apr_psprintf(p, "%s/%s: invalid %s file name (%s)",
                                     dpath, de.name,
                                     i == 0 ? "model" : "group",
@@ -155,6 +155,9 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
                                              "characters, then .xml"
                                            : "[A-Za-z0-9_-], 1-64 "
                                              "characters, then .xml");
+                if (report)
+                    report->fn(report->baton, *err);
+                bad++;
                 continue;
             }
             if (ents->nelts >= GSPROV_MAX_TEMPLATE_FILES) {
@@ -196,12 +199,15 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
         *stamp = gsprov_sha256_hex(p, s, strlen(s));
     }
     *out = ents;
-    return bad ? GSPROV_EPARSE : APR_SUCCESS;
+    return bad && !report ? GSPROV_EPARSE : APR_SUCCESS;
 }
 
 /* Load a complete snapshot into its own pool; nothing is kept on error. */
+/* With report set (lint), every problem is reported and the snapshot
+ * holds whatever was valid; without it the first problem fails the load. */
 static apr_status_t load(const char *root, apr_pool_t *scratch,
-                         gsprov_templates_t **out, char **err)
+                         gsprov_templates_t **out, char **err,
+                         const gsprov_report_t *report)
 {
     apr_array_header_t *ents, *sums;
     const char *stamp, *s;
@@ -210,7 +216,7 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
     apr_status_t rv;
     int i;
 
-    if ((rv = scan(scratch, root, &ents, &stamp, err)))
+    if ((rv = scan(scratch, root, &ents, &stamp, err, report)))
         return rv;
     if ((rv = apr_pool_create_unmanaged_ex(&tp, NULL, NULL))) {
         *err = apr_psprintf(scratch, "%s: out of memory", root);
@@ -239,6 +245,10 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
         if (rv == APR_SUCCESS)
             rv = gsprov_layer_parse(tp, buf, len, apr_pstrdup(tp, e->path),
                                     &layer, err);
+        if (rv != APR_SUCCESS && report) {
+            report->fn(report->baton, *err ? *err : e->path);
+            continue;
+        }
         if (rv != APR_SUCCESS) {
             if (*err)
                 *err = apr_pstrdup(scratch, *err);
@@ -293,14 +303,14 @@ static void check_for_change(gsprov_store_t *s, file_store_t *fs,
 
     if (apr_pool_create(&scratch, p) != APR_SUCCESS)
         return;
-    rv = scan(scratch, fs->root, &ents, &stamp, &err);
+    rv = scan(scratch, fs->root, &ents, &stamp, &err, NULL);
     /* fs->current is only replaced here, so reading it unlocked is safe;
      * a state already rejected once is not loaded (or logged) again */
     if (stamp && (strcmp(stamp, fs->current->stamp) == 0
                   || strcmp(stamp, fs->failed_stamp) == 0))
         goto leave;
     if (rv == APR_SUCCESS)
-        rv = load(fs->root, scratch, &t, &err);
+        rv = load(fs->root, scratch, &t, &err, NULL);
     if (rv != APR_SUCCESS) {
         gsprov_log(&s->log, GSPROV_LOG_ERROR, GSPROV_MSG_RELOAD_FAILED,
                    "templates of %s not reloaded, still serving version "
@@ -353,13 +363,11 @@ static const gsprov_templates_t *fs_templates(gsprov_store_t *s, apr_pool_t *p,
     return t;
 }
 
-static apr_status_t fs_device(gsprov_store_t *s, apr_pool_t *p,
-                              const char *mac, gsprov_device_t **out,
-                              char **err)
+apr_status_t gsprov_store_file_device(apr_pool_t *p, const char *root,
+                                      const char *mac, gsprov_device_t **out,
+                                      char **err)
 {
-    file_store_t *fs = s->impl;
-    const char *path = apr_pstrcat(p, fs->root, "/devices/", mac, ".xml",
-                                   NULL);
+    const char *path = apr_pstrcat(p, root, "/devices/", mac, ".xml", NULL);
     char *buf;
     apr_size_t len;
     apr_status_t rv;
@@ -370,6 +378,46 @@ static apr_status_t fs_device(gsprov_store_t *s, apr_pool_t *p,
     if (rv != APR_SUCCESS)
         return rv;
     return gsprov_device_parse(p, mac, buf, len, path, out, err);
+}
+
+static apr_status_t fs_device(gsprov_store_t *s, apr_pool_t *p,
+                              const char *mac, gsprov_device_t **out,
+                              char **err)
+{
+    return gsprov_store_file_device(p, ((file_store_t *)s->impl)->root, mac,
+                                    out, err);
+}
+
+static const gsprov_templates_t *lint_templates(gsprov_store_t *s,
+                                                apr_pool_t *p,
+                                                apr_interval_time_t i)
+{
+    return ((file_store_t *)s->impl)->current;
+}
+
+static const gsprov_store_ops_t lint_ops = { "file-lint", lint_templates,
+                                             fs_device };
+
+apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
+                                    const gsprov_report_t *report,
+                                    gsprov_store_t **out)
+{
+    gsprov_store_t *s = apr_pcalloc(p, sizeof(*s));
+    file_store_t *fs = apr_pcalloc(p, sizeof(*fs));
+    char *err = NULL;
+    apr_status_t rv;
+
+    s->ops = &lint_ops;
+    s->name = fs->root = apr_pstrdup(p, root);
+    s->impl = fs;
+    rv = load(fs->root, p, &fs->current, &err, report);
+    if (rv != APR_SUCCESS) {
+        report->fn(report->baton, err ? err : root);
+        return rv;
+    }
+    apr_pool_cleanup_register(p, fs, release_current, apr_pool_cleanup_null);
+    *out = s;
+    return APR_SUCCESS;
 }
 
 static const gsprov_store_ops_t file_ops = { "file", fs_templates, fs_device };
@@ -406,7 +454,7 @@ apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
         return rv;
     }
     apr_pool_create(&scratch, p);
-    rv = load(fs->root, scratch, &fs->current, err);
+    rv = load(fs->root, scratch, &fs->current, err, NULL);
     if (rv != APR_SUCCESS) {
         *err = apr_pstrdup(p, *err);
         apr_pool_destroy(scratch);
