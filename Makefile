@@ -64,10 +64,9 @@ build-asan/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
 	    $(shell $(APXS) -q CFLAGS) -I$(shell $(APXS) -q INCLUDEDIR) \
 	    -Ilib $(PKG_CFLAGS) $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS) -o $@
 
-instBINDIR    ?= /usr/local/bin
-
-all: mod_gsprov.so gsprov
+install: mod_gsprov.so gsprov
 	$(APXS) -i -n gsprov .libs/mod_gsprov.so
+	install -m 755 gsprov $(BINDIR)/gsprov
 	install -m 644 conf/gsprov.load /etc/apache2/mods-available/gsprov.load
 	install -m 644 conf/gsprov.conf /etc/apache2/mods-available/gsprov.conf
 

@@ -20,6 +20,7 @@
 #include "gsprov_error.h"
 
 #define HANDLER_NAME "gsprov"
+#define GSPROV_FILENAME_PREFIX "gsprov:"
 
 /* libxml2 must be initialised once from the main thread before any
  * thread parses. */
@@ -57,13 +58,18 @@ static int gsprov_translate_name(request_rec *r)
 {
     if (!is_ours(r))
         return DECLINED;
-    r->filename = apr_pstrcat(r->pool, "gsprov:", r->uri, NULL);
+    r->filename = apr_pstrcat(r->pool, GSPROV_FILENAME_PREFIX, r->uri, NULL);
     return OK;
 }
 
+/* httpd resets the per-dir config to the server defaults before
+ * map_to_storage, so the <Location> SetHandler is not visible here: go by
+ * the filename translate_name gave our requests. */
 static int gsprov_map_to_storage(request_rec *r)
 {
-    return is_ours(r) ? OK : DECLINED;
+    return r->filename && strncmp(r->filename, GSPROV_FILENAME_PREFIX,
+                                  sizeof(GSPROV_FILENAME_PREFIX) - 1) == 0
+           ? OK : DECLINED;
 }
 
 static void set_notes(request_rec *r, const gsprov_name_t *name,
@@ -198,6 +204,7 @@ static int gsprov_handler(request_rec *r)
     }
 
     t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
+    memset(&set, 0, sizeof(set));
     set.tenant_vars = conf->vars;
     set.key_digest = gsprov_conf_key_digest(conf);
     set.binary = (gsprov_binary_e)gsprov_conf_binary(conf);

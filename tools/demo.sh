@@ -43,6 +43,10 @@ LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule gsprov_module $top/.libs/mod_gsprov.so
 DocumentRoot $demo/htdocs
+# as in Debian's apache2.conf: nothing on disk is served unless allowed
+<Directory />
+    Require all denied
+</Directory>
 
 LogFormat "%h %t \"%r\" %>s %B mac=%{gsprov-mac}n file=%{gsprov-file}n result=%{gsprov-result}n" gsprov
 CustomLog $demo/logs/access_log gsprov
