@@ -18,6 +18,11 @@
 #define GSPROV_DEFAULT_RELOAD_SECONDS  5
 #define GSPROV_MAX_RELOAD_SECONDS      86400
 
+/* Template chains (model + groups) merged once per template snapshot and
+ * kept for later requests; distinct chains beyond this are merged per
+ * request. */
+#define GSPROV_MAX_MERGE_MEMO          1024
+
 /* Largest template (defaults/model/group) file accepted. */
 #define GSPROV_MAX_TEMPLATE_BYTES      (4 * 1024 * 1024)
 /* Largest device record accepted; records are read per request. */

@@ -100,7 +100,13 @@ apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
             return GSPROV_EPARSE;
         }
     }
-    d->version = gsprov_sha256_hex(p, buf, len);
+    d->bytes = buf;
+    d->nbytes = len;
     *out = d;
     return APR_SUCCESS;
+}
+
+const char *gsprov_device_version(apr_pool_t *p, const gsprov_device_t *d)
+{
+    return gsprov_sha256_hex(p, d->bytes, d->nbytes);
 }

@@ -16,7 +16,8 @@ typedef struct {
     const char *password;       /* NULL: files are served in clear */
     apr_hash_t *vars;           /* name -> value */
     gsprov_layer_t *config;     /* overrides; empty layer if none */
-    const char *version;        /* SHA-256 of the record's bytes */
+    const char *bytes;          /* the record as read (for its version) */
+    apr_size_t nbytes;
 } gsprov_device_t;
 
 /* Parse a record from memory.  mac is the normalized MAC it belongs to. */
@@ -24,5 +25,9 @@ apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
                                  const char *buf, apr_size_t len,
                                  const char *label, gsprov_device_t **out,
                                  char **err);
+
+/* The record's version: SHA-256 of its bytes.  Computed on demand (it is
+ * for cache keys, not for serving). */
+const char *gsprov_device_version(apr_pool_t *p, const gsprov_device_t *d);
 
 #endif

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 #include "gsprov_layer.h"
 #include "gsprov_vars.h"
+#include "gsprov_render.h"
 #include "gsprov_xml.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
@@ -62,6 +63,9 @@ static apr_status_t add_param(apr_pool_t *p, gsprov_layer_t *layer,
     prm->src = layer->label;
     prm->line = (int)xmlGetLineNo(node);
     prm->has_vars = strchr(value, '$') != NULL;
+    prm->xml = prm->open = prm->close = NULL;
+    if (!part)
+        return gsprov_render_prepare(p, prm, layer->version, err);
     return APR_SUCCESS;
 }
 

@@ -16,6 +16,11 @@ typedef struct {
     const char *src;    /* label of the file it came from */
     int line;
     int has_vars;       /* value contains '$': needs expansion */
+    /* Pre-rendered XML (gsprov_render_prepare), so that serving mostly
+     * copies text: the whole line when the value has no variables, else
+     * the tags around the expanded value.  NULL for v2 compound parts. */
+    const char *xml, *open, *close;
+    apr_size_t xml_len, open_len, close_len;
 } gsprov_param_t;
 
 typedef struct {

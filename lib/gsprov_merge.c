@@ -32,6 +32,7 @@ apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
         total += l->params->nelts;
     }
     m->version = first ? first->version : 1;
+    m->version_src = first ? first->label : NULL;
     m->params = apr_array_make(p, total ? total : 1,
                                sizeof(const gsprov_param_t *));
     m->index = apr_hash_make(p);
@@ -61,11 +62,61 @@ apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
     return APR_SUCCESS;
 }
 
+static apr_size_t lookup(const gsprov_merged_t *m, const char *key)
+{
+    apr_size_t at = (apr_size_t)apr_hash_get(m->index, key,
+                                             APR_HASH_KEY_STRING);
+    if (!at && m->extra)
+        at = (apr_size_t)apr_hash_get(m->extra, key, APR_HASH_KEY_STRING);
+    return at;
+}
+
+apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
+                                  const gsprov_layer_t *layer,
+                                  gsprov_merged_t **out, char **err)
+{
+    gsprov_merged_t *m = apr_pmemdup(p, base, sizeof(*m));
+    int j;
+
+    if (!layer || !layer->version) {
+        *out = m;
+        return APR_SUCCESS;
+    }
+    if (base->version_src && layer->version != base->version) {
+        *err = apr_psprintf(p, "mixed config versions: %s is version %d, "
+                            "%s is version %d", base->version_src,
+                            base->version, layer->label, layer->version);
+        return GSPROV_EMIXED;
+    }
+    if (!base->version_src) {
+        m->version = layer->version;
+        m->version_src = layer->label;
+    }
+    m->params = apr_array_copy(p, base->params);
+    m->extra = NULL;
+    for (j = 0; j < layer->params->nelts; j++) {
+        const gsprov_param_t *prm =
+            &APR_ARRAY_IDX(layer->params, j, gsprov_param_t);
+        const char *key = param_key(p, prm);
+        apr_size_t at = lookup(m, key);
+        if (at)
+            APR_ARRAY_IDX(m->params, at - 1, const gsprov_param_t *) = prm;
+        else {
+            APR_ARRAY_PUSH(m->params, const gsprov_param_t *) = prm;
+            if (!m->extra)
+                m->extra = apr_hash_make(p);
+            apr_hash_set(m->extra, key, APR_HASH_KEY_STRING,
+                         (void *)(apr_size_t)m->params->nelts);
+        }
+    }
+    *out = m;
+    return APR_SUCCESS;
+}
+
 const gsprov_param_t *gsprov_merged_get(const gsprov_merged_t *m,
                                         const char *name)
 {
-    apr_size_t at = (apr_size_t)apr_hash_get(m->index, name,
-                                             APR_HASH_KEY_STRING);
+    apr_size_t at = lookup(m, name);
     return at ? APR_ARRAY_IDX(m->params, at - 1, const gsprov_param_t *)
               : NULL;
 }

@@ -11,14 +11,23 @@
 
 typedef struct {
     int version;                 /* 1 or 2 (1 when every layer is empty) */
+    const char *version_src;     /* label of the first versioned layer */
     apr_array_header_t *params;  /* of const gsprov_param_t * */
-    apr_hash_t *index;           /* key -> index into params (as pointer) */
+    apr_hash_t *index;           /* key -> index+1 into params */
+    apr_hash_t *extra;           /* overlay keys not in index, or NULL */
 } gsprov_merged_t;
 
 /* Merge n layers (NULL entries are skipped).  Mixing version 1 and 2
  * layers fails with GSPROV_EMIXED and names both files. */
 apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
                           int n, gsprov_merged_t **out, char **err);
+
+/* base < layer, without touching base (which may be shared between
+ * threads: a template chain merged once per snapshot).  Costs a copy of
+ * the parameter pointers plus one lookup per parameter of layer. */
+apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
+                                  const gsprov_layer_t *layer,
+                                  gsprov_merged_t **out, char **err);
 
 /* Value of a plain parameter (v1 "P234", or a v2 item without parts). */
 const gsprov_param_t *gsprov_merged_get(const gsprov_merged_t *m,

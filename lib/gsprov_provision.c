@@ -6,15 +6,40 @@
 #include "gsprov_binary.h"
 #include "gsprov_error.h"
 
-/* The layer chain of a device: defaults < model < groups < device. */
-static apr_status_t device_chain(apr_pool_t *p, const gsprov_templates_t *t,
-                                 const gsprov_device_t *d, const char *model,
-                                 const gsprov_layer_t ***chain, int *n,
-                                 char **err)
+/* The merged template chain of a device, defaults < model < groups in
+ * order: the same for every device with that model and those groups, so
+ * it is merged once per template snapshot and shared (read-only). */
+static apr_status_t template_chain(apr_pool_t *p, const gsprov_templates_t *t,
+                                   const gsprov_device_t *d, const char *model,
+                                   const gsprov_merged_t **out, char **err)
 {
-    const gsprov_layer_t **c = apr_pcalloc(p, sizeof(*c)
-                                           * (size_t)(d->groups->nelts + 3));
+    const gsprov_layer_t **c = apr_palloc(p, sizeof(*c)
+                                          * (size_t)(d->groups->nelts + 2));
+    struct iovec *kv = apr_palloc(p, sizeof(*kv)
+                                  * (size_t)(2 * d->groups->nelts + 2));
+    const char *key;
+    gsprov_merged_t *m;
+    apr_status_t rv;
     int i, k = 0;
+
+    kv[0].iov_base = (void *)(model ? model : "");
+    kv[0].iov_len = strlen(kv[0].iov_base);
+    kv[1].iov_base = (void *)"\n";
+    kv[1].iov_len = 1;
+    for (i = 0; i < d->groups->nelts; i++) {
+        kv[2 + 2 * i].iov_base = APR_ARRAY_IDX(d->groups, i, char *);
+        kv[2 + 2 * i].iov_len = strlen(kv[2 + 2 * i].iov_base);
+        kv[3 + 2 * i].iov_base = (void *)"\n";
+        kv[3 + 2 * i].iov_len = 1;
+    }
+    key = apr_pstrcatv(p, kv, (apr_size_t)(2 * d->groups->nelts + 2), NULL);
+    if (t->memo) {
+        apr_thread_mutex_lock(t->memo_lock);
+        *out = apr_hash_get(t->memo, key, APR_HASH_KEY_STRING);
+        apr_thread_mutex_unlock(t->memo_lock);
+        if (*out)
+            return APR_SUCCESS;
+    }
 
     c[k++] = t->defaults;
     if (model) {
@@ -32,9 +57,22 @@ static apr_status_t device_chain(apr_pool_t *p, const gsprov_templates_t *t,
             return GSPROV_EREF;
         }
     }
-    c[k++] = d->config;
-    *chain = c;
-    *n = k;
+    /* merged in the request pool first, so that a failing chain never
+     * allocates from the shared snapshot */
+    if ((rv = gsprov_merge(p, c, k, &m, err)))
+        return rv;
+    *out = m;
+    if (t->memo) {
+        apr_thread_mutex_lock(t->memo_lock);
+        if (!apr_hash_get(t->memo, key, APR_HASH_KEY_STRING)
+            && apr_hash_count(t->memo) < GSPROV_MAX_MERGE_MEMO
+            && gsprov_merge(t->pool, c, k, &m, err) == APR_SUCCESS) {
+            apr_hash_set(t->memo, apr_pstrdup(t->pool, key),
+                         APR_HASH_KEY_STRING, m);
+            *out = m;
+        }
+        apr_thread_mutex_unlock(t->memo_lock);
+    }
     return APR_SUCCESS;
 }
 
@@ -160,8 +198,8 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
                               const gsprov_settings_t *set,
                               gsprov_output_t *out, char **err)
 {
-    const gsprov_layer_t **chain = NULL;
     const gsprov_layer_t *two[2];
+    const gsprov_merged_t *base;
     gsprov_device_t *dev = NULL;
     gsprov_merged_t *m;
     gsprov_vars_t vars;
@@ -188,7 +226,8 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
         if (!model && set->ua && set->ua->model[0]
             && apr_hash_get(t->models, set->ua->model, APR_HASH_KEY_STRING))
             model = apr_pstrdup(p, set->ua->model);
-        if ((rv = device_chain(p, t, dev, model, &chain, &n, err)))
+        if ((rv = template_chain(p, t, dev, model, &base, err))
+            || (rv = gsprov_merge_overlay(p, base, dev->config, &m, err)))
             return rv;
         vars.device = dev->vars;
         apr_hash_set(vars.builtin, "mac", 3, dev->mac);
@@ -203,14 +242,12 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
         if (!(two[1] = apr_hash_get(t->models, name->model,
                                     APR_HASH_KEY_STRING)))
             return GSPROV_ENOTFOUND;
-        chain = two;
         n = 2;
         model = apr_pstrdup(p, name->model);
         apr_hash_set(vars.builtin, "model", 5, model);
         break;
     case GSPROV_KIND_GENERIC_XML:
         two[0] = t->defaults;
-        chain = two;
         n = 1;
         break;
     default:
@@ -218,7 +255,7 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
     }
     out->model = model;
 
-    if ((rv = gsprov_merge(p, chain, n, &m, err)))
+    if (!dev && (rv = gsprov_merge(p, two, n, &m, err)))
         return rv;
     if (dev && (rv = pick_reading(p, name, m, &vars, &kind, err)))
         return rv;

@@ -18,4 +18,9 @@ apr_status_t gsprov_render_value(apr_pool_t *p, const gsprov_param_t *prm,
                                  const gsprov_vars_t *vars, const char **out,
                                  char **err);
 
+/* Fill prm's pre-rendered line or tags for a config of this version
+ * (called when a layer is parsed). */
+apr_status_t gsprov_render_prepare(apr_pool_t *p, gsprov_param_t *prm,
+                                   int version, char **err);
+
 #endif

@@ -13,6 +13,7 @@
 #include <apr_pools.h>
 #include <apr_hash.h>
 #include <apr_time.h>
+#include <apr_thread_mutex.h>
 #include "gsprov_layer.h"
 #include "gsprov_device.h"
 #include "gsprov_log.h"
@@ -25,6 +26,10 @@ typedef struct gsprov_templates {
     const char *version;        /* SHA-256 over all template bytes */
     const char *stamp;          /* backend's change-detection token */
     volatile apr_uint32_t refs;
+    /* Merged template chains, "model\ngroup\n..." -> gsprov_merged_t,
+     * filled by gsprov_provision under memo_lock (in this pool). */
+    apr_thread_mutex_t *memo_lock;
+    apr_hash_t *memo;
 } gsprov_templates_t;
 
 typedef struct gsprov_store gsprov_store_t;

@@ -228,6 +228,10 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
     t->groups = apr_hash_make(tp);
     t->defaults = gsprov_layer_empty(tp, "defaults.xml");
     t->stamp = apr_pstrdup(tp, stamp);
+    t->memo = apr_hash_make(tp);
+    if (apr_thread_mutex_create(&t->memo_lock, APR_THREAD_MUTEX_DEFAULT, tp)
+        != APR_SUCCESS)
+        t->memo = NULL;   /* no memo: every request merges its chain */
     sums = apr_array_make(scratch, ents->nelts + 1, sizeof(const char *));
 
     for (i = 0; i < ents->nelts; i++) {
@@ -405,8 +409,17 @@ apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
     gsprov_store_t *s = apr_pcalloc(p, sizeof(*s));
     file_store_t *fs = apr_pcalloc(p, sizeof(*fs));
     char *err = NULL;
+    apr_finfo_t fi;
     apr_status_t rv;
 
+    /* a mistyped --root must not lint as a clean, empty store */
+    if ((rv = apr_stat(&fi, root, APR_FINFO_TYPE, p)) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        report->fn(report->baton, rv != APR_SUCCESS
+                   ? apr_psprintf(p, "%s: cannot open the store: %pm", root, &rv)
+                   : apr_psprintf(p, "%s: not a directory", root));
+        return rv != APR_SUCCESS ? rv : GSPROV_EIO;
+    }
     s->ops = &lint_ops;
     s->name = fs->root = apr_pstrdup(p, root);
     s->impl = fs;

@@ -312,6 +312,10 @@ static int cmd_encode(apr_pool_t *p, int argc, const char *const *argv)
                            "is required");
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
+    if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {  /* UTF-8 BOM */
+        in += 3;
+        len -= 3;
+    }
 
     for (s = in; apr_isspace(*s); s++)
         ;

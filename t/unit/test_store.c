@@ -342,7 +342,7 @@ START_TEST(store_device)
     ck_assert_str_eq(dev->mac, "000b82abcdef");
     ck_assert_str_eq(dev->label,
                      apr_pstrcat(pool, d, "/devices/000b82abcdef.xml", NULL));
-    ck_assert_str_eq(dev->version,
+    ck_assert_str_eq(gsprov_device_version(pool, dev),
                      gsprov_sha256_hex(pool, DEVICE, sizeof(DEVICE) - 1));
 
     dev = NULL;
