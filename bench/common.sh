@@ -1,0 +1,366 @@
+# Shared helpers for the bench/ scripts (sourced, not run).
+#
+#   gen_store DIR          1,000-device store (encryption on for every device)
+#   write_conf CONF PORT   httpd config serving /prov (gsprov) and /static
+#   free_port              print a free 127.0.0.1 TCP port
+#   httpd_rss PIDFILE      sum of VmRSS (kB) over the httpd parent + children
+#
+# Everything lives under $OUT (bench/out by default, gitignored).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/.." && pwd)
+OUT=${OUT:-$BENCH_DIR/out}
+MODULE_ENV=${MODULE:-}
+MODULE=${MODULE:-$REPO/.libs/mod_gsprov.so}
+MODDIR=${MODDIR:-/usr/lib/apache2/modules}
+APACHE=${APACHE:-/usr/sbin/apache2}
+NDEV=${NDEV:-1000}
+
+# MPM settings (printed by run-core.sh).
+THREADS_PER_CHILD=${THREADS_PER_CHILD:-25}
+MAX_WORKERS=${MAX_WORKERS:-100}
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# MODULE_FROM=tree (default): the working tree's build, $REPO/.libs (run make).
+# MODULE_FROM=HEAD (or any commit): build that commit in $OUT/src (leaves the
+# working tree alone; measures exactly one commit).
+select_module() {
+    local rev=${MODULE_FROM:-tree}
+    if [ -n "$MODULE_ENV" ]; then
+        [ -f "$MODULE" ] || die "MODULE=$MODULE missing"
+        MODULE_DESC="given as MODULE=, .so built $(date -u -r "$MODULE" '+%H:%M:%S UTC')"
+    elif [ "$rev" != tree ]; then
+        rev=$(git -C "$REPO" rev-parse --short "$rev^{commit}") || die "MODULE_FROM: no commit $MODULE_FROM"
+        rm -rf "$OUT/src"; mkdir -p "$OUT/src"
+        git -C "$REPO" archive "$rev" | tar -x -C "$OUT/src"
+        # the Makefile includes t/unit.mk; if HEAD lacks it, the module
+        # itself does not need it
+        [ -f "$OUT/src/t/unit.mk" ] || { mkdir -p "$OUT/src/t"; : > "$OUT/src/t/unit.mk"; }
+        # only the module target: never `all` or `install` (no system changes)
+        make -C "$OUT/src" .libs/mod_gsprov.so >"$OUT/src-build.log" 2>&1 \
+            || { tail -20 "$OUT/src-build.log" >&2; die "building $rev failed"; }
+        MODULE=$OUT/src/.libs/mod_gsprov.so
+        MODULE_DESC="git $rev ($MODULE_FROM), built in $OUT/src"
+    else
+        [ -f "$MODULE" ] || die "$MODULE missing: run make in $REPO first"
+        MODULE_DESC="working tree at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- lib mod_gsprov.c gsprov_config.c mod_gsprov.h 2>/dev/null || echo ' + uncommitted changes'), .so built $(date -u -r "$MODULE" '+%H:%M:%S UTC')"
+    fi
+}
+
+# ---------------------------------------------------------------- store ---
+
+# "Pnnn=value" lines on stdin -> v1 <config> body lines.
+p_lines() {
+    local kv
+    while IFS= read -r kv; do
+        [ -z "$kv" ] && continue
+        printf '    <%s>%s</%s>\n' "${kv%%=*}" "${kv#*=}" "${kv%%=*}"
+    done
+}
+
+gs_file() {   # gs_file FILE < "Pnnn=value" lines
+    {
+        printf '<?xml version="1.0" encoding="UTF-8"?>\n'
+        printf '<gs_provision version="1">\n  <config version="1">\n'
+        p_lines
+        printf '  </config>\n</gs_provision>\n'
+    } > "$1"
+}
+
+MODELS=(gxp2170 grp2614 ht802)
+GRPS=(sales support engineering operations lobby)
+
+gen_defaults() {
+    # 80 tenant-wide values: provisioning, time, network, account 1 SIP and
+    # media, security, UI, syslog.
+    gs_file "$1" <<'EOF'
+P237=${prov_host}/prov
+P212=2
+P192=${prov_host}/prov
+P6767=2
+P145=0
+P232=
+P233=
+P234=
+P235=
+P238=0
+P193=10080
+P285=1
+P8459=4
+P286=0
+P8458=1
+P8463=1
+P22030=1
+P20713=0
+P240=0
+P1359=
+P30=pool.ntp.org
+P8333=time.bench.example
+P64=CET-1CEST-2,M3.5.0/02:00:00,M10.5.0/03:00:00
+P144=0
+P143=1
+P102=2
+P122=1
+P8=0
+P92=192
+P93=0
+P94=2
+P95=53
+P38=46
+P1558=0
+P51=0
+P87=0
+P1684=1
+P22122=1
+P1415=0
+P47=${sip_server}
+P48=
+P2312=
+P130=1
+P52=0
+P31=1
+P32=60
+P40=5060
+P39=5004
+P78=0
+P29=0
+P90=0
+P191=1
+P57=0
+P58=8
+P59=9
+P60=18
+P61=2
+P62=98
+P46=123
+P37=2
+P79=101
+P73=1
+P74=0
+P183=0
+P2305=0
+P2=bench-admin-secret
+P196=bench-user-secret
+P1650=0
+P276=1
+P28=0
+P1362=en
+P334=100
+P8356=0
+P1329=0
+P207=syslog.bench.example
+P208=4
+P1387=0
+P88=1
+P1310=1
+P1339=0
+EOF
+}
+
+gen_model() {   # gen_model FILE MODEL IDX
+    local f=$1 model=$2 k=$3 i
+    {
+        # 10 overrides of defaults that differ per family
+        echo "P194=$((k % 2 + 1))"
+        echo "P8375=0"
+        echo "P32=$((60 + 30 * k))"
+        echo "P122=$((k % 2))"
+        echo "P334=$((80 + 10 * k))"
+        echo "P57=$((k == 2 ? 0 : 9))"
+        echo "P58=$((k == 2 ? 8 : 0))"
+        echo "P40=$((5060 + k))"
+        echo "P39=$((5004 + 100 * k))"
+        echo "P1362=en"
+        # account 2 (P4xx) and account 3 (P5xx) skeleton
+        echo "P401=1"
+        echo "P402=${model}-acct2"
+        echo "P403=\${sip_server}"
+        echo "P410=0"
+        echo "P411=60"
+        echo "P501=0"
+        echo "P502=${model}-acct3"
+        echo "P503=\${sip_server}"
+        echo "P510=0"
+        echo "P511=60"
+        # 10 multi-purpose keys: mode / account / description
+        for i in 0 1 2 3 4 5 6 7 8 9; do
+            echo "P$((323 + i))=$(( i < 4 ? 0 : 1 ))"
+            echo "P$((1363 + i))=0"
+        done
+    } | gs_file "$f"
+}
+
+gen_group() {   # gen_group FILE GROUP IDX
+    local f=$1 g=$2 k=$3 i
+    {
+        echo "P104=$((k + 1))"
+        echo "P1362=$( [ "$k" = 4 ] && echo de || echo en )"
+        echo "P33=*9$k"
+        echo "P207=syslog-${g}.bench.example"
+        echo "P208=$((k % 3 + 3))"
+        # BLF keys of the group (MPK 5..10 values): the group's hunt lines
+        for i in 0 1 2 3 4 5 6 7 8 9; do
+            echo "P$((301 + i))=$((8000 + 100 * k + i))"
+        done
+    } | gs_file "$f"
+}
+
+# Devices: model/group round robin, 3 vars, a password, 10 overrides.
+gen_devices() {
+    local dir=$1 i mac ext model group pw
+    for ((i = 1; i <= NDEV; i++)); do
+        printf -v mac '000b82%06x' "$i"
+        ext=$((1000 + i))
+        model=${MODELS[i % 3]}
+        group=${GRPS[i % 5]}
+        pw="xmlpw-${mac:6}-$((i * 7919 % 100000))"
+        cat > "$dir/$mac.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<device>
+  <model>$model</model>
+  <group>$group</group>
+  <password>$pw</password>
+  <var name="ext">$ext</var>
+  <var name="display_name">User $ext</var>
+  <var name="sip_password">sip-$mac-$((i * 104729 % 1000000))</var>
+  <config version="1">
+    <P270>\${ext}</P270>
+    <P35>\${ext}</P35>
+    <P36>\${ext}</P36>
+    <P34>\${sip_password}</P34>
+    <P3>\${display_name}</P3>
+    <P1347>Ext \${ext} (\${model}, \${group})</P1347>
+    <P20>\${mac}</P20>
+    <P33>*97</P33>
+    <P104>$((i % 4 + 1))</P104>
+    <P8467>$((i % 2))</P8467>
+  </config>
+</device>
+EOF
+    done
+}
+
+gen_store() {
+    local s=$1 k
+    rm -rf "$s"
+    mkdir -p "$s/models" "$s/groups" "$s/devices"
+    gen_defaults "$s/defaults.xml"
+    for k in 0 1 2; do gen_model "$s/models/${MODELS[k]}.xml" "${MODELS[k]}" "$k"; done
+    for k in 0 1 2 3 4; do gen_group "$s/groups/${GRPS[k]}.xml" "${GRPS[k]}" "$k"; done
+    gen_devices "$s/devices"
+}
+
+# Print "defaults=N models=N.. groups=N.. device=N" parameter counts.
+store_counts() {
+    local s=$1
+    printf 'defaults %d, models %s, groups %s, device overrides %d' \
+        "$(grep -c '<P[0-9]' "$s/defaults.xml")" \
+        "$(for m in "${MODELS[@]}"; do grep -c '<P[0-9]' "$s/models/$m.xml"; done | paste -sd/)" \
+        "$(for g in "${GRPS[@]}"; do grep -c '<P[0-9]' "$s/groups/$g.xml"; done | paste -sd/)" \
+        "$(grep -c '<P[0-9]' "$s/devices/000b82000001.xml")"
+}
+
+# --------------------------------------------------------------- httpd ---
+
+free_port() {
+    local p used
+    used=$(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+    for ((p = 18000 + RANDOM % 2000; p < 65000; p += 7)); do
+        grep -qx "$p" <<<"$used" || { echo "$p"; return; }
+    done
+    die "no free port"
+}
+
+# write_conf CONF PORT [THREADS_PER_CHILD] [MAX_WORKERS]
+write_conf() {
+    local conf=$1 port=$2 tpc=${3:-$THREADS_PER_CHILD} mrw=${4:-$MAX_WORKERS}
+    local servers=$(( (mrw + tpc - 1) / tpc )) user=""
+    local run=${RUN_DIR:-$OUT/run} logs=${LOG_DIR:-$OUT/logs}
+    if [ "$(id -u)" = 0 ] && [ -z "${NO_USER:-}" ]; then
+        # httpd will not serve as root: children run as www-data
+        user="User www-data
+Group www-data"
+    fi
+    mkdir -p "$run" "$logs"
+    # Debian's stock apache2.conf denies <Directory />; ROOT_DENY=0 omits it
+    local root_deny="<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>"
+    [ "${ROOT_DENY:-1}" = 0 ] && root_deny="# ROOT_DENY=0: no <Directory /> Require all denied"
+    cat > "$conf" <<EOF
+# generated by bench/common.sh write_conf
+ServerRoot "$OUT"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$run/httpd.pid"
+DefaultRuntimeDir "$run"
+ErrorLog "$logs/error_log"
+LogLevel warn
+$user
+
+LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
+LoadModule authz_core_module $MODDIR/mod_authz_core.so
+LoadModule gsprov_module $MODULE
+
+# fixed pool: all processes/threads up front, nothing spawned mid-run
+ServerLimit $servers
+StartServers $servers
+ThreadLimit $tpc
+ThreadsPerChild $tpc
+MaxRequestWorkers $mrw
+MinSpareThreads $tpc
+MaxSpareThreads $mrw
+MaxConnectionsPerChild 0
+
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 15
+# no access log on either side (no CustomLog)
+
+$root_deny
+
+DocumentRoot "$OUT/docroot"
+<Directory "$OUT/docroot">
+    AllowOverride None
+    Require all granted
+</Directory>
+
+GsProvRoot "$OUT/store"
+GsProvVar sip_server sip.bench.example
+GsProvVar prov_host prov.bench.example
+<Location /prov>
+    SetHandler gsprov
+</Location>
+EOF
+}
+
+# httpd_rss PIDFILE -> "<sum kB> <nproc>"
+httpd_rss() {
+    local ppid pid sum=0 n=0 kb
+    ppid=$(cat "$1" 2>/dev/null) || { echo "0 0"; return; }
+    for pid in "$ppid" $(ps -o pid= --ppid "$ppid"); do
+        kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+        [ -n "$kb" ] && { sum=$((sum + kb)); n=$((n + 1)); }
+    done
+    echo "$sum $n"
+}
+
+# httpd_cpu PIDFILE -> utime+stime in clock ticks over parent + children
+httpd_cpu() {
+    local ppid
+    ppid=$(cat "$1" 2>/dev/null) || { echo 0; return; }
+    # field 2 (comm) has no spaces for apache2: fields 14, 15 are utime, stime
+    cat "/proc/$ppid/stat" $(ps -o pid= --ppid "$ppid" | sed 's:.*:/proc/&/stat:') 2>/dev/null \
+        | awk '{s += $14 + $15} END {print s + 0}'
+}
+
+wait_port() {   # wait_port PORT SECONDS
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+        sleep 0.1
+    done
+    return 1
+}

@@ -1,0 +1,774 @@
+#!/usr/bin/env bash
+# CLI tests for the gsprov tool (issue 3, "The gsprov command-line tool").
+#
+#   bash t/cli/run.sh [PATH/TO/gsprov]         (default ./gsprov)
+#
+# Builds nothing: it needs gsprov (make gsprov) and, for the server checks,
+# the module at .libs/mod_gsprov.so (make), or GSPROV_MODULE=/path/to.so.
+# Other knobs: APACHE (default /usr/sbin/apache2), APACHE_MODDIR
+# (/usr/lib/apache2/modules), GSPROV_SPEC (the spec, for its binary example).
+# Needs openssl, curl, perl, xxd, cmp.  Prints TAP-style "ok N - ..." lines
+# and a last line "cli: P passed, F failed"; exits 1 if any check failed.
+# Works as root (httpd then runs as nobody) and as an unprivileged user.
+set -u
+umask 022
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+GSPROV=${1:-./gsprov}
+case $GSPROV in /*) ;; *) GSPROV=$(pwd)/$GSPROV ;; esac
+MODULE=${GSPROV_MODULE:-$REPO/.libs/mod_gsprov.so}
+APACHE=${APACHE:-/usr/sbin/apache2}
+MODDIR=${APACHE_MODDIR:-/usr/lib/apache2/modules}
+SPEC=${GSPROV_SPEC:-$REPO/../shared/spec/grandstream-provisioning.md}
+
+N=0; PASSED=0; FAILED=0
+ok()  { N=$((N + 1)); PASSED=$((PASSED + 1)); echo "ok $N - $1"; }
+nok() {
+    local d=$1 l; shift
+    N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $d"
+    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+note() { echo "# $*"; }
+finish() {
+    echo "cli: $PASSED passed, $FAILED failed"
+    [ "$FAILED" = 0 ] && [ "$N" -gt 0 ]
+}
+
+[ -x "$GSPROV" ] || { echo "not ok 1 - $GSPROV is not an executable (run make gsprov)"; echo "cli: 0 passed, 1 failed"; exit 1; }
+for tool in openssl curl perl xxd cmp; do
+    command -v "$tool" >/dev/null || { echo "not ok 1 - $tool is not installed"; echo "cli: 0 passed, 1 failed"; exit 1; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gsprov-cli.XXXXXX") || exit 1
+chmod 755 "$TMP"      # httpd's child (nobody, when root runs this) reads the store
+CONF=
+cleanup() {
+    if [ -n "$CONF" ] && [ -f "$TMP/httpd/httpd.pid" ]; then
+        "$APACHE" -f "$CONF" -k stop >/dev/null 2>&1
+        local i pid; pid=$(cat "$TMP/httpd/httpd.pid" 2>/dev/null)
+        for i in $(seq 50); do
+            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    fi
+    chmod -R u+rwX "$TMP" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- helpers --
+
+# run CMD...: stdout to $TMP/out, stderr to $TMP/err, exit code in RC
+# (stdin is whatever the caller redirects).
+run() { "$@" >"$TMP/out" 2>"$TMP/err"; RC=$?; }
+diag() { echo "exit $RC; stderr: $(head -c 600 "$TMP/err")"; }
+
+# expect RC STDERR_ERE DESC CMD...: exit code RC, stderr matching the ERE
+# (if not empty), and for a failure nothing at all on stdout.
+expect() {
+    local want=$1 re=$2 desc=$3; shift 3
+    run "$@"
+    if [ "$RC" != "$want" ]; then
+        nok "$desc" "expected exit $want" "$(diag)"
+    elif [ -n "$re" ] && ! grep -Eq -- "$re" "$TMP/err"; then
+        nok "$desc" "stderr does not match /$re/" "$(diag)"
+    elif [ "$want" != 0 ] && [ -s "$TMP/out" ]; then
+        nok "$desc" "stdout is not empty on failure: $(head -c 200 "$TMP/out" | xxd | head -3)"
+    else
+        ok "$desc"
+    fi
+}
+
+# same_file A B DESC
+same_file() {
+    if cmp -s "$1" "$2"; then ok "$3"
+    else nok "$3" "$(cmp "$1" "$2" 2>&1)" "sizes $(wc -c <"$1") vs $(wc -c <"$2")"; fi
+}
+
+# The independent reader/writer of the binary format (spec section 15),
+# written from the spec, sharing nothing with lib/gsprov_binary.c.
+#   gsbin.pl read FILE   -> "# mac=<mac>" + "P<n>=<value>" lines, exit 1 + reason
+#   gsbin.pl info FILE   -> "words=N bytes=B sum=S mac=M items=K gnkey_last=1 pad=P"
+#   gsbin.pl write MAC BODYFILE [--words N] [--pad4] [--bad-sum] -> binary on stdout
+cat >"$TMP/gsbin.pl" <<'PERL'
+use strict; use warnings;
+binmode STDOUT; binmode STDERR;
+my $mode = shift // die "mode\n";
+sub slurp { my $f = shift; open my $h, '<:raw', $f or die "$f: $!\n"; local $/; my $d = <$h>; $d //= ''; return $d }
+sub wordsum { my $d = shift; my $s = 0; $s += $_ for unpack('n*', $d); return $s & 0xFFFF }
+sub bad { print STDERR "gsbin: $_[0]\n"; exit 1 }
+if ($mode eq 'write') {
+    my ($mac, $bodyf, @o) = @ARGV;
+    my %o; while (@o) { my $k = shift @o; $o{$k} = ($k eq '--words') ? shift @o : 1 }
+    my $body = slurp($bodyf);
+    $body .= "\0" if length($body) % 2;
+    $body .= "\0\0" if $o{'--pad4'} && length($body) % 4;
+    my $words = defined $o{'--words'} ? $o{'--words'} : 8 + length($body) / 2;
+    my $f = pack('N n', $words, 0) . pack('H12', $mac) . "\r\n\r\n" . $body;
+    my $c = (0x10000 - wordsum($f)) & 0xFFFF;
+    $c ^= 1 if $o{'--bad-sum'};
+    substr($f, 4, 2) = pack('n', $c);
+    print $f; exit 0;
+}
+my $d = slurp(shift);
+my $size = length $d;
+bad("$size bytes: shorter than the 16-byte header") if $size < 16;
+bad("$size bytes: odd length") if $size % 2;
+my ($words, $sum) = (unpack('N', $d), wordsum($d));
+bad("length field $words words, but the file is " . $size / 2 . " words") if $words * 2 != $size;
+bad(sprintf("16-bit word sum is 0x%04x, not 0", $sum)) if $sum != 0;
+my $mac = unpack('H12', substr($d, 6, 6));
+bad("bytes 12-15 are not 0D 0A 0D 0A") if substr($d, 12, 4) ne "\r\n\r\n";
+my $body = substr($d, 16);
+my ($pad) = $body =~ /(\0*)\z/; $body =~ s/\0+\z//;
+bad("NUL inside the body") if $body =~ /\0/;
+bad("more than 3 NUL bytes of padding") if length($pad) > 3;
+my @items = split /&/, $body, -1;
+bad("body does not end with &gnkey=0b82 (or is only it)") if !@items || $items[-1] ne 'gnkey=0b82';
+pop @items;
+my @out;
+for my $it (@items) {
+    my ($n, $v) = $it =~ /\A(P[0-9]+)=(.*)\z/s or bad("item '$it' is not P<n>=<value>");
+    bad("value of $n has characters outside [A-Za-z0-9._%-]: '$v'") if $v =~ /[^A-Za-z0-9._%-]/;
+    bad("value of $n has a bad %-escape") if $v =~ /%(?![0-9A-Fa-f]{2})/;
+    $v =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
+    push @out, "$n=$v";
+}
+if ($mode eq 'info') {
+    printf "words=%d bytes=%d sum=%d mac=%s items=%d pad=%d\n", $words, $size, $sum, $mac, scalar @out, length $pad;
+} else {
+    print "# mac=$mac\n", map { "$_\n" } @out;
+}
+PERL
+gsread() { perl "$TMP/gsbin.pl" read "$@"; }
+gsinfo() { perl "$TMP/gsbin.pl" info "$@"; }
+gswrite() { perl "$TMP/gsbin.pl" write "$@"; }
+
+# P-values of a rendered v1 XML file as P<n>=<value> lines (entities undone)
+xml_pvalues() {
+    perl -0777 -ne 'binmode STDOUT; while (/<(P\d+)(?:\/>|>(.*?)<\/\1>)/sg) { my ($n, $v) = ($1, $2 // "");
+        $v =~ s/&lt;/</g; $v =~ s/&gt;/>/g; $v =~ s/&quot;/"/g; $v =~ s/&apos;/\x27/g; $v =~ s/&#(\d+);/chr $1/ge; $v =~ s/&amp;/&/g;
+        print "$n=$v\n" }' "$1"
+}
+
+# the value of P-name $2 in a P<n>=<value> listing $1 ("<unset>" if absent)
+pval() { perl -ne 'BEGIN { $f = 0 } if (/^\Q'"$2"'\E=(.*)$/) { print $1; $f = 1; exit } END { print "<unset>" unless $f }' "$1"; }
+
+IS_ROOT=0; [ "$(id -u)" = 0 ] && IS_ROOT=1
+note "gsprov: $GSPROV; running as $(id -un) (uid $(id -u))"
+
+# ======================================================== usage and help ==
+
+for c in render encrypt decrypt encode decode lint; do
+    run "$GSPROV" "$c" --help </dev/null
+    if [ "$RC" = 0 ] && grep -q "^usage: gsprov .*$c" "$TMP/out" && [ ! -s "$TMP/err" ]; then
+        ok "$c --help: exit 0, usage on stdout"
+    else
+        nok "$c --help: exit 0, usage on stdout" "$(diag)" "stdout: $(head -c 300 "$TMP/out")"
+    fi
+done
+run "$GSPROV" --help
+if [ "$RC" = 0 ] && grep -q '^usage: gsprov COMMAND' "$TMP/out" && grep -q 'exit codes' "$TMP/out"; then
+    ok "gsprov --help: exit 0, lists commands and exit codes"
+else nok "gsprov --help: exit 0, lists commands and exit codes" "$(diag)"; fi
+expect 2 '^usage: gsprov COMMAND' "no command: exit 2, usage on stderr" "$GSPROV"
+expect 2 "unknown command 'frobnicate'" "unknown command: exit 2, named on stderr" "$GSPROV" frobnicate
+expect 2 "--root and MAC are required" "render without --root: exit 2" "$GSPROV" render 000b82123456
+expect 2 "--root and MAC are required" "render without a MAC: exit 2" "$GSPROV" render --root "$TMP"
+expect 2 "'000b8212345' is not a MAC" "render with an 11-digit MAC: exit 2" "$GSPROV" render --root "$TMP" 000b8212345
+expect 2 "unknown format 'json'" "render --format json: exit 2" "$GSPROV" render --root "$TMP" 000b82123456 --format json
+expect 2 "unknown option '--frob'" "render --frob: exit 2" "$GSPROV" render --root "$TMP" 000b82123456 --frob x
+expect 2 "--var" "render --var without '=': exit 2" "$GSPROV" render --root "$TMP" 000b82123456 --var novalue
+expect 2 "--password is required" "encrypt without --password: exit 2" "$GSPROV" encrypt </dev/null
+expect 2 "--password is required" "decrypt without --password: exit 2" "$GSPROV" decrypt </dev/null
+expect 2 "unknown digest 'sha1'" "encrypt --md sha1: exit 2" "$GSPROV" encrypt --password x --md sha1 </dev/null
+expect 2 "--mac MAC" "encode without --mac: exit 2" "$GSPROV" encode </dev/null
+expect 2 "--mac MAC" "encode --mac 00:0b:82:12:34:56 (not 12 hex digits): exit 2" "$GSPROV" encode --mac 00:0b:82:12:34:56 </dev/null
+expect 2 "unexpected 'extra'" "decode with an argument: exit 2" "$GSPROV" decode extra </dev/null
+expect 2 "--root is required" "lint without --root: exit 2" "$GSPROV" lint
+
+# ===================================================== encrypt / decrypt ==
+
+mkdir "$TMP/crypt"
+C=$TMP/crypt
+printf '<?xml version="1.0"?>\n<gs_provision version="1"><config version="1"><P2>x</P2></config></gs_provision>\n' >"$C/text"
+printf 'a\0b\0\0\0c\n\0' >"$C/nul"
+: >"$C/empty"
+printf '0123456789abcdef' >"$C/block16"          # exactly one block: a whole padding block follows
+head -c 1048576 /dev/urandom >"$C/random1m"
+PW='s3cr3t pass/word'
+
+for md in md5 sha256; do
+    for f in text nul empty block16 random1m; do
+        "$GSPROV" encrypt --password "$PW" --md "$md" <"$C/$f" >"$C/$f.gs.$md" 2>"$TMP/err"; RC=$?
+        openssl enc -d -aes-256-cbc -md "$md" -k "$PW" -in "$C/$f.gs.$md" -out "$C/$f.back" 2>>"$TMP/err"
+        if [ "$RC" = 0 ] && cmp -s "$C/$f" "$C/$f.back"; then
+            ok "encrypt --md $md | openssl enc -d -md $md: $f comes back byte for byte"
+        else nok "encrypt --md $md | openssl enc -d -md $md: $f comes back byte for byte" "$(diag)"; fi
+        openssl enc -e -aes-256-cbc -md "$md" -k "$PW" -in "$C/$f" -out "$C/$f.ossl.$md" 2>/dev/null
+        "$GSPROV" decrypt --password "$PW" --md "$md" <"$C/$f.ossl.$md" >"$C/$f.back" 2>"$TMP/err"; RC=$?
+        if [ "$RC" = 0 ] && cmp -s "$C/$f" "$C/$f.back"; then
+            ok "openssl enc -e -md $md | decrypt --md $md: $f comes back byte for byte"
+        else nok "openssl enc -e -md $md | decrypt --md $md: $f comes back byte for byte" "$(diag)"; fi
+    done
+done
+
+# the container: Salted__, 8 bytes of salt, PKCS#7-padded ciphertext
+n=$(wc -c <"$C/text.gs.md5"); want=$(( 16 + ($(wc -c <"$C/text") / 16 + 1) * 16 ))
+if [ "$(head -c 8 "$C/text.gs.md5")" = Salted__ ] && [ "$n" = "$want" ]; then
+    ok "encrypt output is Salted__ + salt + padded ciphertext ($n bytes)"
+else nok "encrypt output is Salted__ + salt + padded ciphertext" "size $n, want $want; head $(head -c 16 "$C/text.gs.md5" | xxd -p)"; fi
+"$GSPROV" encrypt --password "$PW" <"$C/text" >"$C/default.enc" 2>/dev/null
+if openssl enc -d -aes-256-cbc -md md5 -k "$PW" -in "$C/default.enc" 2>/dev/null | cmp -s - "$C/text"; then
+    ok "encrypt without --md is md5 (openssl enc -d -md md5 reads it)"
+else nok "encrypt without --md is md5 (openssl enc -d -md md5 reads it)"; fi
+"$GSPROV" encrypt --password "$PW" <"$C/text" >"$C/again.enc" 2>/dev/null
+if ! cmp -s "$C/default.enc" "$C/again.enc"; then ok "two encryptions of the same input differ (random salt)"
+else nok "two encryptions of the same input differ (random salt)"; fi
+
+# wrong password / wrong digest: make a ciphertext openssl itself rejects
+# under the wrong key (a wrong key gives valid padding about 1 time in 256)
+wrong_ct() {   # wrong_ct MD WRONGPW WRONGMD OUT
+    local i
+    for i in $(seq 20); do
+        openssl enc -e -aes-256-cbc -md "$1" -k "$PW" -in "$C/text" -out "$4" 2>/dev/null
+        openssl enc -d -aes-256-cbc -md "$3" -k "$2" -in "$4" >/dev/null 2>&1 || return 0
+    done
+    return 1
+}
+wrong_ct md5 'not the password' md5 "$C/wrongpw.enc"
+expect 1 "decryption failed" "decrypt with the wrong password: exit 1, no output" \
+    "$GSPROV" decrypt --password 'not the password' <"$C/wrongpw.enc"
+wrong_ct md5 "$PW" sha256 "$C/wrongmd.enc"
+expect 1 "decryption failed" "decrypt an md5-keyed file with --md sha256: exit 1" \
+    "$GSPROV" decrypt --password "$PW" --md sha256 <"$C/wrongmd.enc"
+head -c 200 /dev/urandom >"$C/garbage"; printf 'X' | dd of="$C/garbage" bs=1 count=1 conv=notrunc 2>/dev/null
+expect 1 "decryption failed" "decrypt random garbage: exit 1" "$GSPROV" decrypt --password "$PW" <"$C/garbage"
+expect 1 "decryption failed" "decrypt an empty input: exit 1" "$GSPROV" decrypt --password "$PW" <"$C/empty"
+head -c 16 "$C/text.gs.md5" >"$C/hdronly"
+expect 1 "decryption failed" "decrypt Salted__+salt with no ciphertext: exit 1" "$GSPROV" decrypt --password "$PW" <"$C/hdronly"
+head -c $(( $(wc -c <"$C/text.gs.md5") - 1 )) "$C/text.gs.md5" >"$C/trunc"
+expect 1 "decryption failed" "decrypt a ciphertext one byte short: exit 1" "$GSPROV" decrypt --password "$PW" <"$C/trunc"
+expect 1 "decryption failed" "decrypt plaintext XML: exit 1" "$GSPROV" decrypt --password "$PW" <"$C/text"
+
+# ======================================================= encode / decode ==
+
+mkdir "$TMP/bin"
+B=$TMP/bin
+MAC=000b82123456
+
+# The spec's worked example (section 15), from the spec's own hex dump.
+SPEC_HEX_EMBEDDED=0000001b79f8000b821234560d0a0d0a503237313d3126503237303d4163636f756e742532306e616d6526676e6b65793d3062383200
+if [ -r "$SPEC" ]; then
+    SPEC_HEX=$(perl -ne 'if (/Worked example/) { $in = 1; next } next unless $in;
+        if (/^\s*```\s*$/) { exit if ++$fence == 2; next }
+        if ($fence == 1 && /^\s*[0-9a-f]{8}: ((?:[0-9a-f]{2,4} )*[0-9a-f]{2,4})/) { ($h = $1) =~ s/ //g; print $h }' "$SPEC")
+    if [ "$SPEC_HEX" = "$SPEC_HEX_EMBEDDED" ]; then ok "spec section 15 hex dump read (54 bytes, N=0x1b, C=0x79f8)"
+    else nok "spec section 15 hex dump read (54 bytes, N=0x1b, C=0x79f8)" "read from $SPEC: '$SPEC_HEX'"; fi
+else
+    note "spec not found at $SPEC (set GSPROV_SPEC): using the embedded copy of its hex dump"
+    SPEC_HEX=$SPEC_HEX_EMBEDDED
+fi
+printf 'P271=1\nP270=Account name\n' | "$GSPROV" encode --mac "$MAC" >"$B/spec.bin" 2>"$TMP/err"; RC=$?
+got=$(xxd -p "$B/spec.bin" | tr -d '\n')
+if [ "$RC" = 0 ] && [ "$got" = "$SPEC_HEX" ]; then ok "encode: the spec's worked example, byte for byte"
+else nok "encode: the spec's worked example, byte for byte" "$(diag)" "got  $got" "want $SPEC_HEX"; fi
+printf 'P271=1\r\n# a comment\r\n\r\nP270=Account name\r\n' | "$GSPROV" encode --mac 000B82123456 >"$B/crlf.bin" 2>/dev/null
+same_file "$B/spec.bin" "$B/crlf.bin" "encode: CRLF lines, comments, blank lines and an uppercase MAC give the same bytes"
+cat >"$B/spec.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- the spec's example as a gs_provision file -->
+<gs_provision version="1">
+  <mac>ffffffffffff</mac>
+  <config version="1">
+    <P271>1</P271>
+    <P270>Account name</P270>
+  </config>
+</gs_provision>
+EOF
+"$GSPROV" encode --mac "$MAC" <"$B/spec.xml" >"$B/specxml.bin" 2>"$TMP/err"
+same_file "$B/spec.bin" "$B/specxml.bin" "encode from a gs_provision XML file: the same bytes (its <mac> ignored)"
+{ printf '\357\273\277'; cat "$B/spec.xml"; } >"$B/spec-bom.xml"
+"$GSPROV" encode --mac "$MAC" <"$B/spec-bom.xml" >"$B/specbom.bin" 2>"$TMP/err"
+same_file "$B/spec.bin" "$B/specbom.bin" "encode from an XML file with a UTF-8 byte order mark: the same bytes"
+printf '%s' 'P271=1&P270=Account%20name&gnkey=0b82' >"$B/spec.body"
+gswrite "$MAC" "$B/spec.body" --pad4 >"$B/spec4.bin"
+if [ "$(xxd -p "$B/spec4.bin" | tr -d '\n' | cut -c1-12)" = 0000001c79f7 ] && [ "$(wc -c <"$B/spec4.bin")" = 56 ]; then
+    ok "independent writer: the spec's x4-padding variant is 56 bytes, N=0x1c, C=0x79f7"
+else nok "independent writer: the spec's x4-padding variant is 56 bytes, N=0x1c, C=0x79f7" "$(xxd -p "$B/spec4.bin")"; fi
+run "$GSPROV" decode <"$B/spec4.bin"
+if [ "$RC" = 0 ] && [ "$(cat "$TMP/out")" = "$(printf '# mac=%s\nP271=1\nP270=Account name' "$MAC")" ]; then
+    ok "decode reads the x4-padded variant (PERL/WAZO encoders)"
+else nok "decode reads the x4-padded variant (PERL/WAZO encoders)" "$(diag)" "$(cat "$TMP/out")"; fi
+gsread "$B/spec.bin" >"$B/spec.ind" 2>"$TMP/err"
+if [ "$(cat "$B/spec.ind")" = "$(printf '# mac=%s\nP271=1\nP270=Account name' "$MAC")" ]; then
+    ok "independent reader decodes the spec example"
+else nok "independent reader decodes the spec example" "$(cat "$TMP/err" "$B/spec.ind")"; fi
+
+# round trip of awkward values, odd and even body lengths
+cat >"$B/special.txt" <<'EOF'
+P3=a&b=c
+P4=100% + more+
+P5=  two  spaces  and trailing  
+P6=Zürich ☎ 日本語 ñ
+P7=x&gnkey=0b82
+P8=%20literal%zz%
+P9=
+P10=<xml> "quote" 'apos' #hash ;semi /slash ?q=1 \back
+P11=~tilde*star!bang(paren)[br]{cb}|pipe^caret`tick$dollar,comma:colon@at
+P12=	tab	inside
+P20000=long 0123456789012345678901234567890123456789012345678901234567890123456789
+EOF
+for variant in special special-odd; do
+    if [ $variant = special-odd ]; then { cat "$B/special.txt"; echo 'P13=xy'; } >"$B/$variant.txt"; fi
+    "$GSPROV" encode --mac 000b82ABCDEF <"$B/$variant.txt" >"$B/$variant.bin" 2>"$TMP/err"; RC=$?
+    { echo "# mac=000b82abcdef"; cat "$B/$variant.txt"; } >"$B/$variant.want"
+    "$GSPROV" decode <"$B/$variant.bin" >"$B/$variant.dec" 2>>"$TMP/err"
+    if [ "$RC" = 0 ] && cmp -s "$B/$variant.want" "$B/$variant.dec"; then
+        ok "decode(encode(x)) == x: $variant ($(wc -c <"$B/$variant.bin") bytes; &, =, %, +, spaces, UTF-8)"
+    else nok "decode(encode(x)) == x: $variant" "$(diag)" "$(diff "$B/$variant.want" "$B/$variant.dec" | head -10)"; fi
+    gsread "$B/$variant.bin" >"$B/$variant.ind" 2>"$TMP/err"
+    if cmp -s "$B/$variant.want" "$B/$variant.ind"; then
+        ok "independent reader: $variant has length = size/2, word sum 0, MAC bytes, only [A-Za-z0-9._%-] in values, gnkey last"
+    else nok "independent reader: $variant" "$(cat "$TMP/err")" "$(diff "$B/$variant.want" "$B/$variant.ind" | head -10)"; fi
+done
+pads="$(gsinfo "$B/special.bin" | sed 's/.*pad=//') $(gsinfo "$B/special-odd.bin" | sed 's/.*pad=//')"
+if [ "$pads" = "0 1" ] || [ "$pads" = "1 0" ]; then
+    ok "the two round-trip files cover both padding cases (NUL pad bytes: $pads)"
+else nok "the two round-trip files cover both padding cases" "pad bytes: $pads"; fi
+if grep -aq 'P5=%20%20two%20%20spaces' "$B/special.bin" && ! grep -aq 'two+' "$B/special.bin" && grep -aq 'P4=100%25%20%2B%20more%2B' "$B/special.bin"; then
+    ok "encode: space is %20 (never +), '+' and '%' are escaped"
+else nok "encode: space is %20 (never +), '+' and '%' are escaped" "$(tr '&' '\n' <"$B/special.bin" | grep -a '^P[45]=')"; fi
+# a decoder fed by the independent writer
+printf '%s' 'P3=Alice%20%26%20Bob&P4=caf%C3%A9&P5=&gnkey=0b82' >"$B/ind.body"
+gswrite 000b82c0ffee "$B/ind.body" >"$B/ind.bin"
+run "$GSPROV" decode <"$B/ind.bin"
+if [ "$RC" = 0 ] && [ "$(cat "$TMP/out")" = "$(printf '# mac=000b82c0ffee\nP3=Alice & Bob\nP4=café\nP5=')" ]; then
+    ok "decode reads a file from the independent writer"
+else nok "decode reads a file from the independent writer" "$(diag)" "$(cat "$TMP/out")"; fi
+expect 1 "<stdin>:2: expected P<number>=<value>" "encode: a line that is not P<n>=<value>: exit 1 with its line" \
+    "$GSPROV" encode --mac "$MAC" < <(printf 'P1=x\nhello world\n')
+expect 1 "config version 2" "encode: a v2 gs_provision file: exit 1" "$GSPROV" encode --mac "$MAC" \
+    < <(printf '<gs_provision version="1"><config version="2"><item name="a.b">x</item></config></gs_provision>\n')
+expect 1 "not a valid gs_provision" "encode: malformed XML: exit 1" "$GSPROV" encode --mac "$MAC" \
+    < <(printf '<gs_provision version="1"><config version="1"><P3>x</P4></config></gs_provision>\n')
+
+# corrupt files: each must be refused with a reason
+cp "$B/spec.bin" "$B/flip.bin"
+printf 'Q' | dd of="$B/flip.bin" bs=1 seek=20 count=1 conv=notrunc 2>/dev/null   # the '=' of P271=1
+expect 1 "checksum" "decode: one byte flipped in the body: exit 1, checksum named" "$GSPROV" decode <"$B/flip.bin"
+cp "$B/spec.bin" "$B/flipsum.bin"
+printf '\x00' | dd of="$B/flipsum.bin" bs=1 seek=5 count=1 conv=notrunc 2>/dev/null
+expect 1 "checksum" "decode: checksum byte changed: exit 1" "$GSPROV" decode <"$B/flipsum.bin"
+head -c 52 "$B/spec.bin" >"$B/trunc2.bin"
+expect 1 "length field says 27 words, file has 26" "decode: file truncated by 2 bytes: exit 1, length named" "$GSPROV" decode <"$B/trunc2.bin"
+head -c 53 "$B/spec.bin" >"$B/trunc1.bin"
+expect 1 "53 bytes" "decode: file truncated by 1 byte (odd): exit 1" "$GSPROV" decode <"$B/trunc1.bin"
+head -c 10 "$B/spec.bin" >"$B/short.bin"
+expect 1 "too short" "decode: 10 bytes (shorter than the header): exit 1" "$GSPROV" decode <"$B/short.bin"
+expect 1 "too short" "decode: empty input: exit 1" "$GSPROV" decode </dev/null
+gswrite "$MAC" "$B/spec.body" --words 26 >"$B/badlen.bin"     # checksum right, length wrong
+gsinfo "$B/badlen.bin" >/dev/null 2>&1 && nok "independent reader refuses a wrong length field" || ok "independent reader refuses a wrong length field"
+expect 1 "length field says 26 words" "decode: wrong length field (checksum consistent): exit 1" "$GSPROV" decode <"$B/badlen.bin"
+gswrite "$MAC" "$B/spec.body" --words 28 >"$B/badlen2.bin"
+expect 1 "length field says 28 words" "decode: length field one word too long: exit 1" "$GSPROV" decode <"$B/badlen2.bin"
+printf '%s' 'P271=1&P270=Account%20name' >"$B/nognkey.body"
+gswrite "$MAC" "$B/nognkey.body" >"$B/nognkey.bin"
+expect 1 "gnkey" "decode: no gnkey (valid length and checksum): exit 1, gnkey named" "$GSPROV" decode <"$B/nognkey.bin"
+printf '%s' 'P271=1&gnkey=0b82&P270=x' >"$B/gnmid.body"
+gswrite "$MAC" "$B/gnmid.body" >"$B/gnmid.bin"
+expect 1 "gnkey" "decode: gnkey not last: exit 1" "$GSPROV" decode <"$B/gnmid.bin"
+printf '%s' 'P271=1&gnkey=0b83' >"$B/gnwrong.body"
+gswrite "$MAC" "$B/gnwrong.body" >"$B/gnwrong.bin"
+expect 1 "" "decode: gnkey=0b83 instead of 0b82: exit 1" "$GSPROV" decode <"$B/gnwrong.bin"
+printf '%s' 'X271=1&gnkey=0b82' >"$B/notp.body"
+gswrite "$MAC" "$B/notp.body" >"$B/notp.bin"
+expect 1 "not a P-value name" "decode: item that is not a P-value: exit 1" "$GSPROV" decode <"$B/notp.bin"
+perl -e 'binmode STDOUT; open my $h, "<:raw", $ARGV[0]; local $/; my $d = <$h>; substr($d, 12, 4) = "\n\n\n\n";
+  my $s = 0; substr($d, 4, 2) = "\0\0"; $s += $_ for unpack("n*", $d); substr($d, 4, 2) = pack("n", (0x10000 - ($s & 0xFFFF)) & 0xFFFF); print $d' "$B/spec.bin" >"$B/nosep.bin"
+expect 1 "CR LF CR LF" "decode: no 0D 0A 0D 0A after the MAC: exit 1" "$GSPROV" decode <"$B/nosep.bin"
+gsinfo "$B/spec.bin" >"$B/spec.info"
+if grep -qx 'words=27 bytes=54 sum=0 mac=000b82123456 items=2 pad=1' "$B/spec.info"; then ok "independent reader: spec file has words=27 bytes=54 sum=0"
+else nok "independent reader: spec file has words=27 bytes=54 sum=0" "$(cat "$B/spec.info")"; fi
+
+# ================================================================ render ==
+
+S=$TMP/store
+mkdir -p "$S/models" "$S/groups" "$S/devices"
+cat >"$S/defaults.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <config version="1">
+    <P2>admin-default</P2>
+    <P47>${sip_server}</P47>
+    <P237>prov.example.com/prov</P237>
+    <P212>2</P212>
+    <P64>UTC</P64>
+  </config>
+</gs_provision>
+EOF
+cat >"$S/models/gxp2170.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <config version="1">
+    <P2>admin-model</P2>
+    <P1362>${model}</P1362>
+    <P64>EST5EDT</P64>
+  </config>
+</gs_provision>
+EOF
+cat >"$S/groups/sales.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <config version="1">
+    <P64>PST8PDT</P64>
+    <P4000>${group}</P4000>
+    <P1360>provuser</P1360>
+    <P1361>prov pass&amp;1</P1361>
+  </config>
+</gs_provision>
+EOF
+cat >"$S/groups/floor2.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <config version="1">
+    <P4001>Floor 2 &amp; co &lt;east&gt; Zürich</P4001>
+  </config>
+</gs_provision>
+EOF
+cat >"$S/devices/000b82123456.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<device>
+  <model>gxp2170</model>
+  <group>sales</group>
+  <group>floor2</group>
+  <var name="ext">1001</var>
+  <config version="1">
+    <P3>Alice ${ext}</P3>
+    <P35>${mac}</P35>
+  </config>
+</device>
+EOF
+cat >"$S/devices/000b82abcdef.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<device>
+  <model>gxp2170</model>
+  <group>sales</group>
+  <password>dev pw&amp;42</password>
+  <var name="ext">1002</var>
+  <config version="1">
+    <P3>Bob ${ext}</P3>
+    <P234>pre-</P234>
+    <P235>_v1</P235>
+  </config>
+</device>
+EOF
+cat >"$S/devices/000b82aaaa01.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<device>
+  <config version="1">
+    <P3>No model</P3>
+  </config>
+</device>
+EOF
+cat >"$S/devices/000b82aaaa02.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<device>
+  <model>gxp2170</model>
+  <config version="1">
+    <P3>${floor_name}</P3>
+  </config>
+</device>
+EOF
+VARS=(--var sip_server=sip.example.com:5060)
+
+cat >"$TMP/alice.want" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <mac>000b82123456</mac>
+  <config version="1">
+    <P2>admin-model</P2>
+    <P47>sip.example.com:5060</P47>
+    <P237>prov.example.com/prov</P237>
+    <P212>2</P212>
+    <P64>PST8PDT</P64>
+    <P1362>gxp2170</P1362>
+    <P4000>sales</P4000>
+    <P1360>provuser</P1360>
+    <P1361>prov pass&amp;1</P1361>
+    <P4001>Floor 2 &amp; co &lt;east&gt; Zürich</P4001>
+    <P3>Alice 1001</P3>
+    <P35>000b82123456</P35>
+  </config>
+</gs_provision>
+EOF
+run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --plain
+if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/alice.want"; then
+    ok "render --plain: exact merged XML (order, overrides, variables, escaping, UTF-8)"
+else nok "render --plain: exact merged XML" "$(diag)" "$(diff "$TMP/alice.want" "$TMP/out")"; fi
+cp "$TMP/out" "$TMP/alice.plain"
+run "$GSPROV" render --root "$S" 000B82123456 "${VARS[@]}"
+if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/alice.want"; then
+    ok "render without --plain of a device without <password>: the same plain XML (uppercase MAC accepted)"
+else nok "render of a device without <password>: plain XML" "$(diag)"; fi
+
+run "$GSPROV" render --root "$S" 000b82abcdef "${VARS[@]}" --plain
+cp "$TMP/out" "$TMP/bob.plain"
+if [ "$RC" = 0 ] && grep -q '<P3>Bob 1002</P3>' "$TMP/bob.plain" && ! grep -q 'dev pw' "$TMP/bob.plain"; then
+    ok "render --plain of the encrypted device: XML, without its password"
+else nok "render --plain of the encrypted device" "$(diag)"; fi
+run "$GSPROV" render --root "$S" 000b82abcdef "${VARS[@]}"
+cp "$TMP/out" "$TMP/bob.enc"
+if [ "$RC" = 0 ] && [ "$(head -c 8 "$TMP/bob.enc")" = Salted__ ] && \
+   openssl enc -d -aes-256-cbc -md md5 -k 'dev pw&42' -in "$TMP/bob.enc" 2>/dev/null | cmp -s - "$TMP/bob.plain"; then
+    ok "render (device with <password>): openssl enc -d -md md5 gives exactly the --plain bytes"
+else nok "render (device with <password>): openssl enc -d -md md5 gives exactly the --plain bytes" "$(diag)"; fi
+run "$GSPROV" render --root "$S" 000b82abcdef "${VARS[@]}" --md sha256
+if [ "$RC" = 0 ] && openssl enc -d -aes-256-cbc -md sha256 -k 'dev pw&42' -in "$TMP/out" 2>/dev/null | cmp -s - "$TMP/bob.plain"; then
+    ok "render --md sha256: openssl enc -d -md sha256 gives the --plain bytes"
+else nok "render --md sha256: openssl enc -d -md sha256 gives the --plain bytes" "$(diag)"; fi
+if "$GSPROV" decrypt --password 'dev pw&42' <"$TMP/bob.enc" 2>/dev/null | cmp -s - "$TMP/bob.plain"; then
+    ok "render | gsprov decrypt gives the --plain bytes"
+else nok "render | gsprov decrypt gives the --plain bytes"; fi
+
+# binary: bootstrap (default) and full
+run "$GSPROV" render --root "$S" 000b82abcdef "${VARS[@]}" --format binary
+cp "$TMP/out" "$TMP/bob.bin"
+gsread "$TMP/bob.bin" >"$TMP/bob.bin.ind" 2>"$TMP/err2"
+cat >"$TMP/bob.boot.want" <<'EOF'
+# mac=000b82abcdef
+P237=prov.example.com/prov
+P212=2
+P1360=provuser
+P1361=prov pass&1
+P234=pre-
+P235=_v1
+P1359=dev pw&42
+EOF
+if [ "$RC" = 0 ] && cmp -s "$TMP/bob.bin.ind" "$TMP/bob.boot.want"; then
+    ok "render --format binary (bootstrap), independent reader: P237 P212 P1360 P1361 P234 P235 and P1359 = the device password, nothing else"
+else nok "render --format binary (bootstrap): the bootstrap set" "$(diag)" "$(cat "$TMP/err2")" "$(diff "$TMP/bob.boot.want" "$TMP/bob.bin.ind")"; fi
+if "$GSPROV" decode <"$TMP/bob.bin" 2>/dev/null | cmp -s - "$TMP/bob.boot.want"; then ok "gsprov decode agrees with the independent reader (bootstrap file)"
+else nok "gsprov decode agrees with the independent reader (bootstrap file)"; fi
+run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --format binary
+gsread "$TMP/out" >"$TMP/alice.bin.ind" 2>"$TMP/err2"
+if [ "$RC" = 0 ] && [ "$(cat "$TMP/alice.bin.ind")" = "$(printf '# mac=000b82123456\nP237=prov.example.com/prov\nP212=2\nP1360=provuser\nP1361=prov pass&1')" ]; then
+    ok "render --format binary of a device without password: bootstrap set, no P1359"
+else nok "render --format binary of a device without password: bootstrap set, no P1359" "$(diag)" "$(cat "$TMP/err2" "$TMP/alice.bin.ind")"; fi
+run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --format binary --bootstrap-param P64 --bootstrap-param P3
+gsread "$TMP/out" >"$TMP/x.ind" 2>/dev/null
+if [ "$(pval "$TMP/x.ind" P64)|$(pval "$TMP/x.ind" P3)|$(pval "$TMP/x.ind" P2)" = "PST8PDT|Alice 1001|<unset>" ]; then
+    ok "render --bootstrap-param P64 --bootstrap-param P3 adds exactly those"
+else nok "render --bootstrap-param adds exactly those" "$(cat "$TMP/x.ind")"; fi
+for dev in 000b82123456 000b82abcdef; do
+    run "$GSPROV" render --root "$S" $dev "${VARS[@]}" --format binary --binary full
+    gsread "$TMP/out" >"$TMP/full.ind" 2>"$TMP/err2"
+    cp "$TMP/$([ $dev = 000b82123456 ] && echo alice || echo bob).plain" "$TMP/full.xml"
+    { echo "# mac=$dev"; xml_pvalues "$TMP/full.xml"; [ $dev = 000b82abcdef ] && echo 'P1359=dev pw&42'; } >"$TMP/full.want"
+    if [ "$RC" = 0 ] && cmp -s "$TMP/full.ind" "$TMP/full.want"; then
+        ok "render --binary full ($dev), independent reader: every P-value of the XML, same order and values$([ $dev = 000b82abcdef ] && echo ', plus P1359')"
+    else nok "render --binary full ($dev): every P-value" "$(diag)" "$(cat "$TMP/err2")" "$(diff "$TMP/full.want" "$TMP/full.ind")"; fi
+done
+run "$GSPROV" render --root "$S" 000b82123456 --var sip_server='sip.other.example' --var unused=1 --plain
+if [ "$RC" = 0 ] && grep -q '<P47>sip.other.example</P47>' "$TMP/out"; then ok "render --var fills the tenant variable"
+else nok "render --var fills the tenant variable" "$(diag)"; fi
+expect 1 'undefined variable \$\{sip_server\}' "render without the tenant variable: exit 1 naming sip_server" \
+    "$GSPROV" render --root "$S" 000b82123456 --plain
+expect 1 'devices/000b82aaaa02\.xml:5: undefined variable \$\{floor_name\}' "render: undefined device-level variable: exit 1 naming file:line and variable" \
+    "$GSPROV" render --root "$S" 000b82aaaa02 "${VARS[@]}" --plain
+run "$GSPROV" render --root "$S" 000b82aaaa01 "${VARS[@]}" --plain
+if [ "$RC" = 0 ] && ! grep -q P1362 "$TMP/out" && grep -q '<P2>admin-default</P2>' "$TMP/out"; then
+    ok "render of a record without <model> and no User-Agent: defaults only"
+else nok "render of a record without <model> and no User-Agent: defaults only" "$(diag)"; fi
+run "$GSPROV" render --root "$S" 000b82aaaa01 "${VARS[@]}" --plain \
+    --user-agent 'Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456'
+if [ "$RC" = 0 ] && grep -q '<P1362>gxp2170</P1362>' "$TMP/out" && grep -q '<P2>admin-model</P2>' "$TMP/out"; then
+    ok "render --user-agent supplies the model of a record without <model>"
+else nok "render --user-agent supplies the model of a record without <model>" "$(diag)" "$(cat "$TMP/out")"; fi
+run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --plain \
+    --user-agent 'Grandstream Model HW HT802 SW 1.0.3.5 DevId 000b82123456'
+if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/alice.want"; then ok "render --user-agent does not override a record's own <model>"
+else nok "render --user-agent does not override a record's own <model>" "$(diag)"; fi
+expect 1 "no file for 000b82ffffff" "render of an unknown MAC: exit 1" "$GSPROV" render --root "$S" 000b82ffffff "${VARS[@]}"
+expect 1 "cannot open the store" "render --root of a missing directory: exit 1" "$GSPROV" render --root "$TMP/nonexistent" 000b82123456
+
+# ================================================= what the server served ==
+
+server_checks() {
+    local port user group i code
+    [ -x "$APACHE" ] || { nok "httpd: $APACHE not found (set APACHE=)"; return; }
+    [ -f "$MODULE" ] || { nok "httpd: module $MODULE not found (run make, or set GSPROV_MODULE=)"; return; }
+    port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0, ReuseAddr => 1)->sockport')
+    if [ $IS_ROOT = 1 ]; then
+        user=nobody; group=$(getent group nogroup >/dev/null && echo nogroup || echo nobody)
+    else
+        user=$(id -un); group=$(id -gn)
+    fi
+    mkdir -p "$TMP/httpd"
+    CONF=$TMP/httpd/httpd.conf
+    cat >"$CONF" <<EOF
+ServerRoot "$TMP/httpd"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
+LoadModule authz_core_module $MODDIR/mod_authz_core.so
+LoadModule gsprov_module $MODULE
+PidFile "$TMP/httpd/httpd.pid"
+DefaultRuntimeDir "$TMP/httpd"
+ErrorLog "$TMP/httpd/error.log"
+LogLevel warn
+User $user
+Group $group
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 4
+MaxRequestWorkers 4
+MinSpareThreads 1
+MaxSpareThreads 4
+GsProvRoot "$S"
+GsProvVar sip_server sip.example.com:5060
+<Location /prov>
+    SetHandler gsprov
+</Location>
+EOF
+    if ! "$APACHE" -f "$CONF" -k start >"$TMP/httpd/start.log" 2>&1; then
+        nok "httpd starts with mod_gsprov on 127.0.0.1:$port" "$(cat "$TMP/httpd/start.log" "$TMP/httpd/error.log" 2>/dev/null | tail -20)"
+        return
+    fi
+    for i in $(seq 100); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/prov/cfg.xml" 2>/dev/null)
+        [ "$code" = 200 ] && break
+        sleep 0.1
+    done
+    if [ "$code" = 200 ]; then ok "httpd starts with mod_gsprov on 127.0.0.1:$port (as $user:$group)"
+    else nok "httpd starts with mod_gsprov on 127.0.0.1:$port" "cfg.xml: $code" "$(tail -20 "$TMP/httpd/error.log" 2>/dev/null)"; return; fi
+
+    local H=$TMP/httpd base="http://127.0.0.1:$port/prov" name
+    # fetch NAME FILE: sets CODE and CTYPE
+    fetch() { read -r CODE CTYPE < <(curl -s -o "$2" -w '%{http_code} %{content_type}\n' "$base/$1"); }
+
+    for name in cfg000b82123456 cfg000b82123456.bin; do
+        fetch "$name" "$H/$name"
+        if [ "$CODE" = 200 ] && [ "$CTYPE" = application/octet-stream ]; then ok "GET $name: 200 application/octet-stream"
+        else nok "GET $name: 200 application/octet-stream" "got $CODE $CTYPE"; fi
+        "$GSPROV" decode <"$H/$name" >"$H/$name.dec" 2>"$TMP/err"; RC=$?
+        gsread "$H/$name" >"$H/$name.ind" 2>"$TMP/err2"
+        if [ "$RC" = 0 ] && cmp -s "$H/$name.dec" "$TMP/alice.bin.ind" && cmp -s "$H/$name.ind" "$TMP/alice.bin.ind"; then
+            ok "served $name: gsprov decode and the independent reader both give the bootstrap set"
+        else nok "served $name: decoded by gsprov decode and the independent reader" "$(diag)" "$(cat "$TMP/err2")" "$(diff "$TMP/alice.bin.ind" "$H/$name.ind")"; fi
+    done
+    "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --format binary >"$H/render.bin" 2>/dev/null
+    same_file "$H/render.bin" "$H/cfg000b82123456" "served cfg000b82123456 is byte-identical to gsprov render --format binary"
+
+    # the encrypted device carries its config prefix/postfix (pre-, _v1)
+    fetch pre-cfg000b82abcdef.bin_v1 "$H/bob.bin"
+    "$GSPROV" decode <"$H/bob.bin" >"$H/bob.dec" 2>"$TMP/err"; RC=$?
+    gsread "$H/bob.bin" >"$H/bob.ind" 2>"$TMP/err2"
+    if [ "$CODE" = 200 ] && [ "$RC" = 0 ] && cmp -s "$H/bob.dec" "$TMP/bob.boot.want" && cmp -s "$H/bob.ind" "$TMP/bob.boot.want"; then
+        ok "served pre-cfg000b82abcdef.bin_v1: both decoders give P1359 = the device password and P234/P235"
+    else nok "served pre-cfg000b82abcdef.bin_v1: bootstrap set" "HTTP $CODE" "$(diag)" "$(cat "$TMP/err2")" "$(diff "$TMP/bob.boot.want" "$H/bob.ind")"; fi
+    fetch cfg000b82abcdef "$H/bob.noaffix"
+    if [ "$CODE" = 404 ]; then ok "GET cfg000b82abcdef without the device's prefix/postfix: 404"
+    else nok "GET cfg000b82abcdef without the device's prefix/postfix: 404" "got $CODE"; fi
+    fetch pre-cfg000b82abcdef_v1.xml "$H/bob.xml"
+    "$GSPROV" decrypt --password 'dev pw&42' <"$H/bob.xml" >"$H/bob.xml.dec" 2>"$TMP/err"; RC=$?
+    if [ "$CODE" = 200 ] && [ "$CTYPE" = application/octet-stream ] && [ "$RC" = 0 ] && cmp -s "$H/bob.xml.dec" "$TMP/bob.plain"; then
+        ok "served pre-cfg000b82abcdef_v1.xml (encrypted): gsprov decrypt gives exactly render --plain"
+    else nok "served pre-cfg000b82abcdef_v1.xml: gsprov decrypt gives render --plain" "HTTP $CODE $CTYPE" "$(diag)"; fi
+    if openssl enc -d -aes-256-cbc -md md5 -k 'dev pw&42' -in "$H/bob.xml" 2>/dev/null | cmp -s - "$TMP/bob.plain"; then
+        ok "served encrypted XML: openssl enc -d -md md5 agrees"
+    else nok "served encrypted XML: openssl enc -d -md md5 agrees"; fi
+    fetch cfg000b82123456.xml "$H/alice.xml"
+    if [ "$CODE" = 200 ] && cmp -s "$H/alice.xml" "$TMP/alice.want"; then ok "served cfg000b82123456.xml (no password) equals render --plain"
+    else nok "served cfg000b82123456.xml equals render --plain" "HTTP $CODE" "$(diff "$TMP/alice.want" "$H/alice.xml" | head)"; fi
+
+    "$APACHE" -f "$CONF" -k stop >/dev/null 2>&1
+    local pid; pid=$(cat "$H/httpd.pid" 2>/dev/null)
+    for i in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then nok "httpd stops"; else ok "httpd stops"; fi
+    if grep -E '\[(error|crit|alert|emerg)\]|\[[a-z_]+:(error|crit|alert|emerg)\]' "$H/error.log" >"$TMP/errlines"; then
+        nok "httpd error log has no error lines" "$(head -5 "$TMP/errlines")"
+    else ok "httpd error log has no error lines"; fi
+}
+server_checks
+
+# ================================================================== lint ==
+
+expect 0 "gsprov lint: 4 device records, 0 problems" "lint of a clean store (with --var): exit 0" \
+    "$GSPROV" lint --root "$S" "${VARS[@]}" --var floor_name=x
+run "$GSPROV" lint --root "$S"
+if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 4 ] && [ "$(grep -c 'undefined variable ${sip_server}' "$TMP/out")" = 4 ]; then
+    ok "lint without the tenant variable: exit 1, one line per device naming sip_server"
+else nok "lint without the tenant variable: one line per device" "$(diag)" "$(cat "$TMP/out")"; fi
+run "$GSPROV" lint --root "$TMP/nonexistent"
+if [ "$RC" = 1 ] && grep -q "$TMP/nonexistent" "$TMP/out" "$TMP/err"; then ok "lint --root of a missing directory: exit 1 naming it"
+else nok "lint --root of a missing directory: exit 1 naming it" "$(diag)" "stdout: $(cat "$TMP/out")"; fi
+
+L=$TMP/lint
+cp -r "$S" "$L"
+cat >"$L/groups/v2grp.xml" <<'EOF'
+<gs_provision version="1">
+  <config version="2">
+    <item name="phone.timezone">UTC</item>
+  </config>
+</gs_provision>
+EOF
+cat >"$L/models/broken.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <config version="1">
+    <P2>oops</P3>
+  </config>
+</gs_provision>
+EOF
+cp "$L/models/gxp2170.xml" "$L/models/GXP.xml"
+printf '<device>\n  <group>nosuchgroup</group>\n</device>\n' >"$L/devices/000b82000001.xml"
+printf '<device>\n  <model>gxp9999</model>\n</device>\n' >"$L/devices/000b82000002.xml"
+printf '<device>\n  <config version="1">\n    <P2>x</P2>\n    <P3>${nosuchvar}</P3>\n  </config>\n</device>\n' >"$L/devices/000b82000003.xml"
+printf '<device>\n  <group>v2grp</group>\n</device>\n' >"$L/devices/000b82000004.xml"
+printf '<device>\n  <model>gxp2170</model>\n  <group>sales</mode>\n</device>\n' >"$L/devices/000b82000006.xml"
+cp "$L/devices/000b82123456.xml" "$L/devices/ABC.xml"
+cp "$L/devices/000b82123456.xml" "$L/devices/000B82123456.xml"
+cp "$L/devices/000b82123456.xml" "$L/devices/000b82123456.xml.bak"
+want_lines=(
+    'devices/000b82000001\.xml: .*group .nosuchgroup.'
+    'devices/000b82000002\.xml: .*model .gxp9999.'
+    'devices/000b82000003\.xml:4: undefined variable \$\{nosuchvar\}'
+    'devices/000b82000004\.xml: .*mixed.*defaults\.xml.*version 1.*groups/v2grp\.xml.*version 2'
+    'devices/000b82000006\.xml:3: '
+    'devices/ABC\.xml: bad device file name'
+    'devices/000B82123456\.xml: bad device file name'
+    'devices/000b82123456\.xml\.bak: bad device file name'
+    'models/broken\.xml:4: '
+    'models/GXP\.xml: invalid model file name'
+)
+want_desc=("unknown group" "unknown model" "undefined variable (file:line)" "mixed v1/v2 (both files named)"
+    "broken device XML (file:line)" "bad device file name ABC.xml" "bad device file name 000B82123456.xml (uppercase)"
+    "bad device file name 000b82123456.xml.bak" "broken template XML (file:line)" "bad model file name GXP.xml")
+if [ $IS_ROOT = 1 ]; then
+    note "skip: lint of unreadable files (chmod 000): running as root, which reads them anyway"
+else
+    cp "$L/devices/000b82123456.xml" "$L/devices/000b82000005.xml"; chmod 000 "$L/devices/000b82000005.xml"
+    cp "$L/groups/floor2.xml" "$L/groups/locked.xml"; chmod 000 "$L/groups/locked.xml"
+    want_lines+=('devices/000b82000005\.xml: .*(cannot open|Permission denied)' 'groups/locked\.xml: .*(cannot open|Permission denied)')
+    want_desc+=("unreadable device record" "unreadable template")
+fi
+run "$GSPROV" lint --root "$L" "${VARS[@]}" --var floor_name=x
+cp "$TMP/out" "$TMP/lint.out"; LINT_RC=$RC
+if [ "$LINT_RC" = 1 ] && [ "$(wc -l <"$TMP/lint.out")" = ${#want_lines[@]} ]; then
+    ok "lint of a store with ${#want_lines[@]} problems: exit 1, ${#want_lines[@]} lines"
+else nok "lint of a store with ${#want_lines[@]} problems: exit 1, ${#want_lines[@]} lines" "$(diag)" "$(cat "$TMP/lint.out")"; fi
+if grep -q "${#want_lines[@]} problems" "$TMP/err"; then ok "lint summary on stderr counts ${#want_lines[@]} problems"
+else nok "lint summary on stderr counts ${#want_lines[@]} problems" "$(cat "$TMP/err")"; fi
+for i in "${!want_lines[@]}"; do
+    if [ "$(grep -Ec -- "^$L/${want_lines[$i]}" "$TMP/lint.out")" = 1 ]; then ok "lint reports ${want_desc[$i]} once, naming the file"
+    else nok "lint reports ${want_desc[$i]} once, naming the file" "want /^$L/${want_lines[$i]}/ in:" "$(cat "$TMP/lint.out")"; fi
+done
+if ! grep -Eq '000b82123456\.xml:|000b82123456\.xml: |000b82abcdef|000b82aaaa0' "$TMP/lint.out"; then
+    ok "lint reports nothing for the good devices beside the broken ones"
+else nok "lint reports nothing for the good devices" "$(cat "$TMP/lint.out")"; fi
+
+finish
