@@ -23,11 +23,12 @@
 #define GSPROV_FILENAME_PREFIX "gsprov:"
 
 /* libxml2 must be initialised once from the main thread before any
- * thread parses. */
+ * thread parses; OpenSSL's algorithms are fetched once, not per request. */
 static int gsprov_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
 {
     xmlInitParser();
+    gsprov_crypto_preload();
     return OK;
 }
 

@@ -9,6 +9,36 @@
 #define SALT_LEN 8
 #define HDR_LEN (sizeof(GSPROV_SALTED_MAGIC) - 1 + SALT_LEN)
 
+/* OpenSSL 3 looks legacy algorithm objects (EVP_aes_256_cbc(), EVP_md5())
+ * up in its provider tables on every use; fetched once here instead.
+ * Written only by gsprov_crypto_preload() (post_config, or a tool's
+ * main()) before any thread runs, read-only afterwards. */
+static EVP_CIPHER *fetched_cipher;
+static EVP_MD *fetched_md[2];
+
+void gsprov_crypto_preload(void)
+{
+    if (!fetched_cipher)
+        fetched_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    if (!fetched_md[GSPROV_MD_MD5])
+        fetched_md[GSPROV_MD_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
+    if (!fetched_md[GSPROV_MD_SHA256])
+        fetched_md[GSPROV_MD_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_CIPHER *aes_256_cbc(void)
+{
+    return fetched_cipher ? fetched_cipher : EVP_aes_256_cbc();
+}
+
+static const EVP_MD *digest(gsprov_md_e md)
+{
+    int i = md == GSPROV_MD_SHA256 ? GSPROV_MD_SHA256 : GSPROV_MD_MD5;
+    if (fetched_md[i])
+        return fetched_md[i];
+    return i == GSPROV_MD_SHA256 ? EVP_sha256() : EVP_md5();
+}
+
 static apr_status_t free_ctx(void *ctx)
 {
     EVP_CIPHER_CTX_free(ctx);
@@ -35,13 +65,11 @@ static apr_status_t cipher_init(apr_pool_t *p, EVP_CIPHER_CTX **pctx,
                                 const unsigned char *salt, int enc)
 {
     unsigned char key[EVP_MAX_KEY_LENGTH], iv[EVP_MAX_IV_LENGTH];
-    const EVP_CIPHER *cipher = EVP_aes_256_cbc();
+    const EVP_CIPHER *cipher = aes_256_cbc();
     EVP_CIPHER_CTX *ctx;
     int ok;
 
-    if (EVP_BytesToKey(cipher, md == GSPROV_MD_SHA256 ? EVP_sha256()
-                                                      : EVP_md5(),
-                       salt, (const unsigned char *)pw, (int)strlen(pw), 1,
+    if (EVP_BytesToKey(cipher, digest(md), salt, (const unsigned char *)pw, (int)strlen(pw), 1,
                        key, iv) <= 0)
         return GSPROV_ECRYPTO;
     if (!(ctx = EVP_CIPHER_CTX_new())) {
@@ -120,7 +148,7 @@ const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
-    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+    if (EVP_Digest(data, len, md, &n, digest(GSPROV_MD_SHA256), NULL) != 1)
         return NULL;
     return apr_pescape_hex(p, md, n, 0);
 }

@@ -12,6 +12,10 @@ typedef enum { GSPROV_MD_MD5 = 0, GSPROV_MD_SHA256 = 1 } gsprov_md_e;
 
 #define GSPROV_SALTED_MAGIC "Salted__"
 
+/* Fetch the cipher and digests once.  Optional (everything works without
+ * it, slower); call it before threads start. */
+void gsprov_crypto_preload(void);
+
 /* Encrypt in[0..inlen) with a fresh random salt; output allocated in p. */
 apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,
                             gsprov_md_e md, const void *in, apr_size_t inlen,

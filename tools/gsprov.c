@@ -539,6 +539,7 @@ int main(int argc, const char *const *argv)
     }
     apr_app_initialize(&argc, &argv, NULL);
     xmlInitParser();
+    gsprov_crypto_preload();
     apr_pool_create(&p, NULL);
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
