@@ -98,8 +98,13 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     switch (rv) {
     case GSPROV_ENOTFOUND:
         set_notes(r, name, "not-found");
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
-                      "%s: %s", mac, err ? err : "not in the store");
+        /* lib/'s reasons already name the device */
+        if (err)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
+                          "%s", err);
+        else
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
+                          "%s: not in the store", mac);
         return HTTP_NOT_FOUND;
     case GSPROV_EUNDEFVAR:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0102)
@@ -136,10 +141,9 @@ static int check_user_agent(request_rec *r, gsprov_ua_policy_e policy,
     if (!is_gs) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0005)
                       "GsProvUserAgent %s: not a Grandstream User-Agent "
-                      "(\"%s\"), refused", policy == GSPROV_UA_MATCH
+                      "(%s), refused", policy == GSPROV_UA_MATCH
                       ? "match" : "required",
-                      ap_escape_logitem(r->pool, apr_table_get(r->headers_in,
-                                                              "User-Agent")));
+                      apr_table_get(r->headers_in, "User-Agent"));
         return HTTP_FORBIDDEN;
     }
     if (policy == GSPROV_UA_MATCH && name->mac[0]
@@ -189,8 +193,7 @@ static int gsprov_handler(request_rec *r)
     if (!gsprov_name_resolve(seg, strlen(seg), &name)) {
         set_notes(r, NULL, "bad-name");
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0001)
-                      "not a provisioning file name: %s",
-                      ap_escape_logitem(r->pool, seg));
+                      "not a provisioning file name: %s", seg);
         return HTTP_NOT_FOUND;
     }
 

@@ -7,7 +7,6 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
-#include <libxml/tree.h>
 
 typedef struct {
     const char *name;   /* "P271" (v1) or the item name (v2) */
@@ -29,16 +28,15 @@ typedef struct {
     apr_array_header_t *params; /* of gsprov_param_t */
 } gsprov_layer_t;
 
-/* Parse a whole gs_provision document from memory. */
+/* Parse a whole gs_provision document from memory (gsprov_xml.c). */
 apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
                                 apr_size_t len, const char *label,
                                 gsprov_layer_t **out, char **err);
 
-/* Parse one <config version="1|2"> element (also used for the overrides
- * inside a device record). */
-apr_status_t gsprov_layer_from_config(apr_pool_t *p, xmlNodePtr config,
-                                      const char *label, gsprov_layer_t *layer,
-                                      char **err);
+/* Append one parameter (the reader calls this; *err has no file:line). */
+apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
+                              const char *name, const char *part,
+                              const char *value, int line, char **err);
 
 /* An empty layer (no <config>): takes no part in the version check. */
 gsprov_layer_t *gsprov_layer_empty(apr_pool_t *p, const char *label);

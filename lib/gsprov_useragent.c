@@ -107,8 +107,14 @@ int gsprov_ua_parse(const char *ua, gsprov_ua_t *out)
                 copy(out->fw, sizeof(out->fw), t[2].s, t[2].n);
         }
     }
+    /* "DevId <mac>", and the GXW42xx gateways' "(DevId <mac>)" or
+     * "(DevId <mac> / <mac>)" */
     for (i = 1; i + 1 < n; i++)
-        if (tok_is(&t[i], "DevId"))
-            gsprov_mac_parse(t[i + 1].s, t[i + 1].n, out->mac);
+        if (tok_is(&t[i], "DevId") || tok_is(&t[i], "(DevId")) {
+            size_t len = t[i + 1].n;
+            if (len && t[i + 1].s[len - 1] == ')')
+                len--;
+            gsprov_mac_parse(t[i + 1].s, len, out->mac);
+        }
     return out->model[0] || out->fw[0];
 }

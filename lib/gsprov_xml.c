@@ -1,152 +1,472 @@
+/*
+ * The XML reader for our two formats, gs_provision layers and device
+ * records, driven by libxml2's SAX2 interface: no document tree is built,
+ * because a device record is parsed on every request (a tree costs about
+ * 2.5 times as much; see bench/RESULTS.md).
+ *
+ * Both formats share the <config version="1|2"> grammar, at depth 2:
+ *   <gs_provision> <mac/>? <config> <P271>v</P271> | <item name="a.b">v
+ *                  | <item name="x"><part name="y">v</part></item>
+ *   <device> <model/> <group/>* <password/> <var name=""/>* <config/>?
+ * No network, no DTD (a DOCTYPE is refused), no entity expansion.
+ */
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <libxml/parser.h>
-#include <libxml/xmlerror.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include "gsprov_xml.h"
+#include "gsprov_name.h"
 #include "gsprov_error.h"
 
-static apr_status_t free_doc(void *doc)
-{
-    xmlFreeDoc((xmlDocPtr)doc);
-    return APR_SUCCESS;
-}
+#define MAX_DEPTH 4     /* root / config / P or item / part */
 
-static char *chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && apr_isspace(s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
+typedef enum { ROOT_LAYER, ROOT_DEVICE } root_e;
 
-apr_status_t gsprov_xml_parse(apr_pool_t *p, const char *buf, apr_size_t len,
-                              const char *label, xmlDocPtr *doc, char **err)
-{
+typedef struct {
+    apr_pool_t *p;
+    const char *label;
     xmlParserCtxtPtr ctxt;
-    xmlDocPtr d;
+    root_e root;
+    int depth;
+    const char *names[MAX_DEPTH + 1];   /* open elements, [1] = root */
+    int skip;                  /* depth of an element whose content we ignore */
+    /* what we are in */
+    gsprov_layer_t *layer;     /* the layer or the device's <config> */
+    gsprov_device_t *dev;
+    int have_config;
+    /* the element whose text is collected */
+    int capture;               /* depth, 0 = none */
+    char *text;
+    apr_size_t tlen, tcap;
+    const char *attr;          /* its name="" attribute (var/item/part) */
+    int line;
+    const char *item;          /* v2: the open <item>'s name */
+    int item_line, item_parts;
+    char *item_text;           /* v2: an item's own text, if it has parts */
+    /* the first problem, which stops the parser */
+    apr_status_t rv;
+    char *err;
+} sax_t;
 
-    *doc = NULL;
-    if (len > (apr_size_t)INT_MAX) {
-        *err = apr_psprintf(p, "%s: file too large", label);
-        return GSPROV_EPARSE;
-    }
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        *err = apr_psprintf(p, "%s: out of memory", label);
-        return GSPROV_EPARSE;
-    }
-    /* NOERROR/NOWARNING keep libxml2 from printing to stderr; the error
-     * is taken from the context instead (thread-safe). */
-    d = xmlCtxtReadMemory(ctxt, buf, (int)len, label, NULL,
-                          XML_PARSE_NONET | XML_PARSE_NOERROR
-                          | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    if (!d || !ctxt->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        *err = apr_psprintf(p, "%s:%d: XML error: %s", label,
-                            e ? e->line : 0,
-                            e && e->message
-                                ? chomp(apr_pstrdup(p, e->message))
-                                : "not well-formed");
-        if (d)
-            xmlFreeDoc(d);
-        xmlFreeParserCtxt(ctxt);
-        return GSPROV_EPARSE;
-    }
-    xmlFreeParserCtxt(ctxt);
-    apr_pool_cleanup_register(p, d, free_doc, apr_pool_cleanup_null);
-    if (d->intSubset || d->extSubset) {
-        /* libxml2 keeps no line number on the DTD node (xmlGetLineNo
-         * gives -1): count the lines before the declaration instead */
-        const char *at = memmem(buf, len, "<!DOCTYPE", 9), *q;
-        long line = 1;
-        for (q = buf; at && q < at; q++)
-            line += *q == '\n';
-        *err = apr_psprintf(p, "%s:%ld: DOCTYPE declarations are not allowed",
-                            label, line);
-        return GSPROV_EPARSE;
-    }
-    if (!xmlDocGetRootElement(d)) {
-        *err = apr_psprintf(p, "%s:1: no root element", label);
-        return GSPROV_EPARSE;
-    }
-    *doc = d;
-    return APR_SUCCESS;
+static int cur_line(sax_t *s)
+{
+    return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0;
 }
 
-char *gsprov_xml_err(apr_pool_t *p, const char *label, xmlNodePtr node,
-                     const char *fmt, ...)
+static void fail(sax_t *s, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(sax_t *s, int line, const char *fmt, ...)
 {
     va_list ap;
-    char *msg;
-
+    if (s->rv != APR_SUCCESS)
+        return;
     va_start(ap, fmt);
-    msg = apr_pvsprintf(p, fmt, ap);
+    s->err = apr_psprintf(s->p, "%s:%d: %s", s->label, line,
+                          apr_pvsprintf(s->p, fmt, ap));
     va_end(ap);
-    return apr_psprintf(p, "%s:%ld: %s", label,
-                        node ? xmlGetLineNo(node) : 0L, msg);
+    s->rv = GSPROV_EPARSE;
+    xmlStopParser(s->ctxt);
 }
 
-int gsprov_xml_ignorable(xmlNodePtr n)
+/* The raw value of attribute name (SAX2 gives [start, end) slices).  Our
+ * attributes are identifiers, so entity-encoded values simply fail their
+ * validation later. */
+static const char *attr(sax_t *s, int n, const xmlChar **a, const char *name)
 {
-    if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE)
-        return 1;
-    if (n->type == XML_TEXT_NODE) {
-        const xmlChar *c = n->content;
-        while (c && *c) {
-            if (!apr_isspace(*c))
-                return 0;
-            c++;
-        }
-        return 1;
-    }
-    return 0;
+    int i;
+    for (i = 0; i < n; i++, a += 5)
+        if (!a[2] && strcmp((const char *)a[0], name) == 0)
+            return apr_pstrmemdup(s->p, (const char *)a[3],
+                                  (apr_size_t)(a[4] - a[3]));
+    return NULL;
 }
 
-const char *gsprov_xml_text(apr_pool_t *p, xmlNodePtr node, const char *label,
-                            char **err)
+static int all_space(const char *t, apr_size_t n)
 {
-    xmlNodePtr c;
-    apr_size_t total = 0, off = 0;
-    char *out;
-
-    for (c = node->children; c; c = c->next) {
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-            total += c->content ? strlen((const char *)c->content) : 0;
-        else if (c->type == XML_ENTITY_REF_NODE) {
-            *err = gsprov_xml_err(p, label, node,
-                                  "entity references are not allowed in <%s>",
-                                  (const char *)node->name);
-            return NULL;
-        }
-        else if (c->type == XML_ELEMENT_NODE) {
-            *err = gsprov_xml_err(p, label, c,
-                                  "unexpected element <%s> inside <%s>",
-                                  (const char *)c->name,
-                                  (const char *)node->name);
-            return NULL;
-        }
-    }
-    out = apr_palloc(p, total + 1);
-    for (c = node->children; c; c = c->next) {
-        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-            && c->content) {
-            apr_size_t n = strlen((const char *)c->content);
-            memcpy(out + off, c->content, n);
-            off += n;
-        }
-    }
-    out[off] = '\0';
-    return out;
+    apr_size_t i;
+    for (i = 0; i < n; i++)
+        if (!apr_isspace(t[i]))
+            return 0;
+    return 1;
 }
 
-const char *gsprov_xml_attr(apr_pool_t *p, xmlNodePtr node, const char *name)
+static void start_capture(sax_t *s, const char *name_attr)
 {
-    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    const char *r;
-    if (!v)
-        return NULL;
-    r = apr_pstrdup(p, (const char *)v);
-    xmlFree(v);
-    return r;
+    s->capture = s->depth;
+    s->tlen = 0;
+    s->attr = name_attr;
+    s->line = cur_line(s);
+}
+
+static const char *captured(sax_t *s)
+{
+    return apr_pstrmemdup(s->p, s->text ? s->text : "", s->tlen);
+}
+
+/* <config version=""> at depth 2 */
+static void open_config(sax_t *s, int na, const xmlChar **a)
+{
+    const char *ver = attr(s, na, a, "version");
+    if (s->have_config++) {
+        fail(s, cur_line(s), "more than one <config> element");
+        return;
+    }
+    if (!ver || strcmp(ver, "1") == 0)
+        s->layer->version = 1;
+    else if (strcmp(ver, "2") == 0)
+        s->layer->version = 2;
+    else
+        fail(s, cur_line(s), "<config version=\"%s\">: supported versions "
+             "are 1 and 2", ver);
+}
+
+/* a child of <config> (depth 3) or of a v2 <item> (depth 4) */
+static void open_param(sax_t *s, const char *name, int na, const xmlChar **a)
+{
+    const char *n;
+
+    if (s->depth == 3 && s->layer->version == 1) {
+        if (!gsprov_pname_valid(name))
+            fail(s, cur_line(s), "unexpected element <%s> in config version "
+                 "1 (expected P<number>)", name);
+        else
+            start_capture(s, NULL);
+        return;
+    }
+    if (s->depth == 3) {
+        if (strcmp(name, "item") != 0) {
+            fail(s, cur_line(s), "unexpected element <%s> in config version "
+                 "2 (expected <item>)", name);
+            return;
+        }
+        n = attr(s, na, a, "name");
+        if (!n || !gsprov_ident_valid(n)) {
+            fail(s, cur_line(s), "<item> needs a name attribute of "
+                 "[A-Za-z0-9_.-] characters");
+            return;
+        }
+        s->item = n;
+        s->item_line = cur_line(s);
+        s->item_parts = 0;
+        start_capture(s, n);
+        return;
+    }
+    /* depth 4: a <part> of a v2 item, or an element inside a P-value */
+    if (s->layer->version == 1 || !s->item) {
+        fail(s, cur_line(s), "unexpected element <%s> inside <%s>", name,
+             s->names[3]);
+        return;
+    }
+    n = strcmp(name, "part") == 0 ? attr(s, na, a, "name") : NULL;
+    if (!n || !gsprov_ident_valid(n)) {
+        fail(s, cur_line(s), "item '%s' may only hold <part name=\"...\"> "
+             "elements", s->item);
+        return;
+    }
+    /* the item's own text so far must be blank */
+    s->item_text = s->item_parts++ ? s->item_text : (char *)captured(s);
+    start_capture(s, n);
+}
+
+static void open_device_field(sax_t *s, const char *name, int na,
+                              const xmlChar **a)
+{
+    if (!strcmp(name, "model") || !strcmp(name, "group")
+        || !strcmp(name, "password"))
+        start_capture(s, NULL);
+    else if (!strcmp(name, "var")) {
+        const char *n = attr(s, na, a, "name");
+        if (!n || !gsprov_ident_valid(n))
+            fail(s, cur_line(s), "<var> needs a name attribute of "
+                 "[A-Za-z0-9_.-] characters");
+        else
+            start_capture(s, n);
+    }
+    else   /* never echo content: it could be a secret */
+        fail(s, cur_line(s), "unexpected element <%s> in <device>", name);
+}
+
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+                     const xmlChar *uri, int nns, const xmlChar **ns, int na,
+                     int ndef, const xmlChar **attrs)
+{
+    sax_t *s = ctx;
+    const char *name = (const char *)local;
+
+    if (s->rv != APR_SUCCESS)
+        return;
+    s->depth++;
+    if (s->skip)
+        return;
+    if (s->depth > MAX_DEPTH
+        || (s->capture && !(s->capture == 3 && s->item))) {
+        /* nothing of ours nests below a captured value (except parts) */
+        fail(s, cur_line(s), "unexpected element <%s> inside <%s>", name,
+             s->names[s->depth - 1 > MAX_DEPTH ? MAX_DEPTH : s->depth - 1]);
+        return;
+    }
+    s->names[s->depth] = apr_pstrdup(s->p, name);
+
+    if (s->depth == 1) {
+        const char *want = s->root == ROOT_LAYER ? "gs_provision" : "device";
+        if (strcmp(name, want) != 0)
+            fail(s, cur_line(s), "root element is <%s>, expected <%s>",
+                 name, want);
+        return;
+    }
+    if (s->tlen && !all_space(s->text, s->tlen) && !s->capture) {
+        fail(s, cur_line(s), "unexpected text in <%s>",
+             s->names[s->depth - 1]);
+        return;
+    }
+    if (!s->capture)
+        s->tlen = 0;
+    if (s->depth == 2) {
+        if (!strcmp(name, "config"))
+            open_config(s, na, attrs);
+        else if (s->root == ROOT_DEVICE)
+            open_device_field(s, name, na, attrs);
+        else if (!strcmp(name, "mac"))
+            s->skip = s->depth;   /* vendor per-MAC templates: ours wins */
+        else
+            fail(s, cur_line(s), "unexpected element <%s> in <gs_provision>",
+                 name);
+        return;
+    }
+    /* depth 3 and 4 exist only under <config> */
+    if (strcmp(s->names[2], "config") != 0) {
+        fail(s, cur_line(s), "unexpected element <%s> inside <%s>", name,
+             s->names[2]);
+        return;
+    }
+    open_param(s, name, na, attrs);
+}
+
+static void add(sax_t *s, const char *name, const char *part, int line,
+                const char *value)
+{
+    char *err = NULL;
+    if (gsprov_layer_add(s->p, s->layer, name, part, value, line, &err))
+        fail(s, line, "%s", err);
+}
+
+static void close_device_field(sax_t *s, const char *name, const char *text)
+{
+    gsprov_device_t *d = s->dev;
+    if (!strcmp(name, "model")) {
+        if (d->model)
+            fail(s, s->line, "more than one <model>");
+        else if (!gsprov_model_name_valid(text, strlen(text)))
+            fail(s, s->line, "invalid model name '%s' (lowercase [a-z0-9], "
+                 "1-32 characters)", text);
+        else
+            d->model = text;
+    }
+    else if (!strcmp(name, "group")) {
+        if (!gsprov_group_name_valid(text, strlen(text)))
+            fail(s, s->line, "invalid group name '%s' ([A-Za-z0-9_-], 1-64 "
+                 "characters)", text);
+        else
+            APR_ARRAY_PUSH(d->groups, const char *) = text;
+    }
+    else if (!strcmp(name, "password")) {
+        if (d->password || !*text)
+            fail(s, s->line, "<password> must be given once and not be "
+                 "empty");
+        else
+            d->password = text;
+    }
+    else   /* var */
+        apr_hash_set(d->vars, s->attr, APR_HASH_KEY_STRING, text);
+}
+
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
+                   const xmlChar *uri)
+{
+    sax_t *s = ctx;
+    const char *name = (const char *)local;
+
+    if (s->rv != APR_SUCCESS)
+        return;
+    if (s->skip) {
+        if (s->depth-- == s->skip)
+            s->skip = 0;
+        return;
+    }
+    if (s->capture == s->depth) {
+        const char *text = captured(s);
+        s->capture = 0;
+        if (s->depth == 2)
+            close_device_field(s, name, text);
+        else if (s->depth == 3 && s->layer->version == 1)
+            add(s, apr_pstrdup(s->p, name), NULL, s->line, text);
+        else if (s->depth == 3) {              /* v2 item */
+            if (!s->item_parts)
+                add(s, s->item, NULL, s->item_line, text);
+            else if (!all_space(s->item_text, strlen(s->item_text))
+                     || !all_space(text, strlen(text)))
+                fail(s, cur_line(s), "item '%s' mixes text and <part> "
+                     "elements", s->item);
+            s->item = NULL;
+        }
+        else {                                 /* v2 part */
+            add(s, s->item, s->attr, s->line, text);
+            s->capture = 3;                    /* back to the item's text */
+            s->tlen = 0;
+            s->attr = s->item;
+        }
+    }
+    else if (s->tlen && !all_space(s->text, s->tlen)) {
+        fail(s, cur_line(s), "unexpected text in <%s>", name);
+    }
+    if (s->capture != 3 || s->depth != 4)
+        s->tlen = 0;
+    s->depth--;
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+    sax_t *s = ctx;
+    if (s->rv != APR_SUCCESS || s->skip || len <= 0)
+        return;
+    if (s->tlen + (apr_size_t)len + 1 > s->tcap) {
+        apr_size_t cap = (s->tcap ? s->tcap * 2 : 256) + (apr_size_t)len;
+        char *t = apr_palloc(s->p, cap);
+        if (s->tlen)
+            memcpy(t, s->text, s->tlen);
+        s->text = t;
+        s->tcap = cap;
+    }
+    memcpy(s->text + s->tlen, ch, (size_t)len);
+    s->tlen += (apr_size_t)len;
+}
+
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext,
+                       const xmlChar *sys)
+{
+    sax_t *s = ctx;
+    fail(s, cur_line(s), "DOCTYPE declarations are not allowed");
+}
+
+static xmlEntityPtr on_entity(void *ctx, const xmlChar *name)
+{
+    sax_t *s = ctx;
+    /* predefined entities (&amp; ...) never get here */
+    fail(s, cur_line(s), "entity references are not allowed (&%s;)",
+         (const char *)name);
+    return NULL;
+}
+
+static char *chomp(char *m)
+{
+    size_t n = strlen(m);
+    while (n > 0 && apr_isspace(m[n - 1]))
+        m[--n] = '\0';
+    return m;
+}
+
+static apr_status_t run(sax_t *s, const char *buf, apr_size_t len)
+{
+    xmlSAXHandler sax;
+
+    if (len > (apr_size_t)INT_MAX) {
+        s->err = apr_psprintf(s->p, "%s: file too large", s->label);
+        return GSPROV_EPARSE;
+    }
+    memset(&sax, 0, sizeof(sax));
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = on_start;
+    sax.endElementNs = on_end;
+    sax.characters = on_text;
+    sax.cdataBlock = on_text;
+    sax.internalSubset = on_doctype;
+    sax.getEntity = on_entity;
+
+    s->ctxt = xmlCreatePushParserCtxt(&sax, s, NULL, 0, s->label);
+    if (!s->ctxt) {
+        s->err = apr_psprintf(s->p, "%s: out of memory", s->label);
+        return GSPROV_EPARSE;
+    }
+    /* NOERROR/NOWARNING: libxml2 prints nothing; the error is taken from
+     * the context instead (thread-safe) */
+    xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR
+                      | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    xmlParseChunk(s->ctxt, buf, (int)len, 1);
+    if (s->rv == APR_SUCCESS && !s->ctxt->wellFormed) {
+        const xmlError *e = xmlCtxtGetLastError(s->ctxt);
+        s->err = apr_psprintf(s->p, "%s:%d: XML error: %s", s->label,
+                              e ? e->line : 0,
+                              e && e->message
+                                  ? chomp(apr_pstrdup(s->p, e->message))
+                                  : "not well-formed");
+        s->rv = GSPROV_EPARSE;
+    }
+    else if (s->rv == APR_SUCCESS && s->depth != 0) {
+        s->err = apr_psprintf(s->p, "%s:%d: XML error: unexpected end of "
+                              "document", s->label, cur_line(s));
+        s->rv = GSPROV_EPARSE;
+    }
+    else if (s->rv == APR_SUCCESS && !s->names[1]) {
+        s->err = apr_psprintf(s->p, "%s:1: no root element", s->label);
+        s->rv = GSPROV_EPARSE;
+    }
+    xmlFreeParserCtxt(s->ctxt);
+    s->ctxt = NULL;
+    return s->rv;
+}
+
+apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
+                                apr_size_t len, const char *label,
+                                gsprov_layer_t **out, char **err)
+{
+    sax_t s;
+
+    memset(&s, 0, sizeof(s));
+    s.p = p;
+    s.label = label;
+    s.root = ROOT_LAYER;
+    s.layer = gsprov_layer_empty(p, label);
+    if (run(&s, buf, len) != APR_SUCCESS) {
+        *err = s.err;
+        return s.rv;
+    }
+    if (!s.have_config) {
+        *err = apr_psprintf(p, "%s:1: no <config> element", label);
+        return GSPROV_EPARSE;
+    }
+    *out = s.layer;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
+                                 const char *buf, apr_size_t len,
+                                 const char *label, gsprov_device_t **out,
+                                 char **err)
+{
+    gsprov_device_t *d = apr_pcalloc(p, sizeof(*d));
+    sax_t s;
+
+    apr_cpystrn(d->mac, mac, sizeof(d->mac));
+    d->label = label;
+    d->groups = apr_array_make(p, 4, sizeof(const char *));
+    d->vars = apr_hash_make(p);
+    d->config = gsprov_layer_empty(p, label);
+    d->bytes = buf;
+    d->nbytes = len;
+
+    memset(&s, 0, sizeof(s));
+    s.p = p;
+    s.label = label;
+    s.root = ROOT_DEVICE;
+    s.dev = d;
+    s.layer = d->config;
+    if (run(&s, buf, len) != APR_SUCCESS) {
+        *err = s.err;
+        return s.rv;
+    }
+    *out = d;
+    return APR_SUCCESS;
 }
