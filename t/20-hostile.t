@@ -1,6 +1,9 @@
 # Hostile and malformed request names. None may be served (never 200); names
 # that reach mod_gsprov must be refused as bad names (gsprov-result bad-name)
 # without touching the store; some never get past httpd's own URL checks.
+# Since prefix/postfix names (issue 3, spec 7), "cfg<mac>" with junk around
+# it made of [A-Za-z0-9._~-] is a per-device name with a prefix or postfix:
+# those are 404 not-found (the device's P234/P235 are not that junk).
 use strict;
 use warnings;
 use FindBin;
@@ -19,7 +22,7 @@ my $MAC = '000b82123456';    # an existing device in tenant A
 my @cases = (
     # MAC length / alphabet
     [ "cfg000B8212345.xml",          404, 'bad-name' ],   # 11 digits, upper case: neither MAC nor model
-    [ "cfg000B821234567.xml",        404, 'bad-name' ],   # 13 digits, upper case
+    [ "cfg000B821234567.xml",        404, 'not-found' ],  # 13 digits, upper case: MAC + postfix "7"
     [ "cfg00:0b:82:12:34:56.xml",    404, 'bad-name' ],   # separators
     [ "cfg00-0b-82-12-34-56.xml",    404, 'bad-name' ],
     [ "cfg000b82.123456.xml",        404, 'bad-name' ],   # dot in the stem
@@ -37,26 +40,23 @@ my @cases = (
     # case of the fixed parts
     [ "CFG$MAC.xml",                 404, 'bad-name' ],
     [ "Cfg$MAC.xml",                 404, 'bad-name' ],
-    [ "cfg$MAC.XML",                 404, 'bad-name' ],
-    [ "cfg$MAC.Xml",                 404, 'bad-name' ],
+    [ "cfg$MAC.XML",                 404, 'not-found' ],  # binary with postfix ".XML"
+    [ "cfg$MAC.Xml",                 404, 'not-found' ],
     [ "cfgGXP2170.xml",              404, 'bad-name' ],   # model names are lower case only
     [ "cfgGxp2170.xml",              404, 'bad-name' ],
     # prefix / suffix junk
-    [ "xcfg$MAC.xml",                404, 'bad-name' ],
+    [ "xcfg$MAC.xml",                404, 'not-found' ],  # prefix "x"
     [ "cfg-$MAC.xml",                404, 'bad-name' ],
-    [ "cfg$MAC.xml.bak",             404, 'bad-name' ],
-    [ "cfg$MAC.xmlx",                404, 'bad-name' ],
-    [ "cfg$MAC.xml~",                404, 'bad-name' ],
-    [ "cfg$MAC.xml.",                404, 'bad-name' ],
-    [ "cfg$MAC..xml",                404, 'bad-name' ],
+    [ "cfg$MAC.xml.bak",             404, 'not-found' ],  # postfix ".bak" after .xml
+    [ "cfg$MAC.xmlx",                404, 'not-found' ],  # postfix "x" after .xml
+    [ "cfg$MAC.xml~",                404, 'not-found' ],
+    [ "cfg$MAC.xml.",                404, 'not-found' ],
+    [ "cfg$MAC..xml",                404, 'not-found' ],  # postfix "." before .xml
     [ "cfg$MAC.xml;jsessionid=1",    404, 'bad-name' ],
     [ "cfg$MAC.xml/",                404, 'bad-name' ],   # last segment empty
     [ "cfg$MAC.xml/x",               404, 'bad-name' ],
     [ "cfggxp2170.xml.gz",           404, 'bad-name' ],
-    [ "cfg$MAC.bin",                 404, 'bad-name' ],
-    # Binary cfg<mac> is "404 for now": not a served name yet. Whether the
-    # module calls that bad-name or not-found is not pinned by the contract.
-    [ "cfg$MAC",                     404, 'bad-name|not-found' ],
+    # (cfg<mac> and cfg<mac>.bin are served since issue 3: t/80-binary.t)
     # degenerate stems
     [ "cfg..xml",                    404, 'bad-name' ],
     [ "cfg...xml",                   404, 'bad-name' ],
@@ -69,7 +69,8 @@ my @cases = (
     [ "cfg..%5c..%5cdevices%5c$MAC.xml", 404, 'bad-name' ],   # backslashes
     [ "..%2e",                       404, 'bad-name' ],
     # length limits
-    [ "cfg" . ('a' x 33) . ".xml",   404, 'bad-name' ],   # model name > 32
+    [ "cfg" . ('a' x 33) . ".xml",   404, 'not-found' ],  # not a model (> 32): MAC aaaaaaaaaaaa + postfix, unknown device
+    [ "cfg" . ('g' x 33) . ".xml",   404, 'bad-name' ],   # model name > 32, no MAC in it
     [ "cfg" . ('0' x 58) . ".xml",   404, 'bad-name' ],   # 65 characters in all
     [ "cfg" . ('0' x 250) . ".xml",  404, 'bad-name' ],   # 257 characters: longer than NAME_MAX
     [ "cfg" . ('0' x 5000) . ".xml", 404, 'bad-name' ],   # long, but within httpd's request line limit

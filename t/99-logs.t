@@ -39,12 +39,26 @@ while (my $l = <$fh>) {
     next unless @f >= 5;
     my $res = $f[4];
     $results{$res}++;
-    push @badnote, $l if $res ne '-' && $res !~ /^(?:ok|not-found|bad-name|error)$/;
-    push @badnote, $l if $f[3] ne '-' && $f[3] !~ /^(?:device-xml|model-xml|generic-xml)$/;
+    push @badnote, $l if $res ne '-' && $res !~ /^(?:ok|not-found|bad-name|forbidden|error)$/;
+    push @badnote, $l if $f[3] ne '-' && $f[3] !~ /^(?:device-xml|device-bin|model-xml|generic-xml)$/;
     push @badnote, $l if $f[2] ne '-' && $f[2] !~ /^[0-9a-f]{12}$/;
 }
 ok(!@badnote, 'all logged gsprov notes have valid values') or diag(join '', @badnote);
 ok($results{$_}, "some requests logged gsprov-result $_") for qw(ok not-found bad-name error);
+# forbidden (GsProvUserAgent) only when t/84-useragent.t ran in this run
+ok($results{forbidden}, 'some requests logged gsprov-result forbidden')
+    if grep { /\bGSPROV0005\b/ } error_log_since(0);
+
+# gsprov_ua_log (id status model fw file result): models are template names
+my @badua;
+if (open my $ua, '<', logs_dir() . '/gsprov_ua_log') {
+    while (my $l = <$ua>) {
+        my @f = split / /, $l;
+        next unless @f == 6;
+        push @badua, $l if $f[2] ne '-' && $f[2] !~ /^[a-z0-9]{1,32}$/;
+    }
+}
+ok(!@badua, 'all logged gsprov-model notes are model names') or diag(join '', @badua);
 
 error_log_check(expected_ids => []);
 done_testing();

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(d->config && d->config->version >= 0
                && d->config->version <= 2);
     FUZZ_CHECK(d->config->version || d->config->params->nelts == 0);
-    FUZZ_CHECK(d->version && strlen(d->version) == 64);
+    FUZZ_CHECK(strlen(gsprov_device_version(p, d)) == 64);
 done:
     apr_pool_destroy(p);
     return 0;

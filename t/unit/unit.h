@@ -2,6 +2,7 @@
 #ifndef GSPROV_UNIT_H
 #define GSPROV_UNIT_H
 
+#include <stdio.h>
 #include <check.h>
 #include <string.h>
 #include <apr_pools.h>
@@ -54,5 +55,7 @@ Suite *render_suite(void);
 Suite *crypto_suite(void);
 Suite *store_suite(void);
 Suite *provision_suite(void);
+Suite *binary_suite(void);
+Suite *useragent_suite(void);
 
 #endif
