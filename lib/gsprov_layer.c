@@ -57,7 +57,7 @@ apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
     prm->line = line;
     prm->has_vars = strchr(value, '$') != NULL;
     prm->xml = prm->open = prm->close = NULL;
-    if (!part)
+    if (!part && layer->prerender)
         return gsprov_render_prepare(p, prm, layer->version, err);
     return APR_SUCCESS;
 }

@@ -164,11 +164,30 @@ apr_status_t gsprov_render_xml(apr_pool_t *p, const gsprov_merged_t *m,
         else if (prm->xml) {
             put(&o, prm->xml, prm->xml_len);
         }
-        else {
+        else if (prm->open) {
             put(&o, prm->open, prm->open_len);
             if ((rv = put_value(p, &o, prm, vars, err)))
                 return rv;
             put(&o, prm->close, prm->close_len);
+        }
+        else if (m->version == 2) {     /* not pre-rendered (device layer) */
+            PUTL(&o, "    <item name=\"");
+            PUTS(&o, prm->name);
+            PUTL(&o, "\">");
+            if ((rv = put_value(p, &o, prm, vars, err)))
+                return rv;
+            PUTL(&o, "</item>\n");
+        }
+        else {
+            apr_size_t nl = strlen(prm->name);
+            PUTL(&o, "    <");
+            put(&o, prm->name, nl);
+            PUTL(&o, ">");
+            if ((rv = put_value(p, &o, prm, vars, err)))
+                return rv;
+            PUTL(&o, "</");
+            put(&o, prm->name, nl);
+            PUTL(&o, ">\n");
         }
     }
     PUTL(&o, "  </config>\n</gs_provision>\n");

@@ -429,6 +429,7 @@ apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
     s.label = label;
     s.root = ROOT_LAYER;
     s.layer = gsprov_layer_empty(p, label);
+    s.layer->prerender = 1;     /* templates are parsed once, served often */
     if (run(&s, buf, len) != APR_SUCCESS) {
         *err = s.err;
         return s.rv;
