@@ -10,6 +10,8 @@
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
+#include <limits.h>
+#include <stdlib.h>
 
 #include <libxml/xmlstring.h>
 #include "mod_gsprov.h"
@@ -28,6 +30,8 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->binary = GSPROV_UNSET;
     c->bootstrap_extra = NULL;
     c->ua_policy = GSPROV_UNSET;
+    c->fw_root = NULL;
+    c->fw_unknown = GSPROV_UNSET;
     return c;
 }
 
@@ -49,6 +53,9 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                      : base->bootstrap_extra;
     c->ua_policy = add->ua_policy != GSPROV_UNSET ? add->ua_policy
                                                   : base->ua_policy;
+    c->fw_root = add->fw_root ? add->fw_root : base->fw_root;
+    c->fw_unknown = add->fw_unknown != GSPROV_UNSET ? add->fw_unknown
+                                                    : base->fw_unknown;
     return c;
 }
 
@@ -74,6 +81,12 @@ gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c)
 {
     return c->ua_policy != GSPROV_UNSET ? (gsprov_ua_policy_e)c->ua_policy
                                         : GSPROV_DEFAULT_UA_POLICY;
+}
+
+gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c)
+{
+    return c->fw_unknown != GSPROV_UNSET ? (gsprov_fw_unknown_e)c->fw_unknown
+                                         : GSPROV_DEFAULT_FW_UNKNOWN;
 }
 
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
@@ -214,6 +227,35 @@ static const char *set_ua_policy(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *set_fw_root(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    gsprov_dir_conf *c = dconf;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    char real[PATH_MAX];
+    apr_finfo_t fi;
+
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR || !realpath(path, real))
+        return apr_psprintf(cmd->pool, "GsProvFirmwareRoot: '%s' is not a "
+                            "readable directory", arg);
+    c->fw_root = apr_pstrdup(cmd->pool, real);
+    return NULL;
+}
+
+static const char *set_fw_unknown(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    gsprov_dir_conf *c = dconf;
+    if (!strcasecmp(arg, "default"))
+        c->fw_unknown = GSPROV_FW_UNKNOWN_DEFAULT;
+    else if (!strcasecmp(arg, "deny"))
+        c->fw_unknown = GSPROV_FW_UNKNOWN_DENY;
+    else
+        return apr_psprintf(cmd->pool, "GsProvFirmwareUnknown: unknown '%s', "
+                            "supported values are 'default' and 'deny'", arg);
+    return NULL;
+}
+
 const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvRoot", set_root, NULL, RSRC_CONF | ACCESS_CONF,
                   "Directory of the tenant's store (defaults.xml, models/, "
@@ -236,5 +278,12 @@ const command_rec gsprov_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "User-Agent check: off (default), required (Grandstream "
                   "only) or match (and DevId = the requested MAC)"),
+    AP_INIT_TAKE1("GsProvFirmwareRoot", set_fw_root, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Directory of firmware images, laid out <version>/<file>"),
+    AP_INIT_TAKE1("GsProvFirmwareUnknown", set_fw_unknown, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Firmware for unidentified devices: default (the tenant's "
+                  "firmware variable) or deny (404)"),
     { NULL }
 };

@@ -12,14 +12,17 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_expr.h"
+#include "http_ssl.h"
 #include "apr_strings.h"
 
 #include <libxml/parser.h>
 #include "mod_gsprov.h"
 #include "gsprov_provision.h"
 #include "gsprov_error.h"
+#include "gsprov_firmware.h"
 
 #define HANDLER_NAME "gsprov"
+#define FW_HANDLER_NAME "gsprov-firmware"
 #define GSPROV_FILENAME_PREFIX "gsprov:"
 
 /* libxml2 must be initialised once from the main thread before any
@@ -48,7 +51,8 @@ static const char *configured_handler(request_rec *r)
 static int is_ours(request_rec *r)
 {
     const char *h = configured_handler(r);
-    return h && strcmp(h, HANDLER_NAME) == 0;
+    return h && (strcmp(h, HANDLER_NAME) == 0
+                 || strcmp(h, FW_HANDLER_NAME) == 0);
 }
 
 /* Our files are virtual: claim the URI before core joins it to the
@@ -240,6 +244,188 @@ static int gsprov_handler(request_rec *r)
     return OK;
 }
 
+/* ---- firmware ---------------------------------------------------------
+ *
+ * Resolved in fixups: the file is then handed to httpd's core (r->filename,
+ * r->finfo), which serves it like any static file: sendfile, Range, ETag,
+ * Last-Modified, conditional requests, HEAD.  The handler only answers
+ * what could not be resolved.
+ */
+
+/* what the firmware fixup decided, for the handler */
+typedef struct {
+    int status;         /* OK: core serves r->filename; else the answer */
+} fw_req_t;
+
+/* The MAC of a client certificate mod_ssl verified (subject CN, with or
+ * without separators), or NULL. */
+static const char *cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
+{
+    const char *v, *cn;
+    char buf[64];
+    size_t n = 0;
+
+    if (!ap_ssl_conn_is_ssl(r->connection))
+        return NULL;
+    v = ap_ssl_var_lookup(r->pool, r->server, r->connection, r,
+                          "SSL_CLIENT_VERIFY");
+    cn = ap_ssl_var_lookup(r->pool, r->server, r->connection, r,
+                           "SSL_CLIENT_S_DN_CN");
+    if (!v || strcmp(v, "SUCCESS") != 0 || !cn)
+        return NULL;
+    for (; *cn && n < sizeof(buf) - 1; cn++)
+        if (*cn != ':' && *cn != '-' && *cn != '.')
+            buf[n++] = *cn;
+    return gsprov_mac_parse(buf, n, mac) ? mac : NULL;
+}
+
+static int fw_fail(request_rec *r, fw_req_t *fr, int status,
+                   const char *result, const char *why)
+{
+    apr_table_setn(r->notes, "gsprov-result", result);
+    if (status == HTTP_INTERNAL_SERVER_ERROR)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0102)
+                      "firmware %s: %s", r->uri, why);
+    else
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0301)
+                      "firmware %s: %s", r->uri, why);
+    fr->status = status;
+    return OK;
+}
+
+static int gsprov_fw_fixups(request_rec *r)
+{
+    gsprov_dir_conf *conf;
+    fw_req_t *fr;
+    const gsprov_templates_t *t;
+    gsprov_settings_t set;
+    gsprov_context_t ctx;
+    gsprov_fw_t fw;
+    gsprov_ua_t ua;
+    char macbuf[GSPROV_MAC_LEN + 1];
+    const char *rest, *name, *slash, *mac = NULL, *id = "none", *model = NULL;
+    const char *loc;
+    char *err = NULL;
+    apr_status_t rv;
+
+    if (!r->handler || strcmp(r->handler, FW_HANDLER_NAME) != 0)
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
+    fr = apr_pcalloc(r->pool, sizeof(*fr));
+    ap_set_module_config(r->request_config, &gsprov_module, fr);
+    apr_table_setn(r->notes, "gsprov-file", "firmware");
+    if (!conf->store || !conf->fw_root) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0002)
+                      "SetHandler gsprov-firmware needs GsProvRoot and "
+                      "GsProvFirmwareRoot for %s", r->uri);
+        fr->status = HTTP_INTERNAL_SERVER_ERROR;
+        return OK;
+    }
+
+    /* <location>/<file> or <location>/<mac>/<file>; the location is the
+     * section core merged last (the <Location> holding SetHandler) */
+    rest = r->uri;
+    loc = ((core_dir_config *)ap_get_core_module_config(r->per_dir_config))->d;
+    if (loc && strncmp(rest, loc, strlen(loc)) == 0)
+        rest += strlen(loc);
+    while (*rest == '/')
+        rest++;
+    slash = strchr(rest, '/');
+    name = slash ? slash + 1 : rest;
+    if (slash) {
+        if (strchr(name, '/')
+            || !gsprov_mac_parse(rest, (size_t)(slash - rest), macbuf))
+            return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
+                           "not <location>/[<mac>/]<file>");
+        mac = macbuf;
+        id = "path";
+    }
+    if (!gsprov_fw_name_valid(name, strlen(name)))
+        return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
+                       "not a firmware file name");
+
+    memset(&set, 0, sizeof(set));
+    set.tenant_vars = conf->vars;
+    set.ua = gsprov_ua_parse(apr_table_get(r->headers_in, "User-Agent"), &ua)
+             ? &ua : NULL;
+    t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
+
+    if (!mac && (mac = cert_mac(r, macbuf)))
+        id = "cert";
+    if (mac) {
+        rv = gsprov_context(r->pool, conf->store, t, mac, NULL, &set, &ctx,
+                            &err);
+        if (rv == GSPROV_ENOTFOUND && strcmp(id, "cert") == 0)
+            mac = NULL;     /* a certificate of a device we don't know */
+        else if (rv == GSPROV_ENOTFOUND)
+            return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found",
+                           apr_psprintf(r->pool, "no record for %s", mac));
+        else if (rv != APR_SUCCESS)
+            return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+    }
+    if (!mac && set.ua && set.ua->mac[0]) {
+        rv = gsprov_context(r->pool, conf->store, t, set.ua->mac, NULL, &set,
+                            &ctx, &err);
+        if (rv == APR_SUCCESS) {
+            mac = set.ua->mac;
+            id = "ua";
+        }
+        else if (rv != GSPROV_ENOTFOUND)
+            return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+    }
+    if (!mac) {
+        id = "none";
+        if (gsprov_conf_fw_unknown(conf) == GSPROV_FW_UNKNOWN_DENY)
+            return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found",
+                           "device not identified (GsProvFirmwareUnknown "
+                           "deny)");
+        if (set.ua && set.ua->model[0]
+            && apr_hash_get(t->models, set.ua->model, APR_HASH_KEY_STRING))
+            model = set.ua->model;
+        if ((rv = gsprov_context(r->pool, conf->store, t, NULL, model, &set,
+                                 &ctx, &err)))
+            return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+    }
+    apr_table_setn(r->notes, "gsprov-id", id);
+    if (mac)
+        apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
+
+    rv = gsprov_fw_resolve(r->pool, &ctx, conf->fw_root, name, &fw, &err);
+    if (rv == GSPROV_ENOTFOUND)
+        return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found", err);
+    if (rv != APR_SUCCESS)
+        return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+
+    apr_table_setn(r->notes, "gsprov-fw-version", fw.version);
+    apr_table_setn(r->notes, "gsprov-fw-file", fw.file);
+    if (apr_stat(&r->finfo, fw.path, APR_FINFO_MIN, r->pool) != APR_SUCCESS)
+        return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found", "vanished");
+    r->filename = apr_pstrdup(r->pool, fw.path);
+    r->path_info = NULL;
+    ap_set_content_type(r, "application/octet-stream");
+    apr_table_setn(r->notes, "gsprov-result", "ok");
+    fr->status = OK;
+    return OK;
+}
+
+static int gsprov_fw_handler(request_rec *r)
+{
+    fw_req_t *fr;
+
+    if (!r->handler || strcmp(r->handler, FW_HANDLER_NAME) != 0)
+        return DECLINED;
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    fr = ap_get_module_config(r->request_config, &gsprov_module);
+    if (!fr)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    /* resolved: httpd's core serves the file */
+    return fr->status == OK ? DECLINED : fr->status;
+}
+
 static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -248,6 +434,9 @@ static void gsprov_register_hooks(apr_pool_t *p)
     ap_hook_map_to_storage(gsprov_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_handler(gsprov_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* after core_override_type, which applies SetHandler */
+    ap_hook_fixups(gsprov_fw_fixups, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_handler(gsprov_fw_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

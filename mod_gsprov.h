@@ -24,7 +24,12 @@ typedef struct {
     int binary;                 /* GsProvBinary mode; GSPROV_UNSET */
     apr_array_header_t *bootstrap_extra;  /* GsProvBinary P...; NULL = unset */
     int ua_policy;              /* GsProvUserAgent; GSPROV_UNSET */
+    const char *fw_root;        /* GsProvFirmwareRoot (canonical); NULL */
+    int fw_unknown;             /* GsProvFirmwareUnknown; GSPROV_UNSET */
 } gsprov_dir_conf;
+
+typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
+    gsprov_fw_unknown_e;
 
 
 extern module AP_MODULE_DECLARE_DATA gsprov_module;
@@ -38,6 +43,7 @@ gsprov_md_e gsprov_conf_key_digest(const gsprov_dir_conf *c);
 apr_interval_time_t gsprov_conf_reload(const gsprov_dir_conf *c);
 int gsprov_conf_binary(const gsprov_dir_conf *c);
 gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c);
+gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c);
 
 /* lib/ log callback: baton is the server_rec. */
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,

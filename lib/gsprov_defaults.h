@@ -14,6 +14,9 @@
 /* User-Agent policy: not checked unless asked for. */
 #define GSPROV_DEFAULT_UA_POLICY       GSPROV_UA_OFF
 
+/* Firmware for a device that cannot be identified: the tenant's default. */
+#define GSPROV_DEFAULT_FW_UNKNOWN      GSPROV_FW_UNKNOWN_DEFAULT
+
 /* Seconds between checks of a store's templates for changes on disk. */
 #define GSPROV_DEFAULT_RELOAD_SECONDS  5
 #define GSPROV_MAX_RELOAD_SECONDS      86400

@@ -7,6 +7,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_hash.h>
 
 typedef struct {
     const char *name;   /* "P271" (v1) or the item name (v2) */
@@ -29,6 +30,8 @@ typedef struct {
                                  * XML at load (device layers, parsed per
                                  * request, render on the fly instead) */
     apr_array_header_t *params; /* of gsprov_param_t */
+    apr_hash_t *vars;           /* top-level <var name=""> of a template
+                                 * (name -> value), or NULL; never rendered */
 } gsprov_layer_t;
 
 /* Parse a whole gs_provision document from memory (gsprov_xml.c). */

@@ -36,10 +36,13 @@ apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
     m->params = apr_array_make(p, total ? total : 1,
                                sizeof(const gsprov_param_t *));
     m->index = apr_hash_make(p);
+    m->vars = apr_hash_make(p);
 
     for (i = 0; i < n; i++) {
         const gsprov_layer_t *l = layers[i];
         int j;
+        if (l && l->vars)   /* variables layer like parameters */
+            m->vars = apr_hash_overlay(p, l->vars, m->vars);
         if (!l || !l->version)
             continue;
         for (j = 0; j < l->params->nelts; j++) {

@@ -15,6 +15,7 @@ typedef struct {
     apr_array_header_t *params;  /* of const gsprov_param_t * */
     apr_hash_t *index;           /* key -> index+1 into params */
     apr_hash_t *extra;           /* overlay keys not in index, or NULL */
+    apr_hash_t *vars;            /* layers' <var>s, later layers win */
 } gsprov_merged_t;
 
 /* Merge n layers (NULL entries are skipped).  Mixing version 1 and 2

@@ -192,34 +192,25 @@ static apr_status_t render_binary(apr_pool_t *p, const gsprov_merged_t *m,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
-                              const gsprov_templates_t *t,
-                              const gsprov_name_t *name,
-                              const gsprov_settings_t *set,
-                              gsprov_output_t *out, char **err)
+apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
+                            const gsprov_templates_t *t, const char *mac,
+                            const char *model, const gsprov_settings_t *set,
+                            gsprov_context_t *ctx, char **err)
 {
     const gsprov_layer_t *two[2];
     const gsprov_merged_t *base;
-    gsprov_device_t *dev = NULL;
-    gsprov_merged_t *m;
-    gsprov_vars_t vars;
-    gsprov_kind_e kind = name->kind;
-    const char *model = NULL;
-    char *body;
-    apr_size_t len;
-    int n = 0;
     apr_status_t rv;
+    int n = 1;
 
-    memset(out, 0, sizeof(*out));
-    memset(&vars, 0, sizeof(vars));
-    vars.tenant = set->tenant_vars;
-    vars.builtin = apr_hash_make(p);
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->vars.tenant = set->tenant_vars;
+    ctx->vars.builtin = apr_hash_make(p);
 
-    switch (name->kind) {
-    case GSPROV_KIND_DEVICE_XML:
-    case GSPROV_KIND_DEVICE_BIN:
-        if ((rv = gsprov_store_device(store, p, name->mac, &dev, err)))
+    if (mac) {
+        gsprov_device_t *dev;
+        if ((rv = gsprov_store_device(store, p, mac, &dev, err)))
             return rv;
+        ctx->dev = dev;
         model = dev->model;
         /* no <model> in the record: take the User-Agent's, if the store
          * has a template for it */
@@ -227,45 +218,82 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
             && apr_hash_get(t->models, set->ua->model, APR_HASH_KEY_STRING))
             model = apr_pstrdup(p, set->ua->model);
         if ((rv = template_chain(p, t, dev, model, &base, err))
-            || (rv = gsprov_merge_overlay(p, base, dev->config, &m, err)))
+            || (rv = gsprov_merge_overlay(p, base, dev->config, &ctx->m,
+                                          err)))
             return rv;
-        vars.device = dev->vars;
-        apr_hash_set(vars.builtin, "mac", 3, dev->mac);
-        if (model)
-            apr_hash_set(vars.builtin, "model", 5, model);
+        ctx->vars.device = dev->vars;
+        apr_hash_set(ctx->vars.builtin, "mac", 3, dev->mac);
         if (dev->groups->nelts)
-            apr_hash_set(vars.builtin, "group", 5,
+            apr_hash_set(ctx->vars.builtin, "group", 5,
                          APR_ARRAY_IDX(dev->groups, 0, const char *));
+    }
+    else {
+        two[0] = t->defaults;
+        if (model) {
+            if (!(two[1] = apr_hash_get(t->models, model,
+                                        APR_HASH_KEY_STRING)))
+                return GSPROV_ENOTFOUND;
+            n = 2;
+        }
+        if ((rv = gsprov_merge(p, two, n, &ctx->m, err)))
+            return rv;
+    }
+    if (model) {
+        ctx->model = apr_pstrdup(p, model);
+        apr_hash_set(ctx->vars.builtin, "model", 5, ctx->model);
+    }
+    ctx->vars.layer = ctx->m->vars;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_context_value(apr_pool_t *p, const gsprov_context_t *ctx,
+                                  const char *name, const char **out,
+                                  char **err)
+{
+    return merged_value(p, ctx->m, name, &ctx->vars, out, err);
+}
+
+apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
+                              const gsprov_templates_t *t,
+                              const gsprov_name_t *name,
+                              const gsprov_settings_t *set,
+                              gsprov_output_t *out, char **err)
+{
+    gsprov_context_t ctx;
+    gsprov_kind_e kind = name->kind;
+    gsprov_device_t *dev;
+    char *body;
+    apr_size_t len;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    switch (name->kind) {
+    case GSPROV_KIND_DEVICE_XML:
+    case GSPROV_KIND_DEVICE_BIN:
+        rv = gsprov_context(p, store, t, name->mac, NULL, set, &ctx, err);
         break;
     case GSPROV_KIND_MODEL_XML:
-        two[0] = t->defaults;
-        if (!(two[1] = apr_hash_get(t->models, name->model,
-                                    APR_HASH_KEY_STRING)))
-            return GSPROV_ENOTFOUND;
-        n = 2;
-        model = apr_pstrdup(p, name->model);
-        apr_hash_set(vars.builtin, "model", 5, model);
+        rv = gsprov_context(p, store, t, NULL, name->model, set, &ctx, err);
         break;
     case GSPROV_KIND_GENERIC_XML:
-        two[0] = t->defaults;
-        n = 1;
+        rv = gsprov_context(p, store, t, NULL, NULL, set, &ctx, err);
         break;
     default:
         return GSPROV_EBADNAME;
     }
-    out->model = model;
-
-    if (!dev && (rv = gsprov_merge(p, two, n, &m, err)))
+    out->model = ctx.model;
+    if (rv != APR_SUCCESS)
         return rv;
-    if (dev && (rv = pick_reading(p, name, m, &vars, &kind, err)))
+    dev = ctx.dev;
+    if (dev && (rv = pick_reading(p, name, ctx.m, &ctx.vars, &kind, err)))
         return rv;
     out->kind = kind;
 
     if (kind == GSPROV_KIND_DEVICE_BIN)
-        return render_binary(p, m, dev, &vars, set, out, err);
+        return render_binary(p, ctx.m, dev, &ctx.vars, set, out, err);
 
-    if ((rv = gsprov_render_xml(p, m, dev ? dev->mac : NULL, &vars, &body,
-                                &len, err)))
+    if ((rv = gsprov_render_xml(p, ctx.m, dev ? dev->mac : NULL, &ctx.vars,
+                                &body, &len, err)))
         return rv;
 
     if (dev && dev->password && !set->plain) {

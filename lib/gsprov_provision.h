@@ -10,6 +10,8 @@
 #include "gsprov_name.h"
 #include "gsprov_crypto.h"
 #include "gsprov_useragent.h"
+#include "gsprov_merge.h"
+#include "gsprov_vars.h"
 
 typedef enum {
     GSPROV_BINARY_OFF = 0,      /* cfg<mac> answers 404 */
@@ -43,6 +45,27 @@ typedef struct {
  * is, how to fetch it, with which credentials, under which names. */
 #define GSPROV_BOOTSTRAP_PARAMS \
     { "P237", "P212", "P1359", "P1360", "P1361", "P234", "P235" }
+
+/* What a device (or, without a MAC, a model or the tenant as a whole)
+ * merges to: the parameters and the variables to expand them with. */
+typedef struct {
+    gsprov_device_t *dev;       /* NULL when no MAC was given */
+    const char *model;          /* the model whose template was used */
+    gsprov_merged_t *m;
+    gsprov_vars_t vars;         /* device > layers > tenant > built-ins */
+} gsprov_context_t;
+
+/* mac (normalized) selects a device record (GSPROV_ENOTFOUND if none);
+ * without one, model (or NULL: defaults only) a template chain. */
+apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
+                            const gsprov_templates_t *t, const char *mac,
+                            const char *model, const gsprov_settings_t *set,
+                            gsprov_context_t *ctx, char **err);
+
+/* A merged parameter's expanded value, "" when unset. */
+apr_status_t gsprov_context_value(apr_pool_t *p, const gsprov_context_t *ctx,
+                                  const char *name, const char **out,
+                                  char **err);
 
 /* Produce the file for a resolved name.  Returns APR_SUCCESS,
  * GSPROV_ENOTFOUND (unknown device or model, prefix/postfix that are not

@@ -45,6 +45,8 @@ const char *gsprov_vars_get(const gsprov_vars_t *v, const char *name,
     const char *val = NULL;
     if (v->device)
         val = apr_hash_get(v->device, name, (apr_ssize_t)len);
+    if (!val && v->layer)
+        val = apr_hash_get(v->layer, name, (apr_ssize_t)len);
     if (!val && v->tenant)
         val = apr_hash_get(v->tenant, name, (apr_ssize_t)len);
     if (!val && v->builtin)

@@ -1,6 +1,7 @@
 /*
- * ${variable} expansion.  Lookup order: device <var>, then tenant
- * GsProvVar, then built-ins (mac, model, group).  "$${" writes a literal
+ * ${variable} expansion.  Lookup order: device <var>, then the <var>s of
+ * the template layers (groups > model > defaults), then tenant GsProvVar,
+ * then built-ins (mac, model, group).  "$${" writes a literal
  * "${".  A single pass: values substituted in are not expanded again.
  */
 #ifndef GSPROV_VARS_H
@@ -11,6 +12,7 @@
 
 typedef struct {
     apr_hash_t *device;   /* may be NULL */
+    apr_hash_t *layer;    /* merged template <var>s; may be NULL */
     apr_hash_t *tenant;   /* may be NULL */
     apr_hash_t *builtin;  /* may be NULL */
 } gsprov_vars_t;

@@ -18,6 +18,7 @@
 #include <libxml/SAX2.h>
 #include "gsprov_xml.h"
 #include "gsprov_name.h"
+#include "gsprov_vars.h"
 #include "gsprov_error.h"
 
 #define MAX_DEPTH 4     /* root / config / P or item / part */
@@ -231,6 +232,14 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
             open_device_field(s, name, na, attrs);
         else if (!strcmp(name, "mac"))
             s->skip = s->depth;   /* vendor per-MAC templates: ours wins */
+        else if (!strcmp(name, "var")) {
+            const char *n = attr(s, na, attrs, "name");
+            if (!n || !gsprov_ident_valid(n))
+                fail(s, cur_line(s), "<var> needs a name attribute of "
+                     "[A-Za-z0-9_.-] characters");
+            else
+                start_capture(s, n);
+        }
         else
             fail(s, cur_line(s), "unexpected element <%s> in <gs_provision>",
                  name);
@@ -299,7 +308,18 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
     if (s->capture == s->depth) {
         const char *text = captured(s);
         s->capture = 0;
-        if (s->depth == 2)
+        if (s->depth == 2 && s->root == ROOT_LAYER) {    /* template <var> */
+            if (strchr(text, '$') && !gsprov_vars_syntax_ok(text))
+                fail(s, s->line, "malformed ${...} in <var name=\"%s\">",
+                     s->attr);
+            else {
+                if (!s->layer->vars)
+                    s->layer->vars = apr_hash_make(s->p);
+                apr_hash_set(s->layer->vars, s->attr, APR_HASH_KEY_STRING,
+                             text);
+            }
+        }
+        else if (s->depth == 2)
             close_device_field(s, name, text);
         else if (s->depth == 3 && s->layer->version == 1)
             add(s, apr_pstrdup(s->p, name), NULL, s->line, text);

@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gsprov_layer_t *l = NULL;
     const gsprov_layer_t *ls[1];
     gsprov_merged_t *m;
-    gsprov_vars_t v;
+    gsprov_vars_t v = { NULL, NULL, NULL, NULL };
     apr_hash_t *want;
     char *err = NULL, *body;
     const char *mac;

@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p;
     const char *end = (const char *)data + size, *c, *value;
     apr_hash_t *levels[3];
-    gsprov_vars_t v;
+    gsprov_vars_t v = { NULL, NULL, NULL, NULL };
     const char *out = NULL, *rout = NULL, *missing = NULL, *rmissing = NULL;
     apr_status_t rv, rrv;
     int k = 0, ok;

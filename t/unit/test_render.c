@@ -21,7 +21,7 @@ static gsprov_merged_t *merged(const char *config)
 
 static gsprov_vars_t vars(void)
 {
-    gsprov_vars_t v;
+    gsprov_vars_t v = { NULL, NULL, NULL, NULL };
     v.device = unit_hash("ext", "1001", "amp", "a&b<c>\"d\"", NULL);
     v.tenant = unit_hash("sip", "sip.example", "loop", "${ext}", NULL);
     v.builtin = unit_hash("mac", "000b82abcdef", NULL);
@@ -198,7 +198,7 @@ START_TEST(render_roundtrip)
         "  lead and trail  ", "", "${", "$", "tab\there",
     };
     apr_array_header_t *cfg = apr_array_make(pool, 16, sizeof(const char *));
-    gsprov_vars_t v;
+    gsprov_vars_t v = { NULL, NULL, NULL, NULL };
     gsprov_merged_t *m;
     char *body, *err = NULL;
     apr_size_t len;

@@ -89,7 +89,7 @@ END_TEST
 
 START_TEST(vars_null_levels)
 {
-    gsprov_vars_t none = { NULL, NULL, NULL };
+    gsprov_vars_t none = { NULL, NULL, NULL, NULL };
     const char *out = NULL, *missing = NULL;
     ck_assert_status(gsprov_vars_expand(pool, "${mac}", &none, &out, &missing),
                      GSPROV_EUNDEFVAR);

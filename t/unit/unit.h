@@ -57,5 +57,6 @@ Suite *store_suite(void);
 Suite *provision_suite(void);
 Suite *binary_suite(void);
 Suite *useragent_suite(void);
+Suite *firmware_suite(void);
 
 #endif
