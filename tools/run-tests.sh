@@ -2,7 +2,8 @@
 # `make test`: every stage, in order; the last line sums them up.
 # Each stage's output goes to build/test-logs/<stage>.log and is shown on
 # failure.  Stages: docs/config check, unit tests, fuzz replay, the
-# Apache::Test suite, the gsprov CLI tests, then unit tests + fuzz replay + the Apache::Test
+# Apache::Test suite, the gsprov CLI tests, the unit tests and the request
+# path under valgrind, then unit tests + fuzz replay + the Apache::Test
 # suite again with AddressSanitizer/UBSan builds.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 count() {
     awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
          /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
-         /^cli: [0-9]+ passed/ { s += $2 }
+         /^(cli|valgrind): [0-9]+ passed/ { s += $2 }
          /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
          END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
@@ -41,6 +42,8 @@ stage unit          make -s unit
 stage fuzz-replay   make -s fuzz-replay
 stage apache-test   bash t/run-apache-tests.sh "$(pwd)/.libs/mod_gsprov.so"
 stage cli           bash t/cli/run.sh "$(pwd)/gsprov"
+stage valgrind-unit make -s valgrind-unit
+stage valgrind-httpd bash t/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
 stage unit-asan     make -s unit-asan
 stage asan-build    make -s build-asan/mod_gsprov.so
 stage apache-asan   env GSPROV_PRELOAD="$asan_rt" \
