@@ -15,10 +15,11 @@
 #                   (default: nobody); Apache::Test refuses to run as root.
 #
 # How it works: the suite (TEST.PL, conf/, lib/, *.t) and the fixture stores
-# (t/store-src/<tenant> -> stores/<tenant>) are copied into the scratch dir
-# t/var/suite/t, which Apache::Test uses as its t/ directory. Everything the
-# run writes (generated httpd.conf, logs/, stores edited by the tests) stays
-# under t/var/, so the work tree is never dirtied and each run starts clean.
+# (t/store-src/<tenant> -> stores/<tenant>, t/fwroot-src -> fwroot) are
+# copied into the scratch dir t/var/suite/t, which Apache::Test uses as its
+# t/ directory. Everything the run writes (generated httpd.conf, logs/,
+# stores edited by the tests) stays under t/var/, so the work tree is never
+# dirtied and each run starts clean.
 # Logs of the last run: t/var/suite/t/logs/.
 #
 # Exit status: 0 when every test passed, non-zero otherwise.
@@ -83,6 +84,12 @@ cp -p "$tdir/TEST.PL" "$st/"
 cp -rp "$tdir/conf" "$tdir/lib" "$st/"
 cp -p "$tdir"/*.t "$st/"
 cp -rp "$tdir/store-src/." "$st/stores/"
+# the firmware store (t/fwroot-src/<version>/<file> -> fwroot) and the same
+# images as plain static files (-> static-fw, same mtimes, so the same ETag and
+# Last-Modified) for t/90-firmware.t to compare the firmware handler with
+mkdir -p "$st/fwroot" "$st/static-fw"
+cp -rp "$tdir/fwroot-src/." "$st/fwroot/"
+cp -rp "$tdir/fwroot-src/." "$st/static-fw/"
 # generated leftovers must not be copied in from a stray in-tree run
 rm -f "$st/conf/httpd.conf" "$st/conf/extra.conf" "$st/conf/apache_test_config.pm"
 
