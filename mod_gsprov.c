@@ -357,9 +357,12 @@ static int gsprov_fw_fixups(request_rec *r)
                             &err);
         if (rv == GSPROV_ENOTFOUND && strcmp(id, "cert") == 0)
             mac = NULL;     /* a certificate of a device we don't know */
-        else if (rv == GSPROV_ENOTFOUND)
+        else if (rv == GSPROV_ENOTFOUND) {
+            apr_table_setn(r->notes, "gsprov-id", id);
+            apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
             return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found",
                            apr_psprintf(r->pool, "no record for %s", mac));
+        }
         else if (rv != APR_SUCCESS)
             return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
     }
@@ -375,6 +378,7 @@ static int gsprov_fw_fixups(request_rec *r)
     }
     if (!mac) {
         id = "none";
+        apr_table_setn(r->notes, "gsprov-id", id);
         if (gsprov_conf_fw_unknown(conf) == GSPROV_FW_UNKNOWN_DENY)
             return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found",
                            "device not identified (GsProvFirmwareUnknown "
@@ -391,12 +395,13 @@ static int gsprov_fw_fixups(request_rec *r)
         apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
 
     rv = gsprov_fw_resolve(r->pool, &ctx, conf->fw_root, name, &fw, &err);
+    if (fw.version)
+        apr_table_setn(r->notes, "gsprov-fw-version", fw.version);
     if (rv == GSPROV_ENOTFOUND)
         return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found", err);
     if (rv != APR_SUCCESS)
         return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
 
-    apr_table_setn(r->notes, "gsprov-fw-version", fw.version);
     apr_table_setn(r->notes, "gsprov-fw-file", fw.file);
     if (apr_stat(&r->finfo, fw.path, APR_FINFO_MIN, r->pool) != APR_SUCCESS)
         return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found", "vanished");

@@ -349,11 +349,13 @@ httpd_rss() {
 
 # httpd_cpu PIDFILE -> utime+stime in clock ticks over parent + children
 httpd_cpu() {
-    local ppid
+    local ppid pid
     ppid=$(cat "$1" 2>/dev/null) || { echo 0; return; }
-    # field 2 (comm) has no spaces for apache2: fields 14, 15 are utime, stime
-    cat "/proc/$ppid/stat" $(ps -o pid= --ppid "$ppid" | sed 's:.*:/proc/&/stat:') 2>/dev/null \
-        | awk '{s += $14 + $15} END {print s + 0}'
+    # field 2 (comm) has no spaces for apache2: fields 14, 15 are utime,
+    # stime; ps pads short pids with spaces, and children may vanish
+    for pid in "$ppid" $(ps -o pid= --ppid "$ppid"); do
+        cat "/proc/$pid/stat" 2>/dev/null || true
+    done | awk '{s += $14 + $15} END {print s + 0}'
 }
 
 wait_port() {   # wait_port PORT SECONDS

@@ -67,42 +67,60 @@ static apr_status_t var(apr_pool_t *p, const gsprov_context_t *ctx,
     return rv;
 }
 
+apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
+                                     char **err)
+{
+    const char *next, *pct;
+    apr_hash_t *over;
+    apr_status_t rv;
+    double want;
+    char *end;
+
+    if (!ctx->dev)
+        return APR_SUCCESS;     /* unknown devices never take part */
+    if ((rv = var(p, ctx, "firmware.next", &next, err))
+        || (rv = var(p, ctx, "firmware.next.percent", &pct, err)))
+        return rv;
+    if (!next || !pct)
+        return APR_SUCCESS;
+    want = strtod(pct, &end);
+    if (*end || end == pct || want < 0 || want > 100) {
+        *err = apr_psprintf(p, "%s: firmware.next.percent '%s' is not a "
+                            "number from 0 to 100", ctx->dev->label, pct);
+        return GSPROV_EPARSE;
+    }
+    if (gsprov_fw_bucket(ctx->dev->mac, next) >= want)
+        return APR_SUCCESS;
+    /* the offered version beats every level, the device's own included */
+    over = apr_hash_make(p);
+    apr_hash_set(over, "firmware", APR_HASH_KEY_STRING, next);
+    ctx->vars.device = ctx->vars.device
+                       ? apr_hash_overlay(p, over, ctx->vars.device) : over;
+    ctx->fw_rollout = 1;
+    return APR_SUCCESS;
+}
+
 apr_status_t gsprov_fw_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
                                const char *root, const char *name,
                                gsprov_fw_t *out, char **err)
 {
     const char *who = ctx->dev ? ctx->dev->mac : "unknown device";
-    const char *ver, *next = NULL, *pct = NULL, *pre, *post;
+    const char *ver, *pre, *post;
     char rfile[PATH_MAX];
     apr_finfo_t fi;
     apr_size_t nl = strlen(name), pl, ql;
     apr_status_t rv;
 
     memset(out, 0, sizeof(*out));
+    /* the context already applied a rollout to the variable firmware */
     if ((rv = var(p, ctx, "firmware", &ver, err)))
         return rv;
-    if (ctx->dev) {
-        if ((rv = var(p, ctx, "firmware.next", &next, err))
-            || (rv = var(p, ctx, "firmware.next.percent", &pct, err)))
-            return rv;
-    }
-    if (next && pct) {
-        char *end;
-        double want = strtod(pct, &end);
-        if (*end || end == pct || want < 0 || want > 100) {
-            *err = apr_psprintf(p, "%s: firmware.next.percent '%s' is not a "
-                                "number from 0 to 100", who, pct);
-            return GSPROV_EPARSE;
-        }
-        if (gsprov_fw_bucket(ctx->dev->mac, next) < want) {
-            ver = next;
-            out->rollout = 1;
-        }
-    }
+    out->rollout = ctx->fw_rollout;
     if (!ver) {
         *err = apr_psprintf(p, "%s: no firmware variable", who);
         return GSPROV_ENOTFOUND;
     }
+    out->version = ver;
     if (!version_valid(ver)) {
         *err = apr_psprintf(p, "%s: firmware version '%s' is not a valid "
                             "directory name", who, ver);
@@ -123,7 +141,6 @@ apr_status_t gsprov_fw_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
                             name);
         return GSPROV_ENOTFOUND;
     }
-    out->version = ver;
     out->file = name;
     out->path = apr_pstrcat(p, root, "/", ver, "/", name, NULL);
 

@@ -32,6 +32,14 @@ double gsprov_fw_bucket(const char *mac, const char *version);
  * an unknown device's: ctx->dev NULL; then no rollout).  Returns
  * APR_SUCCESS, GSPROV_ENOTFOUND (no version, bad version, no such file,
  * a link out of root: *err says which), or an error (undefined variable). */
+/* For a device in a staged rollout (firmware.next and
+ * firmware.next.percent both set) whose bucket is below the percentage:
+ * override the variable firmware with firmware.next in ctx, so that the
+ * firmware handler and every ${firmware} (e.g. a P233 postfix) agree.
+ * Called by gsprov_context(). */
+apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
+                                     char **err);
+
 apr_status_t gsprov_fw_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
                                const char *root, const char *name,
                                gsprov_fw_t *out, char **err);

@@ -5,6 +5,7 @@
 #include "gsprov_render.h"
 #include "gsprov_binary.h"
 #include "gsprov_error.h"
+#include "gsprov_firmware.h"
 
 /* The merged template chain of a device, defaults < model < groups in
  * order: the same for every device with that model and those groups, so
@@ -243,7 +244,7 @@ apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
         apr_hash_set(ctx->vars.builtin, "model", 5, ctx->model);
     }
     ctx->vars.layer = ctx->m->vars;
-    return APR_SUCCESS;
+    return gsprov_fw_apply_rollout(p, ctx, err);
 }
 
 apr_status_t gsprov_context_value(apr_pool_t *p, const gsprov_context_t *ctx,

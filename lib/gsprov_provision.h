@@ -53,6 +53,7 @@ typedef struct {
     const char *model;          /* the model whose template was used */
     gsprov_merged_t *m;
     gsprov_vars_t vars;         /* device > layers > tenant > built-ins */
+    int fw_rollout;             /* firmware is this device's firmware.next */
 } gsprov_context_t;
 
 /* mac (normalized) selects a device record (GSPROV_ENOTFOUND if none);

@@ -35,6 +35,14 @@ static void setup_store(void)
                "<gs_provision><var name=\"firmware.next\">2.0</var>"
                "<var name=\"firmware.next.percent\">50</var>"
                "<config version=\"1\"/></gs_provision>", -1);
+    unit_write(d, "store/groups/all-next.xml",
+               "<gs_provision><var name=\"firmware.next\">2.0</var>"
+               "<var name=\"firmware.next.percent\">100</var>"
+               "<config version=\"1\"><P233>_${firmware}</P233></config>"
+               "</gs_provision>", -1);
+    unit_write(d, "store/devices/000b82000005.xml",
+               "<device><group>all-next</group>"
+               "<var name=\"firmware\">1.1</var></device>", -1);
     unit_write(d, "store/devices/000b82000001.xml",
                "<device><model>gxp2170</model></device>", -1);
     unit_write(d, "store/devices/000b82000002.xml",
@@ -205,6 +213,32 @@ START_TEST(fw_rollout)
 }
 END_TEST
 
+/* A device in a rollout sees the offered version everywhere: in the
+ * firmware handler and in ${firmware} of its config (e.g. its P233
+ * postfix), even over its own pin. */
+START_TEST(fw_rollout_config)
+{
+    gsprov_settings_t set;
+    gsprov_context_t ctx;
+    gsprov_fw_t fw;
+    const char *post;
+    char *err = NULL;
+
+    setup_store();
+    memset(&set, 0, sizeof(set));
+    ck_assert_status(gsprov_context(pool, store, tmpl, "000b82000005", NULL,
+                                    &set, &ctx, &err), APR_SUCCESS);
+    ck_assert_int_eq(ctx.fw_rollout, 1);
+    ck_assert_status(gsprov_context_value(pool, &ctx, "P233", &post, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(post, "_2.0");
+    ck_assert_status(gsprov_fw_resolve(pool, &ctx, fwroot, "f.bin_2.0", &fw,
+                                       &err), APR_SUCCESS);
+    ck_assert_str_eq(fw.version, "2.0");
+    ck_assert_str_eq(fw.file, "f.bin");
+}
+END_TEST
+
 Suite *firmware_suite(void)
 {
     Suite *s = suite_create("firmware");
@@ -215,6 +249,7 @@ Suite *firmware_suite(void)
     tcase_add_test(tc, fw_bucket_formula);
     tcase_add_test(tc, fw_bucket_spread);
     tcase_add_test(tc, fw_rollout);
+    tcase_add_test(tc, fw_rollout_config);
     suite_add_tcase(s, tc);
     return s;
 }
