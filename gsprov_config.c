@@ -32,6 +32,7 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->ua_policy = GSPROV_UNSET;
     c->fw_root = NULL;
     c->fw_unknown = GSPROV_UNSET;
+    c->cert_mac_var = NULL;
     return c;
 }
 
@@ -56,6 +57,8 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->fw_root = add->fw_root ? add->fw_root : base->fw_root;
     c->fw_unknown = add->fw_unknown != GSPROV_UNSET ? add->fw_unknown
                                                     : base->fw_unknown;
+    c->cert_mac_var = add->cert_mac_var ? add->cert_mac_var
+                                        : base->cert_mac_var;
     return c;
 }
 
@@ -256,6 +259,41 @@ static const char *set_fw_unknown(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* CN | SAN:DNS|Email|URI | DN:<attr>  ->  the mod_ssl variable */
+static const char *set_cert_mac(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    static const char *const san[] = { "DNS", "Email", "URI" };
+    gsprov_dir_conf *c = dconf;
+    size_t i;
+
+    if (!strcasecmp(arg, "CN")) {
+        c->cert_mac_var = "SSL_CLIENT_S_DN_CN";
+        return NULL;
+    }
+    if (!strncasecmp(arg, "SAN:", 4)) {
+        for (i = 0; i < sizeof(san) / sizeof(san[0]); i++)
+            if (!strcasecmp(arg + 4, san[i])) {
+                c->cert_mac_var = apr_pstrcat(cmd->pool, "SSL_CLIENT_SAN_",
+                                              san[i], "_", NULL);
+                return NULL;
+            }
+    }
+    if (!strncasecmp(arg, "DN:", 3) && arg[3]) {
+        const char *a;
+        for (a = arg + 3; *a; a++)
+            if (!apr_isalnum(*a))
+                break;
+        if (!*a) {
+            c->cert_mac_var = apr_pstrcat(cmd->pool, "SSL_CLIENT_S_DN_",
+                                          arg + 3, NULL);
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "GsProvClientCertMAC: unknown '%s', "
+                        "supported are CN, SAN:DNS, SAN:Email, SAN:URI and "
+                        "DN:<attribute> (e.g. DN:OU, DN:UID)", arg);
+}
+
 const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvRoot", set_root, NULL, RSRC_CONF | ACCESS_CONF,
                   "Directory of the tenant's store (defaults.xml, models/, "
@@ -285,5 +323,9 @@ const command_rec gsprov_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "Firmware for unidentified devices: default (the tenant's "
                   "firmware variable) or deny (404)"),
+    AP_INIT_TAKE1("GsProvClientCertMAC", set_cert_mac, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Where a client certificate carries the device's MAC: CN "
+                  "(default), SAN:DNS, SAN:Email, SAN:URI or DN:<attr>"),
     { NULL }
 };

@@ -257,26 +257,45 @@ typedef struct {
     int status;         /* OK: core serves r->filename; else the answer */
 } fw_req_t;
 
-/* The MAC of a client certificate mod_ssl verified (subject CN, with or
- * without separators), or NULL. */
-static const char *cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
+/* A firmware path: <location>/<file> or <location>/<mac>/<file>; the
+ * location is the section core merged last (the <Location> holding
+ * SetHandler).  Returns 0 for any other shape. */
+static int fw_split(request_rec *r, char mac[GSPROV_MAC_LEN + 1],
+                    const char **name)
 {
-    const char *v, *cn;
-    char buf[64];
-    size_t n = 0;
+    const char *rest = r->uri, *slash, *loc;
 
-    if (!ap_ssl_conn_is_ssl(r->connection))
-        return NULL;
-    v = ap_ssl_var_lookup(r->pool, r->server, r->connection, r,
-                          "SSL_CLIENT_VERIFY");
-    cn = ap_ssl_var_lookup(r->pool, r->server, r->connection, r,
-                           "SSL_CLIENT_S_DN_CN");
-    if (!v || strcmp(v, "SUCCESS") != 0 || !cn)
-        return NULL;
-    for (; *cn && n < sizeof(buf) - 1; cn++)
-        if (*cn != ':' && *cn != '-' && *cn != '.')
-            buf[n++] = *cn;
-    return gsprov_mac_parse(buf, n, mac) ? mac : NULL;
+    mac[0] = '\0';
+    loc = ((core_dir_config *)ap_get_core_module_config(r->per_dir_config))->d;
+    if (loc && strncmp(rest, loc, strlen(loc)) == 0)
+        rest += strlen(loc);
+    while (*rest == '/')
+        rest++;
+    slash = strchr(rest, '/');
+    *name = slash ? slash + 1 : rest;
+    if (slash && (strchr(*name, '/')
+                  || !gsprov_mac_parse(rest, (size_t)(slash - rest), mac)))
+        return 0;
+    return 1;
+}
+
+int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
+{
+    const char *h = configured_handler(r), *seg;
+    gsprov_name_t name;
+
+    mac[0] = '\0';
+    if (h && strcmp(h, FW_HANDLER_NAME) == 0)
+        return fw_split(r, mac, &seg) && mac[0];
+    if (h && strcmp(h, HANDLER_NAME) == 0) {
+        seg = strrchr(r->uri, '/');
+        seg = seg ? seg + 1 : r->uri;
+        if (gsprov_name_resolve(seg, strlen(seg), &name) && name.mac[0]) {
+            memcpy(mac, name.mac, sizeof(name.mac));
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int fw_fail(request_rec *r, fw_req_t *fr, int status,
@@ -303,8 +322,7 @@ static int gsprov_fw_fixups(request_rec *r)
     gsprov_fw_t fw;
     gsprov_ua_t ua;
     char macbuf[GSPROV_MAC_LEN + 1];
-    const char *rest, *name, *slash, *mac = NULL, *id = "none", *model = NULL;
-    const char *loc;
+    const char *name, *mac = NULL, *id = "none", *model = NULL;
     char *err = NULL;
     apr_status_t rv;
 
@@ -322,21 +340,10 @@ static int gsprov_fw_fixups(request_rec *r)
         return OK;
     }
 
-    /* <location>/<file> or <location>/<mac>/<file>; the location is the
-     * section core merged last (the <Location> holding SetHandler) */
-    rest = r->uri;
-    loc = ((core_dir_config *)ap_get_core_module_config(r->per_dir_config))->d;
-    if (loc && strncmp(rest, loc, strlen(loc)) == 0)
-        rest += strlen(loc);
-    while (*rest == '/')
-        rest++;
-    slash = strchr(rest, '/');
-    name = slash ? slash + 1 : rest;
-    if (slash) {
-        if (strchr(name, '/')
-            || !gsprov_mac_parse(rest, (size_t)(slash - rest), macbuf))
-            return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
-                           "not <location>/[<mac>/]<file>");
+    if (!fw_split(r, macbuf, &name))
+        return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
+                       "not <location>/[<mac>/]<file>");
+    if (macbuf[0]) {
         mac = macbuf;
         id = "path";
     }
@@ -350,7 +357,7 @@ static int gsprov_fw_fixups(request_rec *r)
              ? &ua : NULL;
     t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
 
-    if (!mac && (mac = cert_mac(r, macbuf)))
+    if (!mac && (mac = gsprov_cert_mac(r, macbuf)))
         id = "cert";
     if (mac) {
         rv = gsprov_context(r->pool, conf->store, t, mac, NULL, &set, &ctx,
@@ -434,6 +441,7 @@ static int gsprov_fw_handler(request_rec *r)
 static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    gsprov_register_access(p);
     ap_hook_translate_name(gsprov_translate_name, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_map_to_storage(gsprov_map_to_storage, NULL, NULL,

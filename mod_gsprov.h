@@ -26,6 +26,9 @@ typedef struct {
     int ua_policy;              /* GsProvUserAgent; GSPROV_UNSET */
     const char *fw_root;        /* GsProvFirmwareRoot (canonical); NULL */
     int fw_unknown;             /* GsProvFirmwareUnknown; GSPROV_UNSET */
+    const char *cert_mac_var;   /* GsProvClientCertMAC as a mod_ssl
+                                 * variable (SAN: prefix ending in _);
+                                 * NULL = unset (subject CN) */
 } gsprov_dir_conf;
 
 typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
@@ -44,6 +47,15 @@ apr_interval_time_t gsprov_conf_reload(const gsprov_dir_conf *c);
 int gsprov_conf_binary(const gsprov_dir_conf *c);
 gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c);
 gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c);
+
+/* The MAC a request is about: the name of a per-device file, or the
+ * <mac> segment of a firmware path.  1 if there is one. */
+int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
+
+/* gsprov_access.c: providers, and the client certificate's MAC. */
+void gsprov_register_access(apr_pool_t *p);
+int gsprov_cert_verified(request_rec *r);
+const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 
 /* lib/ log callback: baton is the server_rec. */
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,

@@ -26,6 +26,9 @@
  * request. */
 #define GSPROV_MAX_MERGE_MEMO          1024
 
+/* Credentials per device record: the current one and the next one. */
+#define GSPROV_MAX_CREDENTIALS         2
+
 /* Largest template (defaults/model/group) file accepted. */
 #define GSPROV_MAX_TEMPLATE_BYTES      (4 * 1024 * 1024)
 /* Largest device record accepted; records are read per request. */

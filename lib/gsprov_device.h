@@ -7,6 +7,7 @@
 #include <apr_tables.h>
 #include "gsprov_layer.h"
 #include "gsprov_mac.h"
+#include "gsprov_defaults.h"
 
 typedef struct {
     char mac[GSPROV_MAC_LEN + 1];
@@ -14,6 +15,11 @@ typedef struct {
     const char *model;          /* NULL if not given */
     apr_array_header_t *groups; /* of const char * */
     const char *password;       /* NULL: files are served in clear */
+    /* HTTP credentials (P1360/P1361): usernames[i] goes with secrets[i];
+     * one username may carry two secrets (current, next) for rotation */
+    const char *usernames[GSPROV_MAX_CREDENTIALS];
+    const char *secrets[GSPROV_MAX_CREDENTIALS];
+    int nusernames, nsecrets;
     apr_hash_t *vars;           /* name -> value */
     gsprov_layer_t *config;     /* overrides; empty layer if none */
     const char *bytes;          /* the record as read (for its version) */

@@ -176,7 +176,8 @@ static void open_device_field(sax_t *s, const char *name, int na,
                               const xmlChar **a)
 {
     if (!strcmp(name, "model") || !strcmp(name, "group")
-        || !strcmp(name, "password"))
+        || !strcmp(name, "password") || !strcmp(name, "username")
+        || !strcmp(name, "secret"))
         start_capture(s, NULL);
     else if (!strcmp(name, "var")) {
         const char *n = attr(s, na, a, "name");
@@ -287,6 +288,20 @@ static void close_device_field(sax_t *s, const char *name, const char *text)
                  "empty");
         else
             d->password = text;
+    }
+    else if (!strcmp(name, "username")) {
+        if (d->nusernames == GSPROV_MAX_CREDENTIALS || !*text)
+            fail(s, s->line, "at most %d non-empty <username> elements",
+                 GSPROV_MAX_CREDENTIALS);
+        else
+            d->usernames[d->nusernames++] = text;
+    }
+    else if (!strcmp(name, "secret")) {
+        if (d->nsecrets == GSPROV_MAX_CREDENTIALS || !*text)
+            fail(s, s->line, "at most %d non-empty <secret> elements "
+                 "(current and next)", GSPROV_MAX_CREDENTIALS);
+        else
+            d->secrets[d->nsecrets++] = text;
     }
     else   /* var */
         apr_hash_set(d->vars, s->attr, APR_HASH_KEY_STRING, text);

@@ -58,5 +58,6 @@ Suite *provision_suite(void);
 Suite *binary_suite(void);
 Suite *useragent_suite(void);
 Suite *firmware_suite(void);
+Suite *auth_suite(void);
 
 #endif
