@@ -387,6 +387,14 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
     if (gsprov_binary_decode(p, (const unsigned char *)in, len, mac, &pv,
                              &err))
         return fail("not a valid binary config file", err);
+    /* P-value text has one parameter per line: a value holding a line
+     * break cannot be written back faithfully */
+    for (i = 0; i < pv->nelts; i++) {
+        const gsprov_pvalue_t *v = &APR_ARRAY_IDX(pv, i, gsprov_pvalue_t);
+        if (strpbrk(v->value, "\r\n"))
+            return fail(apr_psprintf(p, "%s holds a line break, which P-value "
+                                     "text cannot carry", v->name), NULL);
+    }
     printf("# mac=%s\n", mac);
     for (i = 0; i < pv->nelts; i++) {
         const gsprov_pvalue_t *v = &APR_ARRAY_IDX(pv, i, gsprov_pvalue_t);

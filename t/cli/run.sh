@@ -342,6 +342,12 @@ else nok "the two round-trip files cover both padding cases" "pad bytes: $pads";
 if grep -aq 'P5=%20%20two%20%20spaces' "$B/special.bin" && ! grep -aq 'two+' "$B/special.bin" && grep -aq 'P4=100%25%20%2B%20more%2B' "$B/special.bin"; then
     ok "encode: space is %20 (never +), '+' and '%' are escaped"
 else nok "encode: space is %20 (never +), '+' and '%' are escaped" "$(tr '&' '\n' <"$B/special.bin" | grep -a '^P[45]=')"; fi
+# a value with a line break (possible in XML) cannot be written as
+# P-value text: decode refuses it instead of printing a broken line
+printf '<gs_provision><config version="1"><P3>two\nlines</P3></config></gs_provision>' \
+    | "$GSPROV" encode --mac 000b82123456 >"$B/newline.bin" 2>/dev/null
+expect 1 "P3 holds a line break" "decode refuses a value with a line break" \
+    "$GSPROV" decode <"$B/newline.bin"
 # a decoder fed by the independent writer
 printf '%s' 'P3=Alice%20%26%20Bob&P4=caf%C3%A9&P5=&gnkey=0b82' >"$B/ind.body"
 gswrite 000b82c0ffee "$B/ind.body" >"$B/ind.bin"
