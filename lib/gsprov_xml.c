@@ -45,7 +45,6 @@ typedef struct {
     int line;
     const char *item;          /* v2: the open <item>'s name */
     int item_line, item_parts;
-    char *item_text;           /* v2: an item's own text, if it has parts */
     /* the first problem, which stops the parser */
     apr_status_t rv;
     char *err;
@@ -167,8 +166,13 @@ static void open_param(sax_t *s, const char *name, int na, const xmlChar **a)
              "elements", s->item);
         return;
     }
-    /* the item's own text so far must be blank */
-    s->item_text = s->item_parts++ ? s->item_text : (char *)captured(s);
+    /* the item's own text (before and between parts) must be blank */
+    if (s->tlen && !all_space(s->text, s->tlen)) {
+        fail(s, cur_line(s), "item '%s' mixes text and <part> elements",
+             s->item);
+        return;
+    }
+    s->item_parts++;
     start_capture(s, n);
 }
 
@@ -341,8 +345,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
         else if (s->depth == 3) {              /* v2 item */
             if (!s->item_parts)
                 add(s, s->item, NULL, s->item_line, text);
-            else if (!all_space(s->item_text, strlen(s->item_text))
-                     || !all_space(text, strlen(text)))
+            else if (!all_space(text, strlen(text)))
                 fail(s, cur_line(s), "item '%s' mixes text and <part> "
                      "elements", s->item);
             s->item = NULL;

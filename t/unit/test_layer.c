@@ -189,6 +189,11 @@ static const struct { const char *xml; const char *err; } errs[] = {
     { "<gs_provision><config version=\"2\">\n<item name=\"a\">\n"
       "<part name=\"p\">x</part>text</item></config></gs_provision>",
       "t.xml:3: item 'a' mixes text and <part> elements" },
+    /* text between two parts (was missed: found in review) */
+    { "<gs_provision><config version=\"2\">\n<item name=\"a\">\n"
+      "<part name=\"p\">x</part>junk<part name=\"q\">y</part></item>"
+      "</config></gs_provision>",
+      "t.xml:3: item 'a' mixes text and <part> elements" },
     { "<gs_provision><config version=\"2\">\n<item name=\"a\">\n"
       "<part name=\"p\">x<b/></part></item></config></gs_provision>",
       "t.xml:3: unexpected element <b> inside <part>" },
