@@ -95,6 +95,8 @@ static apr_status_t request_device(request_rec *r, const char *user,
     if (!gsprov_request_mac(r, mac)
         && !(user && gsprov_mac_parse(user, strlen(user), mac)))
         return GSPROV_ENOTFOUND;
+    /* the access log says which device a refusal was about */
+    apr_table_set(r->notes, "gsprov-mac", mac);
     return gsprov_store_device(c->store, r->pool, mac, dev, &err);
 }
 
@@ -158,8 +160,8 @@ static authz_status authz_device(request_rec *r, const char *line,
 
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
-    if (!gsprov_request_mac(r, mac)
-        || request_device(r, NULL, &dev, mac) != APR_SUCCESS
+    /* as for authentication: a file without a MAC takes the user's */
+    if (request_device(r, r->user, &dev, mac) != APR_SUCCESS
         || !gsprov_auth_has_user(dev, r->user)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0402)
                       "Require gsprov-device: user \"%s\" is not the user of "

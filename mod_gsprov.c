@@ -27,11 +27,20 @@
 
 /* libxml2 must be initialised once from the main thread before any
  * thread parses; OpenSSL's algorithms are fetched once, not per request. */
+static apr_status_t crypto_unload(void *data)
+{
+    gsprov_crypto_unload();
+    return APR_SUCCESS;
+}
+
 static int gsprov_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
 {
     xmlInitParser();
     gsprov_crypto_preload();
+    /* httpd unloads the module with pconf at every restart */
+    apr_pool_cleanup_register(pconf, NULL, crypto_unload,
+                              apr_pool_cleanup_null);
     return OK;
 }
 
@@ -229,8 +238,11 @@ static int gsprov_handler(request_rec *r)
     ap_set_content_type(r, out.content_type);
     ap_set_content_length(r, (apr_off_t)out.len);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    /* devices expect a plain body with Content-Length: no mod_deflate */
+    /* devices expect a plain body with Content-Length: no mod_deflate;
+     * and no byte ranges: an encrypted body differs on every request */
     apr_table_setn(r->subprocess_env, "no-gzip", "1");
+    apr_table_unset(r->headers_in, "Range");
+    apr_table_setn(r->headers_out, "Accept-Ranges", "none");
 
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(out.body, out.len,
@@ -255,7 +267,20 @@ static int gsprov_handler(request_rec *r)
 /* what the firmware fixup decided, for the handler */
 typedef struct {
     int status;         /* OK: core serves r->filename; else the answer */
+    int msgid;          /* for a 500: the GSPROVnnnn of its cause */
 } fw_req_t;
+
+/* The stable message id of a lib/ error (the numbers in README.md). */
+static int msgid_of(apr_status_t rv)
+{
+    switch (rv) {
+    case GSPROV_EUNDEFVAR: return 102;
+    case GSPROV_EMIXED:    return 103;
+    case GSPROV_EREF:      return 104;
+    case GSPROV_ECRYPTO:   return 105;
+    default:               return 101;
+    }
+}
 
 /* A firmware path: <location>/<file> or <location>/<mac>/<file>; the
  * location is the section core merged last (the <Location> holding
@@ -273,10 +298,16 @@ static int fw_split(request_rec *r, char mac[GSPROV_MAC_LEN + 1],
         rest++;
     slash = strchr(rest, '/');
     *name = slash ? slash + 1 : rest;
-    if (slash && (strchr(*name, '/')
-                  || !gsprov_mac_parse(rest, (size_t)(slash - rest), mac)))
-        return 0;
-    return 1;
+    if (!slash || (!strchr(*name, '/')
+                   && gsprov_mac_parse(rest, (size_t)(slash - rest), mac)))
+        return 1;
+    /* a later section (<Location />, <If>) may have replaced core's path:
+     * then read from the end, .../<mac>/<file> */
+    mac[0] = '\0';
+    *name = strrchr(r->uri, '/') + 1;
+    for (slash = *name - 1; slash > r->uri && slash[-1] != '/'; slash--)
+        ;
+    return gsprov_mac_parse(slash, (size_t)(*name - 1 - slash), mac);
 }
 
 int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
@@ -287,7 +318,10 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
     mac[0] = '\0';
     if (h && strcmp(h, FW_HANDLER_NAME) == 0)
         return fw_split(r, mac, &seg) && mac[0];
-    if (h && strcmp(h, HANDLER_NAME) == 0) {
+    /* whatever set the handler (SetHandler, AddHandler, a rewrite), a
+     * per-device name is about its MAC: never let access control treat
+     * such a request as one for a generic file */
+    {
         seg = strrchr(r->uri, '/');
         seg = seg ? seg + 1 : r->uri;
         if (gsprov_name_resolve(seg, strlen(seg), &name) && name.mac[0]) {
@@ -303,8 +337,8 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
 {
     apr_table_setn(r->notes, "gsprov-result", result);
     if (status == HTTP_INTERNAL_SERVER_ERROR)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0102)
-                      "firmware %s: %s", r->uri, why);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GSPROV%04d: firmware "
+                      "%s: %s", fr->msgid ? fr->msgid : 101, r->uri, why);
     else
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0301)
                       "firmware %s: %s", r->uri, why);
@@ -362,8 +396,10 @@ static int gsprov_fw_fixups(request_rec *r)
     if (mac) {
         rv = gsprov_context(r->pool, conf->store, t, mac, NULL, &set, &ctx,
                             &err);
-        if (rv == GSPROV_ENOTFOUND && strcmp(id, "cert") == 0)
-            mac = NULL;     /* a certificate of a device we don't know */
+        if (rv == GSPROV_ENOTFOUND && strcmp(id, "cert") == 0) {
+            mac = NULL;     /* a certificate of a device we don't know: */
+            set.ua = NULL;  /* its User-Agent must not name another one */
+        }
         else if (rv == GSPROV_ENOTFOUND) {
             apr_table_setn(r->notes, "gsprov-id", id);
             apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
@@ -371,7 +407,7 @@ static int gsprov_fw_fixups(request_rec *r)
                            apr_psprintf(r->pool, "no record for %s", mac));
         }
         else if (rv != APR_SUCCESS)
-            return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+            return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
     }
     if (!mac && set.ua && set.ua->mac[0]) {
         rv = gsprov_context(r->pool, conf->store, t, set.ua->mac, NULL, &set,
@@ -381,7 +417,7 @@ static int gsprov_fw_fixups(request_rec *r)
             id = "ua";
         }
         else if (rv != GSPROV_ENOTFOUND)
-            return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+            return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
     }
     if (!mac) {
         id = "none";
@@ -395,7 +431,7 @@ static int gsprov_fw_fixups(request_rec *r)
             model = set.ua->model;
         if ((rv = gsprov_context(r->pool, conf->store, t, NULL, model, &set,
                                  &ctx, &err)))
-            return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+            return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
     }
     apr_table_setn(r->notes, "gsprov-id", id);
     if (mac)
@@ -407,7 +443,7 @@ static int gsprov_fw_fixups(request_rec *r)
     if (rv == GSPROV_ENOTFOUND)
         return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found", err);
     if (rv != APR_SUCCESS)
-        return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+        return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
 
     apr_table_setn(r->notes, "gsprov-fw-file", fw.file);
     if (apr_stat(&r->finfo, fw.path, APR_FINFO_MIN, r->pool) != APR_SUCCESS)
@@ -442,8 +478,10 @@ static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_access(p);
+    /* after mod_rewrite/mod_alias (redirects to HTTPS must still win),
+     * before core's own translation (REALLY_LAST) */
     ap_hook_translate_name(gsprov_translate_name, NULL, NULL,
-                           APR_HOOK_FIRST);
+                           APR_HOOK_LAST);
     ap_hook_map_to_storage(gsprov_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_handler(gsprov_handler, NULL, NULL, APR_HOOK_MIDDLE);

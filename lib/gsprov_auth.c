@@ -3,6 +3,7 @@
 #include <apr_md5.h>
 #include <apr_escape.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include "gsprov_auth.h"
 
 int gsprov_auth_is_hash(const char *s)
@@ -45,11 +46,23 @@ int gsprov_auth_has_user(const gsprov_device_t *d, const char *user)
     return user && secret_range(d, user, &from, &to);
 }
 
+/* Equal-length digests compared in constant time: neither the secret's
+ * content nor its length shows in the timing. */
+static int same_secret(const char *a, const char *b)
+{
+    unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
+    unsigned int na = 0, nb = 0;
+    if (EVP_Digest(a, strlen(a), da, &na, EVP_sha256(), NULL) != 1
+        || EVP_Digest(b, strlen(b), db, &nb, EVP_sha256(), NULL) != 1
+        || na != nb)
+        return 0;
+    return CRYPTO_memcmp(da, db, na) == 0;
+}
+
 int gsprov_auth_check(const gsprov_device_t *d, const char *user,
                       const char *password)
 {
     int from, to, i, ok = 0;
-    size_t pl = strlen(password);
 
     if (!secret_range(d, user, &from, &to))
         return 0;
@@ -58,7 +71,7 @@ int gsprov_auth_check(const gsprov_device_t *d, const char *user,
         if (gsprov_auth_is_hash(s))
             ok |= apr_password_validate(password, s) == APR_SUCCESS;
         else
-            ok |= strlen(s) == pl && CRYPTO_memcmp(s, password, pl) == 0;
+            ok |= same_secret(s, password);
     }
     return ok;
 }

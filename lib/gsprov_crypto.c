@@ -26,6 +26,17 @@ void gsprov_crypto_preload(void)
         fetched_md[GSPROV_MD_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
+void gsprov_crypto_unload(void)
+{
+    int i;
+    EVP_CIPHER_free(fetched_cipher);
+    fetched_cipher = NULL;
+    for (i = 0; i < 2; i++) {
+        EVP_MD_free(fetched_md[i]);
+        fetched_md[i] = NULL;
+    }
+}
+
 static const EVP_CIPHER *aes_256_cbc(void)
 {
     return fetched_cipher ? fetched_cipher : EVP_aes_256_cbc();

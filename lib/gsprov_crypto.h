@@ -15,6 +15,8 @@ typedef enum { GSPROV_MD_MD5 = 0, GSPROV_MD_SHA256 = 1 } gsprov_md_e;
 /* Fetch the cipher and digests once.  Optional (everything works without
  * it, slower); call it before threads start. */
 void gsprov_crypto_preload(void);
+/* Free them (the module does so when httpd unloads it at a restart). */
+void gsprov_crypto_unload(void);
 
 /* Encrypt in[0..inlen) with a fresh random salt; output allocated in p. */
 apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,

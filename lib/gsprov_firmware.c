@@ -84,7 +84,7 @@ apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
     if (!next || !pct)
         return APR_SUCCESS;
     want = strtod(pct, &end);
-    if (*end || end == pct || want < 0 || want > 100) {
+    if (*end || end == pct || !(want >= 0 && want <= 100)) {   /* NaN too */
         *err = apr_psprintf(p, "%s: firmware.next.percent '%s' is not a "
                             "number from 0 to 100", ctx->dev->label, pct);
         return GSPROV_EPARSE;

@@ -47,7 +47,10 @@ apr_status_t gsprov_read_file(apr_pool_t *p, const char *path,
     apr_size_t got = 0;
     char *b;
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+    /* non-blocking: a FIFO planted in the store must not hang a thread
+     * (the type is checked before anything is read) */
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_NONBLOCK,
+                       APR_FPROT_OS_DEFAULT, p);
     if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_ENOTDIR(rv))
         return APR_ENOENT;
     if (rv != APR_SUCCESS) {
@@ -316,11 +319,14 @@ static void check_for_change(gsprov_store_t *s, file_store_t *fs,
     if (rv == APR_SUCCESS)
         rv = load(fs->root, scratch, &t, &err, NULL);
     if (rv != APR_SUCCESS) {
-        gsprov_log(&s->log, GSPROV_LOG_ERROR, GSPROV_MSG_RELOAD_FAILED,
-                   "templates of %s not reloaded, still serving version "
-                   "%.12s: %s", fs->root, fs->current->version,
-                   err ? err : "unknown error");
-        apr_cpystrn(fs->failed_stamp, stamp ? stamp : "",
+        /* a store that cannot even be listed has no stamp: "-" stands
+         * for that state, so it too is logged once */
+        if (stamp || strcmp(fs->failed_stamp, "-") != 0)
+            gsprov_log(&s->log, GSPROV_LOG_ERROR, GSPROV_MSG_RELOAD_FAILED,
+                       "templates of %s not reloaded, still serving version "
+                       "%.12s: %s", fs->root, fs->current->version,
+                       err ? err : "unknown error");
+        apr_cpystrn(fs->failed_stamp, stamp ? stamp : "-",
                     sizeof(fs->failed_stamp));
         goto leave;
     }

@@ -398,9 +398,21 @@ static xmlEntityPtr on_entity(void *ctx, const xmlChar *name)
     return NULL;
 }
 
-static char *chomp(char *m)
+/* libxml2's message, made safe to log: its first line only (a second
+ * line may quote the document's bytes, e.g. "Bytes: 0xE9 0x73 ..."), and
+ * any 0xNN byte in it masked: the document may hold a secret. */
+static char *safe_message(char *m)
 {
-    size_t n = strlen(m);
+    char *c, *nl = strchr(m, '\n');
+    size_t n;
+    if (nl)
+        *nl = '\0';
+    for (c = m; (c = strstr(c, "0x")) != NULL; ) {
+        c += 2;
+        while (apr_isxdigit(*c))
+            *c++ = '.';
+    }
+    n = strlen(m);
     while (n > 0 && apr_isspace(m[n - 1]))
         m[--n] = '\0';
     return m;
@@ -438,7 +450,7 @@ static apr_status_t run(sax_t *s, const char *buf, apr_size_t len)
         s->err = apr_psprintf(s->p, "%s:%d: XML error: %s", s->label,
                               e ? e->line : 0,
                               e && e->message
-                                  ? chomp(apr_pstrdup(s->p, e->message))
+                                  ? safe_message(apr_pstrdup(s->p, e->message))
                                   : "not well-formed");
         s->rv = GSPROV_EPARSE;
     }

@@ -105,6 +105,24 @@ START_TEST(auth_record_limits)
 }
 END_TEST
 
+/* libxml2 quotes the bytes it cannot decode ("Bytes: 0xE9 0x73 ...");
+ * none of a secret may reach the message (found in review) */
+START_TEST(auth_parse_error_hides_bytes)
+{
+    gsprov_device_t *d = NULL;
+    char *err = NULL;
+    static const char x[] = "<device>\n<password>p\xe9ssw0rdSECRET</password>"
+                            "\n</device>";
+    ck_assert_status(gsprov_device_parse(pool, "000b82123456", x,
+                                         sizeof(x) - 1, "d.xml", &d, &err),
+                     GSPROV_EPARSE);
+    ck_assert_msg(strncmp(err, "d.xml:2: XML error: ", 20) == 0, "%s", err);
+    ck_assert_msg(!strstr(err, "0xE9") && !strstr(err, "0x73")
+                  && !strstr(err, "SECRET") && !strchr(err, '\n'),
+                  "leaks: %s", err);
+}
+END_TEST
+
 Suite *auth_suite(void)
 {
     Suite *s = suite_create("auth");
@@ -115,6 +133,7 @@ Suite *auth_suite(void)
     tcase_add_test(tc, auth_hashes);
     tcase_add_test(tc, auth_digest);
     tcase_add_test(tc, auth_record_limits);
+    tcase_add_test(tc, auth_parse_error_hides_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

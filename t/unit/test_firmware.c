@@ -239,6 +239,25 @@ START_TEST(fw_rollout_config)
 }
 END_TEST
 
+/* "nan" is no percentage (every comparison with NaN is false) */
+START_TEST(fw_rollout_nan)
+{
+    gsprov_settings_t set;
+    gsprov_context_t ctx;
+    char *err = NULL;
+
+    setup_store();
+    unit_write(unit_tmpdir(), "store/devices/000b82000009.xml",
+               "<device><var name=\"firmware.next\">2.0</var>"
+               "<var name=\"firmware.next.percent\">nan</var></device>", -1);
+    memset(&set, 0, sizeof(set));
+    ck_assert_status(gsprov_context(pool, store, tmpl, "000b82000009", NULL,
+                                    &set, &ctx, &err), GSPROV_EPARSE);
+    ck_assert_msg(strstr(err, "'nan' is not a number from 0 to 100") != NULL,
+                  "%s", err);
+}
+END_TEST
+
 Suite *firmware_suite(void)
 {
     Suite *s = suite_create("firmware");
@@ -250,6 +269,7 @@ Suite *firmware_suite(void)
     tcase_add_test(tc, fw_bucket_spread);
     tcase_add_test(tc, fw_rollout);
     tcase_add_test(tc, fw_rollout_config);
+    tcase_add_test(tc, fw_rollout_nan);
     suite_add_tcase(s, tc);
     return s;
 }
