@@ -301,13 +301,19 @@ static int fw_split(request_rec *r, char mac[GSPROV_MAC_LEN + 1],
     if (!slash || (!strchr(*name, '/')
                    && gsprov_mac_parse(rest, (size_t)(slash - rest), mac)))
         return 1;
-    /* a later section (<Location />, <If>) may have replaced core's path:
-     * then read from the end, .../<mac>/<file> */
+    /* a later section (<Location />, <If>) may have replaced core's path
+     * with one that is not our location: then read from the end,
+     * .../<mac>/<file>; under our own location, deeper paths stay bad */
     mac[0] = '\0';
+    if (loc && strcmp(loc, "/") != 0
+        && strncmp(r->uri, loc, strlen(loc)) == 0)
+        return 0;
     *name = strrchr(r->uri, '/') + 1;
     for (slash = *name - 1; slash > r->uri && slash[-1] != '/'; slash--)
         ;
-    return gsprov_mac_parse(slash, (size_t)(*name - 1 - slash), mac);
+    if (!gsprov_mac_parse(slash, (size_t)(*name - 1 - slash), mac))
+        mac[0] = '\0';     /* .../<file>: no MAC segment */
+    return 1;
 }
 
 int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
