@@ -97,6 +97,18 @@ static void set_notes(request_rec *r, const gsprov_name_t *name,
     apr_table_setn(r->notes, "gsprov-result", result);
 }
 
+/* The stable message id of a lib/ error (the numbers in README.md). */
+static int msgid_of(apr_status_t rv)
+{
+    switch (rv) {
+    case GSPROV_EUNDEFVAR: return 102;
+    case GSPROV_EMIXED:    return 103;
+    case GSPROV_EREF:      return 104;
+    case GSPROV_ECRYPTO:   return 105;
+    default:               return 101;
+    }
+}
+
 /* Map a lib/ failure to a status code and one log line with a stable id. */
 static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
                 const char *err)
@@ -119,27 +131,11 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
                           "%s: not in the store", mac);
         return HTTP_NOT_FOUND;
-    case GSPROV_EUNDEFVAR:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0102)
-                      "%s: %s", mac, what);
-        break;
-    case GSPROV_EMIXED:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0103)
-                      "%s: %s", mac, what);
-        break;
-    case GSPROV_EREF:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0104)
-                      "%s: %s", mac, what);
-        break;
-    case GSPROV_ECRYPTO:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0105)
-                      "%s: %s", mac, what);
-        break;
-    default:   /* unreadable, oversized or malformed device record */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0101)
-                      "%s: %s", mac, what);
+    default:
         break;
     }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GSPROV%04d: %s: %s",
+                  msgid_of(rv), mac, what);
     set_notes(r, name, "error");
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -270,17 +266,6 @@ typedef struct {
     int msgid;          /* for a 500: the GSPROVnnnn of its cause */
 } fw_req_t;
 
-/* The stable message id of a lib/ error (the numbers in README.md). */
-static int msgid_of(apr_status_t rv)
-{
-    switch (rv) {
-    case GSPROV_EUNDEFVAR: return 102;
-    case GSPROV_EMIXED:    return 103;
-    case GSPROV_EREF:      return 104;
-    case GSPROV_ECRYPTO:   return 105;
-    default:               return 101;
-    }
-}
 
 /* A firmware path: <location>/<file> or <location>/<mac>/<file>; the
  * location is the section core merged last (the <Location> holding
@@ -352,6 +337,14 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
     return OK;
 }
 
+/* a lib/ error: 500, logged with the id of its cause */
+static int fw_error(request_rec *r, fw_req_t *fr, apr_status_t rv,
+                    const char *err)
+{
+    fr->msgid = msgid_of(rv);
+    return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+}
+
 static int gsprov_fw_fixups(request_rec *r)
 {
     gsprov_dir_conf *conf;
@@ -413,7 +406,7 @@ static int gsprov_fw_fixups(request_rec *r)
                            apr_psprintf(r->pool, "no record for %s", mac));
         }
         else if (rv != APR_SUCCESS)
-            return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+            return fw_error(r, fr, rv, err);
     }
     if (!mac && set.ua && set.ua->mac[0]) {
         rv = gsprov_context(r->pool, conf->store, t, set.ua->mac, NULL, &set,
@@ -423,7 +416,7 @@ static int gsprov_fw_fixups(request_rec *r)
             id = "ua";
         }
         else if (rv != GSPROV_ENOTFOUND)
-            return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+            return fw_error(r, fr, rv, err);
     }
     if (!mac) {
         id = "none";
@@ -437,7 +430,7 @@ static int gsprov_fw_fixups(request_rec *r)
             model = set.ua->model;
         if ((rv = gsprov_context(r->pool, conf->store, t, NULL, model, &set,
                                  &ctx, &err)))
-            return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+            return fw_error(r, fr, rv, err);
     }
     apr_table_setn(r->notes, "gsprov-id", id);
     if (mac)
@@ -449,7 +442,7 @@ static int gsprov_fw_fixups(request_rec *r)
     if (rv == GSPROV_ENOTFOUND)
         return fw_fail(r, fr, HTTP_NOT_FOUND, "not-found", err);
     if (rv != APR_SUCCESS)
-        return (fr->msgid = msgid_of(rv)), fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+        return fw_error(r, fr, rv, err);
 
     apr_table_setn(r->notes, "gsprov-fw-file", fw.file);
     if (apr_stat(&r->finfo, fw.path, APR_FINFO_MIN, r->pool) != APR_SUCCESS)
