@@ -358,6 +358,15 @@ httpd_cpu() {
     done | awk '{s += $14 + $15} END {print s + 0}'
 }
 
+# stop the httpd a script started ($CONF, $PIDFILE; STARTED=1 once up)
+stop_httpd() {
+    if [ "${STARTED:-0}" = 1 ]; then
+        "$APACHE" -f "$CONF" -k stop 2>/dev/null || true
+        for _ in $(seq 50); do [ -f "$PIDFILE" ] || break; sleep 0.1; done
+        STARTED=0
+    fi
+}
+
 wait_port() {   # wait_port PORT SECONDS
     local i
     for ((i = 0; i < $2 * 10; i++)); do

@@ -38,13 +38,6 @@ mkdir -p "$OUT"
 CONF=$OUT/httpd-core.conf
 PIDFILE=$OUT/run/httpd.pid
 STARTED=0
-stop_httpd() {
-    if [ "$STARTED" = 1 ]; then
-        "$APACHE" -f "$CONF" -k stop 2>/dev/null || true
-        for _ in $(seq 50); do [ -f "$PIDFILE" ] || break; sleep 0.1; done
-        STARTED=0
-    fi
-}
 trap stop_httpd EXIT
 trap 'exit 130' INT TERM
 
