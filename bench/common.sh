@@ -358,6 +358,19 @@ httpd_cpu() {
     done | awk '{s += $14 + $15} END {print s + 0}'
 }
 
+# bench_setup TOOL...: the tools must exist; pinning per $PIN (httpd on
+# CPU 0, wrk on CPU 1); $OUT made; the module selected
+bench_setup() {
+    local t
+    for t in "$@" "$APACHE"; do
+        command -v "$t" >/dev/null || die "$t not found"
+    done
+    HTTPD_PIN=(); WRK_PIN=()
+    if [ "${PIN:-0}" = 1 ]; then HTTPD_PIN=(taskset -c 0); WRK_PIN=(taskset -c 1); fi
+    mkdir -p "$OUT"
+    select_module
+}
+
 # stop the httpd a script started ($CONF, $PIDFILE; STARTED=1 once up)
 stop_httpd() {
     if [ "${STARTED:-0}" = 1 ]; then

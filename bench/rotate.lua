@@ -1,6 +1,9 @@
--- wrk script: rotate through every device's file.
+-- wrk script: rotate through a list of requests.
 --   wrk ... -s rotate.lua URL -- <prefix> <mac list file>
--- e.g. prefix /prov or /static; the list has one MAC per line.
+--     every device's cfg<mac>.xml under prefix (/prov or /static);
+--     the list has one MAC per line
+--   wrk ... -s rotate.lua URL -- <path list file>
+--     one full path per line (e.g. /fw/<mac>/gxp2170fw.bin)
 -- Requests are pre-formatted in init(), so request() costs the same for
 -- both sides. Each thread starts at a different offset.
 -- done() prints one machine-readable RESULT line.
@@ -14,8 +17,12 @@ end
 local reqs, idx = {}, 0
 function init(args)
   local prefix, list = args[1], args[2]
-  for mac in io.lines(list) do
-    reqs[#reqs + 1] = wrk.format("GET", prefix .. "/cfg" .. mac .. ".xml")
+  if list then
+    for mac in io.lines(list) do
+      reqs[#reqs + 1] = wrk.format("GET", prefix .. "/cfg" .. mac .. ".xml")
+    end
+  else
+    for p in io.lines(prefix) do reqs[#reqs + 1] = wrk.format("GET", p) end
   end
   idx = ((tid or 0) * 997) % #reqs
 end

@@ -25,14 +25,8 @@ CONNS=${CONNS:-32}
 TARGET=0.8
 # PIN=1: httpd on CPU 0, wrk on CPU 1 (default: both float over all CPUs)
 PIN=${PIN:-0}
-HTTPD_PIN=(); WRK_PIN=()
-if [ "$PIN" = 1 ]; then HTTPD_PIN=(taskset -c 0); WRK_PIN=(taskset -c 1); fi
 
-for t in wrk curl openssl ss "$APACHE"; do
-    command -v "$t" >/dev/null || die "$t not found"
-done
-mkdir -p "$OUT"
-select_module
+bench_setup wrk curl openssl ss
 
 mkdir -p "$OUT"
 CONF=$OUT/httpd-core.conf

@@ -46,14 +46,8 @@ SIZE_MB=${SIZE_MB:-16}
 SENDFILE=${SENDFILE:-on}
 TARGET=0.95
 PIN=${PIN:-0}
-HTTPD_PIN=(); WRK_PIN=()
-if [ "$PIN" = 1 ]; then HTTPD_PIN=(taskset -c 0); WRK_PIN=(taskset -c 1); fi
 
-for t in wrk curl sha256sum ss "$APACHE"; do
-    command -v "$t" >/dev/null || die "$t not found"
-done
-mkdir -p "$OUT"
-select_module
+bench_setup wrk curl sha256sum ss
 grep -q gsprov-firmware "$MODULE" || die "$MODULE has no gsprov-firmware handler (issue 6 not built)"
 
 CONF=$OUT/httpd-firmware.conf
@@ -138,33 +132,6 @@ echo "image:   $SIZE_MB MiB from /dev/urandom ($img_size bytes, sha256 ${img_sha
 echo "         hard-linked as docroot/static/gxp2170fw.bin; store: $NDEV_FW devices in group 'pinned' (firmware 1.0.2.0),"
 echo "         defaults firmware 1.0.1.0 (a 1 MiB image), one device outside the group"
 
-# wrk script: rotate over a list of paths (one per line)
-cat > "$OUT/paths.lua" <<'EOF'
-local nthreads = 0
-function setup(thread)
-  thread:set("tid", nthreads)
-  nthreads = nthreads + 1
-end
-local reqs, idx = {}, 0
-function init(args)
-  for p in io.lines(args[1]) do reqs[#reqs + 1] = wrk.format("GET", p) end
-  idx = ((tid or 0) * 3) % #reqs
-end
-function request()
-  idx = idx % #reqs + 1
-  return reqs[idx]
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d rps=%.2f bytes=%d status_err=%d " ..
-    "connect=%d read=%d write=%d timeout=%d p50_us=%d p99_us=%d\n",
-    summary.requests, summary.duration,
-    summary.requests / (summary.duration / 1e6), summary.bytes,
-    e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-EOF
 
 # ------------------------------------------------------------------ 2 ---
 PORT=$(free_port)
@@ -228,7 +195,7 @@ echo "wrk:     -t$THREADS -c$CONNS -d$DURATION per run, warm-up $WARMUP per side
 run_wrk() {   # run_wrk LIST DURATION -> prints the RESULT line
     local list=$1 d=$2 log
     log=$OUT/wrk-$(date +%s%N).log
-    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --timeout 30s --latency -s "$OUT/paths.lua" \
+    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --timeout 30s --latency -s "$BENCH_DIR/rotate.lua" \
         "$BASE" -- "$list" > "$log" 2>&1 || { cat "$log" >&2; die "wrk failed"; }
     grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
 }
