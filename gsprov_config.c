@@ -1,7 +1,9 @@
 /*
- * Directives of mod_gsprov.  Every directive is valid in server config,
- * <VirtualHost>, <Directory> and <Location>; each has one merge rule in
- * gsprov_merge_dir_conf and its default in lib/gsprov_defaults.h.
+ * Directives of mod_gsprov.  Most are valid in server config,
+ * <VirtualHost>, <Directory> and <Location> and have one merge rule in
+ * gsprov_merge_dir_conf; the GsProvCache* ones configure a vhost's cache
+ * connection and merge in gsprov_merge_srv_conf.  Every default is in
+ * lib/gsprov_defaults.h.
  * Values are checked here, so `apachectl -t` names the directive.
  */
 #include <string.h>
@@ -33,6 +35,7 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->fw_root = NULL;
     c->fw_unknown = GSPROV_UNSET;
     c->cert_mac_var = NULL;
+    c->status_scope = GSPROV_UNSET;
     return c;
 }
 
@@ -59,7 +62,65 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                     : base->fw_unknown;
     c->cert_mac_var = add->cert_mac_var ? add->cert_mac_var
                                         : base->cert_mac_var;
+    c->status_scope = add->status_scope != GSPROV_UNSET ? add->status_scope
+                                                        : base->status_scope;
     return c;
+}
+
+void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    gsprov_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->cache_config = NULL;
+    c->cache_timeout_ms = GSPROV_UNSET;
+    c->cache_ttl = GSPROV_UNSET;
+    c->cache_retry = GSPROV_UNSET;
+    c->stats = NULL;
+    c->cache = NULL;
+    return c;
+}
+
+void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    gsprov_srv_conf *base = basev, *add = addv;
+    gsprov_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->cache_config = add->cache_config ? add->cache_config
+                                        : base->cache_config;
+    c->cache_timeout_ms = add->cache_timeout_ms != GSPROV_UNSET
+                          ? add->cache_timeout_ms : base->cache_timeout_ms;
+    c->cache_ttl = add->cache_ttl != GSPROV_UNSET ? add->cache_ttl
+                                                  : base->cache_ttl;
+    c->cache_retry = add->cache_retry != GSPROV_UNSET ? add->cache_retry
+                                                      : base->cache_retry;
+    /* runtime state is per vhost, set up after the configuration */
+    c->stats = NULL;
+    c->cache = NULL;
+    return c;
+}
+
+int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
+                           gsprov_memcached_opts_t *o)
+{
+    if (!c->cache_config || !*c->cache_config)
+        return 0;
+    o->config = c->cache_config;
+    o->timeout_ms = (apr_uint32_t)(c->cache_timeout_ms != GSPROV_UNSET
+                                   ? c->cache_timeout_ms
+                                   : GSPROV_DEFAULT_CACHE_TIMEOUT_MS);
+    o->ttl = (apr_uint32_t)(c->cache_ttl != GSPROV_UNSET
+                            ? c->cache_ttl : GSPROV_DEFAULT_CACHE_TTL);
+    o->retry_seconds = (apr_uint32_t)(c->cache_retry != GSPROV_UNSET
+                                      ? c->cache_retry
+                                      : GSPROV_DEFAULT_CACHE_RETRY);
+    o->max_conns = threads ? threads : 1;
+    return 1;
+}
+
+gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c)
+{
+    return c->status_scope != GSPROV_UNSET
+           ? (gsprov_status_scope_e)c->status_scope
+           : GSPROV_DEFAULT_STATUS_SCOPE;
 }
 
 gsprov_md_e gsprov_conf_key_digest(const gsprov_dir_conf *c)
@@ -259,6 +320,73 @@ static const char *set_fw_unknown(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* GsProvCache none | memcached "<libmemcached option string>" */
+static const char *set_cache(cmd_parms *cmd, void *dconf, const char *kind,
+                             const char *opts)
+{
+    gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
+                                              &gsprov_module);
+    const char *bad;
+
+    if (!strcasecmp(kind, "none")) {
+        if (opts)
+            return "GsProvCache none takes no options";
+        c->cache_config = "";
+        return NULL;
+    }
+    if (strcasecmp(kind, "memcached") != 0)
+        return apr_psprintf(cmd->pool, "GsProvCache: unknown '%s', supported "
+                            "are 'none' and 'memcached \"<options>\"'", kind);
+    if (!opts || !*opts)
+        return "GsProvCache memcached needs a libmemcached option string, "
+               "e.g. \"--SERVER=10.0.0.5:11211 --SERVER=10.0.0.6:11211\"";
+    if ((bad = gsprov_memcached_check(cmd->pool, opts)))
+        return apr_psprintf(cmd->pool, "GsProvCache memcached \"%s\": %s",
+                            opts, bad);
+    c->cache_config = apr_pstrdup(cmd->pool, opts);
+    return NULL;
+}
+
+/* a number in [lo, hi] into the int at cmd->info's offset of the
+ * server config */
+static const char *set_srv_int(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
+                                              &gsprov_module);
+    const long *range = cmd->info;      /* { offset, lo, hi } */
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (!*arg || *end || v < range[1] || v > range[2])
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number from %ld "
+                            "to %ld", cmd->directive->directive, arg,
+                            range[1], range[2]);
+    *(int *)((char *)c + range[0]) = (int)v;
+    return NULL;
+}
+
+static const long cache_timeout_range[] = {
+    APR_OFFSETOF(gsprov_srv_conf, cache_timeout_ms), 1,
+    GSPROV_MAX_CACHE_TIMEOUT_MS };
+static const long cache_ttl_range[] = {
+    APR_OFFSETOF(gsprov_srv_conf, cache_ttl), 1, GSPROV_MAX_CACHE_TTL };
+static const long cache_retry_range[] = {
+    APR_OFFSETOF(gsprov_srv_conf, cache_retry), 1, GSPROV_MAX_CACHE_RETRY };
+
+static const char *set_status_scope(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    gsprov_dir_conf *c = dconf;
+    if (!strcasecmp(arg, "vhost"))
+        c->status_scope = GSPROV_STATUS_VHOST;
+    else if (!strcasecmp(arg, "server"))
+        c->status_scope = GSPROV_STATUS_SERVER;
+    else
+        return apr_psprintf(cmd->pool, "GsProvStatusScope: unknown '%s', "
+                            "supported values are 'vhost' and 'server'", arg);
+    return NULL;
+}
+
 /* CN | SAN:DNS|Email|URI | DN:<attr>  ->  the mod_ssl variable */
 static const char *set_cert_mac(cmd_parms *cmd, void *dconf, const char *arg)
 {
@@ -327,5 +455,23 @@ const command_rec gsprov_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "Where a client certificate carries the device's MAC: CN "
                   "(default), SAN:DNS, SAN:Email, SAN:URI or DN:<attr>"),
+    AP_INIT_TAKE12("GsProvCache", set_cache, NULL, RSRC_CONF,
+                   "Cache of rendered files: none (default) or memcached "
+                   "\"<libmemcached options>\""),
+    AP_INIT_TAKE1("GsProvCacheTimeout", set_srv_int,
+                  (void *)cache_timeout_range, RSRC_CONF,
+                  "memcached connect and I/O timeout in milliseconds "
+                  "(default 50)"),
+    AP_INIT_TAKE1("GsProvCacheTTL", set_srv_int, (void *)cache_ttl_range,
+                  RSRC_CONF,
+                  "Seconds a cached file may live (default 86400)"),
+    AP_INIT_TAKE1("GsProvCacheRetry", set_srv_int, (void *)cache_retry_range,
+                  RSRC_CONF,
+                  "Seconds before a failed memcached server is tried again "
+                  "(default 5)"),
+    AP_INIT_TAKE1("GsProvStatusScope", set_status_scope, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "What SetHandler gsprov-status shows: vhost (default, its "
+                  "own tenant) or server (every tenant)"),
     { NULL }
 };

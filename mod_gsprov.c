@@ -13,6 +13,7 @@
 #include "http_request.h"
 #include "ap_expr.h"
 #include "http_ssl.h"
+#include "ap_mpm.h"
 #include "apr_strings.h"
 
 #include <libxml/parser.h>
@@ -20,9 +21,11 @@
 #include "gsprov_provision.h"
 #include "gsprov_error.h"
 #include "gsprov_firmware.h"
+#include "gsprov_defaults.h"
 
 #define HANDLER_NAME "gsprov"
 #define FW_HANDLER_NAME "gsprov-firmware"
+#define STATUS_HANDLER_NAME "gsprov-status"
 #define GSPROV_FILENAME_PREFIX "gsprov:"
 
 /* libxml2 must be initialised once from the main thread before any
@@ -57,11 +60,18 @@ static const char *configured_handler(request_rec *r)
     return err ? NULL : h;
 }
 
-static int is_ours(request_rec *r)
+/* Which of our handlers the request is for (a constant), or NULL. */
+static const char *our_handler(request_rec *r)
 {
+    static const char *const ours[] = { HANDLER_NAME, FW_HANDLER_NAME,
+                                        STATUS_HANDLER_NAME };
     const char *h = configured_handler(r);
-    return h && (strcmp(h, HANDLER_NAME) == 0
-                 || strcmp(h, FW_HANDLER_NAME) == 0);
+    size_t i;
+
+    for (i = 0; h && i < sizeof(ours) / sizeof(ours[0]); i++)
+        if (strcmp(h, ours[i]) == 0)
+            return ours[i];
+    return NULL;
 }
 
 /* Our files are virtual: claim the URI before core joins it to the
@@ -70,8 +80,12 @@ static int is_ours(request_rec *r)
  * httpd 2.4 has already merged the <Location> config at this point. */
 static int gsprov_translate_name(request_rec *r)
 {
-    if (!is_ours(r))
+    const char *h = our_handler(r);
+
+    if (!h)
         return DECLINED;
+    /* for the status counters, whoever answers the request */
+    apr_table_setn(r->notes, "gsprov-handler", h);
     r->filename = apr_pstrcat(r->pool, GSPROV_FILENAME_PREFIX, r->uri, NULL);
     return OK;
 }
@@ -136,6 +150,8 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GSPROV%04d: %s: %s",
                   msgid_of(rv), mac, what);
+    gsprov_note_error(r, msgid_of(rv), apr_pstrcat(r->pool, mac, ": ", what,
+                                                   NULL));
     set_notes(r, name, "error");
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -174,11 +190,17 @@ static int gsprov_handler(request_rec *r)
     gsprov_output_t out;
     gsprov_name_t name;
     gsprov_ua_t ua;
+    gsprov_serve_ctx_t sc;
+    gsprov_srv_conf *srv;
+    gsprov_served_e served;
+    gsprov_logger_t log;
     const char *seg;
     char *err = NULL;
     apr_bucket_brigade *bb;
     apr_status_t rv;
     int is_gs, status;
+    static const char *const served_note[] = { "none", "hit", "miss",
+                                               "error" };
 
     if (!r->handler || strcmp(r->handler, HANDLER_NAME) != 0)
         return DECLINED;
@@ -223,7 +245,21 @@ static int gsprov_handler(request_rec *r)
     set.binary = (gsprov_binary_e)gsprov_conf_binary(conf);
     set.bootstrap_extra = conf->bootstrap_extra;
     set.ua = is_gs ? &ua : NULL;
-    rv = gsprov_provision(r->pool, conf->store, t, &name, &set, &out, &err);
+
+    srv = ap_get_module_config(r->server->module_config, &gsprov_module);
+    log.fn = gsprov_log_to_httpd;
+    log.baton = r->server;
+    memset(&sc, 0, sizeof(sc));
+    sc.cache = srv->cache;
+    /* the key namespace: every node of a farm names the tenant alike */
+    sc.tenant = r->server->server_hostname;
+    sc.request_name = seg;
+    sc.stats = srv->stats;
+    sc.log = &log;
+    sc.log_interval = apr_time_from_sec(GSPROV_CACHE_LOG_INTERVAL);
+    rv = gsprov_serve(r->pool, conf->store, t, &name, &set, &sc, &out,
+                      &served, &err);
+    apr_table_setn(r->notes, "gsprov-cache", served_note[served]);
     if (out.model)
         apr_table_setn(r->notes, "gsprov-model", out.model);
     if (rv != APR_SUCCESS)
@@ -327,9 +363,12 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
                    const char *result, const char *why)
 {
     apr_table_setn(r->notes, "gsprov-result", result);
-    if (status == HTTP_INTERNAL_SERVER_ERROR)
+    if (status == HTTP_INTERNAL_SERVER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GSPROV%04d: firmware "
                       "%s: %s", fr->msgid ? fr->msgid : 101, r->uri, why);
+        gsprov_note_error(r, fr->msgid ? fr->msgid : 101, apr_pstrcat(r->pool,
+                          "firmware ", r->uri, ": ", why, NULL));
+    }
     else
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0301)
                       "firmware %s: %s", r->uri, why);
@@ -473,6 +512,44 @@ static int gsprov_fw_handler(request_rec *r)
     return fr->status == OK ? DECLINED : fr->status;
 }
 
+/* memcached connection pools are per child (never shared across a
+ * fork), one per distinct option string, sized for the child's threads. */
+static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_hash_t *made = apr_hash_make(pchild);
+    gsprov_memcached_opts_t o;
+    int threads = 1;
+    server_rec *v;
+
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
+        || threads < 1)
+        threads = 1;
+    for (v = s; v; v = v->next) {
+        gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                                   &gsprov_module);
+        gsprov_cache_t *c;
+        const char *id;
+        char *err = NULL;
+
+        if (!gsprov_conf_cache_opts(sc, (apr_uint32_t)threads, &o))
+            continue;
+        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u", o.config, o.timeout_ms,
+                          o.retry_seconds, o.ttl);
+        if (!(c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
+            if (gsprov_memcached_create(pchild, &o, &c, &err)
+                != APR_SUCCESS) {
+                /* fail open: this vhost serves without a cache */
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0503)
+                             "GsProvCache memcached: %s; serving without "
+                             "the cache", err);
+                continue;
+            }
+            apr_hash_set(made, id, APR_HASH_KEY_STRING, c);
+        }
+        sc->cache = c;
+    }
+}
+
 static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -487,14 +564,16 @@ static void gsprov_register_hooks(apr_pool_t *p)
     /* after core_override_type, which applies SetHandler */
     ap_hook_fixups(gsprov_fw_fixups, NULL, NULL, APR_HOOK_LAST);
     ap_hook_handler(gsprov_fw_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(gsprov_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    gsprov_register_status(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {
     STANDARD20_MODULE_STUFF,
     gsprov_create_dir_conf,
     gsprov_merge_dir_conf,
-    NULL,
-    NULL,
+    gsprov_create_srv_conf,
+    gsprov_merge_srv_conf,
     gsprov_cmds,
     gsprov_register_hooks,
     AP_MODULE_FLAG_NONE

@@ -7,6 +7,8 @@
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
 #include "gsprov_provision.h"
+#include "gsprov_cache.h"
+#include "gsprov_stats.h"
 
 /* Message tags: httpd's AH numbers belong to httpd, ours are GSPROVnnnn.
  * The list of numbers and what they mean is in README.md. */
@@ -29,7 +31,25 @@ typedef struct {
     const char *cert_mac_var;   /* GsProvClientCertMAC as a mod_ssl
                                  * variable (SAN: prefix ending in _);
                                  * NULL = unset (subject CN) */
+    int status_scope;           /* GsProvStatusScope; GSPROV_UNSET */
 } gsprov_dir_conf;
+
+typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
+    gsprov_status_scope_e;
+
+/* Per-server (vhost) config: the cache is shared by a farm per tenant,
+ * the counters are per vhost. */
+typedef struct {
+    const char *cache_config;   /* GsProvCache: libmemcached option string,
+                                 * "" = none; NULL = unset */
+    int cache_timeout_ms;       /* GsProvCacheTimeout; GSPROV_UNSET */
+    int cache_ttl;              /* GsProvCacheTTL; GSPROV_UNSET */
+    int cache_retry;            /* GsProvCacheRetry; GSPROV_UNSET */
+    /* runtime, never inherited: counters from post_config, the cache
+     * backend from child_init */
+    gsprov_stats_t *stats;
+    gsprov_cache_t *cache;
+} gsprov_srv_conf;
 
 typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
     gsprov_fw_unknown_e;
@@ -40,6 +60,8 @@ extern const command_rec gsprov_cmds[];
 
 void *gsprov_create_dir_conf(apr_pool_t *p, char *dir);
 void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* Effective values, falling back to the defaults in gsprov_defaults.h. */
 gsprov_md_e gsprov_conf_key_digest(const gsprov_dir_conf *c);
@@ -47,6 +69,10 @@ apr_interval_time_t gsprov_conf_reload(const gsprov_dir_conf *c);
 int gsprov_conf_binary(const gsprov_dir_conf *c);
 gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c);
 gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c);
+gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c);
+/* the memcached options of a vhost, or NULL without a cache */
+int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
+                           gsprov_memcached_opts_t *o);
 
 /* The MAC a request is about: the name of a per-device file, or the
  * <mac> segment of a firmware path.  1 if there is one. */
@@ -56,6 +82,13 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 void gsprov_register_access(apr_pool_t *p);
 int gsprov_cert_verified(request_rec *r);
 const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
+
+/* gsprov_status.c: counters in shared memory and the status handler. */
+void gsprov_register_status(apr_pool_t *p);
+/* The tenant's counters for r (NULL before post_config). */
+gsprov_stats_t *gsprov_stats_of(request_rec *r);
+/* Remember a logged error as the tenant's last one. */
+void gsprov_note_error(request_rec *r, int msgid, const char *text);
 
 /* lib/ log callback: baton is the server_rec. */
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,

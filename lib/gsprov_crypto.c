@@ -163,3 +163,20 @@ const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
         return NULL;
     return apr_pescape_hex(p, md, n, 0);
 }
+
+apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
+                                 unsigned char out[GSPROV_SHA256_LEN])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int i, ok;
+
+    if (!ctx)
+        return GSPROV_ECRYPTO;
+    ok = EVP_DigestInit_ex(ctx, digest(GSPROV_MD_SHA256), NULL);
+    for (i = 0; ok && i < n; i++)
+        ok = EVP_DigestUpdate(ctx, parts[i].iov_base, parts[i].iov_len);
+    ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == GSPROV_SHA256_LEN;
+    EVP_MD_CTX_free(ctx);
+    return ok ? APR_SUCCESS : GSPROV_ECRYPTO;
+}

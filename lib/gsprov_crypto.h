@@ -6,6 +6,7 @@
 #ifndef GSPROV_CRYPTO_H
 #define GSPROV_CRYPTO_H
 
+#include <sys/uio.h>
 #include <apr_pools.h>
 
 typedef enum { GSPROV_MD_MD5 = 0, GSPROV_MD_SHA256 = 1 } gsprov_md_e;
@@ -34,5 +35,10 @@ const char *gsprov_md_name(gsprov_md_e md);
 
 /* Lowercase hex SHA-256 of data (for versions and cache keys). */
 const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
+
+/* Raw SHA-256 over several pieces, as if concatenated. */
+#define GSPROV_SHA256_LEN 32
+apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
+                                 unsigned char out[GSPROV_SHA256_LEN]);
 
 #endif

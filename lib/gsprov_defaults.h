@@ -47,4 +47,20 @@
 /* P-value numbers: P followed by 1..5 digits (spec 3). */
 #define GSPROV_MAX_PNUM_DIGITS         5
 
+/* memcached (GsProvCache*): connect and I/O timeout in milliseconds; a
+ * failed server is retried after GsProvCacheRetry seconds; entries live
+ * GsProvCacheTTL seconds (memcached reads more than 30 days as a date). */
+#define GSPROV_DEFAULT_CACHE_TIMEOUT_MS 50
+#define GSPROV_MAX_CACHE_TIMEOUT_MS     10000
+#define GSPROV_DEFAULT_CACHE_RETRY      5
+#define GSPROV_MAX_CACHE_RETRY          3600
+#define GSPROV_DEFAULT_CACHE_TTL        86400
+#define GSPROV_MAX_CACHE_TTL            (30 * 86400)
+/* A failing cache is logged at most once per this many seconds per
+ * tenant (the rest are counted on the status page). */
+#define GSPROV_CACHE_LOG_INTERVAL       60
+
+/* What a status page shows: its own vhost's tenant only. */
+#define GSPROV_DEFAULT_STATUS_SCOPE     GSPROV_STATUS_VHOST
+
 #endif

@@ -24,6 +24,8 @@ typedef struct {
 /* Stable message ids logged by lib/ itself. */
 #define GSPROV_MSG_RELOAD_FAILED  201   /* template change rejected */
 #define GSPROV_MSG_RELOADED       202   /* template change picked up */
+#define GSPROV_MSG_CACHE_FAILED   501   /* cache backend error: fail open */
+#define GSPROV_MSG_CACHE_REJECTED 502   /* cache value did not check out */
 
 void gsprov_log(const gsprov_logger_t *log, gsprov_log_level_e level,
                 int msgid, const char *fmt, ...)

@@ -43,6 +43,12 @@ typedef struct {
     /* One device record: GSPROV_ENOTFOUND if there is none. */
     apr_status_t (*device)(gsprov_store_t *s, apr_pool_t *p, const char *mac,
                            gsprov_device_t **out, char **err);
+    /* The version of a device record (what gsprov_device_version() says
+     * of it) without parsing it: for cache keys.  GSPROV_ENOTFOUND if
+     * there is none. */
+    apr_status_t (*device_version)(gsprov_store_t *s, apr_pool_t *p,
+                                   const char *mac, const char **version,
+                                   char **err);
 } gsprov_store_ops_t;
 
 struct gsprov_store {
@@ -89,6 +95,13 @@ gsprov_store_device(gsprov_store_t *s, apr_pool_t *p, const char *mac,
                     gsprov_device_t **out, char **err)
 {
     return s->ops->device(s, p, mac, out, err);
+}
+
+static inline apr_status_t
+gsprov_store_device_version(gsprov_store_t *s, apr_pool_t *p,
+                            const char *mac, const char **version, char **err)
+{
+    return s->ops->device_version(s, p, mac, version, err);
 }
 
 /* Read a whole file of at most max bytes into p (NUL-terminated).

@@ -398,6 +398,26 @@ static apr_status_t fs_device(gsprov_store_t *s, apr_pool_t *p,
                                     out, err);
 }
 
+static apr_status_t fs_device_version(gsprov_store_t *s, apr_pool_t *p,
+                                      const char *mac, const char **version,
+                                      char **err)
+{
+    const char *path = apr_pstrcat(p, ((file_store_t *)s->impl)->root,
+                                   "/devices/", mac, ".xml", NULL);
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = gsprov_read_file(p, path, GSPROV_MAX_DEVICE_BYTES, &buf, &len, err);
+    if (rv == APR_ENOENT)
+        return GSPROV_ENOTFOUND;
+    if (rv != APR_SUCCESS)
+        return rv;
+    /* the same digest as gsprov_device_version() of the parsed record */
+    *version = gsprov_sha256_hex(p, buf, len);
+    return *version ? APR_SUCCESS : GSPROV_ECRYPTO;
+}
+
 static const gsprov_templates_t *lint_templates(gsprov_store_t *s,
                                                 apr_pool_t *p,
                                                 apr_interval_time_t i)
@@ -406,7 +426,7 @@ static const gsprov_templates_t *lint_templates(gsprov_store_t *s,
 }
 
 static const gsprov_store_ops_t lint_ops = { "file-lint", lint_templates,
-                                             fs_device };
+                                             fs_device, fs_device_version };
 
 apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
                                     const gsprov_report_t *report,
@@ -439,7 +459,8 @@ apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
     return APR_SUCCESS;
 }
 
-static const gsprov_store_ops_t file_ops = { "file", fs_templates, fs_device };
+static const gsprov_store_ops_t file_ops = { "file", fs_templates, fs_device,
+                                             fs_device_version };
 
 apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
                                     const gsprov_logger_t *log,

@@ -10,15 +10,26 @@ for d in $dirs; do
     grep -q "^# $d " conf/gsprov.conf || { echo "FAIL: $d not described in conf/gsprov.conf"; fail=1; }
     grep -q "^#### $d\$" README.md || { echo "FAIL: $d has no section in README.md"; fail=1; }
 done
-fields=$(sed -n '/^typedef struct {/,/} gsprov_dir_conf;/p' mod_gsprov.h \
-         | sed 's|/\*.*||; /gsprov_dir_conf;/d' | grep -o '[a-z_]*;' | tr -d ';')
-create=$(sed -n '/^void \*gsprov_create_dir_conf/,/^}/p' gsprov_config.c)
-merge=$(sed -n '/^void \*gsprov_merge_dir_conf/,/^}/p' gsprov_config.c)
-for f in $fields; do
-    grep -q "c->$f = " <<<"$create" || { echo "FAIL: field $f has no default in gsprov_create_dir_conf"; fail=1; }
-    grep -q "c->$f = " <<<"$merge" || { echo "FAIL: field $f has no merge rule in gsprov_merge_dir_conf"; fail=1; }
-done
-n=$(wc -w <<<"$dirs"); m=$(wc -w <<<"$fields")
+# every field of a config struct has its create default and merge rule
+m=0
+check_struct() {   # struct-name create-function merge-function
+    local fields create merge f
+    fields=$(awk -v end="} $1;" '/^typedef struct \{/ { buf = ""; on = 1; next }
+                                 on && index($0, end) == 1 { print buf; on = 0 }
+                                 on { buf = buf "\n" $0 }' mod_gsprov.h \
+             | grep -v '^[[:space:]]*\*' | sed 's|/\*.*||' | grep -o '[a-z_]*;' | tr -d ';')
+    [ -n "$fields" ] || { echo "FAIL: struct $1 not found in mod_gsprov.h"; fail=1; }
+    create=$(sed -n "/^void \*$2/,/^}/p" gsprov_config.c)
+    merge=$(sed -n "/^void \*$3/,/^}/p" gsprov_config.c)
+    for f in $fields; do
+        m=$((m + 1))
+        grep -q "c->$f = " <<<"$create" || { echo "FAIL: field $f has no default in $2"; fail=1; }
+        grep -q "c->$f = " <<<"$merge" || { echo "FAIL: field $f has no merge rule in $3"; fail=1; }
+    done
+}
+check_struct gsprov_dir_conf gsprov_create_dir_conf gsprov_merge_dir_conf
+check_struct gsprov_srv_conf gsprov_create_srv_conf gsprov_merge_srv_conf
+n=$(wc -w <<<"$dirs")
 if [ $fail = 0 ]; then
     echo "check-config-docs: $n directives documented, $m config fields with default and merge rule"
 fi

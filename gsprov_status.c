@@ -1,0 +1,164 @@
+/*
+ * Counters per tenant (one slot per vhost) in shared memory, counted when
+ * a request to one of our handlers is logged, and `SetHandler
+ * gsprov-status`, which shows them as text or JSON (like mod_status).
+ */
+#include <string.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "http_main.h"
+#include "apr_shm.h"
+#include "apr_strings.h"
+
+#include "mod_gsprov.h"
+#include "gsprov_name.h"
+
+APLOG_USE_MODULE(gsprov);
+
+#define STATUS_HANDLER "gsprov-status"
+
+/* When the current slots were created (each configuration cycle starts
+ * them at zero).  Written in post_config only. */
+static apr_time_t counting_since;
+
+gsprov_stats_t *gsprov_stats_of(request_rec *r)
+{
+    gsprov_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                               &gsprov_module);
+    return sc ? sc->stats : NULL;
+}
+
+void gsprov_note_error(request_rec *r, int msgid, const char *text)
+{
+    gsprov_stats_t *st = gsprov_stats_of(r);
+    if (st)
+        gsprov_stats_error(st, msgid, text);
+}
+
+static const char *tenant_name(apr_pool_t *p, server_rec *s)
+{
+    const char *n = s->server_hostname ? s->server_hostname : "(unnamed)";
+    /* a <VirtualHost *:443> has its port in its address, not in s->port */
+    apr_port_t port = s->port ? s->port : s->addrs ? s->addrs->host_port : 0;
+    return port ? apr_psprintf(p, "%s:%u", n, (unsigned)port) : n;
+}
+
+/* One slot per server_rec, in memory shared with the children (mapped
+ * before they fork).  Without shared memory, each child counts alone. */
+static int stats_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    apr_shm_t *shm = NULL;
+    gsprov_stats_t *slots;
+    apr_size_t size;
+    apr_status_t rv;
+    server_rec *v;
+    int n = 0;
+
+    for (v = s; v; v = v->next)
+        n++;
+    size = sizeof(gsprov_stats_t) * (apr_size_t)n;
+    rv = apr_shm_create(&shm, size, NULL, pconf);
+    if (rv == APR_SUCCESS) {
+        slots = apr_shm_baseaddr_get(shm);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, GSPROV_LOGNO(0504)
+                     "no anonymous shared memory for the status counters; "
+                     "each child counts its own requests");
+        slots = apr_palloc(pconf, size);
+    }
+    for (v = s, n = 0; v; v = v->next, n++) {
+        gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                                   &gsprov_module);
+        sc->stats = &slots[n];
+        gsprov_stats_init(sc->stats, tenant_name(ptemp, v));
+    }
+    counting_since = apr_time_now();
+    return OK;
+}
+
+/* Count every request our handlers were given, whatever answered it
+ * (the handler, or access control before it). */
+static int stats_log_transaction(request_rec *r)
+{
+    const char *h = apr_table_get(r->notes, "gsprov-handler");
+    const char *file;
+    gsprov_stats_t *st;
+    gsprov_stat_kind_e kind;
+
+    if (!h || strcmp(h, STATUS_HANDLER) == 0 || !(st = gsprov_stats_of(r)))
+        return DECLINED;
+    file = apr_table_get(r->notes, "gsprov-file");
+    if (file) {
+        kind = gsprov_stats_kind(file);
+    }
+    else if (strcmp(h, "gsprov-firmware") == 0) {
+        kind = GSPROV_SK_FIRMWARE;
+    }
+    else {
+        /* refused before the handler ran: what was asked for? */
+        const char *seg = strrchr(r->uri, '/');
+        gsprov_name_t name;
+        seg = seg ? seg + 1 : r->uri;
+        kind = gsprov_name_resolve(seg, strlen(seg), &name)
+               ? gsprov_stats_kind(gsprov_kind_name(name.kind))
+               : GSPROV_SK_OTHER;
+    }
+    gsprov_stats_request(st, kind, r->status);
+    return DECLINED;
+}
+
+static int status_handler(request_rec *r)
+{
+    gsprov_dir_conf *conf;
+    apr_array_header_t *slots;
+    gsprov_stats_t *own;
+    int json;
+
+    if (!r->handler || strcmp(r->handler, STATUS_HANDLER) != 0)
+        return DECLINED;
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
+    slots = apr_array_make(r->pool, 8, sizeof(gsprov_stats_t *));
+    if (gsprov_conf_status_scope(conf) == GSPROV_STATUS_SERVER) {
+        server_rec *v;
+        /* every vhost of this configuration: the chain from the main
+         * server, which r->server is one of */
+        for (v = ap_server_conf; v; v = v->next) {
+            gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                                       &gsprov_module);
+            if (sc->stats)
+                *(gsprov_stats_t **)apr_array_push(slots) = sc->stats;
+        }
+    }
+    else if ((own = gsprov_stats_of(r))) {
+        *(gsprov_stats_t **)apr_array_push(slots) = own;
+    }
+    json = r->args && (strcmp(r->args, "json") == 0
+                       || strcmp(r->args, "format=json") == 0);
+    ap_set_content_type(r, json ? "application/json"
+                                : "text/plain; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (r->header_only)
+        return OK;
+    ap_rputs((json ? gsprov_stats_json : gsprov_stats_text)(r->pool,
+             (gsprov_stats_t *const *)slots->elts, slots->nelts,
+             counting_since), r);
+    return OK;
+}
+
+void gsprov_register_status(apr_pool_t *p)
+{
+    ap_hook_post_config(stats_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(stats_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
+    ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,255 @@
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_hash.h>
+#include "gsprov_cache.h"
+#include "gsprov_crypto.h"
+#include "gsprov_error.h"
+
+/* Bump when the key material or the value layout changes: old entries
+ * then simply stop matching. */
+#define KEY_SCHEMA   "gsprov-cache-1"
+#define KEY_PREFIX   "gsprov1:"
+#define VALUE_MAGIC  "GSPRVC1"          /* 7 bytes + NUL */
+#define MAGIC_LEN    8
+#define HDR_FIXED    (MAGIC_LEN + GSPROV_SHA256_LEN + 3)
+
+/* length-prefixed, so no two different inputs concatenate alike */
+static void field(apr_array_header_t *a, const char *s)
+{
+    *(const char **)apr_array_push(a) =
+        apr_psprintf(a->pool, "%" APR_SIZE_T_FMT ":%s", strlen(s), s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
+                             const gsprov_templates_t *t,
+                             const gsprov_name_t *name,
+                             const gsprov_settings_t *set,
+                             const char *tenant, const char *request_name)
+{
+    apr_array_header_t *a = apr_array_make(p, 24, sizeof(const char *));
+    const char *dev = "", *material;
+    char *err = NULL;
+    int i;
+
+    if (name->mac[0]
+        && gsprov_store_device_version(store, p, name->mac, &dev, &err))
+        return NULL;   /* no record (404) or unreadable (500): not cached */
+
+    field(a, KEY_SCHEMA);
+    field(a, tenant ? tenant : "");
+    field(a, request_name);
+    field(a, t->version);
+    field(a, dev);
+    /* a record without <model> takes the User-Agent's */
+    field(a, set->ua ? set->ua->model : "");
+    field(a, gsprov_md_name(set->key_digest));
+    field(a, apr_itoa(p, (int)set->binary));
+    field(a, set->plain ? "plain" : "encrypt");
+    for (i = 0; set->bootstrap_extra && i < set->bootstrap_extra->nelts; i++)
+        field(a, APR_ARRAY_IDX(set->bootstrap_extra, i, const char *));
+    field(a, "vars");
+    if (set->tenant_vars) {
+        apr_array_header_t *v = apr_array_make(p, 8, sizeof(const char *));
+        apr_hash_index_t *hi;
+        for (hi = apr_hash_first(p, set->tenant_vars); hi;
+             hi = apr_hash_next(hi)) {
+            const char *k, *val;
+            apr_hash_this(hi, (const void **)&k, NULL, (void **)&val);
+            *(const char **)apr_array_push(v) = apr_psprintf(p,
+                "%" APR_SIZE_T_FMT ":%s%" APR_SIZE_T_FMT ":%s", strlen(k), k,
+                strlen(val), val);
+        }
+        qsort(v->elts, (size_t)v->nelts, sizeof(const char *), cmp_str);
+        for (i = 0; i < v->nelts; i++)
+            field(a, APR_ARRAY_IDX(v, i, const char *));
+    }
+    material = apr_array_pstrcat(p, a, '\n');
+    return apr_pstrcat(p, KEY_PREFIX,
+                       gsprov_sha256_hex(p, material, strlen(material)), NULL);
+}
+
+/* The digest that binds a value to its key: key, metadata and body. */
+static int value_digest(const char *key, const unsigned char *meta,
+                        apr_size_t metalen, const char *body, apr_size_t len,
+                        unsigned char md[GSPROV_SHA256_LEN])
+{
+    struct iovec v[3];
+    v[0].iov_base = (void *)key;
+    v[0].iov_len = strlen(key);
+    v[1].iov_base = (void *)meta;
+    v[1].iov_len = metalen;
+    v[2].iov_base = (void *)body;
+    v[2].iov_len = len;
+    return gsprov_sha256_parts(v, 3, md) == APR_SUCCESS;
+}
+
+/* Layout: magic[8] digest[32] kind encrypted modellen model body */
+void gsprov_cache_pack(apr_pool_t *p, const char *key,
+                       const gsprov_output_t *o, char **val, apr_size_t *len)
+{
+    apr_size_t mlen = o->model ? strlen(o->model) : 0;
+    unsigned char *v;
+
+    if (mlen > 255)
+        mlen = 0;           /* models are at most 32 characters */
+    *len = HDR_FIXED + mlen + o->len;
+    v = apr_palloc(p, *len);
+    memcpy(v, VALUE_MAGIC, MAGIC_LEN);
+    v[MAGIC_LEN + GSPROV_SHA256_LEN] = (unsigned char)o->kind;
+    v[MAGIC_LEN + GSPROV_SHA256_LEN + 1] = (unsigned char)!!o->encrypted;
+    v[MAGIC_LEN + GSPROV_SHA256_LEN + 2] = (unsigned char)mlen;
+    memcpy(v + HDR_FIXED, o->model, mlen);
+    memcpy(v + HDR_FIXED + mlen, o->body, o->len);
+    if (!value_digest(key, v + MAGIC_LEN + GSPROV_SHA256_LEN, 3 + mlen,
+                      o->body, o->len, v + MAGIC_LEN))
+        memset(v, 0, MAGIC_LEN);    /* will never unpack */
+    *val = (char *)v;
+}
+
+int gsprov_cache_unpack(apr_pool_t *p, const char *key, const char *val,
+                        apr_size_t len, gsprov_output_t *out)
+{
+    const unsigned char *v = (const unsigned char *)val;
+    unsigned char md[GSPROV_SHA256_LEN];
+    apr_size_t mlen;
+    int kind;
+
+    if (len < HDR_FIXED || memcmp(v, VALUE_MAGIC, MAGIC_LEN) != 0)
+        return 0;
+    kind = v[MAGIC_LEN + GSPROV_SHA256_LEN];
+    mlen = v[MAGIC_LEN + GSPROV_SHA256_LEN + 2];
+    if (len < HDR_FIXED + mlen || v[MAGIC_LEN + GSPROV_SHA256_LEN + 1] > 1
+        || (kind != GSPROV_KIND_DEVICE_XML && kind != GSPROV_KIND_DEVICE_BIN
+            && kind != GSPROV_KIND_MODEL_XML
+            && kind != GSPROV_KIND_GENERIC_XML))
+        return 0;
+    if (!value_digest(key, v + MAGIC_LEN + GSPROV_SHA256_LEN, 3 + mlen,
+                      val + HDR_FIXED + mlen, len - HDR_FIXED - mlen, md)
+        || memcmp(md, v + MAGIC_LEN, GSPROV_SHA256_LEN) != 0)
+        return 0;
+    memset(out, 0, sizeof(*out));
+    out->kind = (gsprov_kind_e)kind;
+    out->encrypted = v[MAGIC_LEN + GSPROV_SHA256_LEN + 1];
+    out->model = mlen ? apr_pstrmemdup(p, val + HDR_FIXED, mlen) : NULL;
+    out->body = val + HDR_FIXED + mlen;
+    out->len = len - HDR_FIXED - mlen;
+    out->content_type = kind == GSPROV_KIND_DEVICE_BIN ? GSPROV_CT_BINARY
+                        : out->encrypted ? GSPROV_CT_ENCRYPTED
+                        : GSPROV_CT_XML;
+    return 1;
+}
+
+/* One message per interval per tenant for the whole server, not one per
+ * request: a dead memcached in a reboot storm must not flood the log. */
+static void complain(const gsprov_serve_ctx_t *sc, int msgid,
+                     gsprov_throttle_e which, const char *what)
+{
+    apr_uint64_t more = 0;
+    char buf[GSPROV_STATS_ERROR_LEN];
+
+    if (sc->stats) {
+        gsprov_stats_error(sc->stats, msgid, what);
+        if (!gsprov_stats_log_due(sc->stats, which, sc->log_interval,
+                                  &more))
+            return;
+    }
+    if (!sc->log)
+        return;
+    if (more)
+        apr_snprintf(buf, sizeof(buf), " (%" APR_UINT64_T_FMT " more cache "
+                     "problems since the last message)", more);
+    else
+        buf[0] = '\0';
+    gsprov_log(sc->log, GSPROV_LOG_WARN, msgid, "%s: %s%s",
+               sc->tenant ? sc->tenant : "", what, buf);
+}
+
+#define BUMP(sc, f) do { if ((sc)->stats) \
+    apr_atomic_inc64(&(sc)->stats->f); } while (0)
+
+apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
+                          const gsprov_templates_t *t,
+                          const gsprov_name_t *name,
+                          const gsprov_settings_t *set,
+                          const gsprov_serve_ctx_t *sc,
+                          gsprov_output_t *out, gsprov_served_e *served,
+                          char **err)
+{
+    const char *key = NULL, *why = NULL;
+    int get_failed = 0;
+    apr_time_t start;
+    apr_status_t rv;
+
+    *served = GSPROV_SERVED_RENDERED;
+    if (sc->cache && (key = gsprov_cache_key(p, store, t, name, set,
+                                             sc->tenant, sc->request_name))) {
+        char *val = NULL;
+        apr_size_t len = 0;
+        switch (sc->cache->ops->get(sc->cache, p, key, &val, &len, &why)) {
+        case GSPROV_CACHE_HIT:
+            if (gsprov_cache_unpack(p, key, val, len, out)) {
+                BUMP(sc, cache_hits);
+                *served = GSPROV_SERVED_HIT;
+                return APR_SUCCESS;
+            }
+            BUMP(sc, cache_rejected);
+            complain(sc, GSPROV_MSG_CACHE_REJECTED,
+                     GSPROV_THROTTLE_CACHE_REJECTED, apr_psprintf(p,
+                     "%s: the cached value is not one stored for this key "
+                     "(%" APR_SIZE_T_FMT " bytes), rendering it again",
+                     sc->request_name, len));
+            break;
+        case GSPROV_CACHE_MISS:
+            BUMP(sc, cache_misses);
+            break;
+        default:
+            BUMP(sc, cache_errors);
+            complain(sc, GSPROV_MSG_CACHE_FAILED,
+                     GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p,
+                     "cache get failed, serving without the cache: %s",
+                     why ? why : "unknown error"));
+            get_failed = 1;
+            break;
+        }
+    }
+
+    start = apr_time_now();
+    rv = gsprov_provision(p, store, t, name, set, out, err);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (sc->stats)
+        gsprov_stats_render(sc->stats, apr_time_now() - start);
+    if (!key)
+        return APR_SUCCESS;
+    /* after a failed get, a store would wait for the same dead or hung
+     * server again: one timeout per request at most */
+    if (get_failed) {
+        *served = GSPROV_SERVED_CACHE_ERROR;
+        return APR_SUCCESS;
+    }
+    {
+        char *val;
+        apr_size_t len;
+        gsprov_cache_pack(p, key, out, &val, &len);
+        if (sc->cache->ops->set(sc->cache, p, key, val, len, sc->cache->ttl,
+                                &why) == APR_SUCCESS) {
+            BUMP(sc, cache_stores);
+            *served = GSPROV_SERVED_MISS;
+        }
+        else {
+            BUMP(sc, cache_store_errors);
+            complain(sc, GSPROV_MSG_CACHE_FAILED,
+                     GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p,
+                     "cache set failed, served without the cache: %s",
+                     why ? why : "unknown error"));
+            *served = GSPROV_SERVED_CACHE_ERROR;
+        }
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,111 @@
+/*
+ * The cache of rendered files: a small backend vtable (memcached today,
+ * anything with get/set tomorrow) and the provisioning call wrapped in it.
+ *
+ * Never stale: the key is a SHA-256 over everything the bytes depend on
+ * (tenant, requested name, template set version, device record version,
+ * tenant variables, encryption and binary settings, the User-Agent's
+ * model), so an edit anywhere yields a new key and no purge is needed.
+ * Fail open: a backend error or a value that does not check out is a
+ * miss; the file is rendered and served all the same.
+ */
+#ifndef GSPROV_CACHE_H
+#define GSPROV_CACHE_H
+
+#include <apr_pools.h>
+#include "gsprov_provision.h"
+#include "gsprov_stats.h"
+#include "gsprov_log.h"
+
+typedef enum {
+    GSPROV_CACHE_HIT = 0,
+    GSPROV_CACHE_MISS,
+    GSPROV_CACHE_ERROR      /* backend down, slow, or protocol error */
+} gsprov_cache_result_e;
+
+typedef struct gsprov_cache gsprov_cache_t;
+
+typedef struct {
+    const char *name;
+    /* On a hit, *val and *len are allocated from p.  On an error, *why says
+     * what failed (never a key or a value). */
+    gsprov_cache_result_e (*get)(gsprov_cache_t *c, apr_pool_t *p,
+                                 const char *key, char **val,
+                                 apr_size_t *len, const char **why);
+    apr_status_t (*set)(gsprov_cache_t *c, apr_pool_t *p, const char *key,
+                        const char *val, apr_size_t len,
+                        apr_uint32_t ttl_seconds, const char **why);
+} gsprov_cache_ops_t;
+
+struct gsprov_cache {
+    const gsprov_cache_ops_t *ops;
+    void *impl;
+    apr_uint32_t ttl;           /* seconds an entry may live; 0: forever */
+};
+
+/* Options of a memcached backend (GsProvCache*). */
+typedef struct {
+    const char *config;         /* libmemcached option string */
+    apr_uint32_t timeout_ms;    /* connect and poll timeout */
+    apr_uint32_t retry_seconds; /* a failed server is retried after this */
+    apr_uint32_t max_conns;     /* pool size: the child's threads */
+    apr_uint32_t ttl;           /* entry lifetime, seconds */
+} gsprov_memcached_opts_t;
+
+/* Check a libmemcached option string without connecting (config time).
+ * NULL if fine, else a message naming the problem, from p. */
+const char *gsprov_memcached_check(apr_pool_t *p, const char *config);
+
+/* A memcached backend with its own connection pool, living as long as p.
+ * Create it after fork (child_init): a pool must not cross processes. */
+apr_status_t gsprov_memcached_create(apr_pool_t *p,
+                                     const gsprov_memcached_opts_t *o,
+                                     gsprov_cache_t **out, char **err);
+
+/* What gsprov_serve() needs besides the provisioning inputs. */
+typedef struct {
+    gsprov_cache_t *cache;      /* NULL: no cache */
+    const char *tenant;         /* key namespace: the vhost's name */
+    const char *request_name;   /* the file name as asked for */
+    gsprov_stats_t *stats;      /* counters; may be NULL */
+    const gsprov_logger_t *log; /* for the throttled backend messages */
+    apr_interval_time_t log_interval;  /* at most one message per this */
+} gsprov_serve_ctx_t;
+
+/* How a request was answered, for the caller's notes. */
+typedef enum {
+    GSPROV_SERVED_RENDERED = 0, /* no cache, or nothing to cache */
+    GSPROV_SERVED_HIT,
+    GSPROV_SERVED_MISS,         /* rendered and stored */
+    GSPROV_SERVED_CACHE_ERROR   /* rendered; the cache failed (fail open) */
+} gsprov_served_e;
+
+/* gsprov_provision() behind the cache.  Returns what gsprov_provision
+ * returns; *served says whether the bytes came from the cache. */
+apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
+                          const gsprov_templates_t *t,
+                          const gsprov_name_t *name,
+                          const gsprov_settings_t *set,
+                          const gsprov_serve_ctx_t *sc,
+                          gsprov_output_t *out, gsprov_served_e *served,
+                          char **err);
+
+/* The pieces, exposed for tests. */
+
+/* The cache key of a request ("gsprov1:" + 64 hex digits), or NULL when
+ * the file must not be cached (its device has no record: 404). */
+const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
+                             const gsprov_templates_t *t,
+                             const gsprov_name_t *name,
+                             const gsprov_settings_t *set,
+                             const char *tenant, const char *request_name);
+
+/* A cache value: a header binding it to its key, then the body.  unpack
+ * returns 0 (and leaves out alone) for anything it did not pack for key. */
+void gsprov_cache_pack(apr_pool_t *p, const char *key,
+                       const gsprov_output_t *o, char **val,
+                       apr_size_t *len);
+int gsprov_cache_unpack(apr_pool_t *p, const char *key, const char *val,
+                        apr_size_t len, gsprov_output_t *out);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * The memcached cache backend, through libmemcached: its own connection
+ * pool (a memcached_st must not be used by two threads at once), ketama
+ * distribution, millisecond timeouts and dead-server retry.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <apr_strings.h>
+#include <libmemcached/memcached.h>
+#include <libmemcachedutil-1.0/pool.h>
+#include "gsprov_cache.h"
+#include "gsprov_error.h"
+
+typedef struct {
+    memcached_pool_st *pool;
+    memcached_st *master;
+    struct timespec wait;       /* how long to wait for a free connection */
+} mc_t;
+
+const char *gsprov_memcached_check(apr_pool_t *p, const char *config)
+{
+    char buf[512] = "";
+    memcached_st *m;
+    uint32_t n;
+
+    if (libmemcached_check_configuration(config, strlen(config), buf,
+                                         sizeof(buf)) != MEMCACHED_SUCCESS)
+        return apr_pstrdup(p, buf[0] ? buf : "invalid option string");
+    if (!(m = memcached(config, strlen(config))))
+        return "libmemcached could not use the option string";
+    n = memcached_server_count(m);
+    memcached_free(m);
+    return n ? NULL : "no --SERVER=host:port in the option string";
+}
+
+static apr_status_t mc_release(void *data)
+{
+    mc_t *mc = data;
+    if (mc->pool)
+        memcached_pool_destroy(mc->pool);
+    if (mc->master)
+        memcached_free(mc->master);
+    return APR_SUCCESS;
+}
+
+/* a message for the log: libmemcached's, which names the server */
+static const char *describe(memcached_st *m, memcached_return_t rc)
+{
+    const char *s = m ? memcached_last_error_message(m) : NULL;
+    /* it starts with the instance's address: "(0x55...) " */
+    if (s && s[0] == '(' && s[1] == '0' && s[2] == 'x' && strchr(s, ' '))
+        s = strchr(s, ' ') + 1;
+    return s && *s ? s : memcached_strerror(m, rc);
+}
+
+static gsprov_cache_result_e mc_get(gsprov_cache_t *c, apr_pool_t *p,
+                                    const char *key, char **val,
+                                    apr_size_t *len, const char **why)
+{
+    mc_t *mc = c->impl;
+    memcached_return_t rc;
+    memcached_st *m = memcached_pool_fetch(mc->pool, &mc->wait, &rc);
+    gsprov_cache_result_e res;
+    uint32_t flags = 0;
+    size_t vlen = 0;
+    char *v;
+
+    if (!m) {
+        *why = apr_psprintf(p, "no free memcached connection (%s)",
+                            memcached_strerror(NULL, rc));
+        return GSPROV_CACHE_ERROR;
+    }
+    v = memcached_get(m, key, strlen(key), &vlen, &flags, &rc);
+    if (rc == MEMCACHED_SUCCESS && v) {
+        *val = apr_pmemdup(p, v, vlen);
+        *len = vlen;
+        res = GSPROV_CACHE_HIT;
+    }
+    else if (rc == MEMCACHED_NOTFOUND) {
+        res = GSPROV_CACHE_MISS;
+    }
+    else {
+        *why = apr_pstrdup(p, describe(m, rc));
+        res = GSPROV_CACHE_ERROR;
+    }
+    free(v);                    /* libmemcached's results are malloc'd */
+    memcached_pool_release(mc->pool, m);
+    return res;
+}
+
+static apr_status_t mc_set(gsprov_cache_t *c, apr_pool_t *p, const char *key,
+                           const char *val, apr_size_t len,
+                           apr_uint32_t ttl, const char **why)
+{
+    mc_t *mc = c->impl;
+    memcached_return_t rc;
+    memcached_st *m = memcached_pool_fetch(mc->pool, &mc->wait, &rc);
+
+    if (!m) {
+        *why = apr_psprintf(p, "no free memcached connection (%s)",
+                            memcached_strerror(NULL, rc));
+        return GSPROV_EIO;
+    }
+    rc = memcached_set(m, key, strlen(key), val, len, (time_t)ttl, 0);
+    if (rc != MEMCACHED_SUCCESS)
+        *why = apr_pstrdup(p, describe(m, rc));
+    memcached_pool_release(mc->pool, m);
+    return rc == MEMCACHED_SUCCESS ? APR_SUCCESS : GSPROV_EIO;
+}
+
+static const gsprov_cache_ops_t mc_ops = { "memcached", mc_get, mc_set };
+
+apr_status_t gsprov_memcached_create(apr_pool_t *p,
+                                     const gsprov_memcached_opts_t *o,
+                                     gsprov_cache_t **out, char **err)
+{
+    mc_t *mc = apr_pcalloc(p, sizeof(*mc));
+    gsprov_cache_t *c;
+    memcached_st *m;
+    const char *bad;
+
+    if ((bad = gsprov_memcached_check(p, o->config))) {
+        *err = apr_pstrdup(p, bad);
+        return GSPROV_EPARSE;
+    }
+    if (!(m = memcached(o->config, strlen(o->config)))) {
+        *err = "libmemcached could not use the option string";
+        return GSPROV_EPARSE;
+    }
+    mc->master = m;
+    apr_pool_cleanup_register(p, mc, mc_release, apr_pool_cleanup_null);
+    /* Non-blocking sockets, so that the timeouts apply to connect and to
+     * every read and write: a hung server (SIGSTOP) costs one timeout.
+     * A server that fails is taken out of the ketama ring and retried
+     * after retry_seconds; its keys go to the others meanwhile. */
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT,
+                           o->timeout_ms);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, o->timeout_ms);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
+                           (uint64_t)o->timeout_ms * 1000);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
+                           (uint64_t)o->timeout_ms * 1000);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+                           MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT,
+                           o->retry_seconds);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT,
+                           o->retry_seconds);
+    /* connections are made on first use, one per thread at most */
+    if (!(mc->pool = memcached_pool_create(m, 1, o->max_conns ? o->max_conns
+                                                              : 1))) {
+        *err = "memcached_pool_create failed";
+        return GSPROV_EIO;
+    }
+    mc->wait.tv_sec = (time_t)(o->timeout_ms / 1000);
+    mc->wait.tv_nsec = (long)(o->timeout_ms % 1000) * 1000000L;
+    c = apr_pcalloc(p, sizeof(*c));
+    c->ops = &mc_ops;
+    c->impl = mc;
+    c->ttl = o->ttl;
+    *out = c;
+    return APR_SUCCESS;
+}

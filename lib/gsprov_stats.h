@@ -1,0 +1,93 @@
+/*
+ * Per-tenant counters for the status page.  One gsprov_stats_t per vhost,
+ * in memory shared by every httpd child (the module maps it before fork);
+ * updated with APR's atomics, so no lock is taken on the request path.
+ */
+#ifndef GSPROV_STATS_H
+#define GSPROV_STATS_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <apr_atomic.h>
+
+/* what was asked for */
+typedef enum {
+    GSPROV_SK_DEVICE_XML = 0,
+    GSPROV_SK_DEVICE_BIN,
+    GSPROV_SK_MODEL_XML,
+    GSPROV_SK_GENERIC_XML,
+    GSPROV_SK_FIRMWARE,
+    GSPROV_SK_OTHER,            /* names that were rejected */
+    GSPROV_SK_COUNT
+} gsprov_stat_kind_e;
+
+/* how it was answered */
+typedef enum {
+    GSPROV_SR_OK = 0,           /* 2xx, 304 */
+    GSPROV_SR_NOT_FOUND,        /* 404 */
+    GSPROV_SR_DENIED,           /* 401, 403 */
+    GSPROV_SR_ERROR,            /* 5xx */
+    GSPROV_SR_OTHER,            /* 405, 412, 416... */
+    GSPROV_SR_COUNT
+} gsprov_stat_result_e;
+
+/* Render time histogram: upper bounds in microseconds; the last bucket
+ * takes everything slower. */
+#define GSPROV_STATS_BUCKETS \
+    { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000 }
+#define GSPROV_STATS_NBUCKETS 11
+
+/* messages logged at most once per interval, each on its own clock */
+typedef enum {
+    GSPROV_THROTTLE_CACHE_FAILED = 0,
+    GSPROV_THROTTLE_CACHE_REJECTED,
+    GSPROV_THROTTLE_COUNT
+} gsprov_throttle_e;
+
+#define GSPROV_STATS_TENANT_LEN 128
+#define GSPROV_STATS_ERROR_LEN  240
+
+typedef struct {
+    char tenant[GSPROV_STATS_TENANT_LEN];   /* written before fork only */
+    apr_uint64_t requests[GSPROV_SK_COUNT][GSPROV_SR_COUNT];
+    apr_uint64_t cache_hits, cache_misses, cache_errors, cache_rejected;
+    apr_uint64_t cache_stores, cache_store_errors;
+    apr_uint64_t renders, render_usec;
+    apr_uint64_t render_hist[GSPROV_STATS_NBUCKETS];
+    /* throttled messages (gsprov_throttle_e): when each was last logged,
+     * and how many were not logged since */
+    apr_uint64_t logged_at[GSPROV_THROTTLE_COUNT];
+    apr_uint64_t unlogged[GSPROV_THROTTLE_COUNT];
+    /* the last error: a sequence lock around (time, id, text) */
+    volatile apr_uint32_t error_seq;
+    apr_uint32_t error_id;
+    apr_uint64_t error_time;
+    char error_text[GSPROV_STATS_ERROR_LEN];
+} gsprov_stats_t;
+
+/* Zero a slot and name its tenant (before the slots are shared). */
+void gsprov_stats_init(gsprov_stats_t *s, const char *tenant);
+
+void gsprov_stats_request(gsprov_stats_t *s, gsprov_stat_kind_e kind,
+                          int http_status);
+void gsprov_stats_render(gsprov_stats_t *s, apr_interval_time_t took);
+/* Remember the last error (the text is what was logged: no secrets). */
+void gsprov_stats_error(gsprov_stats_t *s, int msgid, const char *text);
+
+/* 1 if a throttled message should be logged now (then *suppressed is how
+ * many were not logged since the last one), 0 to stay quiet.  At most one
+ * caller per interval gets 1, across threads and processes. */
+int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
+                         apr_interval_time_t interval,
+                         apr_uint64_t *suppressed);
+
+/* Map a kind name as in the "gsprov-file" note to its index. */
+gsprov_stat_kind_e gsprov_stats_kind(const char *name);
+
+/* The status page.  since: when counting started. */
+const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
+                              int n, apr_time_t since);
+const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
+                              int n, apr_time_t since);
+
+#endif

@@ -1,0 +1,375 @@
+#!/bin/bash
+# The memcached cache (issue 5) against a real memcached shared by two
+# httpd nodes ("farm"), both serving the same store directory:
+# hit after miss, invalidation by editing a device record and a template
+# (seen through the other node), tenant namespacing, a forged or garbage
+# value, memcached killed under load and stopped with SIGSTOP, and the
+# gsprov-status page (text and JSON).
+#
+# An encrypted file carries a fresh random salt each time it is rendered,
+# so "the same bytes again" proves they came from the cache, and
+# "different bytes" proves a render.
+#
+#   t/cache.sh MODULE_SO      (about 30 s; runs as root or not)
+set -u
+so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
+tmp=$(mktemp -d /tmp/gsprov-cache.XXXXXX)
+pids=()
+stop_all() {
+    local f pid
+    for f in "$tmp"/httpd-*.pid; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f"); kill "$pid" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
+    stop_memcached
+}
+trap 'stop_all; if [ "${GSPROV_KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi' EXIT
+pass=0; fail=0
+check() {   # check DESCRIPTION EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok - $1"
+    else fail=$((fail + 1)); echo "not ok - $1"; echo "#   expected '$2', got '$3'"; fi
+}
+check_true() {   # check_true DESCRIPTION COMMAND...
+    local d=$1; shift
+    if "$@"; then pass=$((pass + 1)); echo "ok - $d"
+    else fail=$((fail + 1)); echo "not ok - $d"; fi
+}
+cd "$tmp" || exit 1
+
+user=$(id -un); group=$(id -gn)
+[ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
+base=$(( 20000 + RANDOM % 20000 ))
+mport=$base; pa=$((base + 1)); pb=$((base + 2))
+
+# ---------------------------------------------------------------- store
+PW=cache-test-pw
+mkdir -p store/devices store/models store/groups store-b/devices store-b/models logs empty
+cat > store/defaults.xml <<'X'
+<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1"><config version="1">
+  <P64>UTC</P64><P237>${server}/prov</P237>
+</config></gs_provision>
+X
+cat > store/models/gxp2170.xml <<'X'
+<gs_provision version="1"><config version="1"><P8>1</P8></config></gs_provision>
+X
+cat > store/groups/sales.xml <<'X'
+<gs_provision version="1"><config version="1"><P4000>sales-v1</P4000></config></gs_provision>
+X
+dev() {   # dev DIR MAC EXT [PASSWORD]
+    { echo "<device><model>gxp2170</model><group>sales</group>"
+      [ -n "${4:-}" ] && echo "<password>$4</password>"
+      echo "<var name=\"ext\">$3</var><config version=\"1\"><P35>\${ext}</P35></config></device>"
+    } > "$1/devices/$2.xml"
+}
+dev store 000b82000001 1001 "$PW"
+dev store 000b82000002 1002
+for i in $(seq 3 40); do dev store "$(printf '000b82%06d' "$i")" "$((1000 + i))" "$PW"; done
+# tenant b: the same MAC, other content
+cp store/defaults.xml store/models/gxp2170.xml store-b/ 2>/dev/null
+cp store/models/gxp2170.xml store-b/models/
+mkdir -p store-b/groups; cp store/groups/sales.xml store-b/groups/
+dev store-b 000b82000001 9001 "$PW"
+chmod -R a+rwX "$tmp"
+
+# ---------------------------------------------------------------- memcached
+start_memcached() {
+    memcached -u "$user" -l 127.0.0.1 -p "$mport" -U 0 -m 16 -t 2 -P "$tmp/memcached.pid" -d \
+        || { echo "memcached did not start"; exit 1; }
+    for _ in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break; sleep 0.1
+    done
+}
+stop_memcached() {
+    [ -f "$tmp/memcached.pid" ] || return 0
+    local pid; pid=$(cat "$tmp/memcached.pid")
+    kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$tmp/memcached.pid"
+}
+mc() {      # mc "COMMAND" -> memcached's answer (text protocol)
+    { exec 3<>"/dev/tcp/127.0.0.1/$mport"
+      printf '%s\r\nquit\r\n' "$1" >&3; timeout 2 cat <&3; exec 3<&-; } 2>/dev/null
+}
+mc_keys() {   # the keys memcached holds (metadump must be sent alone)
+    { exec 3<>"/dev/tcp/127.0.0.1/$mport"
+      printf 'lru_crawler metadump all\r\n' >&3; timeout 2 sed -u '/^END/q' <&3
+      exec 3<&-; } 2>/dev/null | sed -n 's/^key=\([^ ]*\).*/\1/p' | sed 's/%3A/:/g' | sort
+}
+
+# ---------------------------------------------------------------- httpd nodes
+mods=/usr/lib/apache2/modules
+node_conf() {   # node_conf NAME PORT CACHE-LINE
+    cat > "$1.conf" <<CONF
+ServerRoot /etc/apache2
+ServerName 127.0.0.1
+Listen 127.0.0.1:$2
+PidFile $tmp/httpd-$1.pid
+ErrorLog $tmp/logs/error-$1.log
+LogLevel warn
+User $user
+Group $group
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule gsprov_module $so
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 8
+MaxRequestWorkers 16
+MinSpareThreads 1
+MaxSpareThreads 16
+DocumentRoot $tmp/empty
+LogFormat "%v %>s %U cache=%{gsprov-cache}n" node
+CustomLog $tmp/logs/access-$1.log node
+$3
+GsProvCacheTimeout 200
+GsProvCacheRetry 1
+GsProvReloadInterval 0
+<Location /status-all>
+    SetHandler gsprov-status
+    GsProvStatusScope server
+</Location>
+<VirtualHost *:$2>
+    ServerName a.test
+    GsProvRoot $tmp/store
+    GsProvVar server a.test
+    <Location /prov>
+        SetHandler gsprov
+    </Location>
+    <Location /status>
+        SetHandler gsprov-status
+    </Location>
+</VirtualHost>
+<VirtualHost *:$2>
+    ServerName b.test
+    GsProvRoot $tmp/store-b
+    GsProvVar server a.test
+    <Location /prov>
+        SetHandler gsprov
+    </Location>
+</VirtualHost>
+# the same store and variables as a.test, another tenant
+<VirtualHost *:$2>
+    ServerName c.test
+    GsProvRoot $tmp/store
+    GsProvVar server a.test
+    <Location /prov>
+        SetHandler gsprov
+    </Location>
+</VirtualHost>
+# no cache here
+<VirtualHost *:$2>
+    ServerName nocache.test
+    GsProvCache none
+    GsProvRoot $tmp/store
+    GsProvVar server a.test
+    <Location /prov>
+        SetHandler gsprov
+    </Location>
+</VirtualHost>
+CONF
+}
+start_node() {  # start_node NAME PORT
+    /usr/sbin/apache2 -f "$tmp/$1.conf" -k start 2>>"$tmp/start.err" \
+        || { cat "$tmp/start.err"; echo "httpd $1 did not start"; exit 1; }
+    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/" && break; sleep 0.1; done
+}
+cache_line="GsProvCache memcached \"--SERVER=127.0.0.1:$mport --BINARY-PROTOCOL\""
+node_conf a "$pa" "$cache_line"
+node_conf b "$pb" "$cache_line"
+
+# ---------------------------------------------------------------- config errors
+conftest() {    # conftest LINE -> apachectl -t output
+    sed "s|^GsProvCache memcached.*|$1|" a.conf > bad.conf
+    sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
+    /usr/sbin/apache2 -t -f "$tmp/bad.conf" 2>&1
+}
+out=$(conftest 'GsProvCache memcached "--SERVR=1.2.3.4"')
+check "a bad libmemcached option string fails apachectl -t, naming the directive" 1 \
+    "$(grep -c 'GsProvCache memcached "--SERVR=1.2.3.4"' <<<"$out")"
+out=$(conftest 'GsProvCache memcached "--BINARY-PROTOCOL"')
+check "an option string without a server fails apachectl -t" 1 \
+    "$(grep -c 'no --SERVER=host:port' <<<"$out")"
+out=$(conftest 'GsProvCache redis "x"')
+check "an unknown backend fails apachectl -t, listing the supported ones" 1 \
+    "$(grep -c "GsProvCache: unknown 'redis', supported are 'none' and 'memcached" <<<"$out")"
+sed "s|^GsProvCacheTimeout 200|GsProvCacheTimeout 0|" a.conf > bad.conf
+sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
+out=$(/usr/sbin/apache2 -t -f "$tmp/bad.conf" 2>&1)
+check "GsProvCacheTimeout 0 fails apachectl -t with the range" 1 \
+    "$(grep -c "GsProvCacheTimeout: '0' is not a number from 1 to 10000" <<<"$out")"
+check "the nodes' configuration passes apachectl -t" "Syntax OK" \
+    "$(/usr/sbin/apache2 -t -f "$tmp/a.conf" 2>&1 | tail -1)"
+
+start_memcached
+start_node a "$pa"
+start_node b "$pb"
+
+get() {     # get NODE-PORT HOST PATH OUTFILE -> status code
+    curl -s -o "$4" -w '%{http_code}' -H "Host: $2" -A "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82000001" \
+        "http://127.0.0.1:$1$3"
+}
+plain() {   # plain FILE -> the decrypted XML
+    openssl enc -d -aes-256-cbc -md md5 -k "$PW" -in "$1" 2>/dev/null
+}
+last_cache() {   # last_cache NODE -> the cache note of its last request
+    sleep 0.2; tail -1 "logs/access-$1.log" | sed 's/.*cache=//'
+}
+F=/prov/cfg000b82000001.xml
+
+echo "# hit after miss, shared by two nodes"
+check "node a: first request 200" 200 "$(get $pa a.test $F a1)"
+check "node a: first request was a miss (rendered, stored)" miss "$(last_cache a)"
+check "the file decrypts with openssl enc, to this device's XML" 1 "$(plain a1 | grep -c '<P35>1001</P35>')"
+check "node a: second request 200" 200 "$(get $pa a.test $F a2)"
+check "node a: second request was a hit" hit "$(last_cache a)"
+check "the hit is the same bytes (a new render would have a new salt)" same \
+    "$(cmp -s a1 a2 && echo same || echo differ)"
+check "node b: first request 200" 200 "$(get $pb a.test $F b1)"
+check "node b: a hit on what node a stored" hit "$(last_cache b)"
+check "node b: the same bytes as node a" same "$(cmp -s a1 b1 && echo same || echo differ)"
+check "no cache (GsProvCache none): two requests, two renders" differ \
+    "$(get $pa nocache.test $F n1 >/dev/null; get $pa nocache.test $F n2 >/dev/null; cmp -s n1 n2 && echo same || echo differ)"
+check "no cache: note says none" none "$(last_cache a)"
+get $pa a.test /prov/cfg000b82000002.xml p1 >/dev/null
+check "a plain (unencrypted) file: hit the second time, same XML" "hit 1" \
+    "$(get $pa a.test /prov/cfg000b82000002.xml p2 >/dev/null; echo "$(last_cache a) $(cmp -s p1 p2 && grep -c '<P35>1002</P35>' p2)")"
+check "a 404 (unknown device) is not cached" "404 none" \
+    "$(get $pa a.test /prov/cfg000b82ffffff.xml x >/dev/null; echo "$(get $pa a.test /prov/cfg000b82ffffff.xml x) $(last_cache a)")"
+
+echo "# invalidation: a device record edited (through the other node)"
+sleep 1.1   # a new mtime second for the edited files
+dev store 000b82000001 1777 "$PW"
+check "node b after the edit: 200" 200 "$(get $pb a.test $F b2)"
+check "node b after the edit: a miss, not the old bytes" miss "$(last_cache b)"
+check "node b serves the edited record" 1 "$(plain b2 | grep -c '<P35>1777</P35>')"
+check "node a after the edit: a hit on node b's new bytes" "hit same" \
+    "$(get $pa a.test $F a3 >/dev/null; echo "$(last_cache a) $(cmp -s a3 b2 && echo same || echo differ)")"
+
+echo "# invalidation: a template edited"
+sed -i 's/sales-v1/sales-v2/' store/groups/sales.xml
+check "node a after the template edit: a miss" miss "$(get $pa a.test $F a4 >/dev/null; last_cache a)"
+check "node a serves the edited template" 1 "$(plain a4 | grep -c '<P4000>sales-v2</P4000>')"
+check "node b after the template edit: a hit on the new bytes" "hit same" \
+    "$(get $pb a.test $F b3 >/dev/null; echo "$(last_cache b) $(cmp -s a4 b3 && echo same || echo differ)")"
+check "GsProvVar is part of the key: same store and variables, other tenant: a miss" miss \
+    "$(get $pa c.test $F c1 >/dev/null; last_cache a)"
+
+echo "# tenant namespacing"
+get $pa b.test $F tb1 >/dev/null
+get $pa b.test $F tb2 >/dev/null
+check "tenant b: its own device (same MAC), from the cache the second time" "hit 1" \
+    "$(echo "$(last_cache a) $(cmp -s tb1 tb2 && plain tb2 | grep -c '<P35>9001</P35>')")"
+check "tenant a still gets its own bytes" 1 "$(get $pa a.test $F a5 >/dev/null; plain a5 | grep -c '<P35>1777</P35>')"
+nkeys=$(mc_keys | grep -c '^gsprov1:')
+check_true "memcached holds one key per tenant and file ($nkeys >= 5), all namespaced gsprov1:<sha256>" \
+    test "$nkeys" -ge 5 -a "$(mc_keys | grep -vc '^gsprov1:[0-9a-f]\{64\}$')" = 0
+
+echo "# a value that does not belong to its key"
+get $pa a.test $F before >/dev/null
+# forge: every gsprov value replaced by garbage of the same shape
+for k in $(mc_keys | grep '^gsprov1:'); do mc "set $k 0 0 11"$'\r\n'"GSPRVC1junk" >/dev/null; done
+check "garbage in the cache: still 200" 200 "$(get $pa a.test $F g1)"
+check "garbage in the cache: the right file, rendered again" 1 "$(plain g1 | grep -c '<P35>1777</P35>')"
+check "garbage was counted as rejected, and replaced: next request is a hit" "hit same" \
+    "$(get $pa a.test $F g2 >/dev/null; echo "$(last_cache a) $(cmp -s g1 g2 && echo same || echo differ)")"
+check "GSPROV0502 logged for the rejected value" 1 "$(grep -c 'GSPROV0502' logs/error-a.log)"
+# forge: tenant b's valid value copied under tenant a's key
+get $pa b.test $F tb3 >/dev/null
+key_a=""; swap_ok=0
+for k in $(mc_keys | grep '^gsprov1:'); do
+    # find a's key for $F: the one whose value equals g2
+    mc "get $k" > val.txt
+    size=$(head -1 val.txt | awk '{print $4}' | tr -d '\r')
+    [ -n "$size" ] || continue
+    tail -c +$(( $(head -1 val.txt | wc -c) + 1 )) val.txt | head -c "$size" > val.bin
+    if tail -c "$(stat -c %s g2)" val.bin | cmp -s - g2; then key_a=$k; fi
+    if tail -c "$(stat -c %s tb3)" val.bin | cmp -s - tb3; then cp val.bin b.bin; fi
+done
+if [ -n "$key_a" ] && [ -f b.bin ]; then
+    { exec 3<>"/dev/tcp/127.0.0.1/$mport"
+      printf 'set %s 0 0 %d\r\n' "$key_a" "$(stat -c %s b.bin)" >&3; cat b.bin >&3
+      printf '\r\nquit\r\n' >&3; timeout 2 cat <&3 >/dev/null; exec 3<&-; } 2>/dev/null
+    swap_ok=1
+fi
+check "found tenant a's and tenant b's entries in memcached" 1 "$swap_ok"
+check "tenant b's value under tenant a's key: rejected, tenant a gets its own device" "1 0" \
+    "$(get $pa a.test $F s1 >/dev/null; echo "$(plain s1 | grep -c '<P35>1777</P35>') $(cmp -s s1 tb3 && echo 1 || echo 0)")"
+
+echo "# status page"
+get $pa a.test /status st.txt >/dev/null
+check "status (text): 200 with this tenant" 1 "$(grep -c '^Tenant: a.test:' st.txt)"
+check "status (text) of a vhost shows only its own tenant" 1 "$(grep -c '^Tenant:' st.txt)"
+check_true "status (text): cache hits counted" grep -q '^CacheHits: [1-9]' st.txt
+check "status (json): 200" 200 "$(get $pa a.test '/status?json' st.json)"
+json() { perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $t = $j->{tenants}[0]; print eval "\$t->$ARGV[0]" // "undef"' "$1" < st.json; }
+check "status (json): the tenant" a.test:$pa "$(json '{tenant}')"
+check_true "status (json): device-xml ok requests counted" test "$(json '{requests}{"device-xml"}{ok}')" -ge 5
+check "status (json): the 404 counted as device-xml not-found" 2 "$(json '{requests}{"device-xml"}{"not-found"}')"
+check "status (json): the garbage value counted as rejected" 2 "$(json '{cache}{rejected}')"
+check_true "status (json): renders counted with a histogram" test "$(json '{render}{count}')" -ge 4 -a "$(json '{render}{histogram}[0]{le_usec}')" = 100
+check "status (json): a 'server' scope page lists every tenant" 5 \
+    "$(get $pa 127.0.0.1 '/status-all?json' all.json >/dev/null; perl -MJSON::PP -e 'local $/; print scalar @{decode_json(<STDIN>)->{tenants}}' < all.json)"
+check "status: POST is 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Host: a.test' "http://127.0.0.1:$pa/status")"
+
+echo "# memcached killed under load"
+: > codes.txt
+load() {   # load N HOST: N requests for 40 devices -> codes.txt
+    local i
+    for i in $(seq "$1"); do
+        curl -s -o /dev/null -w '%{http_code}\n' -H "Host: $2" \
+            "http://127.0.0.1:$pa/prov/cfg$(printf '000b82%06d' $(( i % 38 + 3 ))).xml"
+    done >> codes.txt
+}
+load 150 a.test & l1=$!
+load 150 a.test & l2=$!
+sleep 0.5
+stop_memcached
+wait $l1 $l2
+check "300 requests while memcached was killed: all 200" "300" "$(grep -c '^200$' codes.txt)"
+check "after the kill: requests still served" 200 "$(get $pa a.test $F k1)"
+n0501=$(grep -c 'GSPROV0501' logs/error-a.log)
+check "cache failures logged once per interval, not per request (GSPROV0501 lines)" 1 "$n0501"
+get $pa a.test /status?json st.json >/dev/null
+check_true "status: cache errors counted" test "$(json '{cache}{errors}')" -ge 1
+check_true "status: the last error is the cache failure" test "$(json '{last_error}{id}')" = GSPROV0501
+
+echo "# memcached back: used again after GsProvCacheRetry"
+start_memcached
+sleep 1.2
+# pooled connections still open to the old memcached fail once each (and
+# are served without the cache); then every connection is back
+again=""
+for i in $(seq 30); do
+    get $pa a.test $F r1 >/dev/null; c1=$(last_cache a)
+    get $pa a.test $F r2 >/dev/null; c2=$(last_cache a)
+    if [ "$c2" = hit ] && cmp -s r1 r2; then again="hit same after $i tries"; break; fi
+    sleep 0.2
+done
+check "memcached restarted: hits again" "hit same" "${again% after*}"
+echo "# ${again:-no hit}"
+
+echo "# memcached stopped with SIGSTOP (hangs): latency bounded by GsProvCacheTimeout (200 ms)"
+kill -STOP "$(cat memcached.pid)"
+max=0; codes=""
+for i in 1 2 3 4 5 6; do
+    r=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Host: a.test" "http://127.0.0.1:$pa/prov/cfg$(printf '000b82%06d' $((i + 10))).xml")
+    codes="$codes${r%% *}"
+    t=${r#* }
+    max=$(awk -v a="$max" -v b="$t" 'BEGIN { print (b > a ? b : a) }')
+done
+check "memcached hung: every request 200" "200200200200200200" "$codes"
+echo "# slowest request with a hung memcached: ${max}s"
+check_true "memcached hung: no request took longer than the timeout plus 0.8 s (${max}s)" \
+    awk -v m="$max" 'BEGIN { exit !(m < 1.0) }'
+kill -CONT "$(cat memcached.pid)"
+
+echo "# no warnings or errors other than the cache's own"
+check "node a error log: only GSPROV0501/0502 warnings" 0 \
+    "$(grep -E '\[(error|warn|crit|alert|emerg)' logs/error-a.log | grep -vcE 'GSPROV050[12]')"
+check "node b error log: clean" 0 "$(grep -cE '\[(error|warn|crit|alert|emerg)' logs/error-b.log)"
+check "no child crashed" 0 "$(cat logs/error-*.log | grep -cE 'exit signal|AH00052')"
+
+echo "cache: $pass passed, $fail failed"
+[ "$fail" = 0 ]

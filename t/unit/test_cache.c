@@ -1,0 +1,431 @@
+/* The cache layer with an in-memory backend whose failures the tests
+ * choose: hit/miss/error paths, fail open, value checks, key inputs,
+ * counters and the once-per-interval message. */
+#include "unit.h"
+#include "gsprov_cache.h"
+#include "gsprov_crypto.h"
+
+static const char *dir;
+static gsprov_store_t *store;
+static const gsprov_templates_t *tpl;
+static gsprov_settings_t set;
+
+/* the fake backend: an apr_hash, and what to do next */
+typedef struct {
+    apr_hash_t *h;
+    int fail_get, fail_set;     /* answer errors */
+    int gets, sets;
+} fake_t;
+
+static gsprov_cache_result_e fake_get(gsprov_cache_t *c, apr_pool_t *p,
+                                      const char *key, char **val,
+                                      apr_size_t *len, const char **why)
+{
+    fake_t *f = c->impl;
+    const struct iovec *v;
+    f->gets++;
+    if (f->fail_get) {
+        *why = "injected failure";
+        return GSPROV_CACHE_ERROR;
+    }
+    if (!(v = apr_hash_get(f->h, key, APR_HASH_KEY_STRING)))
+        return GSPROV_CACHE_MISS;
+    *val = apr_pmemdup(p, v->iov_base, v->iov_len);
+    *len = v->iov_len;
+    return GSPROV_CACHE_HIT;
+}
+
+static apr_status_t fake_set(gsprov_cache_t *c, apr_pool_t *p,
+                             const char *key, const char *val,
+                             apr_size_t len, apr_uint32_t ttl,
+                             const char **why)
+{
+    fake_t *f = c->impl;
+    struct iovec *v = apr_palloc(pool, sizeof(*v));
+    f->sets++;
+    if (f->fail_set) {
+        *why = "injected failure";
+        return GSPROV_EIO;
+    }
+    v->iov_base = apr_pmemdup(pool, val, len);
+    v->iov_len = len;
+    apr_hash_set(f->h, apr_pstrdup(pool, key), APR_HASH_KEY_STRING, v);
+    return APR_SUCCESS;
+}
+
+static const gsprov_cache_ops_t fake_ops = { "fake", fake_get, fake_set };
+static fake_t fake;
+static gsprov_cache_t cache;
+static gsprov_stats_t stats;
+static int logged[1000];
+
+static void count_log(void *baton, gsprov_log_level_e level, int msgid,
+                      const char *msg)
+{
+    if (msgid >= 0 && msgid < 1000)
+        logged[msgid]++;
+}
+static const gsprov_logger_t logger = { count_log, NULL };
+
+static void setup(void)
+{
+    char *err = NULL;
+    dir = unit_tmpdir();
+    unit_write(dir, "defaults.xml", "<gs_provision><config><P1>d</P1>"
+               "<P2>${x}</P2></config></gs_provision>", -1);
+    unit_write(dir, "models/gxp2170.xml", "<gs_provision><config>"
+               "<P3>gxp</P3></config></gs_provision>", -1);
+    unit_write(dir, "models/ht802.xml", "<gs_provision><config>"
+               "<P3>ht</P3></config></gs_provision>", -1);
+    unit_write(dir, "devices/000b82000001.xml", "<device><password>pw"
+               "</password><config><P4>one</P4></config></device>", -1);
+    unit_write(dir, "devices/000b82000002.xml", "<device><config><P4>two"
+               "</P4></config></device>", -1);
+    ck_assert_msg(gsprov_store_file_open(pool, dir, NULL, &store, &err)
+                  == APR_SUCCESS, "%s", err);
+    tpl = gsprov_store_templates(store, pool, apr_time_from_sec(3600));
+    memset(&set, 0, sizeof(set));
+    set.tenant_vars = unit_hash("x", "1", NULL);
+    set.key_digest = GSPROV_MD_MD5;
+    set.binary = GSPROV_BINARY_BOOTSTRAP;
+    memset(&fake, 0, sizeof(fake));
+    fake.h = apr_hash_make(pool);
+    cache.ops = &fake_ops;
+    cache.impl = &fake;
+    cache.ttl = 60;
+    gsprov_stats_init(&stats, "t.test");
+    memset(logged, 0, sizeof(logged));
+}
+
+static gsprov_name_t *nm(const char *fname)
+{
+    gsprov_name_t *n = apr_palloc(pool, sizeof(*n));
+    ck_assert(gsprov_name_resolve(fname, strlen(fname), n));
+    return n;
+}
+
+static apr_status_t serve(const char *fname, gsprov_output_t *out,
+                          gsprov_served_e *served)
+{
+    gsprov_serve_ctx_t sc;
+    char *err = NULL;
+    memset(&sc, 0, sizeof(sc));
+    sc.cache = &cache;
+    sc.tenant = "t.test";
+    sc.request_name = fname;
+    sc.stats = &stats;
+    sc.log = &logger;
+    sc.log_interval = apr_time_from_sec(60);
+    return gsprov_serve(pool, store, tpl, nm(fname), &set, &sc, out, served,
+                        &err);
+}
+
+static const char *key(const char *fname)
+{
+    return gsprov_cache_key(pool, store, tpl, nm(fname), &set, "t.test",
+                            fname);
+}
+
+START_TEST(miss_then_hit)
+{
+    gsprov_output_t a, b;
+    gsprov_served_e s;
+    unsigned char *dec;
+    apr_size_t dlen;
+
+    ck_assert_status(serve("cfg000b82000001.xml", &a, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_int_eq(fake.sets, 1);
+    ck_assert_status(serve("cfg000b82000001.xml", &b, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_int_eq(fake.sets, 1);
+    /* the same ciphertext (a render would have a new salt) */
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert_mem_eq(a.body, b.body, a.len);
+    ck_assert_int_eq(b.encrypted, 1);
+    ck_assert_str_eq(b.content_type, GSPROV_CT_ENCRYPTED);
+    ck_assert_int_eq(b.kind, GSPROV_KIND_DEVICE_XML);
+    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
+                                    &dec, &dlen), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr((char *)dec, "<P4>one</P4>"));
+    ck_assert_uint_eq(stats.cache_misses, 1);
+    ck_assert_uint_eq(stats.cache_hits, 1);
+    ck_assert_uint_eq(stats.cache_stores, 1);
+    ck_assert_uint_eq(stats.renders, 1);
+}
+END_TEST
+
+START_TEST(plain_and_binary_kinds)
+{
+    gsprov_output_t a, b;
+    gsprov_served_e s;
+    ck_assert_status(serve("cfg000b82000002.xml", &a, &s), APR_SUCCESS);
+    ck_assert_status(serve("cfg000b82000002.xml", &b, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_str_eq(b.content_type, GSPROV_CT_XML);
+    ck_assert_int_eq(b.encrypted, 0);
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert_mem_eq(a.body, b.body, a.len);
+    ck_assert_status(serve("cfg000b82000002", &a, &s), APR_SUCCESS);
+    ck_assert_status(serve("cfg000b82000002", &b, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_int_eq(b.kind, GSPROV_KIND_DEVICE_BIN);
+    ck_assert_str_eq(b.content_type, GSPROV_CT_BINARY);
+    ck_assert_mem_eq(a.body, b.body, a.len);
+    /* the model the file was rendered for survives the cache */
+    ck_assert_status(serve("cfggxp2170.xml", &a, &s), APR_SUCCESS);
+    ck_assert_status(serve("cfggxp2170.xml", &b, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_str_eq(b.model, "gxp2170");
+    ck_assert_int_eq(b.kind, GSPROV_KIND_MODEL_XML);
+}
+END_TEST
+
+START_TEST(not_found_not_cached)
+{
+    gsprov_output_t a;
+    gsprov_served_e s;
+    ck_assert_status(serve("cfg000b82ffffff.xml", &a, &s), GSPROV_ENOTFOUND);
+    ck_assert_int_eq(fake.gets, 0);
+    ck_assert_int_eq(fake.sets, 0);
+    ck_assert_ptr_null(key("cfg000b82ffffff.xml"));
+}
+END_TEST
+
+START_TEST(get_error_fails_open_without_set)
+{
+    gsprov_output_t a;
+    gsprov_served_e s;
+    int i;
+    fake.fail_get = 1;
+    for (i = 0; i < 50; i++) {
+        ck_assert_status(serve("cfg000b82000002.xml", &a, &s), APR_SUCCESS);
+        ck_assert_int_eq(s, GSPROV_SERVED_CACHE_ERROR);
+        ck_assert_ptr_nonnull(strstr(a.body, "<P4>two</P4>"));
+    }
+    /* a store after a failed get would wait on the same server again */
+    ck_assert_int_eq(fake.sets, 0);
+    ck_assert_uint_eq(stats.cache_errors, 50);
+    /* one message, the rest counted */
+    ck_assert_int_eq(logged[GSPROV_MSG_CACHE_FAILED], 1);
+    ck_assert_uint_eq(stats.unlogged[GSPROV_THROTTLE_CACHE_FAILED], 49);
+    ck_assert_uint_eq(stats.error_id, GSPROV_MSG_CACHE_FAILED);
+    ck_assert_ptr_nonnull(strstr(stats.error_text, "injected failure"));
+}
+END_TEST
+
+START_TEST(set_error_fails_open)
+{
+    gsprov_output_t a;
+    gsprov_served_e s;
+    fake.fail_set = 1;
+    ck_assert_status(serve("cfg000b82000002.xml", &a, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_CACHE_ERROR);
+    ck_assert_uint_eq(stats.cache_store_errors, 1);
+    ck_assert_int_eq(logged[GSPROV_MSG_CACHE_FAILED], 1);
+}
+END_TEST
+
+/* garbage, a truncated value, a flipped byte, another key's value: all
+ * rejected and rendered again, then replaced */
+START_TEST(bad_values_rejected)
+{
+    const char *k1 = key("cfg000b82000001.xml"),
+               *k2 = key("cfg000b82000002.xml");
+    gsprov_output_t a, b;
+    gsprov_served_e s;
+    struct iovec *v = apr_palloc(pool, sizeof(*v)), *good;
+    unsigned char *dec;
+    apr_size_t dlen;
+    char *copy;
+
+    ck_assert_status(serve("cfg000b82000002.xml", &a, &s), APR_SUCCESS);
+    good = apr_hash_get(fake.h, k2, APR_HASH_KEY_STRING);
+    ck_assert_ptr_nonnull(good);
+    switch (_i) {
+    case 0:
+        v->iov_base = "garbage";
+        v->iov_len = 7;
+        break;
+    case 1:     /* truncated */
+        v->iov_base = good->iov_base;
+        v->iov_len = good->iov_len - 1;
+        break;
+    case 2:     /* one body byte flipped */
+        copy = apr_pmemdup(pool, good->iov_base, good->iov_len);
+        copy[good->iov_len - 5] ^= 1;
+        v->iov_base = copy;
+        v->iov_len = good->iov_len;
+        break;
+    default:    /* another device's (valid) value under this key */
+        *v = *good;
+        break;
+    }
+    apr_hash_set(fake.h, k1, APR_HASH_KEY_STRING, v);
+    ck_assert_status(serve("cfg000b82000001.xml", &b, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_uint_eq(stats.cache_rejected, 1);
+    ck_assert_int_eq(logged[GSPROV_MSG_CACHE_REJECTED], 1);
+    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
+                                    &dec, &dlen), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr((char *)dec, "<P4>one</P4>"));
+    ck_assert_status(serve("cfg000b82000001.xml", &a, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+}
+END_TEST
+
+/* every input the bytes depend on changes the key; nothing else does */
+START_TEST(key_inputs)
+{
+    const char *f = "cfg000b82000001.xml", *k = key(f), *k2;
+    gsprov_ua_t ua;
+    apr_array_header_t *extra = apr_array_make(pool, 1, sizeof(char *));
+    char *err = NULL;
+
+    ck_assert_int_eq(strlen(k), 8 + 64);
+    ck_assert_str_eq(k, key(f));                    /* stable */
+    ck_assert_str_ne(k, key("cfg000b82000002.xml"));
+    ck_assert_str_ne(k, key("cfg000b82000001"));
+    ck_assert_str_ne(k, gsprov_cache_key(pool, store, tpl, nm(f), &set,
+                                         "other.test", f));
+    set.tenant_vars = unit_hash("x", "2", NULL);
+    ck_assert_str_ne(k, key(f));
+    set.tenant_vars = unit_hash("x", "1", "y", "", NULL);
+    ck_assert_str_ne(k, key(f));
+    set.tenant_vars = unit_hash("x", "1", NULL);
+    ck_assert_str_eq(k, key(f));
+    set.key_digest = GSPROV_MD_SHA256;
+    ck_assert_str_ne(k, key(f));
+    set.key_digest = GSPROV_MD_MD5;
+    set.plain = 1;
+    ck_assert_str_ne(k, key(f));
+    set.plain = 0;
+    set.binary = GSPROV_BINARY_FULL;
+    ck_assert_str_ne(k, key(f));
+    set.binary = GSPROV_BINARY_BOOTSTRAP;
+    *(const char **)apr_array_push(extra) = "P8";
+    set.bootstrap_extra = extra;
+    ck_assert_str_ne(k, key(f));
+    set.bootstrap_extra = NULL;
+    ck_assert(gsprov_ua_parse("Grandstream Model HW HT802 SW 1.0.1.1 "
+                              "DevId 000b82000001", &ua));
+    set.ua = &ua;
+    ck_assert_str_ne(k, key(f));
+    set.ua = NULL;
+    ck_assert_str_eq(k, key(f));
+
+    /* the device record edited */
+    unit_write(dir, "devices/000b82000001.xml", "<device><password>pw"
+               "</password><config><P4>ONE</P4></config></device>", -1);
+    k2 = key(f);
+    ck_assert_str_ne(k, k2);
+    /* a template edited: a new snapshot, a new version */
+    unit_write(dir, "defaults.xml", "<gs_provision><config><P1>D</P1>"
+               "<P2>${x}</P2></config></gs_provision>", -1);
+    ck_assert_msg(gsprov_store_file_open(pool, dir, NULL, &store, &err)
+                  == APR_SUCCESS, "%s", err);
+    tpl = gsprov_store_templates(store, pool, apr_time_from_sec(3600));
+    ck_assert_str_ne(k2, key(f));
+}
+END_TEST
+
+START_TEST(stats_counting)
+{
+    const char *text, *json;
+    gsprov_stats_t *slots[1] = { &stats };
+    apr_uint64_t more = 7;
+
+    gsprov_stats_request(&stats, GSPROV_SK_DEVICE_XML, 200);
+    gsprov_stats_request(&stats, GSPROV_SK_DEVICE_XML, 304);
+    gsprov_stats_request(&stats, GSPROV_SK_DEVICE_BIN, 404);
+    gsprov_stats_request(&stats, GSPROV_SK_FIRMWARE, 403);
+    gsprov_stats_request(&stats, GSPROV_SK_OTHER, 500);
+    gsprov_stats_request(&stats, gsprov_stats_kind("nonsense"), 405);
+    ck_assert_uint_eq(stats.requests[GSPROV_SK_DEVICE_XML][GSPROV_SR_OK], 2);
+    ck_assert_uint_eq(stats.requests[GSPROV_SK_DEVICE_BIN]
+                      [GSPROV_SR_NOT_FOUND], 1);
+    ck_assert_uint_eq(stats.requests[GSPROV_SK_FIRMWARE][GSPROV_SR_DENIED], 1);
+    ck_assert_uint_eq(stats.requests[GSPROV_SK_OTHER][GSPROV_SR_ERROR], 1);
+    ck_assert_uint_eq(stats.requests[GSPROV_SK_OTHER][GSPROV_SR_OTHER], 1);
+    gsprov_stats_render(&stats, 50);
+    gsprov_stats_render(&stats, 700);
+    gsprov_stats_render(&stats, 5000000);
+    ck_assert_uint_eq(stats.render_hist[0], 1);
+    ck_assert_uint_eq(stats.render_hist[3], 1);
+    ck_assert_uint_eq(stats.render_hist[GSPROV_STATS_NBUCKETS - 1], 1);
+    gsprov_stats_error(&stats, 105, "cfg.xml: broken <thing> \"q\"");
+    text = gsprov_stats_text(pool, slots, 1, apr_time_now());
+    ck_assert_ptr_nonnull(strstr(text, "Tenant: t.test\n"));
+    ck_assert_ptr_nonnull(strstr(text, "Requests device-xml ok: 2\n"));
+    ck_assert_msg(strstr(text, "RenderP50Usec: <=1000\n") != NULL, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "RenderP99Usec: >100000\n"));
+    ck_assert_ptr_nonnull(strstr(text, "GSPROV0105: cfg.xml: broken"));
+    json = gsprov_stats_json(pool, slots, 1, apr_time_now());
+    ck_assert_ptr_nonnull(strstr(json, "\"tenant\": \"t.test\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"message\": \"cfg.xml: broken "
+                                       "<thing> \\\"q\\\"\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"p50_usec\": 1000"));
+    /* throttle: the first caller logs, the next ones within the interval
+     * are counted */
+    ck_assert_int_eq(gsprov_stats_log_due(&stats, GSPROV_THROTTLE_CACHE_FAILED,
+                                          apr_time_from_sec(60), &more), 1);
+    ck_assert_uint_eq(more, 0);
+    ck_assert_int_eq(gsprov_stats_log_due(&stats, GSPROV_THROTTLE_CACHE_FAILED,
+                                          apr_time_from_sec(60), &more), 0);
+    /* each message has its own clock */
+    ck_assert_int_eq(gsprov_stats_log_due(&stats,
+                                          GSPROV_THROTTLE_CACHE_REJECTED,
+                                          apr_time_from_sec(60), &more), 1);
+    /* interval over: logged again, reporting the one held back */
+    ck_assert_int_eq(gsprov_stats_log_due(&stats, GSPROV_THROTTLE_CACHE_FAILED,
+                                          0, &more), 1);
+    ck_assert_uint_eq(more, 1);
+}
+END_TEST
+
+START_TEST(memcached_option_check)
+{
+    ck_assert_ptr_null(gsprov_memcached_check(pool, "--SERVER=127.0.0.1:1"));
+    ck_assert_ptr_nonnull(gsprov_memcached_check(pool, "--SERVR=x"));
+    ck_assert_ptr_nonnull(gsprov_memcached_check(pool, "--BINARY-PROTOCOL"));
+    ck_assert_ptr_nonnull(gsprov_memcached_check(pool, ""));
+}
+END_TEST
+
+/* a memcached that is not there: an error, not a miss */
+START_TEST(memcached_down_is_error)
+{
+    gsprov_memcached_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60 };
+    gsprov_cache_t *c;
+    const char *why = NULL;
+    char *val, *err = NULL;
+    apr_size_t len;
+
+    ck_assert_status(gsprov_memcached_create(pool, &o, &c, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(c->ops->get(c, pool, "k", &val, &len, &why),
+                     GSPROV_CACHE_ERROR);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_int_ne(c->ops->set(c, pool, "k", "v", 1, 60, &why),
+                     APR_SUCCESS);
+}
+END_TEST
+
+Suite *cache_suite(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *tc = unit_tcase("cache");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, miss_then_hit);
+    tcase_add_test(tc, plain_and_binary_kinds);
+    tcase_add_test(tc, not_found_not_cached);
+    tcase_add_test(tc, get_error_fails_open_without_set);
+    tcase_add_test(tc, set_error_fails_open);
+    tcase_add_loop_test(tc, bad_values_rejected, 0, 4);
+    tcase_add_test(tc, key_inputs);
+    tcase_add_test(tc, stats_counting);
+    tcase_add_test(tc, memcached_option_check);
+    tcase_add_test(tc, memcached_down_is_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
