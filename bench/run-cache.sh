@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Cache benchmark of mod_gsprov (issue 5, section Benchmarks).
+#
+# Part 1, ratios (1,000 devices, every file encrypted). One httpd serves,
+# side by side in the same run, alternating hit, static, miss:
+#   hit     /prov/cfg<mac>.xml on a vhost with GsProvCache memcached,
+#           after every file was stored once
+#   static  /static/cfg<mac>.xml, the same bytes as plain files (core)
+#   miss    /prov/cfg<mac>.xml on a vhost with GsProvCache none (every
+#           request rendered: the same as no cache)
+# Target: hit/static >= 0.9; miss/static is reported.
+#
+# Part 2, reboot storm: STORM_NDEV (100,000) distinct devices, each asking
+# for cfg<mac> then cfg<mac>.xml, once with a cold cache and once warm,
+# with wrk (once.lua: every device exactly once per pass). Reports
+# throughput, p50/p99 latency, errors (must be 0) and httpd's resident
+# memory before and after each pass (must not grow with the number of
+# devices: the cache is memcached's memory, not httpd's).
+#
+# Usage: bench/run-cache.sh       (about 4 minutes; needs make done first)
+# Env:   STORM=0 (skip part 2), STORM_NDEV=100000, PIN=1, ROUNDS=3,
+#        DURATION=8s, WARMUP=2s, THREADS=2, CONNS=32, MC_THREADS=1,
+#        MC_MEMORY_MB=2048, MODULE_FROM=tree|HEAD, OUT=bench/out
+# Only loopback traffic. Scratch files go to bench/out (gitignored).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-8s}
+WARMUP=${WARMUP:-2s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+STORM=${STORM:-1}
+STORM_NDEV=${STORM_NDEV:-100000}
+MC_THREADS=${MC_THREADS:-1}
+MC_MEMORY_MB=${MC_MEMORY_MB:-2048}
+TARGET=0.9
+PIN=${PIN:-0}
+
+bench_setup wrk curl openssl ss memcached
+
+CONF=$OUT/httpd-cache.conf
+PIDFILE=$OUT/run/httpd.pid
+MCPID=$OUT/run/memcached.pid
+STARTED=0
+stop_memcached() {
+    [ -f "$MCPID" ] || return 0
+    kill "$(cat "$MCPID")" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$(cat "$MCPID")" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$MCPID"
+}
+trap 'stop_httpd; stop_memcached' EXIT
+trap 'exit 130' INT TERM
+
+start_memcached() {
+    stop_memcached
+    mkdir -p "$OUT/run"; chmod a+rwx "$OUT/run"
+    local u=(); [ "$(id -u)" = 0 ] && u=(-u nobody)
+    # memcached shares the machine with wrk and httpd; pinned with httpd
+    "${HTTPD_PIN[@]}" memcached "${u[@]}" -l 127.0.0.1 -p "$MPORT" -t "$MC_THREADS" \
+        -m "$MC_MEMORY_MB" -c 4096 -d -P "$MCPID"
+    for _ in $(seq 50); do [ -s "$MCPID" ] && break; sleep 0.1; done
+}
+mc_stat() {     # mc_stat NAME -> memcached's stats value
+    { exec 3<>"/dev/tcp/127.0.0.1/$MPORT"; printf 'stats\r\nquit\r\n' >&3
+      timeout 2 cat <&3; exec 3<&-; } 2>/dev/null | tr -d '\r' | awk -v k="$1" '$2 == k {print $3}'
+}
+mc_rss() { awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$(cat "$MCPID")/status" 2>/dev/null || echo 0; }
+
+t0=$(date +%s)
+echo "== mod_gsprov cache benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "machine: $(nproc) CPU(s) ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), shared by wrk, httpd AND memcached ($([ "$PIN" = 1 ] && echo "PIN=1: httpd+memcached on CPU 0, wrk on CPU 1" || echo "no pinning"))"
+echo "         kernel $(uname -r), $("$APACHE" -v | awk -F': ' '/version/ {print $2}'), $(memcached -V), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+echo "module:  $MODULE ($MODULE_DESC)"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load:    $load0 at start"
+
+MPORT=$(free_port)
+PORT=$(free_port)
+PORT2=$(( PORT + 1 ))
+ss -Htln | awk '{print $4}' | grep -q ":$PORT2\$" && die "port $PORT2 busy"
+
+start_httpd() {
+    write_conf "$CONF" "$PORT"
+    cat >> "$CONF" <<EOF
+
+# the main server (port $PORT): cached; port $PORT2: the same store, no cache
+GsProvCache memcached "--SERVER=127.0.0.1:$MPORT"
+Listen 127.0.0.1:$PORT2
+<VirtualHost 127.0.0.1:$PORT2>
+    GsProvCache none
+</VirtualHost>
+EOF
+    rm -f "$OUT/logs/error_log"
+    [ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT"
+    local ctest
+    ctest=$("$APACHE" -f "$CONF" -t 2>&1) || { echo "$ctest" >&2; die "config test failed: $CONF"; }
+    "${HTTPD_PIN[@]}" "$APACHE" -f "$CONF" -k start
+    STARTED=1
+    wait_port "$PORT" 10 || die "httpd did not come up (see $OUT/logs/error_log)"
+}
+
+run_wrk() {   # run_wrk BASE SCRIPT DURATION ARGS... -> the RESULT line
+    local base=$1 script=$2 d=$3 log; shift 3
+    log=$OUT/wrk-cache-$(date +%s%N).log
+    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --latency -s "$BENCH_DIR/$script" \
+        "$base" -- "$@" > "$log" 2>&1 || { cat "$log" >&2; die "wrk failed"; }
+    grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+errors_of() { echo $(( $(field status_err "$1") + $(field connect "$1") + $(field read "$1") + $(field write "$1") + $(field timeout "$1") )); }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
+
+# ================================================================ part 1 ===
+echo
+echo "-- part 1: hit / miss vs static, $NDEV devices"
+gen_store "$OUT/store"
+ls "$OUT/store/devices" | sed 's/\.xml$//' > "$OUT/macs.txt"
+rm -rf "$OUT/docroot"; mkdir -p "$OUT/docroot/static"
+start_memcached
+start_httpd
+BASE=http://127.0.0.1:$PORT
+BASE2=http://127.0.0.1:$PORT2
+echo "httpd:   $BASE (GsProvCache memcached) and $BASE2 (GsProvCache none), mpm_event ThreadsPerChild $THREADS_PER_CHILD, MaxRequestWorkers $MAX_WORKERS"
+echo "memcached: 127.0.0.1:$MPORT, -t $MC_THREADS -m $MC_MEMORY_MB"
+
+# every file rendered once through the cache (stored), and saved as static
+: > "$OUT/fetch.cfg"
+while read -r mac; do
+    printf 'url = "%s/prov/cfg%s.xml"\noutput = "%s/docroot/static/cfg%s.xml"\n' \
+        "$BASE" "$mac" "$OUT" "$mac" >> "$OUT/fetch.cfg"
+done < "$OUT/macs.txt"
+codes=$(curl -s -K "$OUT/fetch.cfg" -w '%{http_code}\n' | sort | uniq -c | tr -s ' ' | paste -sd,)
+[ "$codes" = " $NDEV 200" ] || die "fetching the /prov files: status counts$codes"
+[ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT/docroot"
+stored=$(mc_stat curr_items)
+[ "$stored" -ge "$NDEV" ] || die "memcached holds $stored items after $NDEV files"
+# a hit is the very bytes stored (same salt): compare a sample
+mism=0
+for mac in $(awk 'NR % 50 == 1' "$OUT/macs.txt"); do
+    curl -s "$BASE/prov/cfg$mac.xml" | cmp -s - "$OUT/docroot/static/cfg$mac.xml" || mism=$((mism + 1))
+done
+[ "$mism" = 0 ] || die "$mism sampled hits differ from the stored bytes"
+mac1=$(head -1 "$OUT/macs.txt")
+pw1=$(sed -n 's:.*<password>\(.*\)</password>.*:\1:p' "$OUT/store/devices/$mac1.xml")
+openssl enc -d -aes-256-cbc -md md5 -k "$pw1" -in "$OUT/docroot/static/cfg$mac1.xml" 2>/dev/null \
+    | grep -q "<mac>$mac1</mac>" || die "cfg$mac1.xml does not decrypt to its device's XML"
+echo "files:   $NDEV stored in memcached ($stored items); sampled hits byte-identical to the stored files; cfg$mac1.xml decrypts with openssl enc"
+
+run_wrk "$BASE" rotate.lua "$WARMUP" /prov "$OUT/macs.txt" >/dev/null
+run_wrk "$BASE" rotate.lua "$WARMUP" /static "$OUT/macs.txt" >/dev/null
+run_wrk "$BASE2" rotate.lua "$WARMUP" /prov "$OUT/macs.txt" >/dev/null
+h0=$(mc_stat get_hits); m0=$(mc_stat get_misses)
+declare -a HIT STATIC MISS
+bad=0
+printf '%-6s %-7s %12s %10s %9s %9s %7s\n' round side "requests/s" requests p50_ms p99_ms errors
+for ((r = 1; r <= ROUNDS; r++)); do
+    for side in hit static miss; do
+        case $side in
+            hit)    res=$(run_wrk "$BASE" rotate.lua "$DURATION" /prov "$OUT/macs.txt") ;;
+            static) res=$(run_wrk "$BASE" rotate.lua "$DURATION" /static "$OUT/macs.txt") ;;
+            miss)   res=$(run_wrk "$BASE2" rotate.lua "$DURATION" /prov "$OUT/macs.txt") ;;
+        esac
+        e=$(errors_of "$res"); bad=$((bad + e))
+        printf '%-6s %-7s %12s %10s %9s %9s %7s\n' "$r" "$side" "$(field rps "$res")" "$(field requests "$res")" \
+            "$(ms "$(field p50_us "$res")")" "$(ms "$(field p99_us "$res")")" "$e"
+        case $side in hit) HIT+=("$(field rps "$res")") ;; static) STATIC+=("$(field rps "$res")") ;; miss) MISS+=("$(field rps "$res")") ;; esac
+    done
+done
+h1=$(mc_stat get_hits); m1=$(mc_stat get_misses)
+mh=$(median "${HIT[@]}"); mst=$(median "${STATIC[@]}"); mm=$(median "${MISS[@]}")
+rhit=$(awk -v a="$mh" -v b="$mst" 'BEGIN {printf "%.3f", a / b}')
+rmiss=$(awk -v a="$mm" -v b="$mst" 'BEGIN {printf "%.3f", a / b}')
+nerr=$(grep -c ':\(warn\|error\|crit\|alert\|emerg\)\] ' "$OUT/logs/error_log" 2>/dev/null || true)
+echo "median:  hit $mh req/s, static $mst req/s, miss (no cache) $mm req/s"
+echo "memcached during the rounds: $((h1 - h0)) get hits, $((m1 - m0)) get misses (must be 0)"
+echo "errors:  $bad non-2xx/socket errors (must be 0); error_log warn+ lines: $nerr"
+echo "RATIO hit/static = $rhit (target >= $TARGET: $(awk -v r="$rhit" -v t="$TARGET" 'BEGIN {print (r >= t) ? "MET" : "NOT MET"}'))"
+echo "RATIO miss/static = $rmiss (reported)"
+stop_httpd
+[ $((m1 - m0)) = 0 ] || echo "WARNING: memcached misses during the hit rounds"
+
+# ================================================================ part 2 ===
+if [ "$STORM" = 1 ]; then
+    echo
+    echo "-- part 2: reboot storm, $STORM_NDEV devices x (cfg<mac>, cfg<mac>.xml), cold then warm"
+    g0=$(date +%s)
+    NDEV=$STORM_NDEV gen_store "$OUT/store"
+    ls "$OUT/store/devices" | sed 's/\.xml$//' > "$OUT/storm-macs.txt"
+    echo "store:   $(wc -l < "$OUT/storm-macs.txt") device records written in $(( $(date +%s) - g0 )) s"
+    start_memcached
+    start_httpd
+    BASE=http://127.0.0.1:$PORT
+    # the binary files are bootstrap files (GsProvBinary default); check one
+    code=$(curl -s -o "$OUT/one.bin" -w '%{http_code}' "$BASE/prov/cfg$(head -1 "$OUT/storm-macs.txt")")
+    [ "$code" = 200 ] && [ "$(head -c 2 "$OUT/one.bin" | xxd -p)" != "" ] || die "binary file: $code"
+    stop_memcached; start_memcached      # really cold
+    read -r rss0 np0 < <(httpd_rss "$PIDFILE")
+    printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' pass requests "requests/s" p50_ms p99_ms errors "httpd_rss_MiB" "memcached_MiB" items
+    printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' start - - - - - "$((rss0 / 1024))" "$(mc_rss)" "$(mc_stat curr_items)"
+    sbad=0
+    for pass in cold warm; do
+        res=$(run_wrk "$BASE" once.lua 600s /prov "$OUT/storm-macs.txt" "$THREADS")
+        e=$(errors_of "$res"); sbad=$((sbad + e))
+        read -r rss np < <(httpd_rss "$PIDFILE")
+        printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' "$pass" "$(field requests "$res")" "$(field rps "$res")" \
+            "$(ms "$(field p50_us "$res")")" "$(ms "$(field p99_us "$res")")" "$e" "$((rss / 1024))" "$(mc_rss)" "$(mc_stat curr_items)"
+    done
+    echo "memcached: $(mc_stat get_hits) get hits, $(mc_stat get_misses) get misses, $(mc_stat evictions) evictions"
+    echo "errors:  $sbad (must be 0); error_log warn+ lines: $(grep -c ':\(warn\|error\|crit\|alert\|emerg\)\] ' "$OUT/logs/error_log" 2>/dev/null || true)"
+    echo "rss:     httpd $((rss0 / 1024)) MiB before, $((rss / 1024)) MiB after $STORM_NDEV distinct devices ($np processes)"
+    bad=$((bad + sbad))
+fi
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at end (start $load0)"
+echo "elapsed: $(( $(date +%s) - t0 )) s"
+[ "$bad" = 0 ] || exit 2
