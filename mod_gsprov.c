@@ -105,6 +105,7 @@ static int msgid_of(apr_status_t rv)
     case GSPROV_EMIXED:    return 103;
     case GSPROV_EREF:      return 104;
     case GSPROV_ECRYPTO:   return 105;
+    case GSPROV_EREDIRECT: return 801;
     default:               return 101;
     }
 }
@@ -231,6 +232,11 @@ static int gsprov_handler(request_rec *r)
 
     name.kind = out.kind;
     set_notes(r, &name, "ok");
+    if (out.redirect) {
+        apr_table_setn(r->notes, "gsprov-redirect", out.redirect);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0803)
+                      "device %s: redirected to %s", name.mac, out.redirect);
+    }
     ap_set_content_type(r, out.content_type);
     ap_set_content_length(r, (apr_off_t)out.len);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

@@ -47,4 +47,17 @@
 /* P-value numbers: P followed by 1..5 digits (spec 3). */
 #define GSPROV_MAX_PNUM_DIGITS         5
 
+/* Redirects (lib/gsprov_redirect.h).  The bulk map's file in the store,
+ * loaded and reloaded with the templates. */
+#define GSPROV_REDIRECT_MAP_FILE       "redirect.map"
+/* Largest redirect map accepted (100k lines are about 8 MiB). */
+#define GSPROV_MAX_REDIRECT_MAP_BYTES  (64 * 1024 * 1024)
+/* Longest P237/P192 server path (host[:port][/path]) of a redirect. */
+#define GSPROV_MAX_REDIRECT_PATH_LEN   255
+/* Longest P1359/P1360/P1361 value of a redirect. */
+#define GSPROV_MAX_REDIRECT_VALUE_LEN  255
+/* P212 of a redirect without a protocol: HTTPS (2), since a redirect
+ * file hands over credentials for the target. */
+#define GSPROV_DEFAULT_REDIRECT_PROTOCOL 2
+
 #endif

@@ -24,6 +24,7 @@ typedef struct {
 /* Stable message ids logged by lib/ itself. */
 #define GSPROV_MSG_RELOAD_FAILED  201   /* template change rejected */
 #define GSPROV_MSG_RELOADED       202   /* template change picked up */
+#define GSPROV_MSG_REDIRECT_MAP_FAILED 802  /* redirect.map change rejected */
 
 void gsprov_log(const gsprov_logger_t *log, gsprov_log_level_e level,
                 int msgid, const char *fmt, ...)
