@@ -283,6 +283,7 @@ apr_status_t gsprov_redirect_render(apr_pool_t *p,
     pv(a, "P1361", rd->secret);
     out->kind = kind;
     out->redirect = rd->config;
+    out->encrypted = 0;
 
     if (kind == GSPROV_KIND_DEVICE_BIN) {
         unsigned char *bin;
