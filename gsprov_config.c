@@ -74,8 +74,10 @@ void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->cache_timeout_ms = GSPROV_UNSET;
     c->cache_ttl = GSPROV_UNSET;
     c->cache_retry = GSPROV_UNSET;
+    c->cache_near = GSPROV_UNSET;
     c->stats = NULL;
     c->cache = NULL;
+    c->near = NULL;
     return c;
 }
 
@@ -92,9 +94,12 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
                                                   : base->cache_ttl;
     c->cache_retry = add->cache_retry != GSPROV_UNSET ? add->cache_retry
                                                       : base->cache_retry;
+    c->cache_near = add->cache_near != GSPROV_UNSET ? add->cache_near
+                                                    : base->cache_near;
     /* runtime state is per vhost, set up after the configuration */
     c->stats = NULL;
     c->cache = NULL;
+    c->near = NULL;
     return c;
 }
 
@@ -114,6 +119,12 @@ int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
                                       : GSPROV_DEFAULT_CACHE_RETRY);
     o->max_conns = threads ? threads : 1;
     return 1;
+}
+
+apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c)
+{
+    return (apr_size_t)(c->cache_near != GSPROV_UNSET
+                        ? c->cache_near : GSPROV_DEFAULT_CACHE_NEAR);
 }
 
 gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c)
@@ -373,6 +384,31 @@ static const long cache_ttl_range[] = {
 static const long cache_retry_range[] = {
     APR_OFFSETOF(gsprov_srv_conf, cache_retry), 1, GSPROV_MAX_CACHE_RETRY };
 
+/* GsProvCacheNear 0 | BYTES[K|M|G] */
+static const char *set_cache_near(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
+                                              &gsprov_module);
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (end != arg && v >= 0) {
+        if (*end == 'K' || *end == 'k')
+            v *= 1024, end++;
+        else if (*end == 'M' || *end == 'm')
+            v *= 1024 * 1024, end++;
+        else if (*end == 'G' || *end == 'g')
+            v *= 1024 * 1024 * 1024, end++;
+    }
+    if (end == arg || *end || v < 0
+        || (v && (v < GSPROV_MIN_CACHE_NEAR || v > GSPROV_MAX_CACHE_NEAR)))
+        return apr_psprintf(cmd->pool, "GsProvCacheNear: '%s' is not 0 or a "
+                            "size from 64K to 4G (e.g. 16M)", arg);
+    c->cache_near = v;
+    return NULL;
+}
+
 static const char *set_status_scope(cmd_parms *cmd, void *dconf,
                                     const char *arg)
 {
@@ -469,6 +505,9 @@ const command_rec gsprov_cmds[] = {
                   RSRC_CONF,
                   "Seconds before a failed memcached server is tried again "
                   "(default 5)"),
+    AP_INIT_TAKE1("GsProvCacheNear", set_cache_near, NULL, RSRC_CONF,
+                  "Per-child near cache in front of memcached: a size such "
+                  "as 16M (default) or 0 (off)"),
     AP_INIT_TAKE1("GsProvStatusScope", set_status_scope, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "What SetHandler gsprov-status shows: vhost (default, its "

@@ -119,6 +119,7 @@ static int msgid_of(apr_status_t rv)
     case GSPROV_EMIXED:    return 103;
     case GSPROV_EREF:      return 104;
     case GSPROV_ECRYPTO:   return 105;
+    case GSPROV_EREDIRECT: return 801;
     default:               return 101;
     }
 }
@@ -199,8 +200,8 @@ static int gsprov_handler(request_rec *r)
     apr_bucket_brigade *bb;
     apr_status_t rv;
     int is_gs, status;
-    static const char *const served_note[] = { "none", "hit", "miss",
-                                               "error" };
+    static const char *const served_note[] = { "none", "hit", "near-hit",
+                                               "miss", "error" };
 
     if (!r->handler || strcmp(r->handler, HANDLER_NAME) != 0)
         return DECLINED;
@@ -251,6 +252,7 @@ static int gsprov_handler(request_rec *r)
     log.baton = r->server;
     memset(&sc, 0, sizeof(sc));
     sc.cache = srv->cache;
+    sc.near = srv->near;
     /* the key namespace: every node of a farm names the tenant alike */
     sc.tenant = r->server->server_hostname;
     sc.request_name = seg;
@@ -267,6 +269,11 @@ static int gsprov_handler(request_rec *r)
 
     name.kind = out.kind;
     set_notes(r, &name, "ok");
+    if (out.redirect) {
+        apr_table_setn(r->notes, "gsprov-redirect", out.redirect);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0803)
+                      "device %s: redirected to %s", name.mac, out.redirect);
+    }
     ap_set_content_type(r, out.content_type);
     ap_set_content_length(r, (apr_off_t)out.len);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -531,11 +538,20 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
         const char *id;
         char *err = NULL;
 
+        gsprov_cache_t *near = NULL;
+        apr_size_t near_bytes;
+
         if (!gsprov_conf_cache_opts(sc, (apr_uint32_t)threads, &o))
             continue;
-        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u", o.config, o.timeout_ms,
-                          o.retry_seconds, o.ttl);
-        if (!(c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
+        near_bytes = gsprov_conf_cache_near(sc);
+        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u\n%" APR_SIZE_T_FMT,
+                          o.config, o.timeout_ms, o.retry_seconds, o.ttl,
+                          near_bytes);
+        if ((c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
+            near = apr_hash_get(made, apr_pstrcat(pchild, id, "\nnear",
+                                                  NULL), APR_HASH_KEY_STRING);
+        }
+        else {
             if (gsprov_memcached_create(pchild, &o, &c, &err)
                 != APR_SUCCESS) {
                 /* fail open: this vhost serves without a cache */
@@ -545,8 +561,20 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
                 continue;
             }
             apr_hash_set(made, id, APR_HASH_KEY_STRING, c);
+            /* tenants sharing a cluster may share the near cache: keys
+             * are namespaced by tenant */
+            if (near_bytes && gsprov_cache_near_create(pchild, near_bytes,
+                                                        &near, &err)) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0503)
+                             "GsProvCacheNear: %s; serving without it", err);
+                near = NULL;
+            }
+            if (near)
+                apr_hash_set(made, apr_pstrcat(pchild, id, "\nnear", NULL),
+                             APR_HASH_KEY_STRING, near);
         }
         sc->cache = c;
+        sc->near = near;
     }
 }
 

@@ -45,10 +45,12 @@ typedef struct {
     int cache_timeout_ms;       /* GsProvCacheTimeout; GSPROV_UNSET */
     int cache_ttl;              /* GsProvCacheTTL; GSPROV_UNSET */
     int cache_retry;            /* GsProvCacheRetry; GSPROV_UNSET */
+    apr_int64_t cache_near;     /* GsProvCacheNear bytes; GSPROV_UNSET */
     /* runtime, never inherited: counters from post_config, the cache
      * backend from child_init */
     gsprov_stats_t *stats;
     gsprov_cache_t *cache;
+    gsprov_cache_t *near;
 } gsprov_srv_conf;
 
 typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
@@ -73,6 +75,8 @@ gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c);
 /* the memcached options of a vhost, or NULL without a cache */
 int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
                            gsprov_memcached_opts_t *o);
+/* the near cache size of a vhost (0: none) */
+apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c);
 
 /* The MAC a request is about: the name of a per-device file, or the
  * <mac> segment of a firmware path.  1 if there is one. */

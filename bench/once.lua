@@ -1,9 +1,12 @@
 -- wrk script: a reboot storm, every device once.
---   wrk -tT ... -s once.lua URL -- <prefix> <mac list file> <T>
+--   wrk -tT ... -s once.lua URL -- <prefix> <mac list file> <T> <done dir>
 -- Thread t of T takes the devices on lines t+1, t+1+T, ... and asks for
 -- each one's binary file then its XML file (<prefix>/cfg<mac>,
--- <prefix>/cfg<mac>.xml), as a booting device does; it stops when its
--- devices are done.  done() prints one RESULT line like rotate.lua's.
+-- <prefix>/cfg<mac>.xml), as a booting device does.  When a thread has
+-- had as many responses as it has requests it creates <done dir>/<t> and
+-- stops; run-cache.sh then ends wrk with SIGINT, so the run time is the
+-- storm's.  Connections that ask after the list is done repeat its last
+-- request (at most one per connection).  done() prints a RESULT line.
 
 local nthreads = 0
 function setup(thread)
@@ -11,7 +14,7 @@ function setup(thread)
   nthreads = nthreads + 1
 end
 
-local reqs, n, sent = {}, 0, 0
+local reqs, n, sent, got, donefile = {}, 0, 0, 0, nil
 function init(args)
   local prefix, list, T = args[1], args[2], tonumber(args[3]) or 1
   local line = 0
@@ -23,14 +26,21 @@ function init(args)
     line = line + 1
   end
   n = #reqs
+  donefile = args[4] .. "/" .. (tid or 0)
 end
 
 function request()
   sent = sent + 1
-  if sent >= n then
+  return reqs[math.min(sent, n)]
+end
+
+function response(status, headers, body)
+  got = got + 1
+  if got == n then
+    local f = io.open(donefile, "w")
+    if f then f:write(n, "\n"); f:close() end
     wrk.thread:stop()
   end
-  return reqs[math.min(sent, n)]
 end
 
 function done(summary, latency, requests)

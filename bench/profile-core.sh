@@ -11,6 +11,8 @@
 #
 # Usage: bench/profile-core.sh    (about 60 s; run make first)
 # Env:   MODULE_FROM=tree|<commit> (see common.sh), N=300, TOP=25 (requests per callgrind phase), PERF=1, OUT=bench/out
+#        CACHE=1: /prov with GsProvCache memcached (a memcached started here),
+#        every profiled file stored first, so the profile is of cache hits
 # Output: $OUT/prof/*.txt, summary on stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -98,6 +100,7 @@ start_vg() {
     local outf=$1; shift
     PORT=$(free_port); BASE=http://127.0.0.1:$PORT
     NO_USER=1 RUN_DIR=$PROF/run LOG_DIR=$PROF/logs write_conf "$CONF" "$PORT" 4 4
+    [ -z "${MCPORT:-}" ] || echo "GsProvCache memcached \"--SERVER=127.0.0.1:$MCPORT\"" >> "$CONF"
     "${AS[@]}" valgrind --tool=callgrind --callgrind-out-file="$outf" "$@" \
         "$APACHE" -X -f "$CONF" > "$PROF/valgrind.log" 2>&1 &
     VPID=$!
@@ -107,10 +110,20 @@ stop_vg() {
     kill -TERM "$VPID"; wait "$VPID" 2>/dev/null || true; VPID=""
 }
 
+MCPORT=""
+if [ "${CACHE:-0}" = 1 ]; then
+    command -v memcached >/dev/null || die "memcached not found"
+    MCPORT=$(free_port)
+    memcached -u nobody -l 127.0.0.1 -p "$MCPORT" -m 256 -d -P "$PROF/run/memcached.pid"
+    trap 'kill "$(cat "$PROF/run/memcached.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+    echo "CACHE=1: /prov served from memcached 127.0.0.1:$MCPORT (hits)"
+fi
+
 # -------------------------------------------------------------------- 1 --
 echo "== callgrind, inclusive cost under gsprov_handler, $N requests"
 start_vg "$PROF/callgrind.handler" --toggle-collect=gsprov_handler
 fetch prov 500 50                  # warm-up (not in the dump: zeroed)
+[ -z "$MCPORT" ] || fetch prov 0 "$N"   # CACHE=1: store what is profiled
 timeout 30 "${AS[@]}" callgrind_control -z "$VPID" >/dev/null
 fetch prov 0 "$N"
 stop_vg
@@ -129,6 +142,7 @@ top_funcs "$PROF/handler-self.txt" "$total" "$TOP" | tee "$PROF/handler-top-self
 echo "== callgrind, whole process: Ir per request, /prov vs /static"
 start_vg "$PROF/callgrind.whole"
 fetch prov 500 50; fetch static 500 50
+[ -z "$MCPORT" ] || fetch prov 0 "$N"
 timeout 30 "${AS[@]}" callgrind_control -z "$VPID" >/dev/null
 fetch prov 0 "$N"
 timeout 30 "${AS[@]}" callgrind_control -d prov "$VPID" >/dev/null

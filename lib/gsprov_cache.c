@@ -10,9 +10,10 @@
  * then simply stop matching. */
 #define KEY_SCHEMA   "gsprov-cache-1"
 #define KEY_PREFIX   "gsprov1:"
-#define VALUE_MAGIC  "GSPRVC1"          /* 7 bytes + NUL */
+#define VALUE_MAGIC  "GSPRVC2"          /* 7 bytes + NUL */
 #define MAGIC_LEN    8
-#define HDR_FIXED    (MAGIC_LEN + GSPROV_SHA256_LEN + 3)
+#define META         (MAGIC_LEN + GSPROV_SHA256_LEN)
+#define HDR_FIXED    (META + 4)
 
 /* length-prefixed, so no two different inputs concatenate alike */
 static void field(apr_array_header_t *a, const char *s)
@@ -89,60 +90,78 @@ static int value_digest(const char *key, const unsigned char *meta,
     return gsprov_sha256_parts(v, 3, md) == APR_SUCCESS;
 }
 
-/* Layout: magic[8] digest[32] kind encrypted modellen model body */
+/* Layout: magic[8] digest[32] kind encrypted modellen redirectlen model
+ * redirect body; the digest covers key, everything after it and body. */
 void gsprov_cache_pack(apr_pool_t *p, const char *key,
                        const gsprov_output_t *o, char **val, apr_size_t *len)
 {
     apr_size_t mlen = o->model ? strlen(o->model) : 0;
+    apr_size_t rlen = o->redirect ? strlen(o->redirect) : 0;
     unsigned char *v;
 
-    if (mlen > 255)
-        mlen = 0;           /* models are at most 32 characters */
-    *len = HDR_FIXED + mlen + o->len;
+    if (mlen > 255 || rlen > 255) {     /* never: both are bounded */
+        *val = "";
+        *len = 0;
+        return;
+    }
+    *len = HDR_FIXED + mlen + rlen + o->len;
     v = apr_palloc(p, *len);
     memcpy(v, VALUE_MAGIC, MAGIC_LEN);
-    v[MAGIC_LEN + GSPROV_SHA256_LEN] = (unsigned char)o->kind;
-    v[MAGIC_LEN + GSPROV_SHA256_LEN + 1] = (unsigned char)!!o->encrypted;
-    v[MAGIC_LEN + GSPROV_SHA256_LEN + 2] = (unsigned char)mlen;
+    v[META] = (unsigned char)o->kind;
+    v[META + 1] = (unsigned char)!!o->encrypted;
+    v[META + 2] = (unsigned char)mlen;
+    v[META + 3] = (unsigned char)rlen;
     memcpy(v + HDR_FIXED, o->model, mlen);
-    memcpy(v + HDR_FIXED + mlen, o->body, o->len);
-    if (!value_digest(key, v + MAGIC_LEN + GSPROV_SHA256_LEN, 3 + mlen,
-                      o->body, o->len, v + MAGIC_LEN))
+    memcpy(v + HDR_FIXED + mlen, o->redirect, rlen);
+    memcpy(v + HDR_FIXED + mlen + rlen, o->body, o->len);
+    if (!value_digest(key, v + META, 4 + mlen + rlen, o->body, o->len,
+                      v + MAGIC_LEN))
         memset(v, 0, MAGIC_LEN);    /* will never unpack */
     *val = (char *)v;
+}
+
+static int unpack(apr_pool_t *p, const char *key, const char *val,
+                  apr_size_t len, gsprov_output_t *out, int verify)
+{
+    const unsigned char *v = (const unsigned char *)val;
+    unsigned char md[GSPROV_SHA256_LEN];
+    apr_size_t mlen, rlen, hlen;
+    int kind;
+
+    if (len < HDR_FIXED || memcmp(v, VALUE_MAGIC, MAGIC_LEN) != 0)
+        return 0;
+    kind = v[META];
+    mlen = v[META + 2];
+    rlen = v[META + 3];
+    hlen = HDR_FIXED + mlen + rlen;
+    if (len < hlen || v[META + 1] > 1
+        || (kind != GSPROV_KIND_DEVICE_XML && kind != GSPROV_KIND_DEVICE_BIN
+            && kind != GSPROV_KIND_MODEL_XML
+            && kind != GSPROV_KIND_GENERIC_XML))
+        return 0;
+    if (verify
+        && (!value_digest(key, v + META, 4 + mlen + rlen, val + hlen,
+                          len - hlen, md)
+            || memcmp(md, v + MAGIC_LEN, GSPROV_SHA256_LEN) != 0))
+        return 0;
+    memset(out, 0, sizeof(*out));
+    out->kind = (gsprov_kind_e)kind;
+    out->encrypted = v[META + 1];
+    out->model = mlen ? apr_pstrmemdup(p, val + HDR_FIXED, mlen) : NULL;
+    out->redirect = rlen ? apr_pstrmemdup(p, val + HDR_FIXED + mlen, rlen)
+                         : NULL;
+    out->body = val + hlen;
+    out->len = len - hlen;
+    out->content_type = kind == GSPROV_KIND_DEVICE_BIN ? GSPROV_CT_BINARY
+                        : out->encrypted ? GSPROV_CT_ENCRYPTED
+                        : GSPROV_CT_XML;
+    return 1;
 }
 
 int gsprov_cache_unpack(apr_pool_t *p, const char *key, const char *val,
                         apr_size_t len, gsprov_output_t *out)
 {
-    const unsigned char *v = (const unsigned char *)val;
-    unsigned char md[GSPROV_SHA256_LEN];
-    apr_size_t mlen;
-    int kind;
-
-    if (len < HDR_FIXED || memcmp(v, VALUE_MAGIC, MAGIC_LEN) != 0)
-        return 0;
-    kind = v[MAGIC_LEN + GSPROV_SHA256_LEN];
-    mlen = v[MAGIC_LEN + GSPROV_SHA256_LEN + 2];
-    if (len < HDR_FIXED + mlen || v[MAGIC_LEN + GSPROV_SHA256_LEN + 1] > 1
-        || (kind != GSPROV_KIND_DEVICE_XML && kind != GSPROV_KIND_DEVICE_BIN
-            && kind != GSPROV_KIND_MODEL_XML
-            && kind != GSPROV_KIND_GENERIC_XML))
-        return 0;
-    if (!value_digest(key, v + MAGIC_LEN + GSPROV_SHA256_LEN, 3 + mlen,
-                      val + HDR_FIXED + mlen, len - HDR_FIXED - mlen, md)
-        || memcmp(md, v + MAGIC_LEN, GSPROV_SHA256_LEN) != 0)
-        return 0;
-    memset(out, 0, sizeof(*out));
-    out->kind = (gsprov_kind_e)kind;
-    out->encrypted = v[MAGIC_LEN + GSPROV_SHA256_LEN + 1];
-    out->model = mlen ? apr_pstrmemdup(p, val + HDR_FIXED, mlen) : NULL;
-    out->body = val + HDR_FIXED + mlen;
-    out->len = len - HDR_FIXED - mlen;
-    out->content_type = kind == GSPROV_KIND_DEVICE_BIN ? GSPROV_CT_BINARY
-                        : out->encrypted ? GSPROV_CT_ENCRYPTED
-                        : GSPROV_CT_XML;
-    return 1;
+    return unpack(p, key, val, len, out, 1);
 }
 
 /* One message per interval per tenant for the whole server, not one per
@@ -191,10 +210,22 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
                                              sc->tenant, sc->request_name))) {
         char *val = NULL;
         apr_size_t len = 0;
+        /* the near cache holds only values checked on their way in */
+        if (sc->near
+            && sc->near->ops->get(sc->near, p, key, &val, &len, &why)
+               == GSPROV_CACHE_HIT
+            && unpack(p, key, val, len, out, 0)) {
+            BUMP(sc, cache_hits);
+            BUMP(sc, cache_near_hits);
+            *served = GSPROV_SERVED_NEAR_HIT;
+            return APR_SUCCESS;
+        }
         switch (sc->cache->ops->get(sc->cache, p, key, &val, &len, &why)) {
         case GSPROV_CACHE_HIT:
             if (gsprov_cache_unpack(p, key, val, len, out)) {
                 BUMP(sc, cache_hits);
+                if (sc->near)
+                    sc->near->ops->set(sc->near, p, key, val, len, 0, &why);
                 *served = GSPROV_SERVED_HIT;
                 return APR_SUCCESS;
             }
@@ -237,6 +268,8 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
         char *val;
         apr_size_t len;
         gsprov_cache_pack(p, key, out, &val, &len);
+        if (sc->near)
+            sc->near->ops->set(sc->near, p, key, val, len, 0, &why);
         if (sc->cache->ops->set(sc->cache, p, key, val, len, sc->cache->ttl,
                                 &why) == APR_SUCCESS) {
             BUMP(sc, cache_stores);

@@ -62,9 +62,15 @@ apr_status_t gsprov_memcached_create(apr_pool_t *p,
                                      const gsprov_memcached_opts_t *o,
                                      gsprov_cache_t **out, char **err);
 
+/* A near cache: a ring of `bytes` in this process, in front of the
+ * shared cache (its values were checked when they came in). */
+apr_status_t gsprov_cache_near_create(apr_pool_t *p, apr_size_t bytes,
+                                       gsprov_cache_t **out, char **err);
+
 /* What gsprov_serve() needs besides the provisioning inputs. */
 typedef struct {
-    gsprov_cache_t *cache;      /* NULL: no cache */
+    gsprov_cache_t *cache;      /* the shared cache; NULL: no cache */
+    gsprov_cache_t *near;       /* this process's near cache, or NULL */
     const char *tenant;         /* key namespace: the vhost's name */
     const char *request_name;   /* the file name as asked for */
     gsprov_stats_t *stats;      /* counters; may be NULL */
@@ -75,7 +81,8 @@ typedef struct {
 /* How a request was answered, for the caller's notes. */
 typedef enum {
     GSPROV_SERVED_RENDERED = 0, /* no cache, or nothing to cache */
-    GSPROV_SERVED_HIT,
+    GSPROV_SERVED_HIT,          /* from the shared cache */
+    GSPROV_SERVED_NEAR_HIT,     /* from this process's near cache */
     GSPROV_SERVED_MISS,         /* rendered and stored */
     GSPROV_SERVED_CACHE_ERROR   /* rendered; the cache failed (fail open) */
 } gsprov_served_e;

@@ -56,11 +56,30 @@
 #define GSPROV_MAX_CACHE_RETRY          3600
 #define GSPROV_DEFAULT_CACHE_TTL        86400
 #define GSPROV_MAX_CACHE_TTL            (30 * 86400)
+/* The near cache in front of memcached (GsProvCacheNear): a ring of this
+ * many bytes per httpd child (about 4,000 files of 4 KiB); 0 turns it
+ * off.  Smallest and largest accepted. */
+#define GSPROV_DEFAULT_CACHE_NEAR      (16 * 1024 * 1024)
+#define GSPROV_MIN_CACHE_NEAR         (64 * 1024)
+#define GSPROV_MAX_CACHE_NEAR          (4096LL * 1024 * 1024)
 /* A failing cache is logged at most once per this many seconds per
  * tenant (the rest are counted on the status page). */
 #define GSPROV_CACHE_LOG_INTERVAL       60
 
 /* What a status page shows: its own vhost's tenant only. */
 #define GSPROV_DEFAULT_STATUS_SCOPE     GSPROV_STATUS_VHOST
+
+/* Redirects (lib/gsprov_redirect.h).  The bulk map's file in the store,
+ * loaded and reloaded with the templates. */
+#define GSPROV_REDIRECT_MAP_FILE       "redirect.map"
+/* Largest redirect map accepted (100k lines are about 8 MiB). */
+#define GSPROV_MAX_REDIRECT_MAP_BYTES  (64 * 1024 * 1024)
+/* Longest P237/P192 server path (host[:port][/path]) of a redirect. */
+#define GSPROV_MAX_REDIRECT_PATH_LEN   255
+/* Longest P1359/P1360/P1361 value of a redirect. */
+#define GSPROV_MAX_REDIRECT_VALUE_LEN  255
+/* P212 of a redirect without a protocol: HTTPS (2), since a redirect
+ * file hands over credentials for the target. */
+#define GSPROV_DEFAULT_REDIRECT_PROTOCOL 2
 
 #endif

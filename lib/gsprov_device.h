@@ -9,6 +9,9 @@
 #include "gsprov_mac.h"
 #include "gsprov_defaults.h"
 
+/* lib/gsprov_redirect.h */
+typedef struct gsprov_redirect gsprov_redirect_t;
+
 typedef struct {
     char mac[GSPROV_MAC_LEN + 1];
     const char *label;          /* "devices/<mac>.xml" */
@@ -22,6 +25,7 @@ typedef struct {
     int nusernames, nsecrets;
     apr_hash_t *vars;           /* name -> value */
     gsprov_layer_t *config;     /* overrides; empty layer if none */
+    const gsprov_redirect_t *redirect;  /* a redirect record: NULL if not */
     const char *bytes;          /* the record as read (for its version) */
     apr_size_t nbytes;
 } gsprov_device_t;

@@ -17,5 +17,6 @@
 #define GSPROV_EIO        (APR_OS_START_USERERR + 7) /* unreadable file */
 #define GSPROV_ECRYPTO    (APR_OS_START_USERERR + 8) /* OpenSSL failure */
 #define GSPROV_EBADNAME   (APR_OS_START_USERERR + 9) /* request name rejected */
+#define GSPROV_EREDIRECT  (APR_OS_START_USERERR + 10) /* bad <redirect> or map */
 
 #endif

@@ -26,6 +26,7 @@ typedef struct {
 #define GSPROV_MSG_RELOADED       202   /* template change picked up */
 #define GSPROV_MSG_CACHE_FAILED   501   /* cache backend error: fail open */
 #define GSPROV_MSG_CACHE_REJECTED 502   /* cache value did not check out */
+#define GSPROV_MSG_REDIRECT_MAP_FAILED 802  /* redirect.map change rejected */
 
 void gsprov_log(const gsprov_logger_t *log, gsprov_log_level_e level,
                 int msgid, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include "gsprov_binary.h"
 #include "gsprov_error.h"
 #include "gsprov_firmware.h"
+#include "gsprov_redirect.h"
 
 /* The merged template chain of a device, defaults < model < groups in
  * order: the same for every device with that model and those groups, so
@@ -212,6 +213,12 @@ apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
         if ((rv = gsprov_store_device(store, p, mac, &dev, err)))
             return rv;
         ctx->dev = dev;
+        if (dev->redirect) {
+            ctx->redirect = dev->redirect;
+            *err = apr_psprintf(p, "device %s is redirected (%s): it has no "
+                                "files of its own here", mac, dev->label);
+            return GSPROV_ENOTFOUND;
+        }
         model = dev->model;
         /* no <model> in the record: take the User-Agent's, if the store
          * has a template for it */
@@ -254,6 +261,36 @@ apr_status_t gsprov_context_value(apr_pool_t *p, const gsprov_context_t *ctx,
     return merged_value(p, ctx->m, name, &ctx->vars, out, err);
 }
 
+/* A device with no file of its own: its redirect record, else its line in
+ * the store's redirect map, else 404.  Like any per-device file, the name
+ * must carry the device's prefix and postfix: a redirect sets no
+ * P234/P235, so only the plain names are served. */
+static apr_status_t redirect(apr_pool_t *p, const gsprov_templates_t *t,
+                             const gsprov_name_t *name,
+                             const gsprov_context_t *ctx,
+                             const gsprov_settings_t *set,
+                             gsprov_output_t *out, char **err)
+{
+    const gsprov_redirect_t *rd = ctx->redirect;
+    int i;
+
+    if (!rd && t->redirects)
+        rd = apr_hash_get(t->redirects, name->mac, GSPROV_MAC_LEN);
+    if (!rd)
+        return GSPROV_ENOTFOUND;    /* *err, if any, says why */
+    for (i = 0; i < name->nreadings; i++)
+        if (name->any_affix || (!name->prefix[0]
+                                && !name->reading[i].postfix[0]))
+            return gsprov_redirect_render(p, rd, name->mac,
+                                          name->reading[i].kind,
+                                          ctx->dev ? ctx->dev->password : NULL,
+                                          set, out, err);
+    *err = apr_psprintf(p, "device %s: the name's prefix/postfix are not the "
+                        "device's (P234/P235; a redirect sets none)",
+                        name->mac);
+    return GSPROV_ENOTFOUND;
+}
+
 apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
                               const gsprov_templates_t *t,
                               const gsprov_name_t *name,
@@ -282,6 +319,8 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
     default:
         return GSPROV_EBADNAME;
     }
+    if (rv == GSPROV_ENOTFOUND && name->mac[0])
+        return redirect(p, t, name, &ctx, set, out, err);
     out->model = ctx.model;
     if (rv != APR_SUCCESS)
         return rv;

@@ -35,6 +35,7 @@ typedef struct {
     int encrypted;
     const char *content_type;
     const char *model;          /* device's or requested model, or NULL */
+    const char *redirect;       /* a redirect file: the target's P237 */
 } gsprov_output_t;
 
 #define GSPROV_CT_XML       "application/xml; charset=utf-8"
@@ -50,13 +51,17 @@ typedef struct {
  * merges to: the parameters and the variables to expand them with. */
 typedef struct {
     gsprov_device_t *dev;       /* NULL when no MAC was given */
+    /* the device's record is a redirect record (gsprov_context then
+     * returns GSPROV_ENOTFOUND: it has no files of its own here) */
+    const gsprov_redirect_t *redirect;
     const char *model;          /* the model whose template was used */
     gsprov_merged_t *m;
     gsprov_vars_t vars;         /* device > layers > tenant > built-ins */
     int fw_rollout;             /* firmware is this device's firmware.next */
 } gsprov_context_t;
 
-/* mac (normalized) selects a device record (GSPROV_ENOTFOUND if none);
+/* mac (normalized) selects a device record (GSPROV_ENOTFOUND if none, or
+ * if it is a redirect record: ctx->dev and ctx->redirect are set then);
  * without one, model (or NULL: defaults only) a template chain. */
 apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
                             const gsprov_templates_t *t, const char *mac,

@@ -127,7 +127,8 @@ static long long percentile(const apr_uint64_t *h, apr_uint64_t n, double q)
 /* A copy of one slot's counters, read once for both formats. */
 typedef struct {
     apr_uint64_t req[GSPROV_SK_COUNT][GSPROV_SR_COUNT];
-    apr_uint64_t hits, misses, errors, rejected, stores, store_errors;
+    apr_uint64_t hits, near_hits, misses, errors, rejected, stores;
+    apr_uint64_t store_errors;
     apr_uint64_t renders, usec, hist[GSPROV_STATS_NBUCKETS];
     int has_error;
     apr_uint32_t error_id;
@@ -142,6 +143,7 @@ static void snapshot(gsprov_stats_t *s, snap_t *v)
         for (r = 0; r < GSPROV_SR_COUNT; r++)
             v->req[k][r] = apr_atomic_read64(&s->requests[k][r]);
     v->hits = apr_atomic_read64(&s->cache_hits);
+    v->near_hits = apr_atomic_read64(&s->cache_near_hits);
     v->misses = apr_atomic_read64(&s->cache_misses);
     v->errors = apr_atomic_read64(&s->cache_errors);
     v->rejected = apr_atomic_read64(&s->cache_rejected);
@@ -183,13 +185,14 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
                                        "\n", out, kind_names[k],
                                        result_names[r], v.req[k][r]);
         out = apr_psprintf(p,
-            "%sCacheHits: %" APR_UINT64_T_FMT "\nCacheMisses: %"
+            "%sCacheHits: %" APR_UINT64_T_FMT "\nCacheNearHits: %"
+            APR_UINT64_T_FMT "\nCacheMisses: %"
             APR_UINT64_T_FMT "\nCacheErrors: %" APR_UINT64_T_FMT
             "\nCacheRejected: %" APR_UINT64_T_FMT "\nCacheStores: %"
             APR_UINT64_T_FMT "\nCacheStoreErrors: %" APR_UINT64_T_FMT
             "\nRenders: %" APR_UINT64_T_FMT "\nRenderMeanUsec: %"
             APR_UINT64_T_FMT "\nRenderP50Usec: %s\nRenderP90Usec: %s"
-            "\nRenderP99Usec: %s\n", out, v.hits, v.misses, v.errors,
+            "\nRenderP99Usec: %s\n", out, v.hits, v.near_hits, v.misses, v.errors,
             v.rejected, v.stores, v.store_errors, v.renders,
             v.renders ? v.usec / v.renders : 0,
             usec_label(p, percentile(v.hist, v.renders, 0.5)),
@@ -247,8 +250,9 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
             json_object_set_new(req, kind_names[k], byres);
         }
         json_object_set_new(t, "requests", req);
-        cache = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+        cache = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                           "hits", (json_int_t)v.hits,
+                          "near_hits", (json_int_t)v.near_hits,
                           "misses", (json_int_t)v.misses,
                           "errors", (json_int_t)v.errors,
                           "rejected", (json_int_t)v.rejected,

@@ -51,6 +51,7 @@ typedef struct {
     char tenant[GSPROV_STATS_TENANT_LEN];   /* written before fork only */
     apr_uint64_t requests[GSPROV_SK_COUNT][GSPROV_SR_COUNT];
     apr_uint64_t cache_hits, cache_misses, cache_errors, cache_rejected;
+    apr_uint64_t cache_near_hits;   /* of cache_hits, from the near cache */
     apr_uint64_t cache_stores, cache_store_errors;
     apr_uint64_t renders, render_usec;
     apr_uint64_t render_hist[GSPROV_STATS_NBUCKETS];

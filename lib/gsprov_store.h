@@ -23,7 +23,10 @@ typedef struct gsprov_templates {
     gsprov_layer_t *defaults;   /* empty layer if the store has none */
     apr_hash_t *models;         /* model name -> gsprov_layer_t * */
     apr_hash_t *groups;         /* group name -> gsprov_layer_t * */
-    const char *version;        /* SHA-256 over all template bytes */
+    apr_hash_t *redirects;      /* redirect.map: MAC (12 chars) ->
+                                 * const gsprov_redirect_t *, or NULL */
+    const char *version;        /* SHA-256 over all template bytes
+                                 * (and the redirect map's) */
     const char *stamp;          /* backend's change-detection token */
     volatile apr_uint32_t refs;
     /* Merged template chains, "model\ngroup\n..." -> gsprov_merged_t,

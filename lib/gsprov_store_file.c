@@ -1,6 +1,7 @@
 /*
  * The directory store:
  *   defaults.xml, models/<model>.xml, groups/<group>.xml, devices/<mac>.xml
+ *   and redirect.map (loaded, versioned and reloaded with the templates)
  *
  * Templates are checked for changes at most once per interval by one
  * thread at a time (the others keep serving the current snapshot); a
@@ -19,6 +20,7 @@
 #include "gsprov_crypto.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
+#include "gsprov_redirect.h"
 
 typedef struct {
     const char *root;
@@ -34,6 +36,7 @@ typedef struct {
     const char *path;              /* full path */
     const char *name;              /* "gxp2170"; NULL for defaults */
     int is_model;
+    int is_map;                    /* redirect.map */
     apr_finfo_t fi;
 } entry_t;
 
@@ -110,16 +113,19 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
     unsigned i;
     int j, bad = 0;
 
-    e = apr_array_push(ents);
-    memset(e, 0, sizeof(*e));
-    e->rel = "defaults.xml";
-    e->path = apr_pstrcat(p, root, "/defaults.xml", NULL);
-    rv = apr_stat(&e->fi, e->path, want, p);
-    if (APR_STATUS_IS_ENOENT(rv))
-        apr_array_pop(ents);
-    else if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
-        *err = apr_psprintf(p, "%s: cannot stat: %pm", e->path, &rv);
-        return GSPROV_EIO;
+    for (i = 0; i < 2; i++) {     /* defaults.xml, redirect.map */
+        e = apr_array_push(ents);
+        memset(e, 0, sizeof(*e));
+        e->is_map = i == 1;
+        e->rel = i ? GSPROV_REDIRECT_MAP_FILE : "defaults.xml";
+        e->path = apr_pstrcat(p, root, "/", e->rel, NULL);
+        rv = apr_stat(&e->fi, e->path, want, p);
+        if (APR_STATUS_IS_ENOENT(rv))
+            apr_array_pop(ents);
+        else if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
+            *err = apr_psprintf(p, "%s: cannot stat: %pm", e->path, &rv);
+            return GSPROV_EIO;
+        }
     }
 
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -243,13 +249,18 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
         char *buf;
         apr_size_t len;
 
-        rv = gsprov_read_file(scratch, e->path, GSPROV_MAX_TEMPLATE_BYTES,
-                              &buf, &len, err);
+        rv = gsprov_read_file(scratch, e->path, e->is_map
+                              ? GSPROV_MAX_REDIRECT_MAP_BYTES
+                              : GSPROV_MAX_TEMPLATE_BYTES, &buf, &len, err);
         if (rv == APR_ENOENT) {     /* removed between scan and read */
             *err = apr_psprintf(scratch, "%s: vanished while loading", e->path);
             rv = GSPROV_EIO;
         }
-        if (rv == APR_SUCCESS)
+        if (rv == APR_SUCCESS && e->is_map)
+            rv = gsprov_redirect_map_parse(tp, buf, len,
+                                           apr_pstrdup(tp, e->path), report,
+                                           &t->redirects, err);
+        else if (rv == APR_SUCCESS)
             rv = gsprov_layer_parse(tp, buf, len, apr_pstrdup(tp, e->path),
                                     &layer, err);
         if (rv != APR_SUCCESS && report) {
@@ -262,7 +273,9 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
             apr_pool_destroy(tp);
             return rv;
         }
-        if (!e->name)
+        if (e->is_map)
+            ;   /* t->redirects is set */
+        else if (!e->name)
             t->defaults = layer;
         else
             apr_hash_set(e->is_model ? t->models : t->groups,
@@ -322,7 +335,9 @@ static void check_for_change(gsprov_store_t *s, file_store_t *fs,
         /* a store that cannot even be listed has no stamp: "-" stands
          * for that state, so it too is logged once */
         if (stamp || strcmp(fs->failed_stamp, "-") != 0)
-            gsprov_log(&s->log, GSPROV_LOG_ERROR, GSPROV_MSG_RELOAD_FAILED,
+            gsprov_log(&s->log, GSPROV_LOG_ERROR, rv == GSPROV_EREDIRECT
+                       ? GSPROV_MSG_REDIRECT_MAP_FAILED
+                       : GSPROV_MSG_RELOAD_FAILED,
                        "templates of %s not reloaded, still serving version "
                        "%.12s: %s", fs->root, fs->current->version,
                        err ? err : "unknown error");

@@ -8,6 +8,8 @@
  *   <gs_provision> <mac/>? <config> <P271>v</P271> | <item name="a.b">v
  *                  | <item name="x"><part name="y">v</part></item>
  *   <device> <model/> <group/>* <password/> <var name=""/>* <config/>?
+ *   <device> <redirect> <config/> <firmware/>? <protocol/>? <password/>?
+ *            <username/>? <secret/>? </redirect> <password/>? ...
  * No network, no DTD (a DOCTYPE is refused), no entity expansion.
  */
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "gsprov_name.h"
 #include "gsprov_vars.h"
 #include "gsprov_error.h"
+#include "gsprov_redirect.h"
 
 #define MAX_DEPTH 4     /* root / config / P or item / part */
 
@@ -45,6 +48,8 @@ typedef struct {
     int line;
     const char *item;          /* v2: the open <item>'s name */
     int item_line, item_parts;
+    gsprov_redirect_t *rd;     /* the record's <redirect>, once opened */
+    int in_redirect;           /* inside it: errors are GSPROV_EREDIRECT */
     /* the first problem, which stops the parser */
     apr_status_t rv;
     char *err;
@@ -67,7 +72,7 @@ static void fail(sax_t *s, int line, const char *fmt, ...)
     s->err = apr_psprintf(s->p, "%s:%d: %s", s->label, line,
                           apr_pvsprintf(s->p, fmt, ap));
     va_end(ap);
-    s->rv = GSPROV_EPARSE;
+    s->rv = s->in_redirect ? GSPROV_EREDIRECT : GSPROV_EPARSE;
     xmlStopParser(s->ctxt);
 }
 
@@ -191,6 +196,17 @@ static void open_device_field(sax_t *s, const char *name, int na,
         else
             start_capture(s, n);
     }
+    else if (!strcmp(name, "redirect")) {
+        s->in_redirect = 1;
+        if (s->rd) {
+            fail(s, cur_line(s), "more than one <redirect>");
+            return;
+        }
+        s->rd = apr_pcalloc(s->p, sizeof(*s->rd));
+        s->rd->protocol = GSPROV_DEFAULT_REDIRECT_PROTOCOL;
+        s->rd->line = cur_line(s);
+        s->rd->src = apr_psprintf(s->p, "%s:%d", s->label, s->rd->line);
+    }
     else   /* never echo content: it could be a secret */
         fail(s, cur_line(s), "unexpected element <%s> in <device>", name);
 }
@@ -248,6 +264,20 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
         else
             fail(s, cur_line(s), "unexpected element <%s> in <gs_provision>",
                  name);
+        return;
+    }
+    if (s->in_redirect && s->depth == 3) {
+        static const char *const fields[] = { "config", "firmware",
+            "protocol", "password", "username", "secret" };
+        size_t i;
+        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+            if (!strcmp(name, fields[i])) {
+                start_capture(s, NULL);
+                return;
+            }
+        fail(s, cur_line(s), "unexpected element <%s> in <redirect> "
+             "(expected config, firmware, protocol, password, username, "
+             "secret)", name);
         return;
     }
     /* depth 3 and 4 exist only under <config> */
@@ -311,6 +341,35 @@ static void close_device_field(sax_t *s, const char *name, const char *text)
         apr_hash_set(d->vars, s->attr, APR_HASH_KEY_STRING, text);
 }
 
+/* a field of <redirect>: one each, validated; values are never echoed */
+static void close_redirect_field(sax_t *s, const char *name, const char *text)
+{
+    gsprov_redirect_t *rd = s->rd;
+    const char **slot = !strcmp(name, "config") ? &rd->config
+        : !strcmp(name, "firmware") ? &rd->firmware
+        : !strcmp(name, "password") ? &rd->password
+        : !strcmp(name, "username") ? &rd->username
+        : !strcmp(name, "secret") ? &rd->secret : NULL;
+    const char *why;
+
+    if (!slot) {                                   /* protocol */
+        if ((rd->protocol = gsprov_redirect_protocol_parse(text)) < 0)
+            fail(s, s->line, "<redirect><protocol> must be tftp, http, "
+                 "https, ftp, ftps or 0-4 (P212)");
+        return;
+    }
+    if (*slot) {
+        fail(s, s->line, "more than one <%s> in <redirect>", name);
+        return;
+    }
+    why = slot == &rd->config || slot == &rd->firmware
+          ? gsprov_redirect_path_check(text) : gsprov_redirect_value_check(text);
+    if (why)
+        fail(s, s->line, "<redirect><%s> %s", name, why);
+    else
+        *slot = text;
+}
+
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
                    const xmlChar *uri)
 {
@@ -340,6 +399,8 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
         }
         else if (s->depth == 2)
             close_device_field(s, name, text);
+        else if (s->in_redirect)
+            close_redirect_field(s, name, text);
         else if (s->depth == 3 && s->layer->version == 1)
             add(s, apr_pstrdup(s->p, name), NULL, s->line, text);
         else if (s->depth == 3) {              /* v2 item */
@@ -362,6 +423,8 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
     }
     if (s->capture != 3 || s->depth != 4)
         s->tlen = 0;
+    if (s->depth == 2 && s->in_redirect)
+        s->in_redirect = 0;
     s->depth--;
 }
 
@@ -517,6 +580,26 @@ apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
     if (run(&s, buf, len) != APR_SUCCESS) {
         *err = s.err;
         return s.rv;
+    }
+    if (s.rd) {
+        /* a redirect record is that and nothing else: the device's
+         * templates and settings belong to the target tenant */
+        const char *extra = d->model ? "<model>" : d->groups->nelts
+            ? "<group>" : apr_hash_count(d->vars) ? "<var>" : s.have_config
+            ? "<config>" : NULL;
+        if (!s.rd->config)
+            *err = apr_psprintf(p, "%s: <redirect> needs a <config> server "
+                                "path (P237)", s.rd->src);
+        else if (extra)
+            *err = apr_psprintf(p, "%s: a record with <redirect> cannot "
+                                "also have %s (it is served by the target)",
+                                s.rd->src, extra);
+        else {
+            d->redirect = s.rd;
+            *out = d;
+            return APR_SUCCESS;
+        }
+        return GSPROV_EREDIRECT;
     }
     *out = d;
     return APR_SUCCESS;

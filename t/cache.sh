@@ -125,6 +125,8 @@ CustomLog $tmp/logs/access-$1.log node
 $3
 GsProvCacheTimeout 200
 GsProvCacheRetry 1
+# the shared cache alone (near.test below has a near cache)
+GsProvCacheNear 0
 GsProvReloadInterval 0
 <Location /status-all>
     SetHandler gsprov-status
@@ -152,6 +154,16 @@ GsProvReloadInterval 0
 # the same store and variables as a.test, another tenant
 <VirtualHost *:$2>
     ServerName c.test
+    GsProvRoot $tmp/store
+    GsProvVar server a.test
+    <Location /prov>
+        SetHandler gsprov
+    </Location>
+</VirtualHost>
+# a near cache in each child in front of memcached
+<VirtualHost *:$2>
+    ServerName near.test
+    GsProvCacheNear 1M
     GsProvRoot $tmp/store
     GsProvVar server a.test
     <Location /prov>
@@ -191,6 +203,11 @@ check "a bad libmemcached option string fails apachectl -t, naming the directive
 out=$(conftest 'GsProvCache memcached "--BINARY-PROTOCOL"')
 check "an option string without a server fails apachectl -t" 1 \
     "$(grep -c 'no --SERVER=host:port' <<<"$out")"
+sed "s|^GsProvCacheNear 0|GsProvCacheNear 10|" a.conf > bad.conf
+sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
+out=$(/usr/sbin/apache2 -t -f "$tmp/bad.conf" 2>&1)
+check "GsProvCacheNear 10 (too small) fails apachectl -t" 1 \
+    "$(grep -c "GsProvCacheNear: '10' is not 0 or a size from 64K to 4G" <<<"$out")"
 out=$(conftest 'GsProvCache redis "x"')
 check "an unknown backend fails apachectl -t, listing the supported ones" 1 \
     "$(grep -c "GsProvCache: unknown 'redis', supported are 'none' and 'memcached" <<<"$out")"
@@ -269,7 +286,7 @@ check_true "memcached holds one key per tenant and file ($nkeys >= 5), all names
 echo "# a value that does not belong to its key"
 get $pa a.test $F before >/dev/null
 # forge: every gsprov value replaced by garbage of the same shape
-for k in $(mc_keys | grep '^gsprov1:'); do mc "set $k 0 0 11"$'\r\n'"GSPRVC1junk" >/dev/null; done
+for k in $(mc_keys | grep '^gsprov1:'); do mc "set $k 0 0 11"$'\r\n'"GSPRVC2junk" >/dev/null; done
 check "garbage in the cache: still 200" 200 "$(get $pa a.test $F g1)"
 check "garbage in the cache: the right file, rendered again" 1 "$(plain g1 | grep -c '<P35>1777</P35>')"
 check "garbage was counted as rejected, and replaced: next request is a hit" "hit same" \
@@ -297,6 +314,25 @@ check "found tenant a's and tenant b's entries in memcached" 1 "$swap_ok"
 check "tenant b's value under tenant a's key: rejected, tenant a gets its own device" "1 0" \
     "$(get $pa a.test $F s1 >/dev/null; echo "$(plain s1 | grep -c '<P35>1777</P35>') $(cmp -s s1 tb3 && echo 1 || echo 0)")"
 
+echo "# the near cache (per child, in front of memcached)"
+N=/prov/cfg000b82000003.xml
+get $pa near.test $N n0 >/dev/null
+check "near.test: first request a miss" miss "$(last_cache a)"
+notes=""; same=1
+for i in 1 2 3 4 5 6; do
+    get $pa near.test $N "n$i" >/dev/null; notes="$notes $(last_cache a)"
+    cmp -s n0 "n$i" || same=0
+done
+check_true "near.test: repeated requests are near-hits (from the child's ring) or hits:$notes" \
+    bash -c "[[ '$notes' == *near-hit* ]] && ! [[ '$notes' =~ miss|error|none ]]"
+check "near.test: every answer the same bytes" 1 "$same"
+sleep 1.1
+dev store 000b82000003 3333 "$PW"
+check "near.test after the record edit: a miss, the new record (nothing stale in the ring)" "miss 1" \
+    "$(get $pa near.test $N n7 >/dev/null; echo "$(last_cache a) $(plain n7 | grep -c '<P35>3333</P35>')")"
+check "node b (no near cache) gets the new bytes from memcached" "hit same" \
+    "$(get $pb near.test $N n8 >/dev/null; echo "$(last_cache b) $(cmp -s n7 n8 && echo same || echo differ)")"
+
 echo "# status page"
 get $pa a.test /status st.txt >/dev/null
 check "status (text): 200 with this tenant" 1 "$(grep -c '^Tenant: a.test:' st.txt)"
@@ -309,7 +345,7 @@ check_true "status (json): device-xml ok requests counted" test "$(json '{reques
 check "status (json): the 404 counted as device-xml not-found" 2 "$(json '{requests}{"device-xml"}{"not-found"}')"
 check "status (json): the garbage value counted as rejected" 2 "$(json '{cache}{rejected}')"
 check_true "status (json): renders counted with a histogram" test "$(json '{render}{count}')" -ge 4 -a "$(json '{render}{histogram}[0]{le_usec}')" = 100
-check "status (json): a 'server' scope page lists every tenant" 5 \
+check "status (json): a 'server' scope page lists every tenant" 6 \
     "$(get $pa 127.0.0.1 '/status-all?json' all.json >/dev/null; perl -MJSON::PP -e 'local $/; print scalar @{decode_json(<STDIN>)->{tenants}}' < all.json)"
 check "status: POST is 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Host: a.test' "http://127.0.0.1:$pa/status")"
 

@@ -132,7 +132,8 @@ static const char render_usage[] =
     "       [--binary full|bootstrap] [--bootstrap-param PNNN]...\n"
     "  Prints exactly the bytes mod_gsprov serves for cfg<MAC>.xml (or the\n"
     "  binary cfg<MAC>), encrypted when the device has a password unless\n"
-    "  --plain. --var stands in for the tenant's GsProvVar lines.";
+    "  --plain; for a redirected device (<redirect> record or redirect.map)\n"
+    "  its redirect file. --var stands in for the tenant's GsProvVar lines.";
 
 static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
 {
@@ -409,7 +410,8 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
 
 static const char lint_usage[] =
     "gsprov lint --root DIR [--var NAME=VALUE]...\n"
-    "  Loads every template and device record and renders every device;\n"
+    "  Loads every template, the redirect map and every device record and\n"
+    "  renders every device;\n"
     "  prints each problem as 'file:line: message'. Exit 1 if any.";
 
 typedef struct {

@@ -777,4 +777,67 @@ if ! grep -Eq '000b82123456\.xml:|000b82123456\.xml: |000b82abcdef|000b82aaaa0' 
     ok "lint reports nothing for the good devices beside the broken ones"
 else nok "lint reports nothing for the good devices" "$(cat "$TMP/lint.out")"; fi
 
+# ============================================================== redirect ==
+R=$TMP/redirect
+mkdir -p "$R/devices"
+cat >"$R/devices/000b82d00001.xml" <<'XML'
+<device>
+  <password>local pw</password>
+  <redirect>
+    <config>prov.b.example:8443/p</config>
+    <firmware>fw.b.example/f</firmware>
+    <protocol>http</protocol>
+    <password>t&amp;pw</password>
+  </redirect>
+</device>
+XML
+printf '# bulk\n000b82e00001 map.example/p protocol=tftp\n000b82d00001 shadowed.example/p\n' >"$R/redirect.map"
+want_xml='<?xml version="1.0" encoding="UTF-8"?>
+<gs_provision version="1">
+  <mac>000b82d00001</mac>
+  <config version="1">
+    <P237>prov.b.example:8443/p</P237>
+    <P212>1</P212>
+    <P192>fw.b.example/f</P192>
+    <P1359>t&amp;pw</P1359>
+  </config>
+</gs_provision>'
+run "$GSPROV" render --root "$R" 000b82d00001 --plain
+if [ "$RC" = 0 ] && [ "$(cat "$TMP/out")" = "$want_xml" ]; then ok "render of a redirect record: the redirect XML, byte for byte"
+else nok "render of a redirect record: the redirect XML" "$(diag)" "$(cat "$TMP/out")"; fi
+run "$GSPROV" render --root "$R" 000b82d00001
+cp "$TMP/out" "$TMP/redir.enc"
+if [ "$RC" = 0 ] && [ "$(openssl enc -d -aes-256-cbc -md md5 -k 'local pw' -in "$TMP/redir.enc" 2>/dev/null)" = "$want_xml" ]; then
+    ok "render of a redirect record with a local <password>: encrypted with it (openssl enc -d)"
+else nok "render of a redirect record with a local <password>: encrypted with it" "$(diag)"; fi
+run "$GSPROV" render --root "$R" 000b82d00001 --format binary
+cp "$TMP/out" "$TMP/redir.bin"
+# independent check: length field, word sum 0, MAC bytes, exact body
+if [ "$RC" = 0 ] && perl -e '
+    local $/; open my $f, "<:raw", $ARGV[0] or die; my $d = <$f>;
+    my $s = 0; $s += $_ for unpack "n*", $d;
+    exit 1 unless unpack("N", $d) * 2 == length $d && $s % 65536 == 0;
+    exit 1 unless unpack("H12", substr $d, 6, 6) eq "000b82d00001";
+    (my $b = substr $d, 16) =~ s/\0\z//;
+    exit($b eq "P237=prov.b.example%3A8443%2Fp&P212=1&P192=fw.b.example%2Ff&P1359=t%26pw&gnkey=0b82" ? 0 : 1);
+' "$TMP/redir.bin"; then ok "render --format binary of a redirect record: checksum, MAC, exact body (no local password)"
+else nok "render --format binary of a redirect record" "$(diag)" "$(xxd "$TMP/redir.bin" | head -8)"; fi
+run "$GSPROV" render --root "$R" 000b82e00001 --format binary
+if [ "$RC" = 0 ] && "$GSPROV" decode <"$TMP/out" | grep -qx 'P212=0' \
+   && "$GSPROV" decode <"$TMP/out" | grep -qx 'P237=map.example/p'; then ok "render of a map-only MAC: its redirect.map line"
+else nok "render of a map-only MAC: its redirect.map line" "$(diag)"; fi
+expect 1 "no file for 000b82e00009" "render of a MAC neither in a record nor in the map: exit 1" \
+    "$GSPROV" render --root "$R" 000b82e00009
+expect 0 "gsprov lint: 1 device records, 0 problems" "lint of a clean redirect store: exit 0" \
+    "$GSPROV" lint --root "$R"
+printf 'nope a/p\n000b82e00002 https://x/p\n000b82e00003 ok.example/p\n' >"$R/redirect.map"
+printf '<device>\n<model>gxp2170</model>\n<redirect><config>h/p</config></redirect>\n</device>\n' >"$R/devices/000b82d00002.xml"
+run "$GSPROV" lint --root "$R"
+if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 3 ] \
+   && grep -q "^$R/redirect.map:1: 'nope' is not a MAC" "$TMP/out" \
+   && grep -q "^$R/redirect.map:2: config path must not carry a scheme" "$TMP/out" \
+   && grep -q "^$R/devices/000b82d00002.xml:3: a record with <redirect> cannot also have <model>" "$TMP/out"; then
+    ok "lint of a broken map and redirect record: one line per problem, naming file and line"
+else nok "lint of a broken map and redirect record: one line per problem" "$(diag)" "$(cat "$TMP/out")"; fi
+
 finish

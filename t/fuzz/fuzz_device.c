@@ -5,6 +5,7 @@
 #include "gsprov_device.h"
 #include "gsprov_name.h"
 #include "gsprov_error.h"
+#include "gsprov_redirect.h"
 
 #define LABEL "devices/000b82abcdef.xml"
 
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rv = gsprov_device_parse(p, "000b82abcdef", (const char *)data, size,
                              LABEL, &d, &err);
     if (rv != APR_SUCCESS) {
-        FUZZ_CHECK(rv == GSPROV_EPARSE);
+        FUZZ_CHECK(rv == GSPROV_EPARSE || rv == GSPROV_EREDIRECT);
         FUZZ_CHECK(d == NULL);
         FUZZ_CHECK(err && strncmp(err, LABEL ":", sizeof(LABEL)) == 0);
         goto done;
@@ -38,6 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                && d->config->version <= 2);
     FUZZ_CHECK(d->config->version || d->config->params->nelts == 0);
     FUZZ_CHECK(strlen(gsprov_device_version(p, d)) == 64);
+    if (d->redirect) {      /* a redirect record: valid values, nothing else */
+        const gsprov_redirect_t *r = d->redirect;
+        FUZZ_CHECK(r->config && !gsprov_redirect_path_check(r->config));
+        FUZZ_CHECK(!r->firmware || !gsprov_redirect_path_check(r->firmware));
+        FUZZ_CHECK(r->protocol >= 0 && r->protocol <= 4);
+        FUZZ_CHECK(!r->password || !gsprov_redirect_value_check(r->password));
+        FUZZ_CHECK(!r->secret || !gsprov_redirect_value_check(r->secret));
+        FUZZ_CHECK(!d->model && !d->groups->nelts
+                   && !d->config->params->nelts);
+    }
 done:
     apr_pool_destroy(p);
     return 0;

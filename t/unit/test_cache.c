@@ -383,6 +383,145 @@ START_TEST(stats_counting)
 }
 END_TEST
 
+/* what the handler needs besides the body survives the cache */
+START_TEST(pack_roundtrip)
+{
+    gsprov_output_t o, u;
+    char *val;
+    apr_size_t len;
+
+    memset(&o, 0, sizeof(o));
+    o.body = "\0binary\0";
+    o.len = 8;
+    o.kind = GSPROV_KIND_DEVICE_BIN;
+    o.model = "ht802";
+    o.redirect = "prov.tenant-b.example/prov";
+    gsprov_cache_pack(pool, "gsprov1:k", &o, &val, &len);
+    ck_assert(gsprov_cache_unpack(pool, "gsprov1:k", val, len, &u));
+    ck_assert_int_eq(u.kind, GSPROV_KIND_DEVICE_BIN);
+    ck_assert_str_eq(u.model, "ht802");
+    ck_assert_str_eq(u.redirect, "prov.tenant-b.example/prov");
+    ck_assert_str_eq(u.content_type, GSPROV_CT_BINARY);
+    ck_assert_uint_eq(u.len, 8);
+    ck_assert_mem_eq(u.body, "\0binary\0", 8);
+    /* the same value under another key does not unpack */
+    ck_assert(!gsprov_cache_unpack(pool, "gsprov1:x", val, len, &u));
+    /* nor with the redirect target changed */
+    val[len - 9] ^= 1;
+    ck_assert(!gsprov_cache_unpack(pool, "gsprov1:k", val, len, &u));
+}
+END_TEST
+
+/* the near cache: a ring that never grows; old entries go, new stay */
+START_TEST(near_ring)
+{
+    gsprov_cache_t *n;
+    char *err = NULL, *val, big[20000];
+    const char *why = NULL;
+    apr_size_t len;
+    int i;
+
+    ck_assert_status(gsprov_cache_near_create(pool, 64 * 1024, &n, &err),
+                     APR_SUCCESS);
+    ck_assert_int_ne(gsprov_cache_near_create(pool, 1000, &n, &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_cache_near_create(pool, 64 * 1024, &n, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(n->ops->get(n, pool, "k0", &val, &len, &why),
+                     GSPROV_CACHE_MISS);
+    /* 100 values of 3000 bytes: 300 KB through a 64 KiB ring */
+    for (i = 0; i < 100; i++) {
+        char k[16], v[3000];
+        memset(v, 'a' + i % 26, sizeof(v));
+        snprintf(v, 16, "value %d", i);
+        snprintf(k, sizeof(k), "k%d", i);
+        ck_assert_status(n->ops->set(n, pool, k, v, sizeof(v), 0, &why),
+                         APR_SUCCESS);
+    }
+    /* the newest are whole, byte for byte (including across the wrap);
+     * one may have lost its index slot to a newer key (a miss, never
+     * another key's bytes) */
+    {
+        int hits = 0;
+        for (i = 99; i >= 85; i--) {
+            char k[16], want[16];
+            snprintf(k, sizeof(k), "k%d", i);
+            snprintf(want, sizeof(want), "value %d", i);
+            if (n->ops->get(n, pool, k, &val, &len, &why) != GSPROV_CACHE_HIT)
+                continue;
+            hits++;
+            ck_assert_uint_eq(len, 3000);
+            ck_assert_str_eq(val, want);
+            ck_assert_int_eq(val[2999], 'a' + i % 26);
+        }
+        ck_assert_msg(hits >= 8, "only %d of the 15 newest found", hits);
+    }
+    /* the oldest were written over: a miss, never someone else's bytes */
+    for (i = 0; i < 70; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "k%d", i);
+        ck_assert_int_eq(n->ops->get(n, pool, k, &val, &len, &why),
+                         GSPROV_CACHE_MISS);
+    }
+    /* more than an eighth of the ring is not kept */
+    memset(big, 'x', sizeof(big));
+    ck_assert_status(n->ops->set(n, pool, "big", big, sizeof(big), 0, &why),
+                     APR_SUCCESS);
+    ck_assert_int_eq(n->ops->get(n, pool, "big", &val, &len, &why),
+                     GSPROV_CACHE_MISS);
+}
+END_TEST
+
+/* through gsprov_serve: rendered, then from the near cache without a
+ * round trip to the shared one */
+START_TEST(near_in_serve)
+{
+    gsprov_serve_ctx_t sc;
+    gsprov_output_t a, b;
+    gsprov_served_e s;
+    gsprov_cache_t *n;
+    char *err = NULL;
+    const char *f = "cfg000b82000001.xml";
+
+    ck_assert_status(gsprov_cache_near_create(pool, 1024 * 1024, &n, &err),
+                     APR_SUCCESS);
+    memset(&sc, 0, sizeof(sc));
+    sc.cache = &cache;
+    sc.near = n;
+    sc.tenant = "t.test";
+    sc.request_name = f;
+    sc.stats = &stats;
+    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &b, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_NEAR_HIT);
+    ck_assert_int_eq(fake.gets, 1);         /* the shared cache not asked */
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert_mem_eq(a.body, b.body, a.len);
+    ck_assert_int_eq(b.encrypted, 1);
+    ck_assert_uint_eq(stats.cache_near_hits, 1);
+    /* a record edit: a new key, so the near cache cannot answer */
+    unit_write(dir, "devices/000b82000001.xml", "<device><password>pw"
+               "</password><config><P4>new</P4></config></device>", -1);
+    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &b, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    /* what the shared cache answers is put in the near cache */
+    sc.near = NULL;
+    ck_assert_status(gsprov_cache_near_create(pool, 1024 * 1024, &n, &err),
+                     APR_SUCCESS);
+    sc.near = n;
+    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_NEAR_HIT);
+}
+END_TEST
+
 START_TEST(memcached_option_check)
 {
     ck_assert_ptr_null(gsprov_memcached_check(pool, "--SERVER=127.0.0.1:1"));
@@ -424,6 +563,9 @@ Suite *cache_suite(void)
     tcase_add_loop_test(tc, bad_values_rejected, 0, 4);
     tcase_add_test(tc, key_inputs);
     tcase_add_test(tc, stats_counting);
+    tcase_add_test(tc, pack_roundtrip);
+    tcase_add_test(tc, near_ring);
+    tcase_add_test(tc, near_in_serve);
     tcase_add_test(tc, memcached_option_check);
     tcase_add_test(tc, memcached_down_is_error);
     suite_add_tcase(s, tc);

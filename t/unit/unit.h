@@ -60,5 +60,6 @@ Suite *useragent_suite(void);
 Suite *firmware_suite(void);
 Suite *auth_suite(void);
 Suite *cache_suite(void);
+Suite *redirect_suite(void);
 
 #endif
