@@ -61,7 +61,8 @@ static int is_ours(request_rec *r)
 {
     const char *h = configured_handler(r);
     return h && (strcmp(h, HANDLER_NAME) == 0
-                 || strcmp(h, FW_HANDLER_NAME) == 0);
+                 || strcmp(h, FW_HANDLER_NAME) == 0
+                 || strcmp(h, GSPROV_ADMIN_HANDLER) == 0);
 }
 
 /* Our files are virtual: claim the URI before core joins it to the
@@ -487,6 +488,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
     /* after core_override_type, which applies SetHandler */
     ap_hook_fixups(gsprov_fw_fixups, NULL, NULL, APR_HOOK_LAST);
     ap_hook_handler(gsprov_fw_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    gsprov_register_admin(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

@@ -29,6 +29,11 @@ typedef struct {
     const char *cert_mac_var;   /* GsProvClientCertMAC as a mod_ssl
                                  * variable (SAN: prefix ending in _);
                                  * NULL = unset (subject CN) */
+    const char *audit_log;      /* GsProvAuditLog (absolute), "" = none;
+                                 * NULL = unset */
+    int activation_ttl;         /* GsProvActivationTTL s; GSPROV_UNSET */
+    int claim_max_failures;     /* GsProvClaimMaxFailures; GSPROV_UNSET */
+    int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
 } gsprov_dir_conf;
 
 typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
@@ -56,6 +61,13 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 void gsprov_register_access(apr_pool_t *p);
 int gsprov_cert_verified(request_rec *r);
 const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
+
+/* gsprov_admin.c: SetHandler gsprov-admin (device admin API, PIN claim). */
+#define GSPROV_ADMIN_HANDLER "gsprov-admin"
+void gsprov_register_admin(apr_pool_t *p);
+long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
+int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
+int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
 
 /* lib/ log callback: baton is the server_rec. */
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
