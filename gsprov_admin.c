@@ -701,13 +701,12 @@ static int claim(adm_t *a)
     case GSPROV_ENOTFOUND:
         return bad_request(a, HTTP_NOT_FOUND, "number", err);
     case GSPROV_EEXPIRED:
-        return fail(a, HTTP_GONE, 707, APLOG_INFO, "number", err);
+        return bad_request(a, HTTP_GONE, "number", err);
     case GSPROV_EBADPIN:
     case GSPROV_ELOCKED:
-        if (res.failures && rv == GSPROV_EBADPIN)
-            audit(a, au, "claim", mac, number, "wrong-pin", NULL);
-        else if (res.failures >= max && strstr(err, "wrong PIN"))
-            audit(a, au, "claim", mac, number, "wrong-pin-locked", NULL);
+        if (res.counted)
+            audit(a, au, "claim", mac, number, rv == GSPROV_ELOCKED
+                  ? "wrong-pin-locked" : "wrong-pin", NULL);
         out = gsprov_json_pool(r->pool, json_object());
         json_object_set_new(out, "error", json_string(
             rv == GSPROV_ELOCKED ? "activation locked" : "wrong PIN"));

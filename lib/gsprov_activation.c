@@ -255,6 +255,7 @@ apr_status_t gsprov_activation_claim(apr_pool_t *p, const char *root,
         /* counted durably before answering, so a crash cannot give an
          * attacker free guesses */
         res->failures = ++failures;
+        res->counted = 1;
         json_object_set_new(doc, "failures", json_integer(failures));
         if ((rv = act_write(p, root, number, doc, err)))
             goto leave;

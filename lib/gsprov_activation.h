@@ -44,6 +44,7 @@ apr_status_t gsprov_activation_remove(apr_pool_t *p, const char *root,
 
 typedef struct {
     int failures;           /* wrong PINs so far (after this claim) */
+    int counted;            /* this claim's PIN was wrong and counted */
     const char *xml;        /* the device record written */
     apr_size_t len;
     json_t *profile;        /* the profile it was made from */
