@@ -67,15 +67,17 @@ apr_status_t gsprov_pin_hash(apr_pool_t *p, const char *pin, int iterations,
 
 int gsprov_pin_verify(apr_pool_t *p, const char *pin, const char *stored)
 {
-    char *copy = apr_pstrdup(p, stored), *last, *scheme, *it, *s64, *h64;
+    char *copy = apr_pstrdup(p, stored), *last = NULL, *scheme, *it = NULL;
+    char *s64 = NULL, *h64 = NULL;
     unsigned char h[PIN_HASH_BYTES], *salt, *want;
     int iterations, saltlen, wantlen, ok;
 
-    scheme = apr_strtok(copy, "$", &last);
-    it = apr_strtok(NULL, "$", &last);
-    s64 = apr_strtok(NULL, "$", &last);
-    h64 = apr_strtok(NULL, "$", &last);
-    if (!scheme || strcmp(scheme, PIN_SCHEME) || !it || !s64 || !h64)
+    /* apr_strtok leaves `last` unset once it returns NULL: stop there */
+    if (!(scheme = apr_strtok(copy, "$", &last))
+        || !(it = apr_strtok(NULL, "$", &last))
+        || !(s64 = apr_strtok(NULL, "$", &last))
+        || !(h64 = apr_strtok(NULL, "$", &last))
+        || strcmp(scheme, PIN_SCHEME))
         return 0;
     iterations = atoi(it);
     if (iterations < 1)

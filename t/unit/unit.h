@@ -59,5 +59,6 @@ Suite *binary_suite(void);
 Suite *useragent_suite(void);
 Suite *firmware_suite(void);
 Suite *auth_suite(void);
+Suite *admin_suite(void);
 
 #endif
