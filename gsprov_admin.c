@@ -377,11 +377,15 @@ static int device_delete(adm_t *a, const char *mac)
         return io_error(a, err);
     pc.if_match = apr_table_get(r->headers_in, "If-Match");
     pc.if_none_match = apr_table_get(r->headers_in, "If-None-Match");
-    if (found && !gsprov_precond_ok(&pc, gsprov_devices_etag(r->pool, old,
-                                                             oldlen)))
+    /* RFC 9110 13.2.2: If-Match is evaluated first, so If-Match on a
+     * missing record is 412, not 404 */
+    if (!gsprov_precond_ok(&pc, found ? gsprov_devices_etag(r->pool, old,
+                                                            oldlen) : NULL)
+        && (found || pc.if_match))
         return fail(a, HTTP_PRECONDITION_FAILED, 710, APLOG_INFO, NULL,
                     apr_psprintf(r->pool, "precondition failed: device %s "
-                                 "has another version", mac));
+                                 "%s", mac, found ? "has another version"
+                                                  : "has no record"));
     if (!found)
         return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
                            r->pool, "no record for device %s", mac));

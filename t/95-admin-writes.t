@@ -146,6 +146,8 @@ ok(!-e admin_store_file('devices/000b82bb0006.xml'), '... record gone');
 is(http_req(vhost => 'tenant_admin', path => '/prov/cfg000b82bb0006.xml')->{code}, 404, '... device gets 404 now');
 $r = api(DELETE => '/admin/devices/000b82bb0006');
 is($r->{code}, 404, 'DELETE again: 404');
+$r = api(DELETE => '/admin/devices/000b82bb0006', headers => ['If-Match' => '*']);
+is($r->{code}, 412, 'DELETE with If-Match of a missing record: 412');
 
 # --- the audit log --------------------------------------------------------
 my @a = audit_lines();
