@@ -368,6 +368,53 @@ START_TEST(activation_claim_cycle)
 }
 END_TEST
 
+/* A claim that crashed after marking the activation claimed_by: only that
+ * MAC can finish it (with the right PIN), with or without the record. */
+START_TEST(activation_claim_resume)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    json_t *prof = J("{\"vars\":{\"ext\":\"7\"}}"), *doc;
+    gsprov_claim_t res;
+    char *err = NULL, *b;
+    apr_size_t len;
+
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "400", "4711", prof,
+                                              3600, &doc, &err), APR_SUCCESS);
+    json_object_set_new(doc, "claimed_by", json_string("000b82000005"));
+    unit_write(d, "activations/400.json", gsprov_json_dump(pool, doc), -1);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "400", "4711",
+                                             "000b82000006", 3, &res, &err),
+                     GSPROV_ECONFLICT);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "400", "0000",
+                                             "000b82000005", 3, &res, &err),
+                     GSPROV_EBADPIN);
+    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "400", "4711",
+                                             "000b82000005", 3, &res, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000005", &b, &len,
+                                         &err), APR_SUCCESS);
+    ck_assert_status(gsprov_activation_read(pool, d, "400", &doc, &err),
+                     GSPROV_ENOTFOUND);
+
+    /* crashed after the record was written: the record is kept as is */
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "401", "4711", prof,
+                                              3600, &doc, &err), APR_SUCCESS);
+    json_object_set_new(doc, "claimed_by", json_string("000b82000007"));
+    unit_write(d, "activations/401.json", gsprov_json_dump(pool, doc), -1);
+    unit_write(d, "devices/000b82000007.xml", "<device/>", -1);
+    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "401", "4711",
+                                             "000b82000007", 3, &res, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(unit_read(apr_pstrcat(pool, d,
+                                           "/devices/000b82000007.xml", NULL),
+                               NULL), "<device/>");
+    ck_assert_status(gsprov_activation_read(pool, d, "401", &doc, &err),
+                     GSPROV_ENOTFOUND);
+}
+END_TEST
+
 START_TEST(audit_lines)
 {
     const char *d = unit_tmpdir();
@@ -406,6 +453,7 @@ Suite *admin_suite(void)
     tcase_add_test(tc, write_fails_cleanly);
     tcase_add_test(tc, pin_hash_and_verify);
     tcase_add_test(tc, activation_claim_cycle);
+    tcase_add_test(tc, activation_claim_resume);
     tcase_add_test(tc, audit_lines);
     suite_add_tcase(s, tc);
     return s;
