@@ -21,7 +21,6 @@
 /* Admin API and PIN claim (numbered after its GSPROV07xx message ids, so
  * other additions above do not collide). */
 #define GSPROV_EINVAL     (APR_OS_START_USERERR + 70) /* invalid record/request */
-#define GSPROV_EPRECOND   (APR_OS_START_USERERR + 71) /* If-Match/-None-Match */
 #define GSPROV_ECONFLICT  (APR_OS_START_USERERR + 72) /* exists/already claimed */
 #define GSPROV_ELOCKED    (APR_OS_START_USERERR + 73) /* too many wrong PINs */
 #define GSPROV_EEXPIRED   (APR_OS_START_USERERR + 74) /* activation expired */
