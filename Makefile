@@ -18,7 +18,8 @@ APR_LIBS   = $(shell pkg-config --libs apr-1 apr-util-1)
 WARN       = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_HDR    = $(wildcard lib/*.h)
-MOD_SRC    = mod_gsprov.c gsprov_config.c gsprov_access.c gsprov_status.c
+MOD_SRC    = mod_gsprov.c gsprov_config.c gsprov_access.c gsprov_status.c \
+             gsprov_admin.c
 MOD_HDR    = mod_gsprov.h
 
 # Objects for unit tests, fuzzers and the CLI (plain gcc, no httpd).

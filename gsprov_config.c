@@ -36,6 +36,10 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->fw_unknown = GSPROV_UNSET;
     c->cert_mac_var = NULL;
     c->status_scope = GSPROV_UNSET;
+    c->audit_log = NULL;
+    c->activation_ttl = GSPROV_UNSET;
+    c->claim_max_failures = GSPROV_UNSET;
+    c->admin_secrets = GSPROV_UNSET;
     return c;
 }
 
@@ -64,6 +68,14 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                         : base->cert_mac_var;
     c->status_scope = add->status_scope != GSPROV_UNSET ? add->status_scope
                                                         : base->status_scope;
+    c->audit_log = add->audit_log ? add->audit_log : base->audit_log;
+    c->activation_ttl = add->activation_ttl != GSPROV_UNSET
+                        ? add->activation_ttl : base->activation_ttl;
+    c->claim_max_failures = add->claim_max_failures != GSPROV_UNSET
+                            ? add->claim_max_failures
+                            : base->claim_max_failures;
+    c->admin_secrets = add->admin_secrets != GSPROV_UNSET
+                       ? add->admin_secrets : base->admin_secrets;
     return c;
 }
 
@@ -162,6 +174,24 @@ gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c)
 {
     return c->fw_unknown != GSPROV_UNSET ? (gsprov_fw_unknown_e)c->fw_unknown
                                          : GSPROV_DEFAULT_FW_UNKNOWN;
+}
+
+long gsprov_conf_activation_ttl(const gsprov_dir_conf *c)
+{
+    return c->activation_ttl != GSPROV_UNSET ? c->activation_ttl
+                                             : GSPROV_DEFAULT_ACTIVATION_TTL;
+}
+
+int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c)
+{
+    return c->claim_max_failures != GSPROV_UNSET
+           ? c->claim_max_failures : GSPROV_DEFAULT_CLAIM_MAX_FAILURES;
+}
+
+int gsprov_conf_admin_secrets(const gsprov_dir_conf *c)
+{
+    return c->admin_secrets != GSPROV_UNSET ? c->admin_secrets
+                                            : GSPROV_DEFAULT_ADMIN_SECRETS;
 }
 
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
@@ -458,6 +488,69 @@ static const char *set_cert_mac(cmd_parms *cmd, void *dconf, const char *arg)
                         "DN:<attribute> (e.g. DN:OU, DN:UID)", arg);
 }
 
+/* ---- admin API (gsprov_admin.c) ---- */
+
+static const char *set_audit_log(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    gsprov_dir_conf *c = dconf;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    char *dir, *slash;
+    apr_finfo_t fi;
+
+    /* "none" overrides an inherited log: writes are refused here */
+    if (!strcasecmp(arg, "none")) {
+        c->audit_log = "";
+        return NULL;
+    }
+    if (!path)
+        return apr_psprintf(cmd->pool, "GsProvAuditLog: invalid path '%s'",
+                            arg);
+    /* the file is created on first use; its directory must exist now */
+    dir = apr_pstrdup(cmd->pool, path);
+    if ((slash = strrchr(dir, '/')) && slash != dir)
+        *slash = '\0';
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR)
+        return apr_psprintf(cmd->pool, "GsProvAuditLog: directory of '%s' "
+                            "does not exist", path);
+    c->audit_log = path;
+    return NULL;
+}
+
+static const char *set_int_range(cmd_parms *cmd, const char *arg, int min,
+                                 int max, int *out)
+{
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (!*arg || *end || n < min || n > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number from %d to "
+                            "%d", cmd->cmd->name, arg, min, max);
+    *out = (int)n;
+    return NULL;
+}
+
+static const char *set_activation_ttl(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    return set_int_range(cmd, arg, 1, GSPROV_MAX_ACTIVATION_TTL,
+                         &((gsprov_dir_conf *)dconf)->activation_ttl);
+}
+
+static const char *set_claim_max_failures(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
+{
+    return set_int_range(cmd, arg, 1, GSPROV_MAX_CLAIM_MAX_FAILURES,
+                         &((gsprov_dir_conf *)dconf)->claim_max_failures);
+}
+
+static const char *set_admin_secrets(cmd_parms *cmd, void *dconf, int on)
+{
+    ((gsprov_dir_conf *)dconf)->admin_secrets = on;
+    return NULL;
+}
+
 const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvRoot", set_root, NULL, RSRC_CONF | ACCESS_CONF,
                   "Directory of the tenant's store (defaults.xml, models/, "
@@ -512,5 +605,20 @@ const command_rec gsprov_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "What SetHandler gsprov-status shows: vhost (default, its "
                   "own tenant) or server (every tenant)"),
+    AP_INIT_TAKE1("GsProvAuditLog", set_audit_log, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "File the admin API appends one JSON line per change to; "
+                  "writes are refused without it"),
+    AP_INIT_TAKE1("GsProvActivationTTL", set_activation_ttl, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Seconds a pending PIN activation can be claimed "
+                  "(default 604800, 7 days)"),
+    AP_INIT_TAKE1("GsProvClaimMaxFailures", set_claim_max_failures, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Wrong PINs after which an activation locks (default 5)"),
+    AP_INIT_FLAG("GsProvAdminSecrets", set_admin_secrets, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "Whether the admin API returns secrets for ?secrets=1 "
+                 "(default off: 403)"),
     { NULL }
 };

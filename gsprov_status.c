@@ -90,7 +90,9 @@ static int stats_log_transaction(request_rec *r)
     gsprov_stats_t *st;
     gsprov_stat_kind_e kind;
 
-    if (!h || strcmp(h, STATUS_HANDLER) == 0 || !(st = gsprov_stats_of(r)))
+    /* device requests only: not the status page, not the admin API */
+    if (!h || (strcmp(h, "gsprov") != 0 && strcmp(h, "gsprov-firmware") != 0)
+        || !(st = gsprov_stats_of(r)))
         return DECLINED;
     file = apr_table_get(r->notes, "gsprov-file");
     if (file) {

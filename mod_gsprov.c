@@ -64,7 +64,8 @@ static const char *configured_handler(request_rec *r)
 static const char *our_handler(request_rec *r)
 {
     static const char *const ours[] = { HANDLER_NAME, FW_HANDLER_NAME,
-                                        STATUS_HANDLER_NAME };
+                                        STATUS_HANDLER_NAME,
+                                        GSPROV_ADMIN_HANDLER };
     const char *h = configured_handler(r);
     size_t i;
 
@@ -594,6 +595,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
     ap_hook_handler(gsprov_fw_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(gsprov_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_status(p);
+    gsprov_register_admin(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

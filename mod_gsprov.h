@@ -32,6 +32,11 @@ typedef struct {
                                  * variable (SAN: prefix ending in _);
                                  * NULL = unset (subject CN) */
     int status_scope;           /* GsProvStatusScope; GSPROV_UNSET */
+    const char *audit_log;      /* GsProvAuditLog (absolute), "" = none;
+                                 * NULL = unset */
+    int activation_ttl;         /* GsProvActivationTTL s; GSPROV_UNSET */
+    int claim_max_failures;     /* GsProvClaimMaxFailures; GSPROV_UNSET */
+    int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
 } gsprov_dir_conf;
 
 typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
@@ -93,6 +98,12 @@ void gsprov_register_status(apr_pool_t *p);
 gsprov_stats_t *gsprov_stats_of(request_rec *r);
 /* Remember a logged error as the tenant's last one. */
 void gsprov_note_error(request_rec *r, int msgid, const char *text);
+/* gsprov_admin.c: SetHandler gsprov-admin (device admin API, PIN claim). */
+#define GSPROV_ADMIN_HANDLER "gsprov-admin"
+void gsprov_register_admin(apr_pool_t *p);
+long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
+int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
+int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
 
 /* lib/ log callback: baton is the server_rec. */
 void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,

@@ -81,5 +81,30 @@
 /* P212 of a redirect without a protocol: HTTPS (2), since a redirect
  * file hands over credentials for the target. */
 #define GSPROV_DEFAULT_REDIRECT_PROTOCOL 2
+/* ---- Device admin API and PIN claim (SetHandler gsprov-admin) ---- */
+/* Largest request body accepted (413 beyond). */
+#define GSPROV_ADMIN_MAX_BODY          (64 * 1024)
+/* GET /devices: records per page unless ?limit= says otherwise, and the
+ * most a page may hold. */
+#define GSPROV_ADMIN_LIST_DEFAULT      100
+#define GSPROV_ADMIN_LIST_MAX          1000
+/* GsProvAdminSecrets: ?secrets=1 is refused (403) unless enabled. */
+#define GSPROV_DEFAULT_ADMIN_SECRETS   0
+/* GsProvActivationTTL: seconds a pending activation stays claimable. */
+#define GSPROV_DEFAULT_ACTIVATION_TTL  (7 * 86400)
+#define GSPROV_MAX_ACTIVATION_TTL      (366 * 86400)
+/* GsProvClaimMaxFailures: wrong PINs before an activation locks. */
+#define GSPROV_DEFAULT_CLAIM_MAX_FAILURES 5
+#define GSPROV_MAX_CLAIM_MAX_FAILURES  100
+/* PINs are stored as PBKDF2-HMAC-SHA256 with a random salt; the count is
+ * stored with each hash, so raising it only affects new activations. */
+#define GSPROV_PIN_PBKDF2_ITERATIONS   100000
+#define GSPROV_PIN_SALT_BYTES          16
+/* PINs and activation numbers are what a phone keypad sends: digits. */
+#define GSPROV_MIN_PIN_LEN             4
+#define GSPROV_MAX_PIN_LEN             32
+#define GSPROV_MAX_NUMBER_LEN          32
+/* Largest activation file (a profile plus its bookkeeping). */
+#define GSPROV_MAX_ACTIVATION_BYTES    (GSPROV_ADMIN_MAX_BODY + 4096)
 
 #endif

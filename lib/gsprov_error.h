@@ -19,4 +19,12 @@
 #define GSPROV_EBADNAME   (APR_OS_START_USERERR + 9) /* request name rejected */
 #define GSPROV_EREDIRECT  (APR_OS_START_USERERR + 10) /* bad <redirect> or map */
 
+/* Admin API and PIN claim (numbered after its GSPROV07xx message ids, so
+ * other additions above do not collide). */
+#define GSPROV_EINVAL     (APR_OS_START_USERERR + 70) /* invalid record/request */
+#define GSPROV_ECONFLICT  (APR_OS_START_USERERR + 72) /* exists/already claimed */
+#define GSPROV_ELOCKED    (APR_OS_START_USERERR + 73) /* too many wrong PINs */
+#define GSPROV_EEXPIRED   (APR_OS_START_USERERR + 74) /* activation expired */
+#define GSPROV_EBADPIN    (APR_OS_START_USERERR + 75) /* wrong PIN */
+
 #endif

@@ -61,5 +61,6 @@ Suite *firmware_suite(void);
 Suite *auth_suite(void);
 Suite *cache_suite(void);
 Suite *redirect_suite(void);
+Suite *admin_suite(void);
 
 #endif

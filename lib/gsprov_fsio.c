@@ -1,0 +1,158 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <apr_strings.h>
+#include "gsprov_fsio.h"
+#include "gsprov_error.h"
+
+struct gsprov_lock {
+    apr_pool_t *pool;
+    int fd;
+};
+
+static apr_status_t lock_release(void *data)
+{
+    gsprov_lock_t *l = data;
+    if (l->fd >= 0) {
+        /* closing the descriptor drops the flock */
+        close(l->fd);
+        l->fd = -1;
+    }
+    return APR_SUCCESS;
+}
+
+static int mkdir_p1(const char *path)
+{
+    return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+apr_status_t gsprov_lock(apr_pool_t *p, const char *root, const char *name,
+                         gsprov_lock_t **out, char **err)
+{
+    const char *dir = apr_pstrcat(p, root, "/" GSPROV_LOCK_DIR, NULL);
+    const char *path = apr_pstrcat(p, dir, "/", name, ".lock", NULL);
+    gsprov_lock_t *l;
+    int fd;
+
+    if (mkdir_p1(dir) != 0) {
+        *err = apr_psprintf(p, "%s: cannot create lock directory: %s "
+                            "(the store must be writable by httpd's user)",
+                            dir, strerror(errno));
+        return GSPROV_EIO;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (fd < 0) {
+        *err = apr_psprintf(p, "%s: cannot open lock file: %s", path,
+                            strerror(errno));
+        return GSPROV_EIO;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            *err = apr_psprintf(p, "%s: cannot lock: %s", path,
+                                strerror(errno));
+            close(fd);
+            return GSPROV_EIO;
+        }
+    }
+    l = apr_palloc(p, sizeof(*l));
+    l->pool = p;
+    l->fd = fd;
+    apr_pool_cleanup_register(p, l, lock_release, apr_pool_cleanup_null);
+    *out = l;
+    return APR_SUCCESS;
+}
+
+void gsprov_unlock(gsprov_lock_t *l)
+{
+    if (l)
+        apr_pool_cleanup_run(l->pool, l, lock_release);
+}
+
+static apr_status_t sync_dir(apr_pool_t *p, const char *dir, char **err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        *err = apr_psprintf(p, "%s: cannot sync directory: %s", dir,
+                            strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return GSPROV_EIO;
+    }
+    close(fd);
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_write_atomic(apr_pool_t *p, const char *dir,
+                                 const char *name, const void *data,
+                                 apr_size_t len, char **err)
+{
+    /* pid and thread id: unique among live writers; a leftover of a
+     * crashed writer with the same name is simply overwritten */
+    const char *tmp = apr_psprintf(p, "%s/.%s.tmp.%ld.%ld", dir, name,
+                                   (long)getpid(), (long)syscall(SYS_gettid));
+    const char *path = apr_pstrcat(p, dir, "/", name, NULL);
+    const char *b = data;
+    int fd;
+
+    if (mkdir_p1(dir) != 0) {
+        *err = apr_psprintf(p, "%s: cannot create directory: %s", dir,
+                            strerror(errno));
+        return GSPROV_EIO;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+              0640);
+    if (fd < 0) {
+        *err = apr_psprintf(p, "%s: cannot create: %s (the store must be "
+                            "writable by httpd's user)", tmp, strerror(errno));
+        return GSPROV_EIO;
+    }
+    while (len > 0) {
+        ssize_t n = write(fd, b, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail;
+        b += n;
+        len -= (apr_size_t)n;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0)
+        goto fail;
+    return sync_dir(p, dir, err);
+
+fail:
+    *err = apr_psprintf(p, "%s: cannot write: %s", tmp, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return GSPROV_EIO;
+}
+
+apr_status_t gsprov_remove_durable(apr_pool_t *p, const char *dir,
+                                   const char *name, char **err)
+{
+    const char *path = apr_pstrcat(p, dir, "/", name, NULL);
+
+    if (unlink(path) != 0) {
+        if (errno == ENOENT)
+            return APR_ENOENT;
+        *err = apr_psprintf(p, "%s: cannot remove: %s", path,
+                            strerror(errno));
+        return GSPROV_EIO;
+    }
+    return sync_dir(p, dir, err);
+}

@@ -1,0 +1,460 @@
+/* lib/ parts of the admin API: records as JSON, validation, preconditions,
+ * atomic writes, the listing, PIN hashing, activations and claims, the
+ * audit log. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "unit.h"
+#include "gsprov_json.h"
+#include "gsprov_record.h"
+#include "gsprov_devices.h"
+#include "gsprov_fsio.h"
+#include "gsprov_audit.h"
+#include "gsprov_activation.h"
+#include "gsprov_store.h"
+
+static json_t *J(const char *s)
+{
+    json_t *j = NULL;
+    char *err = NULL;
+    ck_assert_msg(gsprov_json_parse(pool, s, strlen(s), &j, &err)
+                  == APR_SUCCESS, "parse %s: %s", s, err ? err : "?");
+    return j;
+}
+
+static const char *admin_store(void)
+{
+    const char *d = unit_tmpdir();
+    unit_write(d, "defaults.xml", "<gs_provision><config version=\"1\">"
+               "<P47>${sip_server}</P47></config></gs_provision>", -1);
+    unit_write(d, "models/gxp2170.xml", "<gs_provision><config version=\"1\">"
+               "<P1362>${model}</P1362></config></gs_provision>", -1);
+    unit_write(d, "groups/acct.xml", "<gs_provision><config version=\"1\">"
+               "<P35>${ext}</P35></config></gs_provision>", -1);
+    return d;
+}
+
+static const gsprov_templates_t *admin_templates(const char *d,
+                                                 gsprov_settings_t *set)
+{
+    gsprov_store_t *s = NULL;
+    char *err = NULL;
+    ck_assert_int_eq(gsprov_store_file_open(pool, d, NULL, &s, &err),
+                     APR_SUCCESS);
+    memset(set, 0, sizeof(*set));
+    set->tenant_vars = unit_hash("sip_server", "sip.example", NULL);
+    set->binary = GSPROV_BINARY_BOOTSTRAP;
+    return gsprov_store_templates(s, pool, 0);
+}
+
+START_TEST(json_rejects_duplicates_and_hides_content)
+{
+    json_t *j;
+    char *err = NULL;
+    const char *s = "{\"a\":\"secret-value\",\"a\":1}";
+    ck_assert_status(gsprov_json_parse(pool, s, strlen(s), &j, &err),
+                     GSPROV_EPARSE);
+    ck_assert_ptr_null(strstr(err, "secret-value"));
+    s = "{\"pw\": 'secret-value'}";
+    ck_assert_status(gsprov_json_parse(pool, s, strlen(s), &j, &err),
+                     GSPROV_EPARSE);
+    ck_assert_ptr_null(strstr(err, "secret-value"));
+    ck_assert_ptr_nonnull(strstr(err, "line 1"));
+}
+END_TEST
+
+START_TEST(record_json_to_xml_exact)
+{
+    char *xml = NULL, *err = NULL;
+    const char *field = NULL;
+    apr_size_t len;
+    json_t *j = J("{\"model\":\"gxp2170\",\"groups\":[\"acct\",\"b\"],"
+                  "\"password\":\"p&w<\",\"usernames\":[\"u\"],"
+                  "\"secrets\":[\"s1\",\"s2\"],\"vars\":{\"ext\":\"1 & 2\"},"
+                  "\"config\":{\"P3\":\"A <${ext}>\"}}");
+    ck_assert_int_eq(gsprov_record_from_json(pool, "000b82123456", j, &xml,
+                                             &len, &field, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<device>\n"
+        "  <model>gxp2170</model>\n"
+        "  <group>acct</group>\n"
+        "  <group>b</group>\n"
+        "  <password>p&amp;w&lt;</password>\n"
+        "  <username>u</username>\n"
+        "  <secret>s1</secret>\n"
+        "  <secret>s2</secret>\n"
+        "  <var name=\"ext\">1 &amp; 2</var>\n"
+        "  <config version=\"1\">\n"
+        "    <P3>A &lt;${ext}&gt;</P3>\n"
+        "  </config>\n"
+        "</device>\n");
+    ck_assert_uint_eq(len, strlen(xml));
+}
+END_TEST
+
+START_TEST(record_json_v2_and_round_trip)
+{
+    char *xml = NULL, *err = NULL;
+    const char *field = NULL;
+    const char *in = "{\"mac\":\"000b82123456\",\"model\":\"gxp2170\","
+        "\"groups\":[],\"password\":\"pw\",\"vars\":{\"a\":\"1\",\"b\":\"2\"},"
+        "\"config_version\":2,\"config\":{\"x.y\":\"v\","
+        "\"comp\":{\"p1\":\"1\",\"p2\":\"2\"}}}";
+    gsprov_device_t *d = NULL;
+    apr_size_t len;
+    json_t *j = J(in), *back;
+
+    ck_assert_int_eq(gsprov_record_from_json(pool, "000b82123456", j, &xml,
+                                             &len, &field, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(xml, "<item name=\"comp\">\n      <part "
+                                      "name=\"p1\">1</part>"));
+    ck_assert_int_eq(gsprov_device_parse(pool, "000b82123456", xml, len, "t",
+                                         &d, &err), APR_SUCCESS);
+    back = gsprov_record_to_json(pool, d, 1);
+    ck_assert_msg(json_equal(back, j), "round trip: %s",
+                  gsprov_json_dump(pool, back));
+    back = gsprov_record_to_json(pool, d, 0);
+    ck_assert_ptr_null(json_object_get(back, "password"));
+    ck_assert_str_eq(gsprov_json_dump(pool, json_object_get(back,
+                                                            "redacted")),
+                     "[\"password\"]");
+}
+END_TEST
+
+START_TEST(record_json_errors_name_the_field)
+{
+    static const struct { const char *in, *field, *msg; } c[] = {
+        { "{\"groups\":[\"ok\",\"no good\"]}", "groups[1]", "invalid group" },
+        { "{\"model\":\"GXP\"}", "model", "invalid model" },
+        { "{\"vars\":{\"x\":1}}", "vars.x", "must be a string" },
+        { "{\"config\":{\"Q1\":\"x\"}}", "config.Q1", "not a P-value" },
+        { "{\"config\":{\"P1\":\"${x\"}}", "config.P1", "malformed" },
+        { "{\"mac\":\"000b82000000\"}", "mac", "not the MAC" },
+        { "{\"secrets\":[\"a\",\"b\",\"c\"]}", "secrets", "at most 2" },
+        { "{\"what\":1}", "what", "unknown field" },
+        { "{\"redacted\":[]}", "redacted", "secrets=1" },
+        { "{\"config_version\":3}", "config_version", "1 or 2" },
+    };
+    size_t i;
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        char *xml = NULL, *err = NULL;
+        const char *field = NULL;
+        apr_size_t len;
+        ck_assert_status(gsprov_record_from_json(pool, "000b82123456",
+                                                 J(c[i].in), &xml, &len,
+                                                 &field, &err),
+                         GSPROV_EINVAL);
+        ck_assert_msg(field && !strcmp(field, c[i].field), "%s: field %s",
+                      c[i].in, field ? field : "(null)");
+        ck_assert_msg(strstr(err, c[i].msg), "%s: %s", c[i].in, err);
+    }
+}
+END_TEST
+
+START_TEST(record_check_like_lint)
+{
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(admin_store(), &set);
+    static const struct { const char *xml; apr_status_t rv; } c[] = {
+        { "<device><model>gxp2170</model></device>", APR_SUCCESS },
+        { "<device><group>acct</group><var name=\"ext\">1</var></device>",
+          APR_SUCCESS },
+        { "<device><group>acct</group></device>", GSPROV_EUNDEFVAR },
+        { "<device><group>nope</group></device>", GSPROV_EREF },
+        { "<device><model>gxp1</model></device>", GSPROV_EREF },
+        { "<device><config version=\"2\"><item name=\"a\">b</item></config>"
+          "</device>", GSPROV_EMIXED },
+        { "<device><model>x</device>", GSPROV_EPARSE },
+    };
+    size_t i;
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        char *err = NULL;
+        apr_status_t rv = gsprov_record_check(pool, t, &set, "000b82123456",
+                                              c[i].xml, strlen(c[i].xml),
+                                              NULL, &err);
+        ck_assert_msg(rv == c[i].rv, "%s: %d (%s)", c[i].xml, (int)rv,
+                      err ? err : "");
+    }
+}
+END_TEST
+
+START_TEST(changes_mask_secrets)
+{
+    json_t *a = J("{\"model\":\"m\",\"password\":\"old\",\"vars\":{\"x\":\"1\","
+                  "\"sip_password\":\"a\"},\"config\":{\"P3\":\"a\","
+                  "\"P34\":\"p\"}}");
+    json_t *b = J("{\"model\":\"m\",\"password\":\"new\",\"vars\":{\"x\":\"2\","
+                  "\"sip_password\":\"b\"},\"config\":{\"P34\":\"q\"}}");
+    ck_assert_str_eq(gsprov_json_dump(pool, gsprov_record_changes(pool, a, b)),
+                     "{\"password\":\"***\",\"vars.x\":\"2\","
+                     "\"vars.sip_password\":\"***\",\"config.P34\":\"***\","
+                     "\"config.P3\":null}");
+    ck_assert_str_eq(gsprov_json_dump(pool, gsprov_record_changes(pool, a, a)),
+                     "{}");
+    ck_assert(gsprov_name_is_secret("SIP_Password"));
+    ck_assert(gsprov_name_is_secret("P1361"));
+    ck_assert(!gsprov_name_is_secret("P3"));
+    ck_assert(!gsprov_name_is_secret("ext"));
+}
+END_TEST
+
+START_TEST(preconditions)
+{
+    gsprov_precond_t pc = { NULL, NULL };
+    ck_assert(gsprov_precond_ok(&pc, NULL));
+    ck_assert(gsprov_precond_ok(&pc, "\"a\""));
+    pc.if_match = "*";
+    ck_assert(!gsprov_precond_ok(&pc, NULL));
+    ck_assert(gsprov_precond_ok(&pc, "\"a\""));
+    pc.if_match = "\"x\", \"a\"";
+    ck_assert(gsprov_precond_ok(&pc, "\"a\""));
+    pc.if_match = "W/\"a\"";
+    ck_assert(!gsprov_precond_ok(&pc, "\"a\""));
+    pc.if_match = "\"ab\"";
+    ck_assert(!gsprov_precond_ok(&pc, "\"a\""));
+    pc.if_match = NULL;
+    pc.if_none_match = "*";
+    ck_assert(gsprov_precond_ok(&pc, NULL));
+    ck_assert(!gsprov_precond_ok(&pc, "\"a\""));
+}
+END_TEST
+
+START_TEST(atomic_write_and_listing)
+{
+    const char *d = unit_tmpdir();
+    apr_array_header_t *macs;
+    char *err = NULL, *b;
+    apr_size_t len;
+    gsprov_lock_t *l;
+
+    ck_assert_int_eq(gsprov_devices_lock(pool, d, "000b82000002", &l, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000002", "<a/>", 4,
+                                          &err), APR_SUCCESS);
+    gsprov_unlock(l);
+    ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000001", "<b/>", 4,
+                                          &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000001", "<c/>", 4,
+                                          &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000001", &b, &len,
+                                         &err), APR_SUCCESS);
+    ck_assert_str_eq(b, "<c/>");
+    unit_write(d, "devices/.000b82000003.xml.tmp.1.2", "<x", -1);
+    unit_write(d, "devices/000B82000004.xml", "<x/>", -1);
+    unit_write(d, "devices/000b82000005.xml~", "<x/>", -1);
+    ck_assert_int_eq(gsprov_devices_macs(pool, d, NULL, &macs, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(macs->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(macs, 0, const char *), "000b82000001");
+    ck_assert_str_eq(APR_ARRAY_IDX(macs, 1, const char *), "000b82000002");
+    ck_assert_int_eq(gsprov_devices_macs(pool, d, "000b82000001", &macs,
+                                         &err), APR_SUCCESS);
+    ck_assert_int_eq(macs->nelts, 1);
+    ck_assert_int_eq(gsprov_devices_remove(pool, d, "000b82000001", &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_devices_remove(pool, d, "000b82000001", &err),
+                     GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_devices_read(pool, d, "000b82000001", &b, &len,
+                                         &err), GSPROV_ENOTFOUND);
+    /* only the planted temp file: our own writes left none */
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "ls -A %s/devices | grep -c "
+                                           "tmp", d), &b, NULL), 0);
+    ck_assert_str_eq(b, "1\n");
+}
+END_TEST
+
+START_TEST(write_fails_cleanly)
+{
+    char *err = NULL;
+    /* a directory where the store wants a file's parent */
+    const char *d = unit_tmpdir();
+    unit_write(d, "devices", "not a directory", -1);
+    ck_assert_status(gsprov_devices_write(pool, d, "000b82000001", "x", 1,
+                                          &err), GSPROV_EIO);
+    ck_assert_ptr_nonnull(err);
+}
+END_TEST
+
+START_TEST(pin_hash_and_verify)
+{
+    const char *h = NULL;
+    ck_assert_int_eq(gsprov_pin_hash(pool, "4711", 1000, &h), APR_SUCCESS);
+    ck_assert_msg(!strncmp(h, "pbkdf2-sha256$1000$", 19), "%s", h);
+    ck_assert_ptr_null(strstr(h, "4711"));
+    ck_assert(gsprov_pin_verify(pool, "4711", h));
+    ck_assert(!gsprov_pin_verify(pool, "4712", h));
+    ck_assert(!gsprov_pin_verify(pool, "47110", h));
+    ck_assert(!gsprov_pin_verify(pool, "4711", "md5$1$abc$def"));
+    ck_assert(!gsprov_pin_verify(pool, "4711", "pbkdf2-sha256$0$YQ==$YQ=="));
+    ck_assert(!gsprov_pin_verify(pool, "4711", ""));
+    ck_assert(gsprov_activation_pin_valid("0000"));
+    ck_assert(!gsprov_activation_pin_valid("000"));
+    ck_assert(!gsprov_activation_pin_valid("12a4"));
+    ck_assert(gsprov_activation_number_valid("1"));
+    ck_assert(!gsprov_activation_number_valid(""));
+    ck_assert(!gsprov_activation_number_valid("123456789012345678901234567890123"));
+}
+END_TEST
+
+START_TEST(activation_claim_cycle)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    json_t *prof = J("{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\"}}");
+    json_t *doc;
+    gsprov_claim_t res;
+    char *err = NULL, *b;
+    apr_size_t len;
+
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "100", "4711", prof,
+                                              3600, &doc, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_activation_create(pool, d, "100", "1", prof, 3600,
+                                              &doc, &err), GSPROV_ECONFLICT);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "100", "1111",
+                                             "000b82000001", 2, &res, &err),
+                     GSPROV_EBADPIN);
+    ck_assert_int_eq(res.failures, 1);
+    ck_assert_int_eq(res.counted, 1);
+    /* the same MAC already has a record: 409, not counted */
+    unit_write(d, "devices/000b82000009.xml", "<device/>", -1);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "100", "4711",
+                                             "000b82000009", 2, &res, &err),
+                     GSPROV_ECONFLICT);
+    ck_assert_int_eq(res.failures, 1);
+    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "100", "4711",
+                                             "000b82000001", 2, &res, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000001", &b, &len,
+                                         &err), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(b, "<var name=\"ext\">7</var>"));
+    ck_assert_status(gsprov_activation_read(pool, d, "100", &doc, &err),
+                     GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "100", "4711",
+                                             "000b82000002", 2, &res, &err),
+                     GSPROV_ENOTFOUND);
+
+    /* lockout: max 2 */
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "200", "4711", prof,
+                                              3600, &doc, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "200", "0000",
+                                             "000b82000003", 2, &res, &err),
+                     GSPROV_EBADPIN);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "200", "0000",
+                                             "000b82000003", 2, &res, &err),
+                     GSPROV_ELOCKED);
+    ck_assert_int_eq(res.counted, 1);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "200", "4711",
+                                             "000b82000003", 2, &res, &err),
+                     GSPROV_ELOCKED);
+    ck_assert_int_eq(res.counted, 0);
+    ck_assert_int_eq(res.failures, 2);
+
+    /* expired */
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "300", "4711", prof,
+                                              -1, &doc, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "300", "4711",
+                                             "000b82000004", 2, &res, &err),
+                     GSPROV_EEXPIRED);
+    /* expired ones can be replaced; removal */
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "300", "4711", prof,
+                                              60, &doc, &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_activation_remove(pool, d, "300", &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_activation_remove(pool, d, "300", &err),
+                     GSPROV_ENOTFOUND);
+}
+END_TEST
+
+/* A claim that crashed after marking the activation claimed_by: only that
+ * MAC can finish it (with the right PIN), with or without the record. */
+START_TEST(activation_claim_resume)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    json_t *prof = J("{\"vars\":{\"ext\":\"7\"}}"), *doc;
+    gsprov_claim_t res;
+    char *err = NULL, *b;
+    apr_size_t len;
+
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "400", "4711", prof,
+                                              3600, &doc, &err), APR_SUCCESS);
+    json_object_set_new(doc, "claimed_by", json_string("000b82000005"));
+    unit_write(d, "activations/400.json", gsprov_json_dump(pool, doc), -1);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "400", "4711",
+                                             "000b82000006", 3, &res, &err),
+                     GSPROV_ECONFLICT);
+    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "400", "0000",
+                                             "000b82000005", 3, &res, &err),
+                     GSPROV_EBADPIN);
+    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "400", "4711",
+                                             "000b82000005", 3, &res, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000005", &b, &len,
+                                         &err), APR_SUCCESS);
+    ck_assert_status(gsprov_activation_read(pool, d, "400", &doc, &err),
+                     GSPROV_ENOTFOUND);
+
+    /* crashed after the record was written: the record is kept as is */
+    ck_assert_int_eq(gsprov_activation_create(pool, d, "401", "4711", prof,
+                                              3600, &doc, &err), APR_SUCCESS);
+    json_object_set_new(doc, "claimed_by", json_string("000b82000007"));
+    unit_write(d, "activations/401.json", gsprov_json_dump(pool, doc), -1);
+    unit_write(d, "devices/000b82000007.xml", "<device/>", -1);
+    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "401", "4711",
+                                             "000b82000007", 3, &res, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(unit_read(apr_pstrcat(pool, d,
+                                           "/devices/000b82000007.xml", NULL),
+                               NULL), "<device/>");
+    ck_assert_status(gsprov_activation_read(pool, d, "401", &doc, &err),
+                     GSPROV_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(audit_lines)
+{
+    const char *d = unit_tmpdir();
+    const char *path = apr_pstrcat(pool, d, "/audit.log", NULL);
+    gsprov_audit_t *a;
+    char *err = NULL, *b;
+
+    ck_assert_int_eq(gsprov_audit_open(pool, path, &a, &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_audit_write(pool, a, J("{\"mac\":\"m1\"}"), &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_audit_write(pool, a, J("{\"mac\":\"m2\"}"), &err),
+                     APR_SUCCESS);
+    b = unit_read(path, NULL);
+    ck_assert_int_eq((int)strlen(b), 2 * (int)strlen(
+        "{\"time\":\"2026-01-01T00:00:00Z\",\"mac\":\"m1\"}\n"));
+    ck_assert_msg(!strncmp(b, "{\"time\":\"", 9), "%s", b);
+    ck_assert_ptr_nonnull(strstr(b, "\"mac\":\"m1\"}\n{\"time\""));
+    ck_assert_status(gsprov_audit_open(pool, apr_pstrcat(pool, d,
+                                       "/no/such/dir/x", NULL), &a, &err),
+                     GSPROV_EIO);
+}
+END_TEST
+
+Suite *admin_suite(void)
+{
+    Suite *s = suite_create("admin");
+    TCase *tc = unit_tcase("admin");
+    tcase_add_test(tc, json_rejects_duplicates_and_hides_content);
+    tcase_add_test(tc, record_json_to_xml_exact);
+    tcase_add_test(tc, record_json_v2_and_round_trip);
+    tcase_add_test(tc, record_json_errors_name_the_field);
+    tcase_add_test(tc, record_check_like_lint);
+    tcase_add_test(tc, changes_mask_secrets);
+    tcase_add_test(tc, preconditions);
+    tcase_add_test(tc, atomic_write_and_listing);
+    tcase_add_test(tc, write_fails_cleanly);
+    tcase_add_test(tc, pin_hash_and_verify);
+    tcase_add_test(tc, activation_claim_cycle);
+    tcase_add_test(tc, activation_claim_resume);
+    tcase_add_test(tc, audit_lines);
+    suite_add_tcase(s, tc);
+    return s;
+}
