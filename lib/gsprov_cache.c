@@ -111,8 +111,10 @@ void gsprov_cache_pack(apr_pool_t *p, const char *key,
     v[META + 1] = (unsigned char)!!o->encrypted;
     v[META + 2] = (unsigned char)mlen;
     v[META + 3] = (unsigned char)rlen;
-    memcpy(v + HDR_FIXED, o->model, mlen);
-    memcpy(v + HDR_FIXED + mlen, o->redirect, rlen);
+    if (mlen)                   /* (memcpy from NULL is undefined) */
+        memcpy(v + HDR_FIXED, o->model, mlen);
+    if (rlen)
+        memcpy(v + HDR_FIXED + mlen, o->redirect, rlen);
     memcpy(v + HDR_FIXED + mlen + rlen, o->body, o->len);
     if (!value_digest(key, v + META, 4 + mlen + rlen, o->body, o->len,
                       v + MAGIC_LEN))
