@@ -11,10 +11,20 @@
 # "different bytes" proves a render.
 #
 #   t/cache.sh MODULE_SO      (about 30 s; runs as root or not)
+#   GSPROV_PRELOAD=<libasan.so> t/cache.sh build-asan/mod_gsprov.so
+#                             the same against the ASan/UBSan build
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
 tmp=$(mktemp -d /tmp/gsprov-cache.XXXXXX)
-pids=()
+# httpd with the sanitizer runtime preloaded, for the ASan build
+httpd() {
+    if [ -n "${GSPROV_PRELOAD:-}" ]; then
+        env LD_PRELOAD="$GSPROV_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
+            UBSAN_OPTIONS=print_stacktrace=1 /usr/sbin/apache2 "$@"
+    else
+        /usr/sbin/apache2 "$@"
+    fi
+}
 stop_all() {
     local f pid
     for f in "$tmp"/httpd-*.pid; do
@@ -183,7 +193,7 @@ GsProvReloadInterval 0
 CONF
 }
 start_node() {  # start_node NAME PORT
-    /usr/sbin/apache2 -f "$tmp/$1.conf" -k start 2>>"$tmp/start.err" \
+    httpd -f "$tmp/$1.conf" -k start 2>>"$tmp/start.err" \
         || { cat "$tmp/start.err"; echo "httpd $1 did not start"; exit 1; }
     for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/" && break; sleep 0.1; done
 }
@@ -195,7 +205,7 @@ node_conf b "$pb" "$cache_line"
 conftest() {    # conftest LINE -> apachectl -t output
     sed "s|^GsProvCache memcached.*|$1|" a.conf > bad.conf
     sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
-    /usr/sbin/apache2 -t -f "$tmp/bad.conf" 2>&1
+    httpd -t -f "$tmp/bad.conf" 2>&1
 }
 out=$(conftest 'GsProvCache memcached "--SERVR=1.2.3.4"')
 check "a bad libmemcached option string fails apachectl -t, naming the directive" 1 \
@@ -205,7 +215,7 @@ check "an option string without a server fails apachectl -t" 1 \
     "$(grep -c 'no --SERVER=host:port' <<<"$out")"
 sed "s|^GsProvCacheNear 0|GsProvCacheNear 10|" a.conf > bad.conf
 sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
-out=$(/usr/sbin/apache2 -t -f "$tmp/bad.conf" 2>&1)
+out=$(httpd -t -f "$tmp/bad.conf" 2>&1)
 check "GsProvCacheNear 10 (too small) fails apachectl -t" 1 \
     "$(grep -c "GsProvCacheNear: '10' is not 0 or a size from 64K to 4G" <<<"$out")"
 out=$(conftest 'GsProvCache redis "x"')
@@ -213,11 +223,11 @@ check "an unknown backend fails apachectl -t, listing the supported ones" 1 \
     "$(grep -c "GsProvCache: unknown 'redis', supported are 'none' and 'memcached" <<<"$out")"
 sed "s|^GsProvCacheTimeout 200|GsProvCacheTimeout 0|" a.conf > bad.conf
 sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
-out=$(/usr/sbin/apache2 -t -f "$tmp/bad.conf" 2>&1)
+out=$(httpd -t -f "$tmp/bad.conf" 2>&1)
 check "GsProvCacheTimeout 0 fails apachectl -t with the range" 1 \
     "$(grep -c "GsProvCacheTimeout: '0' is not a number from 1 to 10000" <<<"$out")"
 check "the nodes' configuration passes apachectl -t" "Syntax OK" \
-    "$(/usr/sbin/apache2 -t -f "$tmp/a.conf" 2>&1 | tail -1)"
+    "$(httpd -t -f "$tmp/a.conf" 2>&1 | tail -1)"
 
 start_memcached
 start_node a "$pa"
@@ -406,6 +416,8 @@ check "node a error log: only GSPROV0501/0502 warnings" 0 \
     "$(grep -E '\[(error|warn|crit|alert|emerg)' logs/error-a.log | grep -vcE 'GSPROV050[12]')"
 check "node b error log: clean" 0 "$(grep -cE '\[(error|warn|crit|alert|emerg)' logs/error-b.log)"
 check "no child crashed" 0 "$(cat logs/error-*.log | grep -cE 'exit signal|AH00052')"
+stop_all
+check "no sanitizer report" 0 "$(cat logs/error-*.log start.err 2>/dev/null | grep -cE 'AddressSanitizer|runtime error:|LeakSanitizer')"
 
 echo "cache: $pass passed, $fail failed"
 [ "$fail" = 0 ]

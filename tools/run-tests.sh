@@ -52,6 +52,8 @@ stage unit-asan     make -s unit-asan
 stage asan-build    make -s build-asan/mod_gsprov.so
 stage apache-asan   env GSPROV_PRELOAD="$asan_rt" \
                         bash t/run-apache-tests.sh "$(pwd)/build-asan/mod_gsprov.so"
+stage cache-asan    env GSPROV_PRELOAD="$asan_rt" \
+                        bash t/cache.sh "$(pwd)/build-asan/mod_gsprov.so"
 
 echo
 [ -z "$failed_stages" ] || echo "failed stages:$failed_stages"
