@@ -193,27 +193,6 @@ if [ "$STORM" = 1 ]; then
     start_memcached
     start_httpd
     BASE=http://127.0.0.1:$PORT
-    # the binary files are bootstrap files (GsProvBinary default); check one
-    code=$(curl -s -o "$OUT/one.bin" -w '%{http_code}' "$BASE/prov/cfg$(head -1 "$OUT/storm-macs.txt")")
-    [ "$code" = 200 ] && [ "$(head -c 2 "$OUT/one.bin" | xxd -p)" != "" ] || die "binary file: $code"
-    stop_memcached; start_memcached      # really cold
-    # one pass: wrk runs until every thread has had its answers, then is
-    # stopped with SIGINT (so its duration is the storm's, +0.1 s at most)
-    storm_pass() {
-        local d=$OUT/storm-done log=$OUT/wrk-storm-$(date +%s%N).log pid i
-        rm -rf "$d"; mkdir -p "$d"; [ "$(id -u)" = 0 ] && chmod a+rwx "$d"
-        "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d600s --latency -s "$BENCH_DIR/once.lua" \
-            "$BASE" -- /prov "$OUT/storm-macs.txt" "$THREADS" "$d" > "$log" 2>&1 &
-        pid=$!
-        for ((i = 0; i < 6000; i++)); do
-            [ "$(ls "$d" | wc -l)" -ge "$THREADS" ] && break
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -INT "$pid" 2>/dev/null || true
-        wait "$pid" || true
-        grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
-    }
     read -r rss0 np0 < <(httpd_rss "$PIDFILE")
     printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' pass requests "requests/s" p50_ms p99_ms errors "httpd_rss_MiB" "memcached_MiB" items
     printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' start - - - - - "$((rss0 / 1024))" "$(mc_rss)" "$(mc_stat curr_items)"
@@ -225,6 +204,17 @@ if [ "$STORM" = 1 ]; then
         printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' "$pass" "$(field requests "$res")" "$(field rps "$res")" \
             "$(ms "$(field p50_us "$res")")" "$(ms "$(field p99_us "$res")")" "$e" "$((rss / 1024))" "$(mc_rss)" "$(mc_stat curr_items)"
     done
+    # what the storm was served: one device's binary file decodes to its
+    # bootstrap P-values, its XML decrypts to its own file
+    m1=$(head -1 "$OUT/storm-macs.txt")
+    curl -s -o "$OUT/one.bin" "$BASE/prov/cfg$m1"
+    curl -s -o "$OUT/one.xml" "$BASE/prov/cfg$m1.xml"
+    "$REPO/gsprov" decode < "$OUT/one.bin" 2>/dev/null | grep -q "^P237=" \
+        || die "cfg$m1 does not decode to a binary file with P237"
+    p1=$(sed -n 's:.*<password>\(.*\)</password>.*:\1:p' "$OUT/store/devices/$m1.xml")
+    openssl enc -d -aes-256-cbc -md md5 -k "$p1" -in "$OUT/one.xml" 2>/dev/null | grep -q "<mac>$m1</mac>" \
+        || die "cfg$m1.xml does not decrypt to its device's file"
+    echo "check:   cfg$m1 decodes (gsprov decode) with P237; cfg$m1.xml decrypts to its own file"
     echo "memcached: $(mc_stat get_hits) get hits, $(mc_stat get_misses) get misses, $(mc_stat evictions) evictions"
     echo "errors:  $sbad (must be 0); error_log warn+ lines: $(grep -c ':\(warn\|error\|crit\|alert\|emerg\)\] ' "$OUT/logs/error_log" 2>/dev/null || true)"
     echo "rss:     httpd $((rss0 / 1024)) MiB before, $((rss / 1024)) MiB after $STORM_NDEV distinct devices ($np processes)"

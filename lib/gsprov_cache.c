@@ -2,6 +2,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_hash.h>
+#include <apr_escape.h>
 #include "gsprov_cache.h"
 #include "gsprov_crypto.h"
 #include "gsprov_error.h"
@@ -15,16 +16,33 @@
 #define META         (MAGIC_LEN + GSPROV_SHA256_LEN)
 #define HDR_FIXED    (META + 4)
 
-/* length-prefixed, so no two different inputs concatenate alike */
-static void field(apr_array_header_t *a, const char *s)
-{
-    *(const char **)apr_array_push(a) =
-        apr_psprintf(a->pool, "%" APR_SIZE_T_FMT ":%s", strlen(s), s);
-}
+/* The key material, hashed piece by piece (no string is built): every
+ * field is its 4-byte length and its bytes, so no two different inputs
+ * hash alike. */
+typedef struct {
+    struct iovec *v;
+    apr_uint32_t *lens;
+    int n, max;
+} material_t;
 
-static int cmp_str(const void *a, const void *b)
+static void field(material_t *m, const char *s, apr_size_t len)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    if (m->n + 2 > m->max)
+        return;                 /* sized by the caller: never */
+    m->lens[m->n / 2] = (apr_uint32_t)len;
+    m->v[m->n].iov_base = &m->lens[m->n / 2];
+    m->v[m->n].iov_len = sizeof(apr_uint32_t);
+    m->v[m->n + 1].iov_base = (void *)s;
+    m->v[m->n + 1].iov_len = len;
+    m->n += 2;
+}
+#define FIELD(m, s) field((m), (s), strlen(s))
+
+typedef struct { const char *k, *v; } var_t;
+
+static int cmp_var(const void *a, const void *b)
+{
+    return strcmp(((const var_t *)a)->k, ((const var_t *)b)->k);
 }
 
 const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
@@ -33,8 +51,14 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
                              const gsprov_settings_t *set,
                              const char *tenant, const char *request_name)
 {
-    apr_array_header_t *a = apr_array_make(p, 24, sizeof(const char *));
-    const char *dev = "", *material;
+    static const char *const binary_names[] = { "off", "bootstrap", "full" };
+    unsigned int nvars = set->tenant_vars ? apr_hash_count(set->tenant_vars)
+                                          : 0;
+    int nextra = set->bootstrap_extra ? set->bootstrap_extra->nelts : 0;
+    unsigned char md[GSPROV_SHA256_LEN];
+    const char *dev = "";
+    material_t m;
+    var_t *vars = NULL;
     char *err = NULL;
     int i;
 
@@ -42,37 +66,41 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
         && gsprov_store_device_version(store, p, name->mac, &dev, &err))
         return NULL;   /* no record (404) or unreadable (500): not cached */
 
-    field(a, KEY_SCHEMA);
-    field(a, tenant ? tenant : "");
-    field(a, request_name);
-    field(a, t->version);
-    field(a, dev);
+    m.max = 2 * (12 + nextra + 2 * (int)nvars);
+    m.v = apr_palloc(p, sizeof(*m.v) * (apr_size_t)m.max);
+    m.lens = apr_palloc(p, sizeof(*m.lens) * (apr_size_t)(m.max / 2));
+    m.n = 0;
+    FIELD(&m, KEY_SCHEMA);
+    FIELD(&m, tenant ? tenant : "");
+    FIELD(&m, request_name);
+    FIELD(&m, t->version);
+    FIELD(&m, dev);
     /* a record without <model> takes the User-Agent's */
-    field(a, set->ua ? set->ua->model : "");
-    field(a, gsprov_md_name(set->key_digest));
-    field(a, apr_itoa(p, (int)set->binary));
-    field(a, set->plain ? "plain" : "encrypt");
-    for (i = 0; set->bootstrap_extra && i < set->bootstrap_extra->nelts; i++)
-        field(a, APR_ARRAY_IDX(set->bootstrap_extra, i, const char *));
-    field(a, "vars");
-    if (set->tenant_vars) {
-        apr_array_header_t *v = apr_array_make(p, 8, sizeof(const char *));
+    FIELD(&m, set->ua ? set->ua->model : "");
+    FIELD(&m, gsprov_md_name(set->key_digest));
+    FIELD(&m, (unsigned)set->binary < 3 ? binary_names[set->binary] : "?");
+    FIELD(&m, set->plain ? "plain" : "encrypt");
+    for (i = 0; i < nextra; i++)
+        FIELD(&m, APR_ARRAY_IDX(set->bootstrap_extra, i, const char *));
+    FIELD(&m, "vars");
+    if (nvars) {
         apr_hash_index_t *hi;
-        for (hi = apr_hash_first(p, set->tenant_vars); hi;
-             hi = apr_hash_next(hi)) {
-            const char *k, *val;
-            apr_hash_this(hi, (const void **)&k, NULL, (void **)&val);
-            *(const char **)apr_array_push(v) = apr_psprintf(p,
-                "%" APR_SIZE_T_FMT ":%s%" APR_SIZE_T_FMT ":%s", strlen(k), k,
-                strlen(val), val);
+        unsigned int k = 0;
+        vars = apr_palloc(p, sizeof(*vars) * nvars);
+        for (hi = apr_hash_first(p, set->tenant_vars); hi && k < nvars;
+             hi = apr_hash_next(hi), k++)
+            apr_hash_this(hi, (const void **)&vars[k].k, NULL,
+                          (void **)&vars[k].v);
+        qsort(vars, k, sizeof(*vars), cmp_var);
+        for (i = 0; i < (int)k; i++) {
+            FIELD(&m, vars[i].k);
+            FIELD(&m, vars[i].v);
         }
-        qsort(v->elts, (size_t)v->nelts, sizeof(const char *), cmp_str);
-        for (i = 0; i < v->nelts; i++)
-            field(a, APR_ARRAY_IDX(v, i, const char *));
     }
-    material = apr_array_pstrcat(p, a, '\n');
-    return apr_pstrcat(p, KEY_PREFIX,
-                       gsprov_sha256_hex(p, material, strlen(material)), NULL);
+    if (gsprov_sha256_parts(m.v, m.n, md) != APR_SUCCESS)
+        return NULL;
+    return apr_pstrcat(p, KEY_PREFIX, apr_pescape_hex(p, md, sizeof(md), 0),
+                       NULL);
 }
 
 /* The digest that binds a value to its key: key, metadata and body. */
