@@ -73,6 +73,10 @@ echo "== mod_gsprov cache benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine: $(nproc) CPU(s) ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), shared by wrk, httpd AND memcached ($([ "$PIN" = 1 ] && echo "PIN=1: httpd+memcached on CPU 0, wrk on CPU 1" || echo "no pinning"))"
 echo "         kernel $(uname -r), $("$APACHE" -v | awk -F': ' '/version/ {print $2}'), $(memcached -V), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
 echo "module:  $MODULE ($MODULE_DESC)"
+# let the load of whatever ran before settle (SETTLE=0 to skip)
+for ((i = 0; i < ${SETTLE:-60}; i++)); do
+    awk '{exit !($1 < 1.0)}' /proc/loadavg && break; sleep 1
+done
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load:    $load0 at start"
 
@@ -92,7 +96,8 @@ Listen 127.0.0.1:$PORT2
     GsProvCache none
 </VirtualHost>
 EOF
-    rm -f "$OUT/logs/error_log"
+    # the log of the previous part is kept as error_log.1
+    [ -f "$OUT/logs/error_log" ] && mv -f "$OUT/logs/error_log" "$OUT/logs/error_log.1"
     [ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT"
     local ctest
     ctest=$("$APACHE" -f "$CONF" -t 2>&1) || { echo "$ctest" >&2; die "config test failed: $CONF"; }
@@ -173,7 +178,7 @@ h1=$(mc_stat get_hits); m1=$(mc_stat get_misses)
 mh=$(median "${HIT[@]}"); mst=$(median "${STATIC[@]}"); mm=$(median "${MISS[@]}")
 rhit=$(awk -v a="$mh" -v b="$mst" 'BEGIN {printf "%.3f", a / b}')
 rmiss=$(awk -v a="$mm" -v b="$mst" 'BEGIN {printf "%.3f", a / b}')
-nerr=$(grep -c ':\(warn\|error\|crit\|alert\|emerg\)\] ' "$OUT/logs/error_log" 2>/dev/null || true)
+nerr=$(grep -c ':\(warn\|error\|crit\|alert\|emerg\)\] \|exit signal' "$OUT/logs/error_log" 2>/dev/null || true)
 echo "median:  hit $mh req/s, static $mst req/s, miss (no cache) $mm req/s"
 echo "memcached during the rounds: $((h1 - h0)) get hits, $((m1 - m0)) get misses (must be 0)"
 echo "errors:  $bad non-2xx/socket errors (must be 0); error_log warn+ lines: $nerr"
@@ -193,6 +198,23 @@ if [ "$STORM" = 1 ]; then
     start_memcached
     start_httpd
     BASE=http://127.0.0.1:$PORT
+    # one pass: wrk runs until every thread has had its answers, then is
+    # stopped with SIGINT (so its duration is the storm's, +0.1 s at most)
+    storm_pass() {
+        local d=$OUT/storm-done log=$OUT/wrk-storm-$(date +%s%N).log pid i
+        rm -rf "$d"; mkdir -p "$d"; [ "$(id -u)" = 0 ] && chmod a+rwx "$d"
+        "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d600s --latency -s "$BENCH_DIR/once.lua" \
+            "$BASE" -- /prov "$OUT/storm-macs.txt" "$THREADS" "$d" > "$log" 2>&1 &
+        pid=$!
+        for ((i = 0; i < 6000; i++)); do
+            [ "$(ls "$d" | wc -l)" -ge "$THREADS" ] && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -INT "$pid" 2>/dev/null || true
+        wait "$pid" || true
+        grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
+    }
     read -r rss0 np0 < <(httpd_rss "$PIDFILE")
     printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' pass requests "requests/s" p50_ms p99_ms errors "httpd_rss_MiB" "memcached_MiB" items
     printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' start - - - - - "$((rss0 / 1024))" "$(mc_rss)" "$(mc_stat curr_items)"
