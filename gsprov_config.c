@@ -424,12 +424,15 @@ static const char *set_cache_near(cmd_parms *cmd, void *dconf,
     apr_int64_t v = apr_strtoi64(arg, &end, 10);
 
     if (end != arg && v >= 0) {
-        if (*end == 'K' || *end == 'k')
-            v *= 1024, end++;
-        else if (*end == 'M' || *end == 'm')
-            v *= 1024 * 1024, end++;
-        else if (*end == 'G' || *end == 'g')
-            v *= 1024 * 1024 * 1024, end++;
+        apr_int64_t mult = *end == 'K' || *end == 'k' ? 1024
+                         : *end == 'M' || *end == 'm' ? 1024 * 1024
+                         : *end == 'G' || *end == 'g' ? 1024 * 1024 * 1024
+                         : 1;
+        if (mult > 1)
+            end++;
+        /* (no overflow: anything above the maximum is refused below) */
+        v = v > GSPROV_MAX_CACHE_NEAR / mult ? GSPROV_MAX_CACHE_NEAR + 1
+                                             : v * mult;
     }
     if (end == arg || *end || v < 0
         || (v && (v < GSPROV_MIN_CACHE_NEAR || v > GSPROV_MAX_CACHE_NEAR)))

@@ -45,11 +45,13 @@ static int cmp_var(const void *a, const void *b)
     return strcmp(((const var_t *)a)->k, ((const var_t *)b)->k);
 }
 
-const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
+/* The key, and (*dev_version) the device record version it holds. */
+static const char *cache_key(apr_pool_t *p, gsprov_store_t *store,
                              const gsprov_templates_t *t,
                              const gsprov_name_t *name,
                              const gsprov_settings_t *set,
-                             const char *tenant, const char *request_name)
+                             const char *tenant, const char *request_name,
+                             const char **dev_version)
 {
     static const char *const binary_names[] = { "off", "bootstrap", "full" };
     unsigned int nvars = set->tenant_vars ? apr_hash_count(set->tenant_vars)
@@ -65,6 +67,7 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
     if (name->mac[0]
         && gsprov_store_device_version(store, p, name->mac, &dev, &err))
         return NULL;   /* no record (404) or unreadable (500): not cached */
+    *dev_version = dev;
 
     m.max = 2 * (12 + nextra + 2 * (int)nvars);
     m.v = apr_palloc(p, sizeof(*m.v) * (apr_size_t)m.max);
@@ -101,6 +104,16 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
         return NULL;
     return apr_pstrcat(p, KEY_PREFIX, apr_pescape_hex(p, md, sizeof(md), 0),
                        NULL);
+}
+
+const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
+                             const gsprov_templates_t *t,
+                             const gsprov_name_t *name,
+                             const gsprov_settings_t *set,
+                             const char *tenant, const char *request_name)
+{
+    const char *dev;
+    return cache_key(p, store, t, name, set, tenant, request_name, &dev);
 }
 
 /* The digest that binds a value to its key: key, metadata and body. */
@@ -230,14 +243,14 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
                           gsprov_output_t *out, gsprov_served_e *served,
                           char **err)
 {
-    const char *key = NULL, *why = NULL;
+    const char *key = NULL, *why = NULL, *dev_version = "";
     int get_failed = 0;
     apr_time_t start;
     apr_status_t rv;
 
     *served = GSPROV_SERVED_RENDERED;
-    if (sc->cache && (key = gsprov_cache_key(p, store, t, name, set,
-                                             sc->tenant, sc->request_name))) {
+    if (sc->cache && (key = cache_key(p, store, t, name, set, sc->tenant,
+                                      sc->request_name, &dev_version))) {
         char *val = NULL;
         apr_size_t len = 0;
         /* the near cache holds only values checked on their way in */
@@ -288,18 +301,30 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
         gsprov_stats_render(sc->stats, apr_time_now() - start);
     if (!key)
         return APR_SUCCESS;
-    /* after a failed get, a store would wait for the same dead or hung
-     * server again: one timeout per request at most */
-    if (get_failed) {
-        *served = GSPROV_SERVED_CACHE_ERROR;
+    /* The record is read twice (for the key, then to render): if it was
+     * replaced in between, these bytes belong to another version than the
+     * key says; serve them, store nothing. */
+    if (name->mac[0]
+        && (!out->device
+            || strcmp(gsprov_device_version(p, out->device), dev_version))) {
+        *served = GSPROV_SERVED_RENDERED;
         return APR_SUCCESS;
     }
     {
         char *val;
         apr_size_t len;
         gsprov_cache_pack(p, key, out, &val, &len);
+        if (!len)                       /* could not be packed: not kept */
+            return APR_SUCCESS;
+        /* the near cache is local: fill it even when memcached fails */
         if (sc->near)
             sc->near->ops->set(sc->near, p, key, val, len, 0, &why);
+        /* after a failed get, a store would wait for the same dead or
+         * hung server again: one timeout per request at most */
+        if (get_failed) {
+            *served = GSPROV_SERVED_CACHE_ERROR;
+            return APR_SUCCESS;
+        }
         if (sc->cache->ops->set(sc->cache, p, key, val, len, sc->cache->ttl,
                                 &why) == APR_SUCCESS) {
             BUMP(sc, cache_stores);

@@ -72,9 +72,11 @@ static gsprov_cache_result_e mc_get(gsprov_cache_t *c, apr_pool_t *p,
         return GSPROV_CACHE_ERROR;
     }
     v = memcached_get(m, key, strlen(key), &vlen, &flags, &rc);
-    if (rc == MEMCACHED_SUCCESS && v) {
-        *val = apr_pmemdup(p, v, vlen);
-        *len = vlen;
+    if (rc == MEMCACHED_SUCCESS) {
+        /* an empty value comes back as NULL: a hit all the same, which
+         * the caller rejects and replaces */
+        *val = v ? apr_pmemdup(p, v, vlen) : "";
+        *len = v ? vlen : 0;
         res = GSPROV_CACHE_HIT;
     }
     else if (rc == MEMCACHED_NOTFOUND) {

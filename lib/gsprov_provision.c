@@ -319,9 +319,14 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
     default:
         return GSPROV_EBADNAME;
     }
-    if (rv == GSPROV_ENOTFOUND && name->mac[0])
-        return redirect(p, t, name, &ctx, set, out, err);
+    if (rv == GSPROV_ENOTFOUND && name->mac[0]) {
+        rv = redirect(p, t, name, &ctx, set, out, err);
+        if (rv == APR_SUCCESS)
+            out->device = ctx.dev;      /* NULL for a redirect.map line */
+        return rv;
+    }
     out->model = ctx.model;
+    out->device = ctx.dev;
     if (rv != APR_SUCCESS)
         return rv;
     dev = ctx.dev;

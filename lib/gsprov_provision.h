@@ -36,6 +36,8 @@ typedef struct {
     const char *content_type;
     const char *model;          /* device's or requested model, or NULL */
     const char *redirect;       /* a redirect file: the target's P237 */
+    const gsprov_device_t *device;  /* the record it was made from, or
+                                     * NULL (for the cache: which version) */
 } gsprov_output_t;
 
 #define GSPROV_CT_XML       "application/xml; charset=utf-8"

@@ -1,5 +1,6 @@
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_tables.h>
 #include <jansson.h>
 #include "gsprov_stats.h"
 
@@ -61,7 +62,15 @@ void gsprov_stats_error(gsprov_stats_t *s, int msgid, const char *text)
         return;
     s->error_id = (apr_uint32_t)msgid;
     s->error_time = (apr_uint64_t)apr_time_now();
-    apr_cpystrn(s->error_text, text ? text : "", sizeof(s->error_text));
+    {
+        /* printable ASCII only: the text may quote a decoded URI, and the
+         * status page must stay one line per item and valid JSON */
+        apr_size_t i;
+        for (i = 0; text && text[i] && i < sizeof(s->error_text) - 1; i++)
+            s->error_text[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i]
+                                                                 : '?';
+        s->error_text[i] = '\0';
+    }
     apr_atomic_set32(&s->error_seq, seq + 2);
 }
 
@@ -75,7 +84,8 @@ int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
     if ((unsigned)which >= GSPROV_THROTTLE_COUNT)
         which = GSPROV_THROTTLE_CACHE_FAILED;
     last = apr_atomic_read64(&s->logged_at[which]);
-    if (last && now - last < (apr_uint64_t)interval) {
+    /* signed: another thread may have logged after we read the clock */
+    if (last && (apr_int64_t)(now - last) < (apr_int64_t)interval) {
         apr_atomic_inc64(&s->unlogged[which]);
         return 0;
     }
@@ -138,6 +148,7 @@ typedef struct {
 
 static void snapshot(gsprov_stats_t *s, snap_t *v)
 {
+    apr_uint64_t n = 0;
     int k, r;
     for (k = 0; k < GSPROV_SK_COUNT; k++)
         for (r = 0; r < GSPROV_SR_COUNT; r++)
@@ -149,10 +160,11 @@ static void snapshot(gsprov_stats_t *s, snap_t *v)
     v->rejected = apr_atomic_read64(&s->cache_rejected);
     v->stores = apr_atomic_read64(&s->cache_stores);
     v->store_errors = apr_atomic_read64(&s->cache_store_errors);
-    v->renders = apr_atomic_read64(&s->renders);
     v->usec = apr_atomic_read64(&s->render_usec);
     for (k = 0; k < GSPROV_STATS_NBUCKETS; k++)
-        v->hist[k] = apr_atomic_read64(&s->render_hist[k]);
+        n += v->hist[k] = apr_atomic_read64(&s->render_hist[k]);
+    /* writers count renders first: take the histogram's own total */
+    v->renders = n;
     v->has_error = last_error(s, &v->error_id, &v->error_time,
                               v->error_text);
 }
@@ -168,48 +180,50 @@ static const char *usec_label(apr_pool_t *p, long long us)
 const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
                               int n, apr_time_t since)
 {
+    /* pieces joined once at the end: no copy of the page per line */
+    apr_array_header_t *a = apr_array_make(p, 64 * (n + 1), sizeof(char *));
     char date[APR_RFC822_DATE_LEN];
-    const char *out;
     int i, k, r;
+#define LINE(...) (*(const char **)apr_array_push(a) = apr_psprintf(p, __VA_ARGS__))
 
     apr_rfc822_date(date, since);
-    out = apr_psprintf(p, "Since: %s\nTenants: %d\n", date, n);
+    LINE("Since: %s\nTenants: %d\n", date, n);
     for (i = 0; i < n; i++) {
         snap_t v;
         snapshot(slots[i], &v);
-        out = apr_psprintf(p, "%s\nTenant: %s\n", out, slots[i]->tenant);
+        LINE("\nTenant: %s\n", slots[i]->tenant);
         for (k = 0; k < GSPROV_SK_COUNT; k++)
             for (r = 0; r < GSPROV_SR_COUNT; r++)
                 if (v.req[k][r])
-                    out = apr_psprintf(p, "%sRequests %s %s: %" APR_UINT64_T_FMT
-                                       "\n", out, kind_names[k],
-                                       result_names[r], v.req[k][r]);
-        out = apr_psprintf(p,
-            "%sCacheHits: %" APR_UINT64_T_FMT "\nCacheNearHits: %"
-            APR_UINT64_T_FMT "\nCacheMisses: %"
-            APR_UINT64_T_FMT "\nCacheErrors: %" APR_UINT64_T_FMT
-            "\nCacheRejected: %" APR_UINT64_T_FMT "\nCacheStores: %"
-            APR_UINT64_T_FMT "\nCacheStoreErrors: %" APR_UINT64_T_FMT
-            "\nRenders: %" APR_UINT64_T_FMT "\nRenderMeanUsec: %"
-            APR_UINT64_T_FMT "\nRenderP50Usec: %s\nRenderP90Usec: %s"
-            "\nRenderP99Usec: %s\n", out, v.hits, v.near_hits, v.misses, v.errors,
-            v.rejected, v.stores, v.store_errors, v.renders,
-            v.renders ? v.usec / v.renders : 0,
-            usec_label(p, percentile(v.hist, v.renders, 0.5)),
-            usec_label(p, percentile(v.hist, v.renders, 0.9)),
-            usec_label(p, percentile(v.hist, v.renders, 0.99)));
+                    LINE("Requests %s %s: %" APR_UINT64_T_FMT "\n",
+                         kind_names[k], result_names[r], v.req[k][r]);
+        LINE("CacheHits: %" APR_UINT64_T_FMT "\nCacheNearHits: %"
+             APR_UINT64_T_FMT "\nCacheMisses: %" APR_UINT64_T_FMT
+             "\nCacheErrors: %" APR_UINT64_T_FMT "\nCacheRejected: %"
+             APR_UINT64_T_FMT "\nCacheStores: %" APR_UINT64_T_FMT
+             "\nCacheStoreErrors: %" APR_UINT64_T_FMT "\n", v.hits,
+             v.near_hits, v.misses, v.errors, v.rejected, v.stores,
+             v.store_errors);
+        LINE("Renders: %" APR_UINT64_T_FMT "\nRenderMeanUsec: %"
+             APR_UINT64_T_FMT "\nRenderP50Usec: %s\nRenderP90Usec: %s"
+             "\nRenderP99Usec: %s\n", v.renders,
+             v.renders ? v.usec / v.renders : 0,
+             usec_label(p, percentile(v.hist, v.renders, 0.5)),
+             usec_label(p, percentile(v.hist, v.renders, 0.9)),
+             usec_label(p, percentile(v.hist, v.renders, 0.99)));
         for (k = 0; k < GSPROV_STATS_NBUCKETS; k++)
-            out = apr_psprintf(p, "%sRenderHistogram %s: %" APR_UINT64_T_FMT
-                               "\n", out, usec_label(p, k < GSPROV_STATS_NBUCKETS
-                                   - 1 ? (long long)bucket_usec[k] : -1),
-                               v.hist[k]);
+            LINE("RenderHistogram %s: %" APR_UINT64_T_FMT "\n",
+                 usec_label(p, k < GSPROV_STATS_NBUCKETS - 1
+                               ? (long long)bucket_usec[k] : -1),
+                 v.hist[k]);
         if (v.has_error) {
             apr_rfc822_date(date, v.error_time);
-            out = apr_psprintf(p, "%sLastError: %s GSPROV%04u: %s\n", out,
-                               date, (unsigned)v.error_id, v.error_text);
+            LINE("LastError: %s GSPROV%04u: %s\n", date,
+                 (unsigned)v.error_id, v.error_text);
         }
     }
-    return out;
+#undef LINE
+    return apr_array_pstrcat(p, a, 0);
 }
 
 static apr_status_t json_release(void *j)

@@ -60,6 +60,10 @@ GsProvReloadInterval 2
 <Location /prov>
     SetHandler gsprov
 </Location>
+# counters (the demo listens on 127.0.0.1 only)
+<Location /gsprov-status>
+    SetHandler gsprov-status
+</Location>
 CONF
 
 /usr/sbin/apache2 -t -f "$conf"
@@ -89,6 +93,10 @@ logs: $demo/logs).  Try:
 
   # an unknown device: 404, so the device falls back to the next file
   curl -si http://127.0.0.1:$port/prov/cfg000b82ffffff.xml | head -1
+
+  # what was served: counters per tenant, as text or JSON
+  curl -s http://127.0.0.1:$port/gsprov-status
+  curl -s 'http://127.0.0.1:$port/gsprov-status?json'
 
 Edit $demo/store/devices/*.xml (next request) or its templates
 (within 2 s).  Stop with: bash tools/demo.sh stop

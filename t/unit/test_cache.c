@@ -353,7 +353,7 @@ START_TEST(stats_counting)
     ck_assert_uint_eq(stats.render_hist[0], 1);
     ck_assert_uint_eq(stats.render_hist[3], 1);
     ck_assert_uint_eq(stats.render_hist[GSPROV_STATS_NBUCKETS - 1], 1);
-    gsprov_stats_error(&stats, 105, "cfg.xml: broken <thing> \"q\"");
+    gsprov_stats_error(&stats, 105, "cfg.xml: broken <thing> \"q\"\n\x01");
     text = gsprov_stats_text(pool, slots, 1, apr_time_now());
     ck_assert_ptr_nonnull(strstr(text, "Tenant: t.test\n"));
     ck_assert_ptr_nonnull(strstr(text, "Requests device-xml ok: 2\n"));
@@ -363,7 +363,7 @@ START_TEST(stats_counting)
     json = gsprov_stats_json(pool, slots, 1, apr_time_now());
     ck_assert_ptr_nonnull(strstr(json, "\"tenant\": \"t.test\""));
     ck_assert_ptr_nonnull(strstr(json, "\"message\": \"cfg.xml: broken "
-                                       "<thing> \\\"q\\\"\""));
+                                       "<thing> \\\"q\\\"??\""));
     ck_assert_ptr_nonnull(strstr(json, "\"p50_usec\": 1000"));
     /* throttle: the first caller logs, the next ones within the interval
      * are counted */
@@ -522,6 +522,65 @@ START_TEST(near_in_serve)
 }
 END_TEST
 
+/* the record replaced between the version read for the key and the read
+ * for rendering: served, never stored under the old version's key */
+static apr_status_t stale_version(gsprov_store_t *st, apr_pool_t *p,
+                                  const char *mac, const char **version,
+                                  char **err)
+{
+    *version = "0000000000000000000000000000000000000000000000000000000000000000";
+    return APR_SUCCESS;
+}
+
+START_TEST(record_replaced_between_reads)
+{
+    gsprov_store_ops_t ops = *store->ops;
+    gsprov_store_t racy = *store;
+    gsprov_serve_ctx_t sc;
+    gsprov_output_t a;
+    gsprov_served_e s;
+    char *err = NULL;
+    const char *f = "cfg000b82000002.xml";
+
+    ops.device_version = stale_version;
+    racy.ops = &ops;
+    memset(&sc, 0, sizeof(sc));
+    sc.cache = &cache;
+    sc.tenant = "t.test";
+    sc.request_name = f;
+    ck_assert_status(gsprov_serve(pool, &racy, tpl, nm(f), &set, &sc, &a, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_RENDERED);
+    ck_assert_ptr_nonnull(strstr(a.body, "<P4>two</P4>"));
+    ck_assert_int_eq(fake.sets, 0);
+    /* with matching versions it is stored */
+    sc.cache = &cache;
+    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_int_eq(fake.sets, 1);
+}
+END_TEST
+
+/* an empty value (memcached answers NULL for it) is rejected and replaced */
+START_TEST(empty_value_replaced)
+{
+    const char *f = "cfg000b82000002.xml";
+    struct iovec *v = apr_palloc(pool, sizeof(*v));
+    gsprov_output_t a;
+    gsprov_served_e s;
+
+    v->iov_base = "";
+    v->iov_len = 0;
+    apr_hash_set(fake.h, key(f), APR_HASH_KEY_STRING, v);
+    ck_assert_status(serve(f, &a, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_uint_eq(stats.cache_rejected, 1);
+    ck_assert_status(serve(f, &a, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+}
+END_TEST
+
 START_TEST(memcached_option_check)
 {
     ck_assert_ptr_null(gsprov_memcached_check(pool, "--SERVER=127.0.0.1:1"));
@@ -564,6 +623,8 @@ Suite *cache_suite(void)
     tcase_add_test(tc, key_inputs);
     tcase_add_test(tc, stats_counting);
     tcase_add_test(tc, pack_roundtrip);
+    tcase_add_test(tc, record_replaced_between_reads);
+    tcase_add_test(tc, empty_value_replaced);
     tcase_add_test(tc, near_ring);
     tcase_add_test(tc, near_in_serve);
     tcase_add_test(tc, memcached_option_check);
