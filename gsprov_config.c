@@ -87,6 +87,8 @@ void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->cache_ttl = GSPROV_UNSET;
     c->cache_retry = GSPROV_UNSET;
     c->cache_near = GSPROV_UNSET;
+    c->cache_secret = NULL;
+    c->cache_secret_len = 0;
     c->stats = NULL;
     c->cache = NULL;
     c->near = NULL;
@@ -108,6 +110,11 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
                                                       : base->cache_retry;
     c->cache_near = add->cache_near != GSPROV_UNSET ? add->cache_near
                                                     : base->cache_near;
+    /* the secret goes with the file that set it */
+    c->cache_secret = add->cache_secret ? add->cache_secret
+                                        : base->cache_secret;
+    c->cache_secret_len = add->cache_secret ? add->cache_secret_len
+                                            : base->cache_secret_len;
     /* runtime state is per vhost, set up after the configuration */
     c->stats = NULL;
     c->cache = NULL;
@@ -130,6 +137,8 @@ int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
                                       ? c->cache_retry
                                       : GSPROV_DEFAULT_CACHE_RETRY);
     o->max_conns = threads ? threads : 1;
+    o->secret = c->cache_secret;
+    o->secret_len = c->cache_secret_len;
     return 1;
 }
 
@@ -414,6 +423,43 @@ static const long cache_ttl_range[] = {
 static const long cache_retry_range[] = {
     APR_OFFSETOF(gsprov_srv_conf, cache_retry), 1, GSPROV_MAX_CACHE_RETRY };
 
+/* GsProvCacheSecret FILE: read now, so a missing or short file fails
+ * apachectl -t; its bytes (at least 32) key the values' HMAC */
+static const char *set_cache_secret(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
+                                              &gsprov_module);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    unsigned char *buf;
+    apr_size_t got = 0;
+    apr_status_t rv;
+
+    if (!path)
+        return apr_psprintf(cmd->pool, "GsProvCacheSecret: invalid path "
+                            "'%s'", arg);
+    if ((rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool))
+        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)))
+        return apr_psprintf(cmd->pool, "GsProvCacheSecret: %s: %pm", path,
+                            &rv);
+    if (fi.size < GSPROV_MIN_CACHE_SECRET || fi.size > GSPROV_MAX_CACHE_SECRET)
+        return apr_psprintf(cmd->pool, "GsProvCacheSecret: %s: %d to %d "
+                            "bytes needed (e.g. openssl rand -hex 32 > %s)",
+                            path, GSPROV_MIN_CACHE_SECRET,
+                            GSPROV_MAX_CACHE_SECRET, path);
+    buf = apr_palloc(cmd->pool, (apr_size_t)fi.size);
+    rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, &got);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS || got != (apr_size_t)fi.size)
+        return apr_psprintf(cmd->pool, "GsProvCacheSecret: %s: %pm", path,
+                            &rv);
+    c->cache_secret = buf;
+    c->cache_secret_len = got;
+    return NULL;
+}
+
 /* GsProvCacheNear 0 | BYTES[K|M|G] */
 static const char *set_cache_near(cmd_parms *cmd, void *dconf,
                                   const char *arg)
@@ -604,6 +650,9 @@ const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvCacheNear", set_cache_near, NULL, RSRC_CONF,
                   "Per-child near cache in front of memcached: a size such "
                   "as 16M (default) or 0 (off)"),
+    AP_INIT_TAKE1("GsProvCacheSecret", set_cache_secret, NULL, RSRC_CONF,
+                  "File with a secret (32+ bytes) that authenticates cached "
+                  "values (HMAC-SHA256), the same on every node"),
     AP_INIT_TAKE1("GsProvStatusScope", set_status_scope, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "What SetHandler gsprov-status shows: vhost (default, its "

@@ -545,9 +545,11 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
         if (!gsprov_conf_cache_opts(sc, (apr_uint32_t)threads, &o))
             continue;
         near_bytes = gsprov_conf_cache_near(sc);
-        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u\n%" APR_SIZE_T_FMT,
+        /* vhosts share a backend when everything about it is alike */
+        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u\n%" APR_SIZE_T_FMT "\n%s",
                           o.config, o.timeout_ms, o.retry_seconds, o.ttl,
-                          near_bytes);
+                          near_bytes, o.secret ? gsprov_sha256_hex(pchild,
+                          o.secret, o.secret_len) : "-");
         if ((c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
             near = apr_hash_get(made, apr_pstrcat(pchild, id, "\nnear",
                                                   NULL), APR_HASH_KEY_STRING);

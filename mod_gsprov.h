@@ -51,6 +51,9 @@ typedef struct {
     int cache_ttl;              /* GsProvCacheTTL; GSPROV_UNSET */
     int cache_retry;            /* GsProvCacheRetry; GSPROV_UNSET */
     apr_int64_t cache_near;     /* GsProvCacheNear bytes; GSPROV_UNSET */
+    const unsigned char *cache_secret;  /* GsProvCacheSecret's bytes;
+                                         * NULL = unset */
+    apr_size_t cache_secret_len;
     /* runtime, never inherited: counters from post_config, the cache
      * backend from child_init */
     gsprov_stats_t *stats;

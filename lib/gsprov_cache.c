@@ -117,8 +117,9 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
 }
 
 /* The digest that binds a value to its key: key, metadata and body. */
-static int value_digest(const char *key, const unsigned char *meta,
-                        apr_size_t metalen, const char *body, apr_size_t len,
+static int value_digest(const gsprov_cache_t *c, const char *key,
+                        const unsigned char *meta, apr_size_t metalen,
+                        const char *body, apr_size_t len,
                         unsigned char md[GSPROV_SHA256_LEN])
 {
     struct iovec v[3];
@@ -128,13 +129,17 @@ static int value_digest(const char *key, const unsigned char *meta,
     v[1].iov_len = metalen;
     v[2].iov_base = (void *)body;
     v[2].iov_len = len;
+    if (c && c->secret_len)
+        return gsprov_hmac_sha256_parts(c->secret, c->secret_len, v, 3, md)
+               == APR_SUCCESS;
     return gsprov_sha256_parts(v, 3, md) == APR_SUCCESS;
 }
 
 /* Layout: magic[8] digest[32] kind encrypted modellen redirectlen model
  * redirect body; the digest covers key, everything after it and body. */
-void gsprov_cache_pack(apr_pool_t *p, const char *key,
-                       const gsprov_output_t *o, char **val, apr_size_t *len)
+void gsprov_cache_pack(apr_pool_t *p, const gsprov_cache_t *c,
+                       const char *key, const gsprov_output_t *o, char **val,
+                       apr_size_t *len)
 {
     apr_size_t mlen = o->model ? strlen(o->model) : 0;
     apr_size_t rlen = o->redirect ? strlen(o->redirect) : 0;
@@ -157,14 +162,15 @@ void gsprov_cache_pack(apr_pool_t *p, const char *key,
     if (rlen)
         memcpy(v + HDR_FIXED + mlen, o->redirect, rlen);
     memcpy(v + HDR_FIXED + mlen + rlen, o->body, o->len);
-    if (!value_digest(key, v + META, 4 + mlen + rlen, o->body, o->len,
+    if (!value_digest(c, key, v + META, 4 + mlen + rlen, o->body, o->len,
                       v + MAGIC_LEN))
         memset(v, 0, MAGIC_LEN);    /* will never unpack */
     *val = (char *)v;
 }
 
-static int unpack(apr_pool_t *p, const char *key, const char *val,
-                  apr_size_t len, gsprov_output_t *out, int verify)
+static int unpack(apr_pool_t *p, const gsprov_cache_t *c, const char *key,
+                  const char *val, apr_size_t len, gsprov_output_t *out,
+                  int verify)
 {
     const unsigned char *v = (const unsigned char *)val;
     unsigned char md[GSPROV_SHA256_LEN];
@@ -183,7 +189,7 @@ static int unpack(apr_pool_t *p, const char *key, const char *val,
             && kind != GSPROV_KIND_GENERIC_XML))
         return 0;
     if (verify
-        && (!value_digest(key, v + META, 4 + mlen + rlen, val + hlen,
+        && (!value_digest(c, key, v + META, 4 + mlen + rlen, val + hlen,
                           len - hlen, md)
             || memcmp(md, v + MAGIC_LEN, GSPROV_SHA256_LEN) != 0))
         return 0;
@@ -201,10 +207,11 @@ static int unpack(apr_pool_t *p, const char *key, const char *val,
     return 1;
 }
 
-int gsprov_cache_unpack(apr_pool_t *p, const char *key, const char *val,
-                        apr_size_t len, gsprov_output_t *out)
+int gsprov_cache_unpack(apr_pool_t *p, const gsprov_cache_t *c,
+                        const char *key, const char *val, apr_size_t len,
+                        gsprov_output_t *out)
 {
-    return unpack(p, key, val, len, out, 1);
+    return unpack(p, c, key, val, len, out, 1);
 }
 
 /* One message per interval per tenant for the whole server, not one per
@@ -257,7 +264,7 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
         if (sc->near
             && sc->near->ops->get(sc->near, p, key, &val, &len, &why)
                == GSPROV_CACHE_HIT
-            && unpack(p, key, val, len, out, 0)) {
+            && unpack(p, sc->cache, key, val, len, out, 0)) {
             BUMP(sc, cache_hits);
             BUMP(sc, cache_near_hits);
             *served = GSPROV_SERVED_NEAR_HIT;
@@ -265,7 +272,7 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
         }
         switch (sc->cache->ops->get(sc->cache, p, key, &val, &len, &why)) {
         case GSPROV_CACHE_HIT:
-            if (gsprov_cache_unpack(p, key, val, len, out)) {
+            if (gsprov_cache_unpack(p, sc->cache, key, val, len, out)) {
                 BUMP(sc, cache_hits);
                 if (sc->near)
                     sc->near->ops->set(sc->near, p, key, val, len, 0, &why);
@@ -313,7 +320,7 @@ apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
     {
         char *val;
         apr_size_t len;
-        gsprov_cache_pack(p, key, out, &val, &len);
+        gsprov_cache_pack(p, sc->cache, key, out, &val, &len);
         if (!len)                       /* could not be packed: not kept */
             return APR_SUCCESS;
         /* the near cache is local: fill it even when memcached fails */

@@ -41,6 +41,10 @@ struct gsprov_cache {
     const gsprov_cache_ops_t *ops;
     void *impl;
     apr_uint32_t ttl;           /* seconds an entry may live; 0: forever */
+    /* GsProvCacheSecret: values are bound to their key by an HMAC with
+     * it (else by a plain SHA-256, which only catches garbage) */
+    const unsigned char *secret;
+    apr_size_t secret_len;
 };
 
 /* Options of a memcached backend (GsProvCache*). */
@@ -50,6 +54,8 @@ typedef struct {
     apr_uint32_t retry_seconds; /* a failed server is retried after this */
     apr_uint32_t max_conns;     /* pool size: the child's threads */
     apr_uint32_t ttl;           /* entry lifetime, seconds */
+    const unsigned char *secret;    /* GsProvCacheSecret, or NULL */
+    apr_size_t secret_len;
 } gsprov_memcached_opts_t;
 
 /* Check a libmemcached option string without connecting (config time).
@@ -107,12 +113,14 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
                              const gsprov_settings_t *set,
                              const char *tenant, const char *request_name);
 
-/* A cache value: a header binding it to its key, then the body.  unpack
- * returns 0 (and leaves out alone) for anything it did not pack for key. */
-void gsprov_cache_pack(apr_pool_t *p, const char *key,
-                       const gsprov_output_t *o, char **val,
+/* A cache value: a header binding it to its key (with c's secret, if
+ * any), then the body.  unpack returns 0 (and leaves out alone) for
+ * anything that was not packed for key with that secret. */
+void gsprov_cache_pack(apr_pool_t *p, const gsprov_cache_t *c,
+                       const char *key, const gsprov_output_t *o, char **val,
                        apr_size_t *len);
-int gsprov_cache_unpack(apr_pool_t *p, const char *key, const char *val,
-                        apr_size_t len, gsprov_output_t *out);
+int gsprov_cache_unpack(apr_pool_t *p, const gsprov_cache_t *c,
+                        const char *key, const char *val, apr_size_t len,
+                        gsprov_output_t *out);
 
 #endif

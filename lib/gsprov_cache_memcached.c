@@ -165,6 +165,8 @@ apr_status_t gsprov_memcached_create(apr_pool_t *p,
     c->ops = &mc_ops;
     c->impl = mc;
     c->ttl = o->ttl;
+    c->secret = o->secret;
+    c->secret_len = o->secret_len;
     *out = c;
     return APR_SUCCESS;
 }

@@ -3,6 +3,7 @@
 #include <apr_escape.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/core_names.h>
 #include "gsprov_crypto.h"
 #include "gsprov_error.h"
 
@@ -15,6 +16,7 @@
  * main()) before any thread runs, read-only afterwards. */
 static EVP_CIPHER *fetched_cipher;
 static EVP_MD *fetched_md[2];
+static EVP_MAC *fetched_hmac;
 
 void gsprov_crypto_preload(void)
 {
@@ -24,6 +26,8 @@ void gsprov_crypto_preload(void)
         fetched_md[GSPROV_MD_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
     if (!fetched_md[GSPROV_MD_SHA256])
         fetched_md[GSPROV_MD_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!fetched_hmac)
+        fetched_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
 void gsprov_crypto_unload(void)
@@ -31,6 +35,8 @@ void gsprov_crypto_unload(void)
     int i;
     EVP_CIPHER_free(fetched_cipher);
     fetched_cipher = NULL;
+    EVP_MAC_free(fetched_hmac);
+    fetched_hmac = NULL;
     for (i = 0; i < 2; i++) {
         EVP_MD_free(fetched_md[i]);
         fetched_md[i] = NULL;
@@ -178,5 +184,30 @@ apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
         ok = EVP_DigestUpdate(ctx, parts[i].iov_base, parts[i].iov_len);
     ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == GSPROV_SHA256_LEN;
     EVP_MD_CTX_free(ctx);
+    return ok ? APR_SUCCESS : GSPROV_ECRYPTO;
+}
+
+apr_status_t gsprov_hmac_sha256_parts(const void *key, apr_size_t klen,
+                                      const struct iovec *parts, int n,
+                                      unsigned char out[GSPROV_SHA256_LEN])
+{
+    EVP_MAC *mac = fetched_hmac ? fetched_hmac
+                                : EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[2];
+    size_t len = 0;
+    int i, ok;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    ok = ctx && EVP_MAC_init(ctx, key, klen, params);
+    for (i = 0; ok && i < n; i++)
+        ok = EVP_MAC_update(ctx, parts[i].iov_base, parts[i].iov_len);
+    ok = ok && EVP_MAC_final(ctx, out, &len, GSPROV_SHA256_LEN)
+         && len == GSPROV_SHA256_LEN;
+    EVP_MAC_CTX_free(ctx);
+    if (mac != fetched_hmac)
+        EVP_MAC_free(mac);
     return ok ? APR_SUCCESS : GSPROV_ECRYPTO;
 }

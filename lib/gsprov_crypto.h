@@ -40,5 +40,9 @@ const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
 #define GSPROV_SHA256_LEN 32
 apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
                                  unsigned char out[GSPROV_SHA256_LEN]);
+/* HMAC-SHA256 with key over several pieces. */
+apr_status_t gsprov_hmac_sha256_parts(const void *key, apr_size_t klen,
+                                      const struct iovec *parts, int n,
+                                      unsigned char out[GSPROV_SHA256_LEN]);
 
 #endif

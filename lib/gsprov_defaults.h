@@ -62,6 +62,9 @@
 #define GSPROV_DEFAULT_CACHE_NEAR      (16 * 1024 * 1024)
 #define GSPROV_MIN_CACHE_NEAR         (64 * 1024)
 #define GSPROV_MAX_CACHE_NEAR          (4096LL * 1024 * 1024)
+/* GsProvCacheSecret: size of the secret file, in bytes. */
+#define GSPROV_MIN_CACHE_SECRET        32
+#define GSPROV_MAX_CACHE_SECRET        4096
 /* A failing cache is logged at most once per this many seconds per
  * tenant (the rest are counted on the status page). */
 #define GSPROV_CACHE_LOG_INTERVAL       60

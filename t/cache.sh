@@ -50,7 +50,7 @@ cd "$tmp" || exit 1
 user=$(id -un); group=$(id -gn)
 [ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
 base=$(( 20000 + RANDOM % 20000 ))
-mport=$base; pa=$((base + 1)); pb=$((base + 2))
+mport=$base; pa=$((base + 1)); pb=$((base + 2)); pc=$((base + 3))
 
 # ---------------------------------------------------------------- store
 PW=cache-test-pw
@@ -198,8 +198,15 @@ start_node() {  # start_node NAME PORT
     for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/" && break; sleep 0.1; done
 }
 cache_line="GsProvCache memcached \"--SERVER=127.0.0.1:$mport --BINARY-PROTOCOL\""
-node_conf a "$pa" "$cache_line"
-node_conf b "$pb" "$cache_line"
+# the farm's nodes share a secret that authenticates the cached values;
+# node c has none (a misconfigured node, or anyone writing to memcached)
+openssl rand -hex 32 > secret
+chmod a+r secret
+node_conf a "$pa" "$cache_line
+GsProvCacheSecret $tmp/secret"
+node_conf b "$pb" "$cache_line
+GsProvCacheSecret $tmp/secret"
+node_conf c "$pc" "$cache_line"
 
 # ---------------------------------------------------------------- config errors
 conftest() {    # conftest LINE -> apachectl -t output
@@ -218,6 +225,11 @@ sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" bad.conf
 out=$(httpd -t -f "$tmp/bad.conf" 2>&1)
 check "GsProvCacheNear 10 (too small) fails apachectl -t" 1 \
     "$(grep -c "GsProvCacheNear: '10' is not 0 or a size from 64K to 4G" <<<"$out")"
+head -c 10 secret > short
+sed "s|^GsProvCacheSecret .*|GsProvCacheSecret $tmp/short|; s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" a.conf > bad.conf
+out=$(httpd -t -f "$tmp/bad.conf" 2>&1)
+check "GsProvCacheSecret with a 10-byte file fails apachectl -t" 1 \
+    "$(grep -c "GsProvCacheSecret: $tmp/short: 32 to 4096 bytes needed" <<<"$out")"
 out=$(conftest 'GsProvCache redis "x"')
 check "an unknown backend fails apachectl -t, listing the supported ones" 1 \
     "$(grep -c "GsProvCache: unknown 'redis', supported are 'none' and 'memcached" <<<"$out")"
@@ -232,6 +244,7 @@ check "the nodes' configuration passes apachectl -t" "Syntax OK" \
 start_memcached
 start_node a "$pa"
 start_node b "$pb"
+start_node c "$pc"
 
 get() {     # get NODE-PORT HOST PATH OUTFILE -> status code
     curl -s -o "$4" -w '%{http_code}' -H "Host: $2" -A "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82000001" \
@@ -343,6 +356,17 @@ check "near.test after the record edit: a miss, the new record (nothing stale in
 check "node b (no near cache) gets the new bytes from memcached" "hit same" \
     "$(get $pb near.test $N n8 >/dev/null; echo "$(last_cache b) $(cmp -s n7 n8 && echo same || echo differ)")"
 
+echo "# values are authenticated (GsProvCacheSecret): a node without the secret cannot feed the farm"
+S=/prov/cfg000b82000004.xml
+get $pc a.test $S c1 >/dev/null
+check "node c (no secret) renders and stores cfg000b82000004.xml" miss "$(last_cache c)"
+check "node a (secret) rejects node c's value and renders its own" "miss 1" \
+    "$(get $pa a.test $S a6 >/dev/null; echo "$(last_cache a) $(plain a6 | grep -c '<P35>1004</P35>')")"
+check "node b (same secret) takes node a's value" "hit same" \
+    "$(get $pb a.test $S b6 >/dev/null; echo "$(last_cache b) $(cmp -s a6 b6 && echo same || echo differ)")"
+check "node c rejects the farm's authenticated value in turn" miss \
+    "$(get $pc a.test $S c2 >/dev/null; last_cache c)"
+
 echo "# status page"
 get $pa a.test /status st.txt >/dev/null
 check "status (text): 200 with this tenant" 1 "$(grep -c '^Tenant: a.test:' st.txt)"
@@ -353,7 +377,7 @@ json() { perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $t = $j-
 check "status (json): the tenant" a.test:$pa "$(json '{tenant}')"
 check_true "status (json): device-xml ok requests counted" test "$(json '{requests}{"device-xml"}{ok}')" -ge 5
 check "status (json): the 404 counted as device-xml not-found" 2 "$(json '{requests}{"device-xml"}{"not-found"}')"
-check "status (json): the garbage value counted as rejected" 2 "$(json '{cache}{rejected}')"
+check "status (json): rejected values counted (garbage, another tenant's, node c's)" 3 "$(json '{cache}{rejected}')"
 check_true "status (json): renders counted with a histogram" test "$(json '{render}{count}')" -ge 4 -a "$(json '{render}{histogram}[0]{le_usec}')" = 100
 check "status (json): a 'server' scope page lists every tenant" 6 \
     "$(get $pa 127.0.0.1 '/status-all?json' all.json >/dev/null; perl -MJSON::PP -e 'local $/; print scalar @{decode_json(<STDIN>)->{tenants}}' < all.json)"

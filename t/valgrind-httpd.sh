@@ -23,6 +23,7 @@ mport=$((port + 1))
 mkdir -p "$tmp/fw/1.0"
 head -c 4096 /dev/urandom > "$tmp/fw/1.0/gxp2170fw.bin"
 cp -r "$top/templates/demo-store" "$tmp/store"
+openssl rand -hex 32 > "$tmp/cache.secret"
 user=$(id -un); group=$(id -gn)
 [ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
 chmod -R a+rX "$tmp"
@@ -49,6 +50,7 @@ GsProvFirmwareRoot $tmp/fw
 # through the cache: misses, memcached hits and near hits
 GsProvCache memcached "--SERVER=127.0.0.1:$mport"
 GsProvCacheNear 64K
+GsProvCacheSecret $tmp/cache.secret
 <Location /status>
     SetHandler gsprov-status
 </Location>

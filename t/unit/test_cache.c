@@ -396,8 +396,8 @@ START_TEST(pack_roundtrip)
     o.kind = GSPROV_KIND_DEVICE_BIN;
     o.model = "ht802";
     o.redirect = "prov.tenant-b.example/prov";
-    gsprov_cache_pack(pool, "gsprov1:k", &o, &val, &len);
-    ck_assert(gsprov_cache_unpack(pool, "gsprov1:k", val, len, &u));
+    gsprov_cache_pack(pool, NULL, "gsprov1:k", &o, &val, &len);
+    ck_assert(gsprov_cache_unpack(pool, NULL, "gsprov1:k", val, len, &u));
     ck_assert_int_eq(u.kind, GSPROV_KIND_DEVICE_BIN);
     ck_assert_str_eq(u.model, "ht802");
     ck_assert_str_eq(u.redirect, "prov.tenant-b.example/prov");
@@ -405,10 +405,29 @@ START_TEST(pack_roundtrip)
     ck_assert_uint_eq(u.len, 8);
     ck_assert_mem_eq(u.body, "\0binary\0", 8);
     /* the same value under another key does not unpack */
-    ck_assert(!gsprov_cache_unpack(pool, "gsprov1:x", val, len, &u));
+    ck_assert(!gsprov_cache_unpack(pool, NULL, "gsprov1:x", val, len, &u));
+    /* with a secret: an HMAC; values packed without it, or with another
+     * secret, are refused, and the other way round */
+    {
+        gsprov_cache_t c1, c2;
+        char *v1;
+        apr_size_t l1;
+        memset(&c1, 0, sizeof(c1));
+        memset(&c2, 0, sizeof(c2));
+        c1.secret = (const unsigned char *)"0123456789abcdef-one";
+        c1.secret_len = 20;
+        c2.secret = (const unsigned char *)"0123456789abcdef-two";
+        c2.secret_len = 20;
+        gsprov_cache_pack(pool, &c1, "gsprov1:k", &o, &v1, &l1);
+        ck_assert(gsprov_cache_unpack(pool, &c1, "gsprov1:k", v1, l1, &u));
+        ck_assert_str_eq(u.redirect, "prov.tenant-b.example/prov");
+        ck_assert(!gsprov_cache_unpack(pool, &c2, "gsprov1:k", v1, l1, &u));
+        ck_assert(!gsprov_cache_unpack(pool, NULL, "gsprov1:k", v1, l1, &u));
+        ck_assert(!gsprov_cache_unpack(pool, &c1, "gsprov1:k", val, len, &u));
+    }
     /* nor with the redirect target changed */
     val[len - 9] ^= 1;
-    ck_assert(!gsprov_cache_unpack(pool, "gsprov1:k", val, len, &u));
+    ck_assert(!gsprov_cache_unpack(pool, NULL, "gsprov1:k", val, len, &u));
 }
 END_TEST
 
@@ -593,7 +612,8 @@ END_TEST
 /* a memcached that is not there: an error, not a miss */
 START_TEST(memcached_down_is_error)
 {
-    gsprov_memcached_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60 };
+    gsprov_memcached_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60,
+                                  NULL, 0 };
     gsprov_cache_t *c;
     const char *why = NULL;
     char *val, *err = NULL;
