@@ -388,19 +388,28 @@ static const gsprov_templates_t *fs_templates(gsprov_store_t *s, apr_pool_t *p,
     return t;
 }
 
+/* devices/<mac>.xml as bytes: GSPROV_ENOTFOUND if there is none */
+static apr_status_t read_record(apr_pool_t *p, const char *root,
+                                const char *mac, const char **path,
+                                char **buf, apr_size_t *len, char **err)
+{
+    apr_status_t rv;
+
+    *path = apr_pstrcat(p, root, "/devices/", mac, ".xml", NULL);
+    rv = gsprov_read_file(p, *path, GSPROV_MAX_DEVICE_BYTES, buf, len, err);
+    return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
+}
+
 apr_status_t gsprov_store_file_device(apr_pool_t *p, const char *root,
                                       const char *mac, gsprov_device_t **out,
                                       char **err)
 {
-    const char *path = apr_pstrcat(p, root, "/devices/", mac, ".xml", NULL);
+    const char *path;
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_read_file(p, path, GSPROV_MAX_DEVICE_BYTES, &buf, &len, err);
-    if (rv == APR_ENOENT)
-        return GSPROV_ENOTFOUND;
-    if (rv != APR_SUCCESS)
+    if ((rv = read_record(p, root, mac, &path, &buf, &len, err)))
         return rv;
     return gsprov_device_parse(p, mac, buf, len, path, out, err);
 }
@@ -417,16 +426,13 @@ static apr_status_t fs_device_version(gsprov_store_t *s, apr_pool_t *p,
                                       const char *mac, const char **version,
                                       char **err)
 {
-    const char *path = apr_pstrcat(p, ((file_store_t *)s->impl)->root,
-                                   "/devices/", mac, ".xml", NULL);
+    const char *path;
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_read_file(p, path, GSPROV_MAX_DEVICE_BYTES, &buf, &len, err);
-    if (rv == APR_ENOENT)
-        return GSPROV_ENOTFOUND;
-    if (rv != APR_SUCCESS)
+    if ((rv = read_record(p, ((file_store_t *)s->impl)->root, mac, &path,
+                          &buf, &len, err)))
         return rv;
     /* the same digest as gsprov_device_version() of the parsed record */
     *version = gsprov_sha256_hex(p, buf, len);
