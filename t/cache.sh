@@ -49,7 +49,13 @@ cd "$tmp" || exit 1
 
 user=$(id -un); group=$(id -gn)
 [ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
-base=$(( 20000 + RANDOM % 20000 ))
+# ten consecutive free ports (memcached, three nodes, config tests)
+used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+for _ in $(seq 50); do
+    base=$(( 20000 + RANDOM % 20000 )); busy=0
+    for p in $(seq "$base" $((base + 9))); do grep -qx "$p" <<<"$used" && busy=1; done
+    [ "$busy" = 0 ] && break
+done
 mport=$base; pa=$((base + 1)); pb=$((base + 2)); pc=$((base + 3))
 
 # ---------------------------------------------------------------- store
@@ -194,7 +200,8 @@ CONF
 }
 start_node() {  # start_node NAME PORT
     httpd -f "$tmp/$1.conf" -k start 2>>"$tmp/start.err" \
-        || { cat "$tmp/start.err"; echo "httpd $1 did not start"; exit 1; }
+        || { cat "$tmp/start.err"; tail -5 "$tmp/logs/error-$1.log" 2>/dev/null
+             echo "httpd $1 did not start"; exit 1; }
     for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/" && break; sleep 0.1; done
 }
 cache_line="GsProvCache memcached \"--SERVER=127.0.0.1:$mport --BINARY-PROTOCOL\""
@@ -302,40 +309,60 @@ get $pa b.test $F tb2 >/dev/null
 check "tenant b: its own device (same MAC), from the cache the second time" "hit 1" \
     "$(echo "$(last_cache a) $(cmp -s tb1 tb2 && plain tb2 | grep -c '<P35>9001</P35>')")"
 check "tenant a still gets its own bytes" 1 "$(get $pa a.test $F a5 >/dev/null; plain a5 | grep -c '<P35>1777</P35>')"
-nkeys=$(mc_keys | grep -c '^gsprov1:')
+for _ in $(seq 20); do   # the LRU crawler may list fresh items late
+    nkeys=$(mc_keys | grep -c '^gsprov1:'); [ "$nkeys" -ge 5 ] && break; sleep 0.3
+done
 check_true "memcached holds one key per tenant and file ($nkeys >= 5), all namespaced gsprov1:<sha256>" \
     test "$nkeys" -ge 5 -a "$(mc_keys | grep -vc '^gsprov1:[0-9a-f]\{64\}$')" = 0
 
 echo "# a value that does not belong to its key"
+# key_for FILE: the memcached key whose value ends with FILE's bytes (the
+# LRU crawler may list a fresh item late: retried)
+key_for() {
+    local try k size
+    for try in $(seq 20); do
+        for k in $(mc_keys | grep '^gsprov1:'); do
+            mc "get $k" > val.txt
+            size=$(head -1 val.txt | awk '{print $4}' | tr -d '\r')
+            [ -n "$size" ] || continue
+            tail -c +$(( $(head -1 val.txt | wc -c) + 1 )) val.txt | head -c "$size" > "val-$k.bin"
+            if tail -c "$(stat -c %s "$1")" "val-$k.bin" | cmp -s - "$1"; then echo "$k"; return 0; fi
+        done
+        sleep 0.3
+    done
+    return 1
+}
+mc_set_file() {   # mc_set_file KEY FILE
+    { exec 3<>"/dev/tcp/127.0.0.1/$mport"
+      printf 'set %s 0 0 %d\r\n' "$1" "$(stat -c %s "$2")" >&3; cat "$2" >&3
+      printf '\r\nquit\r\n' >&3; timeout 2 cat <&3 >/dev/null; exec 3<&-; } 2>/dev/null
+}
+rejected() {      # tenant a.test's rejected-values counter on node a
+    curl -s -H 'Host: a.test' "http://127.0.0.1:$pa/status?json" \
+        | perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{tenants}[0]{cache}{rejected}'
+}
 get $pa a.test $F before >/dev/null
-# forge: every gsprov value replaced by garbage of the same shape
-for k in $(mc_keys | grep '^gsprov1:'); do mc "set $k 0 0 11"$'\r\n'"GSPRVC2junk" >/dev/null; done
+key_a=$(key_for before)
+check "found tenant a's entry for $F in memcached" 1 "$([ -n "$key_a" ] && echo 1 || echo 0)"
+# forge: garbage of the right shape under that key
+printf 'GSPRVC2junk' > junk
+mc_set_file "$key_a" junk
+r0=$(rejected)
 check "garbage in the cache: still 200" 200 "$(get $pa a.test $F g1)"
-check "garbage in the cache: the right file, rendered again" 1 "$(plain g1 | grep -c '<P35>1777</P35>')"
-check "garbage was counted as rejected, and replaced: next request is a hit" "hit same" \
+check "garbage in the cache: the right file, rendered again" "miss 1" \
+    "$(echo "$(last_cache a) $(plain g1 | grep -c '<P35>1777</P35>')")"
+check "garbage was counted as rejected" 1 "$(( $(rejected) - r0 ))"
+check "and replaced: the next request is a hit" "hit same" \
     "$(get $pa a.test $F g2 >/dev/null; echo "$(last_cache a) $(cmp -s g1 g2 && echo same || echo differ)")"
 check "GSPROV0502 logged for the rejected value" 1 "$(grep -c 'GSPROV0502' logs/error-a.log)"
-# forge: tenant b's valid value copied under tenant a's key
+# forge: tenant b's valid value (same MAC and name) copied under tenant a's key
 get $pa b.test $F tb3 >/dev/null
-key_a=""; swap_ok=0
-for k in $(mc_keys | grep '^gsprov1:'); do
-    # find a's key for $F: the one whose value equals g2
-    mc "get $k" > val.txt
-    size=$(head -1 val.txt | awk '{print $4}' | tr -d '\r')
-    [ -n "$size" ] || continue
-    tail -c +$(( $(head -1 val.txt | wc -c) + 1 )) val.txt | head -c "$size" > val.bin
-    if tail -c "$(stat -c %s g2)" val.bin | cmp -s - g2; then key_a=$k; fi
-    if tail -c "$(stat -c %s tb3)" val.bin | cmp -s - tb3; then cp val.bin b.bin; fi
-done
-if [ -n "$key_a" ] && [ -f b.bin ]; then
-    { exec 3<>"/dev/tcp/127.0.0.1/$mport"
-      printf 'set %s 0 0 %d\r\n' "$key_a" "$(stat -c %s b.bin)" >&3; cat b.bin >&3
-      printf '\r\nquit\r\n' >&3; timeout 2 cat <&3 >/dev/null; exec 3<&-; } 2>/dev/null
-    swap_ok=1
-fi
-check "found tenant a's and tenant b's entries in memcached" 1 "$swap_ok"
-check "tenant b's value under tenant a's key: rejected, tenant a gets its own device" "1 0" \
-    "$(get $pa a.test $F s1 >/dev/null; echo "$(plain s1 | grep -c '<P35>1777</P35>') $(cmp -s s1 tb3 && echo 1 || echo 0)")"
+key_b=$(key_for tb3)
+check "found tenant b's entry in memcached" 1 "$([ -n "$key_b" ] && [ "$key_b" != "$key_a" ] && echo 1 || echo 0)"
+mc_set_file "$key_a" "val-$key_b.bin"
+r0=$(rejected)
+check "tenant b's value under tenant a's key: rejected, tenant a gets its own device" "1 0 1" \
+    "$(get $pa a.test $F s1 >/dev/null; echo "$(plain s1 | grep -c '<P35>1777</P35>') $(cmp -s s1 tb3 && echo 1 || echo 0) $(( $(rejected) - r0 ))")"
 
 echo "# the near cache (per child, in front of memcached)"
 N=/prov/cfg000b82000003.xml
