@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev
-      libaprutil1-dev libxml2-dev libssl-dev libmemcached-dev memcached libjansson-dev
+      libaprutil1-dev libxml2-dev libssl-dev libmemcached-dev memcached
       libapache2-mod-perl2 check curl wrk libxml2-utils openssl valgrind
       xxd procps apache2-utils perl libjansson-dev iproute2"
 
