@@ -325,21 +325,47 @@ static const char *set_binary(cmd_parms *cmd, void *dconf, int argc,
     return NULL;
 }
 
-static const char *set_ua_policy(cmd_parms *cmd, void *dconf, const char *arg)
+
+/* Directives that take one keyword of a list: cmd->info is a
+ * keyword_t naming the dir-config field and the keywords' values. */
+typedef struct {
+    apr_size_t offset;          /* int field in gsprov_dir_conf */
+    const char *names[4];       /* NULL-terminated */
+    int values[4];
+} keyword_t;
+
+static const char *set_keyword(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    gsprov_dir_conf *c = dconf;
-    if (!strcasecmp(arg, "off"))
-        c->ua_policy = GSPROV_UA_OFF;
-    else if (!strcasecmp(arg, "required"))
-        c->ua_policy = GSPROV_UA_REQUIRED;
-    else if (!strcasecmp(arg, "match"))
-        c->ua_policy = GSPROV_UA_MATCH;
-    else
-        return apr_psprintf(cmd->pool, "GsProvUserAgent: unknown '%s', "
-                            "supported values are 'off', 'required' and "
-                            "'match'", arg);
-    return NULL;
+    const keyword_t *k = cmd->info;
+    const char *list = "";
+    int i, n;
+
+    for (i = 0; k->names[i]; i++)
+        if (!strcasecmp(arg, k->names[i])) {
+            *(int *)((char *)dconf + k->offset) = k->values[i];
+            return NULL;
+        }
+    /* "'a' and 'b'", "'a', 'b' and 'c'" */
+    for (n = i, i = 0; i < n; i++)
+        list = apr_psprintf(cmd->pool, "%s%s'%s'", list,
+                            i == 0 ? "" : i == n - 1 ? " and " : ", ",
+                            k->names[i]);
+    return apr_psprintf(cmd->pool, "%s: unknown '%s', supported values are "
+                        "%s", cmd->directive->directive, arg, list);
 }
+
+static const keyword_t ua_policy_kw = {
+    APR_OFFSETOF(gsprov_dir_conf, ua_policy),
+    { "off", "required", "match", NULL },
+    { GSPROV_UA_OFF, GSPROV_UA_REQUIRED, GSPROV_UA_MATCH, 0 } };
+static const keyword_t fw_unknown_kw = {
+    APR_OFFSETOF(gsprov_dir_conf, fw_unknown),
+    { "default", "deny", NULL, NULL },
+    { GSPROV_FW_UNKNOWN_DEFAULT, GSPROV_FW_UNKNOWN_DENY, 0, 0 } };
+static const keyword_t status_scope_kw = {
+    APR_OFFSETOF(gsprov_dir_conf, status_scope),
+    { "vhost", "server", NULL, NULL },
+    { GSPROV_STATUS_VHOST, GSPROV_STATUS_SERVER, 0, 0 } };
 
 static const char *set_fw_root(cmd_parms *cmd, void *dconf, const char *arg)
 {
@@ -356,19 +382,6 @@ static const char *set_fw_root(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-static const char *set_fw_unknown(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
-{
-    gsprov_dir_conf *c = dconf;
-    if (!strcasecmp(arg, "default"))
-        c->fw_unknown = GSPROV_FW_UNKNOWN_DEFAULT;
-    else if (!strcasecmp(arg, "deny"))
-        c->fw_unknown = GSPROV_FW_UNKNOWN_DENY;
-    else
-        return apr_psprintf(cmd->pool, "GsProvFirmwareUnknown: unknown '%s', "
-                            "supported values are 'default' and 'deny'", arg);
-    return NULL;
-}
 
 /* GsProvCache none | memcached "<libmemcached option string>" */
 static const char *set_cache(cmd_parms *cmd, void *dconf, const char *kind,
@@ -488,19 +501,6 @@ static const char *set_cache_near(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *set_status_scope(cmd_parms *cmd, void *dconf,
-                                    const char *arg)
-{
-    gsprov_dir_conf *c = dconf;
-    if (!strcasecmp(arg, "vhost"))
-        c->status_scope = GSPROV_STATUS_VHOST;
-    else if (!strcasecmp(arg, "server"))
-        c->status_scope = GSPROV_STATUS_SERVER;
-    else
-        return apr_psprintf(cmd->pool, "GsProvStatusScope: unknown '%s', "
-                            "supported values are 'vhost' and 'server'", arg);
-    return NULL;
-}
 
 /* CN | SAN:DNS|Email|URI | DN:<attr>  ->  the mod_ssl variable */
 static const char *set_cert_mac(cmd_parms *cmd, void *dconf, const char *arg)
@@ -618,14 +618,15 @@ const command_rec gsprov_cmds[] = {
                       RSRC_CONF | ACCESS_CONF,
                       "What cfg<mac> carries: full, bootstrap [P...] "
                       "(default) or off"),
-    AP_INIT_TAKE1("GsProvUserAgent", set_ua_policy, NULL,
+    AP_INIT_TAKE1("GsProvUserAgent", set_keyword, (void *)&ua_policy_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "User-Agent check: off (default), required (Grandstream "
                   "only) or match (and DevId = the requested MAC)"),
     AP_INIT_TAKE1("GsProvFirmwareRoot", set_fw_root, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Directory of firmware images, laid out <version>/<file>"),
-    AP_INIT_TAKE1("GsProvFirmwareUnknown", set_fw_unknown, NULL,
+    AP_INIT_TAKE1("GsProvFirmwareUnknown", set_keyword,
+                  (void *)&fw_unknown_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "Firmware for unidentified devices: default (the tenant's "
                   "firmware variable) or deny (404)"),
@@ -653,7 +654,7 @@ const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvCacheSecret", set_cache_secret, NULL, RSRC_CONF,
                   "File with a secret (32+ bytes) that authenticates cached "
                   "values (HMAC-SHA256), the same on every node"),
-    AP_INIT_TAKE1("GsProvStatusScope", set_status_scope, NULL,
+    AP_INIT_TAKE1("GsProvStatusScope", set_keyword, (void *)&status_scope_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "What SetHandler gsprov-status shows: vhost (default, its "
                   "own tenant) or server (every tenant)"),

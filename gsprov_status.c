@@ -18,8 +18,6 @@
 
 APLOG_USE_MODULE(gsprov);
 
-#define STATUS_HANDLER "gsprov-status"
-
 /* When the current slots were created (each configuration cycle starts
  * them at zero).  Written in post_config only. */
 static apr_time_t counting_since;
@@ -91,14 +89,15 @@ static int stats_log_transaction(request_rec *r)
     gsprov_stat_kind_e kind;
 
     /* device requests only: not the status page, not the admin API */
-    if (!h || (strcmp(h, "gsprov") != 0 && strcmp(h, "gsprov-firmware") != 0)
+    if (!h || (strcmp(h, GSPROV_HANDLER) != 0
+               && strcmp(h, GSPROV_FW_HANDLER) != 0)
         || !(st = gsprov_stats_of(r)))
         return DECLINED;
     file = apr_table_get(r->notes, "gsprov-file");
     if (file) {
         kind = gsprov_stats_kind(file);
     }
-    else if (strcmp(h, "gsprov-firmware") == 0) {
+    else if (strcmp(h, GSPROV_FW_HANDLER) == 0) {
         kind = GSPROV_SK_FIRMWARE;
     }
     else {
@@ -119,15 +118,12 @@ static int status_handler(request_rec *r)
     gsprov_dir_conf *conf;
     apr_array_header_t *slots;
     gsprov_stats_t *own;
-    int json;
+    int json, status;
 
-    if (!r->handler || strcmp(r->handler, STATUS_HANDLER) != 0)
+    if (!r->handler || strcmp(r->handler, GSPROV_STATUS_HANDLER) != 0)
         return DECLINED;
-    r->allowed |= (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) {
-        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
+    if ((status = gsprov_only_get(r)) != OK)
+        return status;
     conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
     slots = apr_array_make(r->pool, 8, sizeof(gsprov_stats_t *));
     if (gsprov_conf_status_scope(conf) == GSPROV_STATUS_SERVER) {

@@ -23,9 +23,6 @@
 #include "gsprov_firmware.h"
 #include "gsprov_defaults.h"
 
-#define HANDLER_NAME "gsprov"
-#define FW_HANDLER_NAME "gsprov-firmware"
-#define STATUS_HANDLER_NAME "gsprov-status"
 #define GSPROV_FILENAME_PREFIX "gsprov:"
 
 /* libxml2 must be initialised once from the main thread before any
@@ -63,8 +60,8 @@ static const char *configured_handler(request_rec *r)
 /* Which of our handlers the request is for (a constant), or NULL. */
 static const char *our_handler(request_rec *r)
 {
-    static const char *const ours[] = { HANDLER_NAME, FW_HANDLER_NAME,
-                                        STATUS_HANDLER_NAME,
+    static const char *const ours[] = { GSPROV_HANDLER, GSPROV_FW_HANDLER,
+                                        GSPROV_STATUS_HANDLER,
                                         GSPROV_ADMIN_HANDLER };
     const char *h = configured_handler(r);
     size_t i;
@@ -158,6 +155,15 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+int gsprov_only_get(request_rec *r)
+{
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number == M_GET)
+        return OK;
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+    return HTTP_METHOD_NOT_ALLOWED;
+}
+
 /* GsProvUserAgent: returns OK or HTTP_FORBIDDEN (logged). */
 static int check_user_agent(request_rec *r, gsprov_ua_policy_e policy,
                             const gsprov_name_t *name, int is_gs,
@@ -204,14 +210,11 @@ static int gsprov_handler(request_rec *r)
     static const char *const served_note[] = { "none", "hit", "near-hit",
                                                "miss", "error" };
 
-    if (!r->handler || strcmp(r->handler, HANDLER_NAME) != 0)
+    if (!r->handler || strcmp(r->handler, GSPROV_HANDLER) != 0)
         return DECLINED;
 
-    r->allowed |= (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) {
-        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
+    if ((status = gsprov_only_get(r)) != OK)
+        return status;
 
     conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
     if (!conf->store) {
@@ -351,7 +354,7 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
     gsprov_name_t name;
 
     mac[0] = '\0';
-    if (h && strcmp(h, FW_HANDLER_NAME) == 0)
+    if (h && strcmp(h, GSPROV_FW_HANDLER) == 0)
         return fw_split(r, mac, &seg) && mac[0];
     /* whatever set the handler (SetHandler, AddHandler, a rewrite), a
      * per-device name is about its MAC: never let access control treat
@@ -406,7 +409,7 @@ static int gsprov_fw_fixups(request_rec *r)
     char *err = NULL;
     apr_status_t rv;
 
-    if (!r->handler || strcmp(r->handler, FW_HANDLER_NAME) != 0)
+    if (!r->handler || strcmp(r->handler, GSPROV_FW_HANDLER) != 0)
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
     fr = apr_pcalloc(r->pool, sizeof(*fr));
@@ -505,14 +508,12 @@ static int gsprov_fw_fixups(request_rec *r)
 static int gsprov_fw_handler(request_rec *r)
 {
     fw_req_t *fr;
+    int status;
 
-    if (!r->handler || strcmp(r->handler, FW_HANDLER_NAME) != 0)
+    if (!r->handler || strcmp(r->handler, GSPROV_FW_HANDLER) != 0)
         return DECLINED;
-    r->allowed |= (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) {
-        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
+    if ((status = gsprov_only_get(r)) != OK)
+        return status;
     fr = ap_get_module_config(r->request_config, &gsprov_module);
     if (!fr)
         return HTTP_INTERNAL_SERVER_ERROR;

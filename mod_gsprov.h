@@ -16,6 +16,11 @@
 
 #define GSPROV_UNSET (-1)
 
+/* The handlers (SetHandler names). */
+#define GSPROV_HANDLER         "gsprov"
+#define GSPROV_FW_HANDLER      "gsprov-firmware"
+#define GSPROV_STATUS_HANDLER  "gsprov-status"
+
 /* Per-directory config; server-level directives land in the vhost's
  * default directory config, so one struct serves both contexts. */
 typedef struct {
@@ -85,6 +90,9 @@ int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
                            gsprov_memcached_opts_t *o);
 /* the near cache size of a vhost (0: none) */
 apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c);
+
+/* The handlers only answer GET (and HEAD): OK, or 405 with Allow set. */
+int gsprov_only_get(request_rec *r);
 
 /* The MAC a request is about: the name of a per-device file, or the
  * <mac> segment of a firmware path.  1 if there is one. */

@@ -194,6 +194,36 @@ static apr_status_t render_binary(apr_pool_t *p, const gsprov_merged_t *m,
     return APR_SUCCESS;
 }
 
+apr_status_t gsprov_output_xml(apr_pool_t *p, char *body, apr_size_t len,
+                               const char *password,
+                               const gsprov_settings_t *set,
+                               const char *label, gsprov_output_t *out,
+                               char **err)
+{
+    unsigned char *enc;
+    apr_size_t elen;
+    apr_status_t rv;
+
+    if (!password || set->plain) {
+        out->body = body;
+        out->len = len;
+        out->content_type = GSPROV_CT_XML;
+        return APR_SUCCESS;
+    }
+    if ((rv = gsprov_encrypt(p, password, set->key_digest, body, len, &enc,
+                             &elen))) {
+        *err = apr_psprintf(p, "%s: encryption failed", label);
+        return rv;
+    }
+    /* the plaintext never outlives the request pool, but wipe it */
+    memset(body, 0, len);
+    out->body = (const char *)enc;
+    out->len = elen;
+    out->encrypted = 1;
+    out->content_type = GSPROV_CT_ENCRYPTED;
+    return APR_SUCCESS;
+}
+
 apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
                             const gsprov_templates_t *t, const char *mac,
                             const char *model, const gsprov_settings_t *set,
@@ -341,25 +371,6 @@ apr_status_t gsprov_provision(apr_pool_t *p, gsprov_store_t *store,
                                 &body, &len, err)))
         return rv;
 
-    if (dev && dev->password && !set->plain) {
-        unsigned char *enc;
-        apr_size_t elen;
-        if ((rv = gsprov_encrypt(p, dev->password, set->key_digest, body, len,
-                                 &enc, &elen))) {
-            *err = apr_psprintf(p, "%s: encryption failed", dev->label);
-            return rv;
-        }
-        /* the plaintext never outlives the request pool, but wipe it */
-        memset(body, 0, len);
-        out->body = (const char *)enc;
-        out->len = elen;
-        out->encrypted = 1;
-        out->content_type = GSPROV_CT_ENCRYPTED;
-    }
-    else {
-        out->body = body;
-        out->len = len;
-        out->content_type = GSPROV_CT_XML;
-    }
-    return APR_SUCCESS;
+    return gsprov_output_xml(p, body, len, dev ? dev->password : NULL, set,
+                             dev ? dev->label : NULL, out, err);
 }

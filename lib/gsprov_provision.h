@@ -75,6 +75,15 @@ apr_status_t gsprov_context_value(apr_pool_t *p, const gsprov_context_t *ctx,
                                   const char *name, const char **out,
                                   char **err);
 
+/* An XML file as it is served: encrypted with password unless it is
+ * NULL or set->plain (the plaintext is then wiped), else as is; label
+ * names the file whose password failed. */
+apr_status_t gsprov_output_xml(apr_pool_t *p, char *body, apr_size_t len,
+                               const char *password,
+                               const gsprov_settings_t *set,
+                               const char *label, gsprov_output_t *out,
+                               char **err);
+
 /* Produce the file for a resolved name.  Returns APR_SUCCESS,
  * GSPROV_ENOTFOUND (unknown device or model, prefix/postfix that are not
  * the device's, binary off or impossible: answer 404; *err says why), or

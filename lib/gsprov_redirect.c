@@ -320,23 +320,6 @@ apr_status_t gsprov_redirect_render(apr_pool_t *p,
     }
     if ((rv = gsprov_render_xml(p, &m, mac, &vars, &body, &len, err)))
         return rv;
-    if (local_password && !set->plain) {
-        unsigned char *enc;
-        apr_size_t elen;
-        if ((rv = gsprov_encrypt(p, local_password, set->key_digest, body,
-                                 len, &enc, &elen))) {
-            *err = apr_psprintf(p, "%s: encryption failed", rd->src);
-            return rv;
-        }
-        memset(body, 0, len);
-        out->body = (const char *)enc;
-        out->len = elen;
-        out->encrypted = 1;
-        out->content_type = GSPROV_CT_ENCRYPTED;
-        return APR_SUCCESS;
-    }
-    out->body = body;
-    out->len = len;
-    out->content_type = GSPROV_CT_XML;
-    return APR_SUCCESS;
+    return gsprov_output_xml(p, body, len, local_password, set, rd->src, out,
+                             err);
 }
