@@ -537,7 +537,7 @@ logs_debug=$(cat "$tmp"/logs/*)
 
 # every [error]/[warn] line is one the requests above asked for: refusals
 # by the providers, authz_core, auth_basic/digest, mod_ssl's SNI check
-expected='GSPROV040[14]:|AH0163[01]:|AH0161[78]:|AH0179[04]:|AH02032:|AH01873:'
+expected='GSPROV040[14]:|AH0163[01]:|AH0161[78]:|AH0179[04]:|AH02032:|AH01873:|AH01882:'
 check "no unexpected [error]/[warn] line (crashes, GSPROV01xx, ...)" "" \
     "$(grep -a '\[[a-z_0-9]*:\(warn\|error\|crit\|alert\|emerg\)\]' <<<"$logs_debug" | grep -Ev "$expected" | head -3)"
 

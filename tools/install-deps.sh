@@ -8,10 +8,23 @@ PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev
       libapache2-mod-perl2 check curl wrk libxml2-utils openssl valgrind
       xxd procps apache2-utils perl libjansson-dev iproute2"
 
+# apache2's mod_ssl is built against the newest libssl3 of the release; an
+# older libssl3 left on the machine makes mod_ssl warn at every start
+# (AH01882 "compiled against a newer library").  These are brought up to
+# the candidate version, not just installed.
+CURRENT="libssl3 openssl"
+
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
         || missing="$missing $p"
+done
+for p in $CURRENT; do
+    inst=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+    cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+    if [ -n "$cand" ] && [ "$cand" != "(none)" ] && [ "$inst" != "$cand" ]; then
+        missing="$missing $p"
+    fi
 done
 if [ -z "$missing" ]; then
     echo "install-deps: all packages present"
@@ -32,4 +45,5 @@ if [ ! -e "$rcd" ]; then
     trap 'rm -f "$rcd"' EXIT
 fi
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+# (CURRENT again: after the update its candidate may be newer than above)
+apt-get install -y -q --no-install-recommends $missing $CURRENT
