@@ -16,17 +16,21 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) apr-1)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 APR_LIBS   = $(shell pkg-config --libs apr-1 apr-util-1)
 WARN       = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-LIB_SRC    = $(sort $(wildcard lib/*.c))
-LIB_HDR    = $(wildcard lib/*.h)
-MOD_SRC    = mod_gsprov.c gsprov_config.c gsprov_access.c gsprov_status.c \
-             gsprov_admin.c
-MOD_HDR    = mod_gsprov.h
+# lib/ is plain C by concern (base, parse, serve, store, cache, admin) with no
+# httpd headers; src/ is the httpd layer around it; mod_gsprov.c holds the
+# module struct and hooks.  Headers are included by name: -I per folder.
+LIB_DIRS   = $(sort $(wildcard lib/*/))
+LIB_INC    = $(patsubst %/,-I%,$(LIB_DIRS))
+LIB_SRC    = $(sort $(wildcard lib/*/*.c))
+LIB_HDR    = $(wildcard lib/*/*.h)
+MOD_SRC    = mod_gsprov.c $(sort $(wildcard src/*.c))
+MOD_HDR    = mod_gsprov.h $(wildcard src/*.h)
 
 # Objects for unit tests, fuzzers and the CLI (plain gcc, no httpd).
 BUILD     ?= build
 OPT       ?= -O2 -g
 SAN        =
-CFLAGS_LIB = -std=gnu11 $(OPT) $(WARN) -fPIC $(SAN) -Ilib $(PKG_CFLAGS)
+CFLAGS_LIB = -std=gnu11 $(OPT) $(WARN) -fPIC $(SAN) $(LIB_INC) $(PKG_CFLAGS)
 LIB_OBJ    = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 
 BINDIR    ?= /usr/local/bin
@@ -37,7 +41,7 @@ all: mod_gsprov.so gsprov
 .libs/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
 	$(APXS) -c -n gsprov -o mod_gsprov.la \
 	    -Wc,-std=gnu11 \
-	    $(foreach w,$(WARN),-Wc,$(w)) -Ilib $(PKG_CFLAGS) \
+	    $(foreach w,$(WARN),-Wc,$(w)) -I. -Isrc $(LIB_INC) $(PKG_CFLAGS) \
 	    $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS)
 
 mod_gsprov.so: .libs/mod_gsprov.so
@@ -63,7 +67,7 @@ build-asan/mod_gsprov.so: $(MOD_SRC) $(MOD_HDR) $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p build-asan
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(ASAN_FLAGS) -shared -fPIC \
 	    $(shell $(APXS) -q CFLAGS) -I$(shell $(APXS) -q INCLUDEDIR) \
-	    -Ilib $(PKG_CFLAGS) $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS) -o $@
+	    -I. -Isrc $(LIB_INC) $(PKG_CFLAGS) $(MOD_SRC) $(LIB_SRC) $(PKG_LIBS) -o $@
 
 install: mod_gsprov.so gsprov
 	$(APXS) -i -n gsprov .libs/mod_gsprov.so
@@ -71,7 +75,7 @@ install: mod_gsprov.so gsprov
 	install -m 644 conf/gsprov.load /etc/apache2/mods-available/gsprov.load
 	install -m 644 conf/gsprov.conf /etc/apache2/mods-available/gsprov.conf
 
-include t/unit.mk
+include t/unit/unit.mk
 
 deps:
 	bash tools/install-deps.sh
@@ -84,6 +88,7 @@ test: all
 
 clean:
 	rm -rf .libs build build-asan *.la *.lo *.o *.slo mod_gsprov.so gsprov \
-	    lib/*.lo lib/*.o lib/*.slo lib/.libs
+	    lib/*/*.lo lib/*/*.o lib/*/*.slo lib/*/.libs \
+	    src/*.lo src/*.o src/*.slo src/.libs
 
 .PHONY: all install deps demo test clean

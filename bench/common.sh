@@ -34,9 +34,12 @@ select_module() {
         rev=$(git -C "$REPO" rev-parse --short "$rev^{commit}") || die "MODULE_FROM: no commit $MODULE_FROM"
         rm -rf "$OUT/src"; mkdir -p "$OUT/src"
         git -C "$REPO" archive "$rev" | tar -x -C "$OUT/src"
-        # the Makefile includes t/unit.mk; if HEAD lacks it, the module
-        # itself does not need it
-        [ -f "$OUT/src/t/unit.mk" ] || { mkdir -p "$OUT/src/t"; : > "$OUT/src/t/unit.mk"; }
+        # the Makefile includes t/unit/unit.mk (t/unit.mk before the move
+        # into folders); if the commit lacks it, the module does not need it
+        for mk in t/unit.mk t/unit/unit.mk; do
+            grep -q "^include $mk" "$OUT/src/Makefile" && [ ! -f "$OUT/src/$mk" ] \
+                && { mkdir -p "$(dirname "$OUT/src/$mk")"; : > "$OUT/src/$mk"; }
+        done
         # only the module target: never `all` or `install` (no system changes)
         make -C "$OUT/src" .libs/mod_gsprov.so >"$OUT/src-build.log" 2>&1 \
             || { tail -20 "$OUT/src-build.log" >&2; die "building $rev failed"; }
@@ -44,7 +47,7 @@ select_module() {
         MODULE_DESC="git $rev ($MODULE_FROM), built in $OUT/src"
     else
         [ -f "$MODULE" ] || die "$MODULE missing: run make in $REPO first"
-        MODULE_DESC="working tree at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- lib mod_gsprov.c gsprov_config.c mod_gsprov.h 2>/dev/null || echo ' + uncommitted changes'), .so built $(date -u -r "$MODULE" '+%H:%M:%S UTC')"
+        MODULE_DESC="working tree at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- lib src mod_gsprov.c mod_gsprov.h 2>/dev/null || echo ' + uncommitted changes'), .so built $(date -u -r "$MODULE" '+%H:%M:%S UTC')"
     fi
 }
 

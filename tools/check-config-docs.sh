@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-dirs=$(grep -o 'AP_INIT_[A-Z0-9_]*("[A-Za-z]*"' gsprov_config.c | sed 's/.*("//; s/"//')
+dirs=$(grep -o 'AP_INIT_[A-Z0-9_]*("[A-Za-z]*"' src/gsprov_config.c | sed 's/.*("//; s/"//')
 [ -n "$dirs" ] || { echo "check-config-docs: no directives found"; exit 1; }
 for d in $dirs; do
     grep -q "^# $d " conf/gsprov.conf || { echo "FAIL: $d not described in conf/gsprov.conf"; fail=1; }
@@ -19,8 +19,8 @@ check_struct() {   # struct-name create-function merge-function
                                  on { buf = buf "\n" $0 }' mod_gsprov.h \
              | grep -v '^[[:space:]]*\*' | sed 's|/\*.*||' | grep -o '[a-z_]*;' | tr -d ';')
     [ -n "$fields" ] || { echo "FAIL: struct $1 not found in mod_gsprov.h"; fail=1; }
-    create=$(sed -n "/^void \*$2/,/^}/p" gsprov_config.c)
-    merge=$(sed -n "/^void \*$3/,/^}/p" gsprov_config.c)
+    create=$(sed -n "/^void \*$2/,/^}/p" src/gsprov_config.c)
+    merge=$(sed -n "/^void \*$3/,/^}/p" src/gsprov_config.c)
     for f in $fields; do
         m=$((m + 1))
         grep -q "c->$f = " <<<"$create" || { echo "FAIL: field $f has no default in $2"; fail=1; }

@@ -40,20 +40,20 @@ stage() {
 stage config-docs   bash tools/check-config-docs.sh
 stage unit          make -s unit
 stage fuzz-replay   make -s fuzz-replay
-stage apache-test   bash t/run-apache-tests.sh "$(pwd)/.libs/mod_gsprov.so"
-stage cli           bash t/cli/run.sh "$(pwd)/gsprov"
-stage fw-cert       bash t/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
-stage security      bash t/security.sh "$(pwd)/.libs/mod_gsprov.so"
-stage cache         bash t/cache.sh "$(pwd)/.libs/mod_gsprov.so"
-stage admin-crash   bash t/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
+stage apache-test   bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so"
+stage cli           bash t/system/cli.sh "$(pwd)/gsprov"
+stage fw-cert       bash t/system/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
+stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"
+stage cache         bash t/system/cache.sh "$(pwd)/.libs/mod_gsprov.so"
+stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage valgrind-unit make -s valgrind-unit
-stage valgrind-httpd bash t/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
+stage valgrind-httpd bash t/system/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
 stage unit-asan     make -s unit-asan
 stage asan-build    make -s build-asan/mod_gsprov.so
 stage apache-asan   env GSPROV_PRELOAD="$asan_rt" \
-                        bash t/run-apache-tests.sh "$(pwd)/build-asan/mod_gsprov.so"
+                        bash t/apache/run.sh "$(pwd)/build-asan/mod_gsprov.so"
 stage cache-asan    env GSPROV_PRELOAD="$asan_rt" \
-                        bash t/cache.sh "$(pwd)/build-asan/mod_gsprov.so"
+                        bash t/system/cache.sh "$(pwd)/build-asan/mod_gsprov.so"
 
 echo
 [ -z "$failed_stages" ] || echo "failed stages:$failed_stages"

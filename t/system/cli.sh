@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CLI tests for the gsprov tool (issue 3, "The gsprov command-line tool").
 #
-#   bash t/cli/run.sh [PATH/TO/gsprov]         (default ./gsprov)
+#   bash t/system/cli.sh [PATH/TO/gsprov]         (default ./gsprov)
 #
 # Builds nothing: it needs gsprov (make gsprov) and, for the server checks,
 # the module at .libs/mod_gsprov.so (make), or GSPROV_MODULE=/path/to.so.

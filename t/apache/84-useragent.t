@@ -1,6 +1,6 @@
 # GsProvUserAgent off|required|match, the model taken from the User-Agent
 # for a device record without <model>, and the gsprov-model / gsprov-fw
-# request notes (logged to gsprov_ua_log by t/conf/extra.conf.in).
+# request notes (logged to gsprov_ua_log by t/apache/conf/extra.conf.in).
 use strict;
 use warnings;
 use FindBin;

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Run the Apache::Test suite (t/*.t) against a built mod_gsprov in a real httpd.
 #
-#   t/run-apache-tests.sh MODULE_SO_PATH [-verbose] [t/NN-name.t ...]
+#   t/apache/run.sh MODULE_SO_PATH [-verbose] [t/apache/NN-name.t ...]
 #
 # MODULE_SO_PATH  the module to test, e.g. .libs/mod_gsprov.so
-# t/NN-name.t     optional: run only these test files
+# NN-name.t       optional: run only these test files (t/apache/NN-name.t)
 # -option         passed on to Apache::Test (t/TEST.PL), e.g. -verbose
 #
 # Environment:
@@ -15,7 +15,8 @@
 #                   (default: nobody); Apache::Test refuses to run as root.
 #
 # How it works: the suite (TEST.PL, conf/, lib/, *.t) and the fixture stores
-# (t/store-src/<tenant> -> stores/<tenant>, t/fwroot-src -> fwroot) are
+# (t/fixtures/stores/<tenant> -> stores/<tenant>, t/fixtures/fwroot ->
+# fwroot) are
 # copied into the scratch dir t/var/suite/t, which Apache::Test uses as its
 # t/ directory. Everything the run writes (generated httpd.conf, logs/,
 # stores edited by the tests) stays under t/var/, so the work tree is never
@@ -44,7 +45,7 @@ done
 perl -MApache::TestRun -e1 2>/dev/null \
     || die "Apache::Test missing (apt-get install libapache2-mod-perl2)"
 
-scratch=$tdir/var
+scratch=$(cd "$tdir/.." && pwd)/var
 suite=$scratch/suite          # Apache::Test's top dir; its t/ is $suite/t
 st=$suite/t
 
@@ -83,13 +84,13 @@ mkdir -p "$st/stores" "$scratch/run" "$scratch/bin"
 cp -p "$tdir/TEST.PL" "$st/"
 cp -rp "$tdir/conf" "$tdir/lib" "$st/"
 cp -p "$tdir"/*.t "$st/"
-cp -rp "$tdir/store-src/." "$st/stores/"
-# the firmware store (t/fwroot-src/<version>/<file> -> fwroot) and the same
+cp -rp "$tdir/../fixtures/stores/." "$st/stores/"
+# the firmware store (t/fixtures/fwroot/<version>/<file> -> fwroot) and the same
 # images as plain static files (-> static-fw, same mtimes, so the same ETag and
 # Last-Modified) for t/90-firmware.t to compare the firmware handler with
 mkdir -p "$st/fwroot" "$st/static-fw"
-cp -rp "$tdir/fwroot-src/." "$st/fwroot/"
-cp -rp "$tdir/fwroot-src/." "$st/static-fw/"
+cp -rp "$tdir/../fixtures/fwroot/." "$st/fwroot/"
+cp -rp "$tdir/../fixtures/fwroot/." "$st/static-fw/"
 # generated leftovers must not be copied in from a stray in-tree run
 rm -f "$st/conf/httpd.conf" "$st/conf/extra.conf" "$st/conf/apache_test_config.pm"
 

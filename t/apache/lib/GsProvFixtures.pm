@@ -1,7 +1,7 @@
 package GsProvFixtures;
 
 # The exact bodies mod_gsprov must render for the committed fixture stores
-# (t/store-src/) under the configuration in t/conf/extra.conf.in. Values are
+# (t/fixtures/stores/) under the configuration in t/apache/conf/extra.conf.in. Values are
 # written exactly as they must appear on the wire (already XML-escaped).
 #
 # No "use utf8": this file is UTF-8 and the strings stay byte strings, to be

@@ -2,7 +2,7 @@ package GsProvFw;
 
 # Helpers for the firmware tests (t/90-firmware.t, t/92-firmware-rollout.t).
 #
-#   fw_root() / fw_path($v, $f)   the copied firmware store (t/fwroot-src)
+#   fw_root() / fw_path($v, $f)   the copied firmware store (t/fixtures/fwroot)
 #   fw_bytes($v, $f)              a fixture image's exact bytes
 #   fw_req(...)                   http_req on the tenant_fw vhost
 #   fw_note($res)                 the firmware notes of one request
@@ -12,7 +12,7 @@ package GsProvFw;
 #   fw_served($label, $res, $version, $file, %notes)   assertions for a 200
 #   fw_refused($label, $res, $result, %a)              assertions for a 404
 #
-# tenant_fw logs to gsprov_fw_log (t/conf/extra.conf.in), fields:
+# tenant_fw logs to gsprov_fw_log (t/apache/conf/extra.conf.in), fields:
 #   id status mac file result fw-version fw-file id-how method uri
 
 use strict;

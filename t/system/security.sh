@@ -10,10 +10,10 @@
 # location per variant (SAN, Digest, htpasswd file, hashes, Require ip).
 # All of them are name-based vhosts on one loopback port (SNI).
 #
-#   t/security.sh MODULE_SO      (about 10 s; runs as root or not)
+#   t/system/security.sh MODULE_SO      (about 10 s; runs as root or not)
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
-src=$(cd "$(dirname "$0")/.." && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/gsprov-security.XXXXXX)
 stop_httpd() {
     [ -f "$tmp/httpd.pid" ] || return 0

@@ -1,4 +1,4 @@
-# Unit tests (libcheck) and fuzz targets for lib/; included by ../Makefile.
+# Unit tests (libcheck) and fuzz targets for lib/; included by ../../Makefile.
 #
 #   make unit           build and run $(BUILD)/unit-tests
 #   make fuzz-replay    replay t/fuzz/corpus/<target>/ through each target

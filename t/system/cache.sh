@@ -10,8 +10,8 @@
 # so "the same bytes again" proves they came from the cache, and
 # "different bytes" proves a render.
 #
-#   t/cache.sh MODULE_SO      (about 30 s; runs as root or not)
-#   GSPROV_PRELOAD=<libasan.so> t/cache.sh build-asan/mod_gsprov.so
+#   t/system/cache.sh MODULE_SO      (about 30 s; runs as root or not)
+#   GSPROV_PRELOAD=<libasan.so> t/system/cache.sh build-asan/mod_gsprov.so
 #                             the same against the ASan/UBSan build
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")

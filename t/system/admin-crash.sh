@@ -8,10 +8,10 @@
 # left held).  Starts its own httpd (mpm_event, two children) on a random
 # loopback port.
 #
-#   t/admin-crash.sh MODULE_SO [GSPROV_CLI]     (about 10 s)
+#   t/system/admin-crash.sh MODULE_SO [GSPROV_CLI]     (about 10 s)
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
-src=$(cd "$(dirname "$0")/.." && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$(readlink -f "${2:-$src/gsprov}")
 tmp=$(mktemp -d /tmp/gsprov-admin-crash.XXXXXX)
 pids_of_httpd() {   # the server started here: its pid and its children
@@ -35,7 +35,7 @@ cd "$tmp" || exit 1
 [ -x "$cli" ] || { echo "gsprov CLI not found: $cli"; exit 1; }
 
 NMAC=40; WORKERS=8; BURST=2
-cp -r "$src/t/store-src/admin" store
+cp -r "$src/t/fixtures/stores/admin" store
 rm -f store/devices/*
 mkdir -p logs
 user=$(id -un); group=$(id -gn)

@@ -46,7 +46,7 @@ sub logs_dir { Apache::Test::vars('t_logs') }
 sub error_log_path { File::Spec->catfile(logs_dir(), 'error_log') }
 sub notes_log_path { File::Spec->catfile(logs_dir(), 'gsprov_log') }
 
-# The copied test stores (t/store-src/<tenant> -> <suite t dir>/stores/<tenant>).
+# The copied test stores (t/fixtures/stores/<tenant> -> <suite t dir>/stores/<tenant>).
 sub store_dir  { File::Spec->catdir(t_dir(), 'stores', $_[0]) }
 sub store_file { File::Spec->catfile(store_dir($_[0]), split m{/}, $_[1]) }
 
@@ -83,7 +83,7 @@ sub port_for {
     my ($vhost) = @_;
     return Apache::Test::vars('port') if !defined $vhost || $vhost eq 'default';
     my $port = Apache::Test::vars("${vhost}_port");
-    die "no port for vhost '$vhost' (is it in t/conf/extra.conf.in?)" unless $port;
+    die "no port for vhost '$vhost' (is it in t/apache/conf/extra.conf.in?)" unless $port;
     return $port;
 }
 

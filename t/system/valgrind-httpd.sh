@@ -8,10 +8,10 @@
 # lost at exit do not grow with the number of requests (what is lost at
 # exit is OpenSSL's own process-wide state, the same for any count).
 #
-#   t/valgrind-httpd.sh MODULE_SO     (about 40 s; runs as root or not)
+#   t/system/valgrind-httpd.sh MODULE_SO     (about 40 s; runs as root or not)
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/gsprov-vg.XXXXXX)
 trap 'pkill -f "$tmp/httpd.conf" 2>/dev/null; [ -f "$tmp/mc.pid" ] && kill "$(cat "$tmp/mc.pid")"; rm -rf "$tmp"' EXIT
 pass=0; fail=0
@@ -73,7 +73,7 @@ memcached -u "$user" -l 127.0.0.1 -p "$mport" -m 16 -d -P "$tmp/mc.pid" \
 run() {   # $1 = rounds; prints the definitely+indirectly lost bytes
     local rounds=$1 log=$tmp/vg.$1 i u
     valgrind --leak-check=full --errors-for-leak-kinds=none \
-        --suppressions="$top/t/valgrind.supp" \
+        --suppressions="$top/t/system/valgrind.supp" \
         --log-file="$log" /usr/sbin/apache2 -X -f "$tmp/httpd.conf" &
     for i in $(seq 100); do
         curl -s -o /dev/null "http://127.0.0.1:$port/prov/cfg.xml" && break

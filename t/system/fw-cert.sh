@@ -7,7 +7,7 @@
 # certificate, leaves the device unknown (the tenant's default version);
 # a certificate from another CA is refused by mod_ssl.
 #
-#   t/fw-cert.sh MODULE_SO      (a few seconds; runs as root or not)
+#   t/system/fw-cert.sh MODULE_SO      (a few seconds; runs as root or not)
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
 tmp=$(mktemp -d /tmp/gsprov-fwcert.XXXXXX)
