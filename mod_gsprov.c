@@ -105,7 +105,7 @@ static void set_notes(request_rec *r, const gsprov_name_t *name,
         apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool,
                                                           name->mac));
     if (name && name->kind != GSPROV_KIND_NONE)
-        apr_table_setn(r->notes, "gsprov-file", gsprov_kind_name(name->kind));
+        apr_table_setn(r->notes, "gsprov-file", gsprov_name_kind(name->kind));
     apr_table_setn(r->notes, "gsprov-result", result);
 }
 
@@ -233,7 +233,7 @@ static int gsprov_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
 
-    is_gs = gsprov_ua_parse(apr_table_get(r->headers_in, "User-Agent"), &ua);
+    is_gs = gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua);
     if (is_gs && ua.fw[0])
         apr_table_setn(r->notes, "gsprov-fw", apr_pstrdup(r->pool, ua.fw));
     status = check_user_agent(r, gsprov_conf_ua_policy(conf), &name, is_gs,
@@ -263,7 +263,7 @@ static int gsprov_handler(request_rec *r)
     sc.stats = srv->stats;
     sc.log = &log;
     sc.log_interval = apr_time_from_sec(GSPROV_CACHE_LOG_INTERVAL);
-    rv = gsprov_serve(r->pool, conf->store, t, &name, &set, &sc, &out,
+    rv = gsprov_cache_serve(r->pool, conf->store, t, &name, &set, &sc, &out,
                       &served, &err);
     apr_table_setn(r->notes, "gsprov-cache", served_note[served]);
     if (out.model)
@@ -430,13 +430,13 @@ static int gsprov_fw_fixups(request_rec *r)
         mac = macbuf;
         id = "path";
     }
-    if (!gsprov_fw_name_valid(name, strlen(name)))
+    if (!gsprov_firmware_name_valid(name, strlen(name)))
         return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
                        "not a firmware file name");
 
     memset(&set, 0, sizeof(set));
     set.tenant_vars = conf->vars;
-    set.ua = gsprov_ua_parse(apr_table_get(r->headers_in, "User-Agent"), &ua)
+    set.ua = gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua)
              ? &ua : NULL;
     t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
 
@@ -486,7 +486,7 @@ static int gsprov_fw_fixups(request_rec *r)
     if (mac)
         apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
 
-    rv = gsprov_fw_resolve(r->pool, &ctx, conf->fw_root, name, &fw, &err);
+    rv = gsprov_firmware_resolve(r->pool, &ctx, conf->fw_root, name, &fw, &err);
     if (fw.version)
         apr_table_setn(r->notes, "gsprov-fw-version", fw.version);
     if (rv == GSPROV_ENOTFOUND)
@@ -549,14 +549,14 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
         /* vhosts share a backend when everything about it is alike */
         id = apr_psprintf(pchild, "%s\n%u\n%u\n%u\n%" APR_SIZE_T_FMT "\n%s",
                           o.config, o.timeout_ms, o.retry_seconds, o.ttl,
-                          near_bytes, o.secret ? gsprov_sha256_hex(pchild,
+                          near_bytes, o.secret ? gsprov_crypto_sha256_hex(pchild,
                           o.secret, o.secret_len) : "-");
         if ((c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
             near = apr_hash_get(made, apr_pstrcat(pchild, id, "\nnear",
                                                   NULL), APR_HASH_KEY_STRING);
         }
         else {
-            if (gsprov_memcached_create(pchild, &o, &c, &err)
+            if (gsprov_cache_memcached_create(pchild, &o, &c, &err)
                 != APR_SUCCESS) {
                 /* fail open: this vhost serves without a cache */
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0503)

@@ -258,7 +258,7 @@ static int load_record(adm_t *a, const char *mac, char **bytes,
     if (rv == GSPROV_ENOTFOUND)
         return OK;
     if (rv == APR_SUCCESS)
-        rv = gsprov_device_parse(a->r->pool, mac, *bytes, *len,
+        rv = gsprov_xml_parse_device(a->r->pool, mac, *bytes, *len,
                                  apr_pstrcat(a->r->pool, "devices/", mac,
                                              ".xml", NULL), dev, &err);
     if (rv != APR_SUCCESS)
@@ -331,7 +331,7 @@ static int device_put(adm_t *a, const char *mac)
     pc.if_match = apr_table_get(r->headers_in, "If-Match");
     pc.if_none_match = apr_table_get(r->headers_in, "If-None-Match");
     if (!gsprov_precond_ok(&pc, etag)) {
-        gsprov_unlock(lock);
+        gsprov_fsio_unlock(lock);
         if (etag)
             apr_table_setn(r->headers_out, "ETag", etag);
         return fail(a, HTTP_PRECONDITION_FAILED, 710, APLOG_INFO, NULL,
@@ -341,7 +341,7 @@ static int device_put(adm_t *a, const char *mac)
     }
     if ((rv = gsprov_devices_write(r->pool, a->root, mac, xml, len, &err)))
         return io_error(a, err);
-    gsprov_unlock(lock);
+    gsprov_fsio_unlock(lock);
 
     changes = gsprov_record_changes(r->pool, oldj,
                                     gsprov_record_to_json(r->pool, dev, 1));
@@ -392,9 +392,9 @@ static int device_delete(adm_t *a, const char *mac)
     if ((rv = gsprov_devices_remove(r->pool, a->root, mac, &err))
         && rv != GSPROV_ENOTFOUND)
         return io_error(a, err);
-    gsprov_unlock(lock);
+    gsprov_fsio_unlock(lock);
     /* what was removed, for the audit (an unparsable record: no fields) */
-    if (gsprov_device_parse(r->pool, mac, old, oldlen, "old", &olddev, &err))
+    if (gsprov_xml_parse_device(r->pool, mac, old, oldlen, "old", &olddev, &err))
         olddev = NULL;
     audit(a, au, "device-delete", mac, NULL, "deleted",
           olddev ? gsprov_record_changes(r->pool, gsprov_record_to_json(
@@ -462,7 +462,7 @@ static int device_list(adm_t *a)
     if (after && !gsprov_mac_parse(after, strlen(after), amac))
         return bad_request(a, HTTP_BAD_REQUEST, "after",
                            "after must be a MAC (12 hex digits)");
-    if (group && !gsprov_group_name_valid(group, strlen(group)))
+    if (group && !gsprov_name_group_valid(group, strlen(group)))
         return bad_request(a, HTTP_BAD_REQUEST, "group",
                            "group must be a group name ([A-Za-z0-9_-])");
     if (gsprov_devices_macs(r->pool, a->root, after ? amac : NULL, &macs,
@@ -488,7 +488,7 @@ static int device_list(adm_t *a)
         apr_pool_clear(iter);
         err = NULL;
         if (gsprov_devices_read(iter, a->root, mac, &bytes, &len, &err)
-            || gsprov_device_parse(iter, mac, bytes, len, "record", &d, &err))
+            || gsprov_xml_parse_device(iter, mac, bytes, len, "record", &d, &err))
             d = NULL;
         for (g = 0; d && group && g < d->groups->nelts; g++)
             in |= !strcmp(APR_ARRAY_IDX(d->groups, g, const char *), group);
@@ -637,7 +637,7 @@ static int activation_get(adm_t *a, const char *number)
     settings(a, &set);
     if (!gsprov_record_from_json(r->pool, PROFILE_MAC, json_object_get(
                                  doc, "profile"), &xml, &len, &field, &err)
-        && !gsprov_device_parse(r->pool, PROFILE_MAC, xml, len, "profile",
+        && !gsprov_xml_parse_device(r->pool, PROFILE_MAC, xml, len, "profile",
                                 &dev, &err)) {
         json_t *p = gsprov_record_to_json(r->pool, dev, secrets);
         json_object_del(p, "mac");

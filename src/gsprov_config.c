@@ -247,7 +247,7 @@ static const char *set_var(cmd_parms *cmd, void *dconf, const char *name,
 {
     gsprov_dir_conf *c = dconf;
 
-    if (!gsprov_ident_valid(name))
+    if (!gsprov_layer_ident_valid(name))
         return apr_psprintf(cmd->pool, "GsProvVar: invalid variable name "
                             "'%s' (use [A-Za-z0-9_.-], at most %d characters)",
                             name, GSPROV_MAX_VAR_NAME_LEN);
@@ -272,7 +272,7 @@ static const char *set_key_digest(cmd_parms *cmd, void *dconf,
                                   const char *arg)
 {
     gsprov_dir_conf *c = dconf;
-    int md = gsprov_md_parse(arg);
+    int md = gsprov_crypto_md_parse(arg);
     if (md < 0)
         return apr_psprintf(cmd->pool, "GsProvKeyDerivation: unknown '%s', "
                             "supported values are 'md5' and 'sha256'", arg);
@@ -316,7 +316,7 @@ static const char *set_binary(cmd_parms *cmd, void *dconf, int argc,
         return "GsProvBinary: extra P-values can only follow 'bootstrap'";
     c->bootstrap_extra = apr_array_make(cmd->pool, argc, sizeof(char *));
     for (i = 1; i < argc; i++) {
-        if (!gsprov_pname_valid(argv[i]))
+        if (!gsprov_layer_pname_valid(argv[i]))
             return apr_psprintf(cmd->pool, "GsProvBinary: '%s' is not a "
                                 "P-value name (P followed by digits)",
                                 argv[i]);
@@ -403,7 +403,7 @@ static const char *set_cache(cmd_parms *cmd, void *dconf, const char *kind,
     if (!opts || !*opts)
         return "GsProvCache memcached needs a libmemcached option string, "
                "e.g. \"--SERVER=10.0.0.5:11211 --SERVER=10.0.0.6:11211\"";
-    if ((bad = gsprov_memcached_check(cmd->pool, opts)))
+    if ((bad = gsprov_cache_memcached_check(cmd->pool, opts)))
         return apr_psprintf(cmd->pool, "GsProvCache memcached \"%s\": %s",
                             opts, bad);
     c->cache_config = apr_pstrdup(cmd->pool, opts);

@@ -106,7 +106,7 @@ static int stats_log_transaction(request_rec *r)
         gsprov_name_t name;
         seg = seg ? seg + 1 : r->uri;
         kind = gsprov_name_resolve(seg, strlen(seg), &name)
-               ? gsprov_stats_kind(gsprov_kind_name(name.kind))
+               ? gsprov_stats_kind(gsprov_name_kind(name.kind))
                : GSPROV_SK_OTHER;
     }
     gsprov_stats_request(st, kind, r->status);

@@ -118,7 +118,7 @@ static const char *add_var(apr_pool_t *p, apr_hash_t *h, const char *arg)
     if (!eq)
         return "--var needs NAME=VALUE";
     name = apr_pstrmemdup(p, arg, (apr_size_t)(eq - arg));
-    if (!gsprov_ident_valid(name))
+    if (!gsprov_layer_ident_valid(name))
         return "--var: invalid variable name";
     apr_hash_set(h, name, APR_HASH_KEY_STRING, eq + 1);
     return NULL;
@@ -189,7 +189,7 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
                 return usage_error(render_usage, "unknown format '%s'", v);
         }
         else if (!strcmp(a, "--md")) {
-            if ((md = gsprov_md_parse(v)) < 0)
+            if ((md = gsprov_crypto_md_parse(v)) < 0)
                 return usage_error(render_usage, "unknown digest '%s'", v);
             set.key_digest = (gsprov_md_e)md;
         }
@@ -202,7 +202,7 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
                 return usage_error(render_usage, "unknown --binary '%s'", v);
         }
         else if (!strcmp(a, "--bootstrap-param")) {
-            if (!gsprov_pname_valid(v))
+            if (!gsprov_layer_pname_valid(v))
                 return usage_error(render_usage, "'%s' is not a P-value", v);
             APR_ARRAY_PUSH(set.bootstrap_extra, const char *) = v;
         }
@@ -217,7 +217,7 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
     name.nreadings = 1;
     name.reading[0].kind = name.kind;
     name.any_affix = 1;   /* render the device's file whatever its P234/5 */
-    if (ua_str && gsprov_ua_parse(ua_str, &ua))
+    if (ua_str && gsprov_useragent_parse(ua_str, &ua))
         set.ua = &ua;
 
     if ((rv = gsprov_store_file_open(p, root, &log, &store, &err)))
@@ -254,7 +254,7 @@ static int run_crypt(apr_pool_t *p, int argc, const char *const *argv,
         if (!strcmp(argv[i], "--password"))
             pw = argv[++i];
         else if (!strcmp(argv[i], "--md")) {
-            if ((m = gsprov_md_parse(argv[++i])) < 0)
+            if ((m = gsprov_crypto_md_parse(argv[++i])) < 0)
                 return usage_error(crypt_usage, "unknown digest '%s'",
                                    argv[i]);
             md = (gsprov_md_e)m;
@@ -266,8 +266,8 @@ static int run_crypt(apr_pool_t *p, int argc, const char *const *argv,
         return usage_error(crypt_usage, "%s", "--password is required");
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
-    if ((enc ? gsprov_encrypt(p, pw, md, in, len, &out, &olen)
-             : gsprov_decrypt(p, pw, md, in, len, &out, &olen)))
+    if ((enc ? gsprov_crypto_encrypt(p, pw, md, in, len, &out, &olen)
+             : gsprov_crypto_decrypt(p, pw, md, in, len, &out, &olen)))
         return fail(enc ? "encryption failed"
                         : "decryption failed (wrong password or digest, or "
                           "not an openssl enc file)", NULL);
@@ -322,7 +322,7 @@ static int cmd_encode(apr_pool_t *p, int argc, const char *const *argv)
         ;
     if (*s == '<') {
         gsprov_layer_t *layer;
-        if (gsprov_layer_parse(p, in, len, "<stdin>", &layer, &err))
+        if (gsprov_xml_parse_layer(p, in, len, "<stdin>", &layer, &err))
             return fail("not a valid gs_provision file", err);
         if (layer->version != 1)
             return fail("config version 2 has no P-values for a binary "
@@ -354,7 +354,7 @@ static int cmd_encode(apr_pool_t *p, int argc, const char *const *argv)
             eq = strchr(line, '=');
             if (eq)
                 *eq = '\0';
-            if (!eq || !gsprov_pname_valid(line))
+            if (!eq || !gsprov_layer_pname_valid(line))
                 return fail(apr_psprintf(p, "<stdin>:%d: expected "
                                          "P<number>=<value>", lineno), NULL);
             v = apr_array_push(pv);

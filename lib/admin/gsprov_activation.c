@@ -103,7 +103,7 @@ static apr_status_t act_lock(apr_pool_t *p, const char *root,
                              const char *number, gsprov_lock_t **l,
                              char **err)
 {
-    return gsprov_lock(p, root, apr_pstrcat(p, "activation-", number, NULL),
+    return gsprov_fsio_lock(p, root, apr_pstrcat(p, "activation-", number, NULL),
                        l, err);
 }
 
@@ -117,7 +117,7 @@ apr_status_t gsprov_activation_read(apr_pool_t *p, const char *root,
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_read_file(p, path, GSPROV_MAX_ACTIVATION_BYTES, &buf, &len,
+    rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_ACTIVATION_BYTES, &buf, &len,
                           err);
     if (rv == APR_ENOENT)
         return GSPROV_ENOTFOUND;
@@ -138,7 +138,7 @@ static apr_status_t act_write(apr_pool_t *p, const char *root,
                               char **err)
 {
     const char *s = gsprov_json_dump(p, doc);
-    return gsprov_write_atomic(p, act_dir(p, root),
+    return gsprov_fsio_write_atomic(p, act_dir(p, root),
                                apr_pstrcat(p, number, ".json", NULL), s,
                                strlen(s), err);
 }
@@ -171,13 +171,13 @@ apr_status_t gsprov_activation_create(apr_pool_t *p, const char *root,
     rv = gsprov_activation_read(p, root, number, &old, err);
     if (rv == APR_SUCCESS && !expired(old)
         && !json_is_string(json_object_get(old, "claimed_by"))) {
-        gsprov_unlock(l);
+        gsprov_fsio_unlock(l);
         *err = apr_psprintf(p, "activation %s exists and has not expired",
                             number);
         return GSPROV_ECONFLICT;
     }
     if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND && rv != GSPROV_EPARSE) {
-        gsprov_unlock(l);
+        gsprov_fsio_unlock(l);
         return rv;
     }
     d = gsprov_json_pool(p, json_object());
@@ -189,7 +189,7 @@ apr_status_t gsprov_activation_create(apr_pool_t *p, const char *root,
     json_object_set_new(d, "claimed_by", json_null());
     json_object_set_new(d, "profile", json_deep_copy(profile));
     rv = act_write(p, root, number, d, err);
-    gsprov_unlock(l);
+    gsprov_fsio_unlock(l);
     *doc = d;
     return rv;
 }
@@ -202,9 +202,9 @@ apr_status_t gsprov_activation_remove(apr_pool_t *p, const char *root,
 
     if ((rv = act_lock(p, root, number, &l, err)))
         return rv;
-    rv = gsprov_remove_durable(p, act_dir(p, root),
+    rv = gsprov_fsio_remove_durable(p, act_dir(p, root),
                                apr_pstrcat(p, number, ".json", NULL), err);
-    gsprov_unlock(l);
+    gsprov_fsio_unlock(l);
     return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
 }
 
@@ -302,12 +302,12 @@ apr_status_t gsprov_activation_claim(apr_pool_t *p, const char *root,
     res->xml = xml;
     res->len = len;
 consume:
-    rv = gsprov_remove_durable(p, act_dir(p, root),
+    rv = gsprov_fsio_remove_durable(p, act_dir(p, root),
                                apr_pstrcat(p, number, ".json", NULL), err);
     if (rv == APR_ENOENT)
         rv = APR_SUCCESS;
 leave:
-    gsprov_unlock(dl);
-    gsprov_unlock(al);
+    gsprov_fsio_unlock(dl);
+    gsprov_fsio_unlock(al);
     return rv;
 }

@@ -17,7 +17,7 @@ static const char *const secret_pvalues[] = {
     "P1359", "P1361", "P6769"
 };
 
-int gsprov_name_is_secret(const char *name)
+int gsprov_record_name_is_secret(const char *name)
 {
     static const char *const words[] = { "pass", "secret", "pwd", "token" };
     size_t i;
@@ -114,7 +114,7 @@ static apr_status_t write_strings(ctx_t *c, xmlTextWriterPtr w,
         apr_status_t rv = get_string(c, v, f, 1, &s);
         if (rv)
             return rv;
-        if (!strcmp(elem, "group") && !gsprov_group_name_valid(s, strlen(s)))
+        if (!strcmp(elem, "group") && !gsprov_name_group_valid(s, strlen(s)))
             return bad(c, f, "%s: invalid group name '%s' ([A-Za-z0-9_-], "
                        "1-%d characters)", f, s, GSPROV_MAX_GROUP_LEN);
         if (xmlTextWriterWriteElement(w, X(elem), X(s)) < 0)
@@ -187,7 +187,7 @@ apr_status_t gsprov_record_from_json(apr_pool_t *p, const char *mac,
     if ((v = json_object_get(j, "model"))) {
         if ((rv = get_string(&c, v, "model", 1, &s)))
             return rv;
-        if (!gsprov_model_name_valid(s, strlen(s)))
+        if (!gsprov_name_model_valid(s, strlen(s)))
             return bad(&c, "model", "invalid model name '%s' (lowercase "
                        "[a-z0-9], 1-%d characters)", s, GSPROV_MAX_MODEL_LEN);
         W(xmlTextWriterWriteElement(w, X("model"), X(s)));
@@ -211,7 +211,7 @@ apr_status_t gsprov_record_from_json(apr_pool_t *p, const char *mac,
             return bad(&c, "vars", "vars must be an object of strings");
         json_object_foreach(v, key, val) {
             const char *f = apr_pstrcat(p, "vars.", key, NULL);
-            if (!gsprov_ident_valid(key))
+            if (!gsprov_layer_ident_valid(key))
                 return bad(&c, f, "invalid variable name '%s' "
                            "([A-Za-z0-9_.-], 1-%d characters)", key,
                            GSPROV_MAX_VAR_NAME_LEN);
@@ -232,8 +232,8 @@ apr_status_t gsprov_record_from_json(apr_pool_t *p, const char *mac,
                                       X(version == 1 ? "1" : "2")));
         json_object_foreach(cfg, key, val) {
             const char *f = apr_pstrcat(p, "config.", key, NULL);
-            if (version == 1 ? !gsprov_pname_valid(key)
-                             : !gsprov_ident_valid(key))
+            if (version == 1 ? !gsprov_layer_pname_valid(key)
+                             : !gsprov_layer_ident_valid(key))
                 return bad(&c, f, version == 1
                            ? "'%s' is not a P-value name (P and 1-5 digits; "
                              "set config_version 2 for alias names)"
@@ -257,7 +257,7 @@ apr_status_t gsprov_record_from_json(apr_pool_t *p, const char *mac,
                 W(xmlTextWriterWriteAttribute(w, X("name"), X(key)));
                 json_object_foreach(val, pk, pv) {
                     const char *pf = apr_pstrcat(p, f, ".", pk, NULL);
-                    if (!gsprov_ident_valid(pk))
+                    if (!gsprov_layer_ident_valid(pk))
                         return bad(&c, pf, "invalid part name '%s'", pk);
                     if ((rv = get_string(&c, pv, pf, 0, &s)))
                         return rv;
@@ -335,7 +335,7 @@ json_t *gsprov_record_to_json(apr_pool_t *p, const gsprov_device_t *d,
     vars = json_object();
     for (i = 0; i < names->nelts; i++) {
         const char *n = APR_ARRAY_IDX(names, i, const char *);
-        if (!secrets && gsprov_name_is_secret(n))
+        if (!secrets && gsprov_record_name_is_secret(n))
             json_array_append_new(redacted,
                                   json_string(apr_pstrcat(p, "vars.", n,
                                                           NULL)));
@@ -351,7 +351,7 @@ json_t *gsprov_record_to_json(apr_pool_t *p, const gsprov_device_t *d,
     for (i = 0; i < d->config->params->nelts; i++) {
         const gsprov_param_t *prm = &APR_ARRAY_IDX(d->config->params, i,
                                                    gsprov_param_t);
-        if (!secrets && gsprov_name_is_secret(prm->name)) {
+        if (!secrets && gsprov_record_name_is_secret(prm->name)) {
             const char *f = apr_pstrcat(p, "config.", prm->name, NULL);
             size_t k, n = json_array_size(redacted);
             for (k = 0; k < n; k++)
@@ -430,7 +430,7 @@ apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
     one_t one;
     apr_status_t rv;
 
-    if ((rv = gsprov_device_parse(p, mac, xml, len, label, &one.dev, err)))
+    if ((rv = gsprov_xml_parse_device(p, mac, xml, len, label, &one.dev, err)))
         return rv;
     one.t = t;
     memset(&store, 0, sizeof(store));
@@ -506,7 +506,7 @@ json_t *gsprov_record_changes(apr_pool_t *p, const json_t *a,
         json_object_foreach(y, k, v) {
             if (!json_equal(v, json_object_get(x, k)))
                 diff_add(out, apr_pstrcat(p, maps[i], ".", k, NULL), v,
-                         gsprov_name_is_secret(k));
+                         gsprov_record_name_is_secret(k));
         }
         json_object_foreach(x, k, v) {
             if (!json_object_get(y, k))

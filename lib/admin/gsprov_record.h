@@ -52,6 +52,6 @@ json_t *gsprov_record_changes(apr_pool_t *p, const json_t *old_rec,
                               const json_t *new_rec);
 
 /* 1 if a var or config name looks like it holds a secret. */
-int gsprov_name_is_secret(const char *name);
+int gsprov_record_name_is_secret(const char *name);
 
 #endif

@@ -62,7 +62,7 @@ static apr_status_t free_ctx(void *ctx)
     return APR_SUCCESS;
 }
 
-int gsprov_md_parse(const char *name)
+int gsprov_crypto_md_parse(const char *name)
 {
     if (!strcasecmp(name, "md5"))
         return GSPROV_MD_MD5;
@@ -71,7 +71,7 @@ int gsprov_md_parse(const char *name)
     return -1;
 }
 
-const char *gsprov_md_name(gsprov_md_e md)
+const char *gsprov_crypto_md_name(gsprov_md_e md)
 {
     return md == GSPROV_MD_SHA256 ? "sha256" : "md5";
 }
@@ -116,7 +116,7 @@ static apr_status_t cipher_run(EVP_CIPHER_CTX *ctx, const unsigned char *in,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,
+apr_status_t gsprov_crypto_encrypt(apr_pool_t *p, const char *password,
                             gsprov_md_e md, const void *in, apr_size_t inlen,
                             unsigned char **out, apr_size_t *outlen)
 {
@@ -138,7 +138,7 @@ apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_decrypt(apr_pool_t *p, const char *password,
+apr_status_t gsprov_crypto_decrypt(apr_pool_t *p, const char *password,
                             gsprov_md_e md, const void *in, apr_size_t inlen,
                             unsigned char **out, apr_size_t *outlen)
 {
@@ -160,7 +160,7 @@ apr_status_t gsprov_decrypt(apr_pool_t *p, const char *password,
     return APR_SUCCESS;
 }
 
-const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
+const char *gsprov_crypto_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -170,7 +170,7 @@ const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
     return apr_pescape_hex(p, md, n, 0);
 }
 
-apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
+apr_status_t gsprov_crypto_sha256_parts(const struct iovec *parts, int n,
                                  unsigned char out[GSPROV_SHA256_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -187,7 +187,7 @@ apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
     return ok ? APR_SUCCESS : GSPROV_ECRYPTO;
 }
 
-apr_status_t gsprov_hmac_sha256_parts(const void *key, apr_size_t klen,
+apr_status_t gsprov_crypto_hmac_sha256_parts(const void *key, apr_size_t klen,
                                       const struct iovec *parts, int n,
                                       unsigned char out[GSPROV_SHA256_LEN])
 {

@@ -20,28 +20,28 @@ void gsprov_crypto_preload(void);
 void gsprov_crypto_unload(void);
 
 /* Encrypt in[0..inlen) with a fresh random salt; output allocated in p. */
-apr_status_t gsprov_encrypt(apr_pool_t *p, const char *password,
+apr_status_t gsprov_crypto_encrypt(apr_pool_t *p, const char *password,
                             gsprov_md_e md, const void *in, apr_size_t inlen,
                             unsigned char **out, apr_size_t *outlen);
 
 /* Decrypt such a container (wrong password: GSPROV_ECRYPTO). */
-apr_status_t gsprov_decrypt(apr_pool_t *p, const char *password,
+apr_status_t gsprov_crypto_decrypt(apr_pool_t *p, const char *password,
                             gsprov_md_e md, const void *in, apr_size_t inlen,
                             unsigned char **out, apr_size_t *outlen);
 
 /* "md5"/"sha256" <-> enum; returns -1 for an unknown name. */
-int gsprov_md_parse(const char *name);
-const char *gsprov_md_name(gsprov_md_e md);
+int gsprov_crypto_md_parse(const char *name);
+const char *gsprov_crypto_md_name(gsprov_md_e md);
 
 /* Lowercase hex SHA-256 of data (for versions and cache keys). */
-const char *gsprov_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
+const char *gsprov_crypto_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
 
 /* Raw SHA-256 over several pieces, as if concatenated. */
 #define GSPROV_SHA256_LEN 32
-apr_status_t gsprov_sha256_parts(const struct iovec *parts, int n,
+apr_status_t gsprov_crypto_sha256_parts(const struct iovec *parts, int n,
                                  unsigned char out[GSPROV_SHA256_LEN]);
 /* HMAC-SHA256 with key over several pieces. */
-apr_status_t gsprov_hmac_sha256_parts(const void *key, apr_size_t klen,
+apr_status_t gsprov_crypto_hmac_sha256_parts(const void *key, apr_size_t klen,
                                       const struct iovec *parts, int n,
                                       unsigned char out[GSPROV_SHA256_LEN]);
 

@@ -80,7 +80,7 @@ static const char *cache_key(apr_pool_t *p, gsprov_store_t *store,
     FIELD(&m, dev);
     /* a record without <model> takes the User-Agent's */
     FIELD(&m, set->ua ? set->ua->model : "");
-    FIELD(&m, gsprov_md_name(set->key_digest));
+    FIELD(&m, gsprov_crypto_md_name(set->key_digest));
     FIELD(&m, (unsigned)set->binary < 3 ? binary_names[set->binary] : "?");
     FIELD(&m, set->plain ? "plain" : "encrypt");
     for (i = 0; i < nextra; i++)
@@ -100,7 +100,7 @@ static const char *cache_key(apr_pool_t *p, gsprov_store_t *store,
             FIELD(&m, vars[i].v);
         }
     }
-    if (gsprov_sha256_parts(m.v, m.n, md) != APR_SUCCESS)
+    if (gsprov_crypto_sha256_parts(m.v, m.n, md) != APR_SUCCESS)
         return NULL;
     return apr_pstrcat(p, KEY_PREFIX, apr_pescape_hex(p, md, sizeof(md), 0),
                        NULL);
@@ -130,9 +130,9 @@ static int value_digest(const gsprov_cache_t *c, const char *key,
     v[2].iov_base = (void *)body;
     v[2].iov_len = len;
     if (c && c->secret_len)
-        return gsprov_hmac_sha256_parts(c->secret, c->secret_len, v, 3, md)
+        return gsprov_crypto_hmac_sha256_parts(c->secret, c->secret_len, v, 3, md)
                == APR_SUCCESS;
-    return gsprov_sha256_parts(v, 3, md) == APR_SUCCESS;
+    return gsprov_crypto_sha256_parts(v, 3, md) == APR_SUCCESS;
 }
 
 /* Layout: magic[8] digest[32] kind encrypted modellen redirectlen model
@@ -242,7 +242,7 @@ static void complain(const gsprov_serve_ctx_t *sc, int msgid,
 #define BUMP(sc, f) do { if ((sc)->stats) \
     apr_atomic_inc64(&(sc)->stats->f); } while (0)
 
-apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
+apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
                           const gsprov_templates_t *t,
                           const gsprov_name_t *name,
                           const gsprov_settings_t *set,

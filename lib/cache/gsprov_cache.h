@@ -60,11 +60,11 @@ typedef struct {
 
 /* Check a libmemcached option string without connecting (config time).
  * NULL if fine, else a message naming the problem, from p. */
-const char *gsprov_memcached_check(apr_pool_t *p, const char *config);
+const char *gsprov_cache_memcached_check(apr_pool_t *p, const char *config);
 
 /* A memcached backend with its own connection pool, living as long as p.
  * Create it after fork (child_init): a pool must not cross processes. */
-apr_status_t gsprov_memcached_create(apr_pool_t *p,
+apr_status_t gsprov_cache_memcached_create(apr_pool_t *p,
                                      const gsprov_memcached_opts_t *o,
                                      gsprov_cache_t **out, char **err);
 
@@ -73,7 +73,7 @@ apr_status_t gsprov_memcached_create(apr_pool_t *p,
 apr_status_t gsprov_cache_near_create(apr_pool_t *p, apr_size_t bytes,
                                        gsprov_cache_t **out, char **err);
 
-/* What gsprov_serve() needs besides the provisioning inputs. */
+/* What gsprov_cache_serve() needs besides the provisioning inputs. */
 typedef struct {
     gsprov_cache_t *cache;      /* the shared cache; NULL: no cache */
     gsprov_cache_t *near;       /* this process's near cache, or NULL */
@@ -95,7 +95,7 @@ typedef enum {
 
 /* gsprov_provision() behind the cache.  Returns what gsprov_provision
  * returns; *served says whether the bytes came from the cache. */
-apr_status_t gsprov_serve(apr_pool_t *p, gsprov_store_t *store,
+apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
                           const gsprov_templates_t *t,
                           const gsprov_name_t *name,
                           const gsprov_settings_t *set,

@@ -18,7 +18,7 @@ typedef struct {
     struct timespec wait;       /* how long to wait for a free connection */
 } mc_t;
 
-const char *gsprov_memcached_check(apr_pool_t *p, const char *config)
+const char *gsprov_cache_memcached_check(apr_pool_t *p, const char *config)
 {
     char buf[512] = "";
     memcached_st *m;
@@ -113,7 +113,7 @@ static apr_status_t mc_set(gsprov_cache_t *c, apr_pool_t *p, const char *key,
 
 static const gsprov_cache_ops_t mc_ops = { "memcached", mc_get, mc_set };
 
-apr_status_t gsprov_memcached_create(apr_pool_t *p,
+apr_status_t gsprov_cache_memcached_create(apr_pool_t *p,
                                      const gsprov_memcached_opts_t *o,
                                      gsprov_cache_t **out, char **err)
 {
@@ -122,7 +122,7 @@ apr_status_t gsprov_memcached_create(apr_pool_t *p,
     memcached_st *m;
     const char *bad;
 
-    if ((bad = gsprov_memcached_check(p, o->config))) {
+    if ((bad = gsprov_cache_memcached_check(p, o->config))) {
         *err = apr_pstrdup(p, bad);
         return GSPROV_EPARSE;
     }

@@ -57,7 +57,7 @@ apr_status_t gsprov_binary_encode(apr_pool_t *p, const char *mac,
 
     for (i = 0; i < pvalues->nelts; i++) {
         const gsprov_pvalue_t *pv = &APR_ARRAY_IDX(pvalues, i, gsprov_pvalue_t);
-        if (!gsprov_pname_valid(pv->name))
+        if (!gsprov_layer_pname_valid(pv->name))
             return GSPROV_EPARSE;
         body += strlen(pv->name) + 1 + pct_len(pv->value) + 1;
     }
@@ -158,7 +158,7 @@ apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
             return GSPROV_EPARSE;
         }
         *eq = '\0';
-        if (!gsprov_pname_valid(tok)) {
+        if (!gsprov_layer_pname_valid(tok)) {
             *err = apr_psprintf(p, "'%.32s' is not a P-value name", tok);
             return GSPROV_EPARSE;
         }

@@ -6,5 +6,5 @@
 
 const char *gsprov_device_version(apr_pool_t *p, const gsprov_device_t *d)
 {
-    return gsprov_sha256_hex(p, d->bytes, d->nbytes);
+    return gsprov_crypto_sha256_hex(p, d->bytes, d->nbytes);
 }

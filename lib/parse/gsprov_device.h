@@ -32,7 +32,7 @@ typedef struct {
 
 /* Parse a record from memory (gsprov_xml.c).  mac is the normalized MAC
  * it belongs to; d->bytes points into buf. */
-apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
+apr_status_t gsprov_xml_parse_device(apr_pool_t *p, const char *mac,
                                  const char *buf, apr_size_t len,
                                  const char *label, gsprov_device_t **out,
                                  char **err);

@@ -7,7 +7,7 @@
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 
-int gsprov_pname_valid(const char *s)
+int gsprov_layer_pname_valid(const char *s)
 {
     size_t i, n = strlen(s);
     if (n < 2 || n > 1 + GSPROV_MAX_PNUM_DIGITS || s[0] != 'P')
@@ -18,7 +18,7 @@ int gsprov_pname_valid(const char *s)
     return 1;
 }
 
-int gsprov_ident_valid(const char *s)
+int gsprov_layer_ident_valid(const char *s)
 {
     size_t i, n = strlen(s);
     if (n < 1 || n > GSPROV_MAX_VAR_NAME_LEN)

@@ -35,7 +35,7 @@ typedef struct {
 } gsprov_layer_t;
 
 /* Parse a whole gs_provision document from memory (gsprov_xml.c). */
-apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
+apr_status_t gsprov_xml_parse_layer(apr_pool_t *p, const char *buf,
                                 apr_size_t len, const char *label,
                                 gsprov_layer_t **out, char **err);
 
@@ -48,8 +48,8 @@ apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
 gsprov_layer_t *gsprov_layer_empty(apr_pool_t *p, const char *label);
 
 /* v1 parameter name: 'P' and 1..GSPROV_MAX_PNUM_DIGITS digits. */
-int gsprov_pname_valid(const char *s);
+int gsprov_layer_pname_valid(const char *s);
 /* v2 item/part and variable names: [A-Za-z0-9_.-], 1..128 chars. */
-int gsprov_ident_valid(const char *s);
+int gsprov_layer_ident_valid(const char *s);
 
 #endif

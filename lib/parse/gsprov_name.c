@@ -2,7 +2,7 @@
 #include <apr_lib.h>
 #include "gsprov_name.h"
 
-int gsprov_model_name_valid(const char *s, size_t len)
+int gsprov_name_model_valid(const char *s, size_t len)
 {
     size_t i;
     if (len < 1 || len > GSPROV_MAX_MODEL_LEN)
@@ -13,7 +13,7 @@ int gsprov_model_name_valid(const char *s, size_t len)
     return 1;
 }
 
-int gsprov_group_name_valid(const char *s, size_t len)
+int gsprov_name_group_valid(const char *s, size_t len)
 {
     size_t i;
     if (len < 1 || len > GSPROV_MAX_GROUP_LEN)
@@ -109,7 +109,7 @@ int gsprov_name_resolve(const char *name, size_t len, gsprov_name_t *out)
          * (so a postfix right after the MAC needs a separator: "_001") */
         char mac[GSPROV_MAC_LEN + 1];
         if (!gsprov_mac_parse(stem, stemlen, mac)
-            && gsprov_model_name_valid(stem, stemlen)) {
+            && gsprov_name_model_valid(stem, stemlen)) {
             memcpy(out->model, stem, stemlen);
             out->model[stemlen] = '\0';
             out->kind = GSPROV_KIND_MODEL_XML;
@@ -122,7 +122,7 @@ int gsprov_name_resolve(const char *name, size_t len, gsprov_name_t *out)
     return 0;
 }
 
-const char *gsprov_kind_name(gsprov_kind_e kind)
+const char *gsprov_name_kind(gsprov_kind_e kind)
 {
     switch (kind) {
     case GSPROV_KIND_DEVICE_XML:  return "device-xml";

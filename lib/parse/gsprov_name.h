@@ -48,10 +48,10 @@ int gsprov_name_resolve(const char *name, size_t len, gsprov_name_t *out);
 
 /* "device-xml", "device-bin", "model-xml", "generic-xml": the gsprov-file
  * note. */
-const char *gsprov_kind_name(gsprov_kind_e kind);
+const char *gsprov_name_kind(gsprov_kind_e kind);
 
 /* Validators shared with the store (names of model and group files). */
-int gsprov_model_name_valid(const char *s, size_t len);
-int gsprov_group_name_valid(const char *s, size_t len);
+int gsprov_name_model_valid(const char *s, size_t len);
+int gsprov_name_group_valid(const char *s, size_t len);
 
 #endif

@@ -60,7 +60,7 @@ static void set_model(gsprov_ua_t *out, const char *s, size_t n)
     for (i = 0; i < n; i++)
         m[i] = (char)apr_tolower(s[i]);
     m[n] = '\0';
-    if (gsprov_model_name_valid(m, n))
+    if (gsprov_name_model_valid(m, n))
         memcpy(out->model, m, n + 1);
 }
 
@@ -78,7 +78,7 @@ static void legacy_images(gsprov_ua_t *out, const char *s, size_t n)
         copy(out->fw, sizeof(out->fw), colon, (size_t)(end - colon));
 }
 
-int gsprov_ua_parse(const char *ua, gsprov_ua_t *out)
+int gsprov_useragent_parse(const char *ua, gsprov_ua_t *out)
 {
     tok_t t[MAX_TOKENS];
     int n, i;

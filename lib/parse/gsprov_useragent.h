@@ -24,6 +24,6 @@ typedef enum { GSPROV_UA_OFF = 0, GSPROV_UA_REQUIRED, GSPROV_UA_MATCH }
 
 /* Parse ua; returns 1 if it is a Grandstream User-Agent (then at least the
  * model or the firmware is known), 0 otherwise.  Never allocates. */
-int gsprov_ua_parse(const char *ua, gsprov_ua_t *out);
+int gsprov_useragent_parse(const char *ua, gsprov_ua_t *out);
 
 #endif

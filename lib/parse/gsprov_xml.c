@@ -134,7 +134,7 @@ static void open_param(sax_t *s, const char *name, int na, const xmlChar **a)
     const char *n;
 
     if (s->depth == 3 && s->layer->version == 1) {
-        if (!gsprov_pname_valid(name))
+        if (!gsprov_layer_pname_valid(name))
             fail(s, cur_line(s), "unexpected element <%s> in config version "
                  "1 (expected P<number>)", name);
         else
@@ -148,7 +148,7 @@ static void open_param(sax_t *s, const char *name, int na, const xmlChar **a)
             return;
         }
         n = attr(s, na, a, "name");
-        if (!n || !gsprov_ident_valid(n)) {
+        if (!n || !gsprov_layer_ident_valid(n)) {
             fail(s, cur_line(s), "<item> needs a name attribute of "
                  "[A-Za-z0-9_.-] characters");
             return;
@@ -166,7 +166,7 @@ static void open_param(sax_t *s, const char *name, int na, const xmlChar **a)
         return;
     }
     n = strcmp(name, "part") == 0 ? attr(s, na, a, "name") : NULL;
-    if (!n || !gsprov_ident_valid(n)) {
+    if (!n || !gsprov_layer_ident_valid(n)) {
         fail(s, cur_line(s), "item '%s' may only hold <part name=\"...\"> "
              "elements", s->item);
         return;
@@ -190,7 +190,7 @@ static void open_device_field(sax_t *s, const char *name, int na,
         start_capture(s, NULL);
     else if (!strcmp(name, "var")) {
         const char *n = attr(s, na, a, "name");
-        if (!n || !gsprov_ident_valid(n))
+        if (!n || !gsprov_layer_ident_valid(n))
             fail(s, cur_line(s), "<var> needs a name attribute of "
                  "[A-Za-z0-9_.-] characters");
         else
@@ -255,7 +255,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
             s->skip = s->depth;   /* vendor per-MAC templates: ours wins */
         else if (!strcmp(name, "var")) {
             const char *n = attr(s, na, attrs, "name");
-            if (!n || !gsprov_ident_valid(n))
+            if (!n || !gsprov_layer_ident_valid(n))
                 fail(s, cur_line(s), "<var> needs a name attribute of "
                      "[A-Za-z0-9_.-] characters");
             else
@@ -303,14 +303,14 @@ static void close_device_field(sax_t *s, const char *name, const char *text)
     if (!strcmp(name, "model")) {
         if (d->model)
             fail(s, s->line, "more than one <model>");
-        else if (!gsprov_model_name_valid(text, strlen(text)))
+        else if (!gsprov_name_model_valid(text, strlen(text)))
             fail(s, s->line, "invalid model name '%s' (lowercase [a-z0-9], "
                  "1-32 characters)", text);
         else
             d->model = text;
     }
     else if (!strcmp(name, "group")) {
-        if (!gsprov_group_name_valid(text, strlen(text)))
+        if (!gsprov_name_group_valid(text, strlen(text)))
             fail(s, s->line, "invalid group name '%s' ([A-Za-z0-9_-], 1-64 "
                  "characters)", text);
         else
@@ -531,7 +531,7 @@ static apr_status_t run(sax_t *s, const char *buf, apr_size_t len)
     return s->rv;
 }
 
-apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
+apr_status_t gsprov_xml_parse_layer(apr_pool_t *p, const char *buf,
                                 apr_size_t len, const char *label,
                                 gsprov_layer_t **out, char **err)
 {
@@ -555,7 +555,7 @@ apr_status_t gsprov_layer_parse(apr_pool_t *p, const char *buf,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_device_parse(apr_pool_t *p, const char *mac,
+apr_status_t gsprov_xml_parse_device(apr_pool_t *p, const char *mac,
                                  const char *buf, apr_size_t len,
                                  const char *label, gsprov_device_t **out,
                                  char **err)

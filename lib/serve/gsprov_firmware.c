@@ -9,7 +9,7 @@
 #include "gsprov_vars.h"
 #include "gsprov_error.h"
 
-int gsprov_fw_name_valid(const char *s, size_t len)
+int gsprov_firmware_name_valid(const char *s, size_t len)
 {
     size_t i;
     if (len < 1 || len > 128 || s[0] == '.')
@@ -32,7 +32,7 @@ static int version_valid(const char *v)
     return 1;
 }
 
-double gsprov_fw_bucket(const char *mac, const char *version)
+double gsprov_firmware_bucket(const char *mac, const char *version)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -67,7 +67,7 @@ static apr_status_t var(apr_pool_t *p, const gsprov_context_t *ctx,
     return rv;
 }
 
-apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
+apr_status_t gsprov_firmware_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
                                      char **err)
 {
     const char *next, *pct;
@@ -89,7 +89,7 @@ apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
                             "number from 0 to 100", ctx->dev->label, pct);
         return GSPROV_EPARSE;
     }
-    if (gsprov_fw_bucket(ctx->dev->mac, next) >= want)
+    if (gsprov_firmware_bucket(ctx->dev->mac, next) >= want)
         return APR_SUCCESS;
     /* the offered version beats every level, the device's own included */
     over = apr_hash_make(p);
@@ -100,7 +100,7 @@ apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_fw_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
+apr_status_t gsprov_firmware_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
                                const char *root, const char *name,
                                gsprov_fw_t *out, char **err)
 {
@@ -136,7 +136,7 @@ apr_status_t gsprov_fw_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
     if ((pl || ql) && nl > pl + ql && strncmp(name, pre, pl) == 0
         && strcmp(name + nl - ql, post) == 0)
         name = apr_pstrmemdup(p, name + pl, nl - pl - ql);
-    if (!gsprov_fw_name_valid(name, strlen(name))) {
+    if (!gsprov_firmware_name_valid(name, strlen(name))) {
         *err = apr_psprintf(p, "%s: '%s' is not a firmware file name", who,
                             name);
         return GSPROV_ENOTFOUND;

@@ -21,11 +21,11 @@ typedef struct {
 } gsprov_fw_t;
 
 /* Firmware file names: [A-Za-z0-9._~-]{1,128}, not starting with '.'. */
-int gsprov_fw_name_valid(const char *s, size_t len);
+int gsprov_firmware_name_valid(const char *s, size_t len);
 
 /* The device's rollout bucket for a target version, 0 <= b < 100:
  * (first 4 bytes of SHA-256("<mac>:<version>") big-endian mod 10000)/100. */
-double gsprov_fw_bucket(const char *mac, const char *version);
+double gsprov_firmware_bucket(const char *mac, const char *version);
 
 /* Decide and locate the file for name under root (a canonical path, as
  * realpath() gives it).  ctx is the device's context (or
@@ -37,10 +37,10 @@ double gsprov_fw_bucket(const char *mac, const char *version);
  * override the variable firmware with firmware.next in ctx, so that the
  * firmware handler and every ${firmware} (e.g. a P233 postfix) agree.
  * Called by gsprov_context(). */
-apr_status_t gsprov_fw_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
+apr_status_t gsprov_firmware_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
                                      char **err);
 
-apr_status_t gsprov_fw_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
+apr_status_t gsprov_firmware_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
                                const char *root, const char *name,
                                gsprov_fw_t *out, char **err);
 

@@ -116,7 +116,7 @@ apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
     return APR_SUCCESS;
 }
 
-const gsprov_param_t *gsprov_merged_get(const gsprov_merged_t *m,
+const gsprov_param_t *gsprov_merge_get(const gsprov_merged_t *m,
                                         const char *name)
 {
     apr_size_t at = lookup(m, name);

@@ -31,7 +31,7 @@ apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
                                   gsprov_merged_t **out, char **err);
 
 /* Value of a plain parameter (v1 "P234", or a v2 item without parts). */
-const gsprov_param_t *gsprov_merged_get(const gsprov_merged_t *m,
+const gsprov_param_t *gsprov_merge_get(const gsprov_merged_t *m,
                                         const char *name);
 
 #endif

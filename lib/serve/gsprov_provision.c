@@ -83,7 +83,7 @@ static apr_status_t merged_value(apr_pool_t *p, const gsprov_merged_t *m,
                                  const char *name, const gsprov_vars_t *vars,
                                  const char **out, char **err)
 {
-    const gsprov_param_t *prm = gsprov_merged_get(m, name);
+    const gsprov_param_t *prm = gsprov_merge_get(m, name);
     if (!prm) {
         *out = "";
         return APR_SUCCESS;
@@ -210,7 +210,7 @@ apr_status_t gsprov_output_xml(apr_pool_t *p, char *body, apr_size_t len,
         out->content_type = GSPROV_CT_XML;
         return APR_SUCCESS;
     }
-    if ((rv = gsprov_encrypt(p, password, set->key_digest, body, len, &enc,
+    if ((rv = gsprov_crypto_encrypt(p, password, set->key_digest, body, len, &enc,
                              &elen))) {
         *err = apr_psprintf(p, "%s: encryption failed", label);
         return rv;
@@ -281,7 +281,7 @@ apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
         apr_hash_set(ctx->vars.builtin, "model", 5, ctx->model);
     }
     ctx->vars.layer = ctx->m->vars;
-    return gsprov_fw_apply_rollout(p, ctx, err);
+    return gsprov_firmware_apply_rollout(p, ctx, err);
 }
 
 apr_status_t gsprov_context_value(apr_pool_t *p, const gsprov_context_t *ctx,

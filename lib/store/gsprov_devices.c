@@ -11,7 +11,7 @@
 const char *gsprov_devices_etag(apr_pool_t *p, const char *bytes,
                                 apr_size_t len)
 {
-    return apr_pstrcat(p, "\"", gsprov_sha256_hex(p, bytes, len), "\"",
+    return apr_pstrcat(p, "\"", gsprov_crypto_sha256_hex(p, bytes, len), "\"",
                        NULL);
 }
 
@@ -58,7 +58,7 @@ apr_status_t gsprov_devices_read(apr_pool_t *p, const char *root,
                                  apr_size_t *len, char **err)
 {
     const char *path = apr_pstrcat(p, root, "/devices/", mac, ".xml", NULL);
-    apr_status_t rv = gsprov_read_file(p, path, GSPROV_MAX_DEVICE_BYTES,
+    apr_status_t rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_DEVICE_BYTES,
                                        bytes, len, err);
     return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
 }
@@ -67,7 +67,7 @@ apr_status_t gsprov_devices_lock(apr_pool_t *p, const char *root,
                                  const char *mac, gsprov_lock_t **out,
                                  char **err)
 {
-    return gsprov_lock(p, root, apr_pstrcat(p, "device-", mac, NULL), out,
+    return gsprov_fsio_lock(p, root, apr_pstrcat(p, "device-", mac, NULL), out,
                        err);
 }
 
@@ -75,7 +75,7 @@ apr_status_t gsprov_devices_write(apr_pool_t *p, const char *root,
                                   const char *mac, const char *bytes,
                                   apr_size_t len, char **err)
 {
-    return gsprov_write_atomic(p, apr_pstrcat(p, root, "/devices", NULL),
+    return gsprov_fsio_write_atomic(p, apr_pstrcat(p, root, "/devices", NULL),
                                apr_pstrcat(p, mac, ".xml", NULL), bytes, len,
                                err);
 }
@@ -83,7 +83,7 @@ apr_status_t gsprov_devices_write(apr_pool_t *p, const char *root,
 apr_status_t gsprov_devices_remove(apr_pool_t *p, const char *root,
                                    const char *mac, char **err)
 {
-    apr_status_t rv = gsprov_remove_durable(p, apr_pstrcat(p, root,
+    apr_status_t rv = gsprov_fsio_remove_durable(p, apr_pstrcat(p, root,
                                                            "/devices", NULL),
                                             apr_pstrcat(p, mac, ".xml", NULL),
                                             err);

@@ -30,7 +30,7 @@ apr_status_t gsprov_devices_read(apr_pool_t *p, const char *root,
                                  const char *mac, char **bytes,
                                  apr_size_t *len, char **err);
 
-/* Take the lock of one record (see gsprov_lock). */
+/* Take the lock of one record (see gsprov_fsio_lock). */
 apr_status_t gsprov_devices_lock(apr_pool_t *p, const char *root,
                                  const char *mac, gsprov_lock_t **out,
                                  char **err);

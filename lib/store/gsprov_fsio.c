@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <apr_strings.h>
+#include <apr_file_io.h>
+#include <apr_file_info.h>
 #include "gsprov_fsio.h"
 #include "gsprov_error.h"
 
-struct gsprov_lock {
+struct gsprov_fsio_lock {
     apr_pool_t *pool;
     int fd;
 };
@@ -34,7 +36,7 @@ static int mkdir_p1(const char *path)
     return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-apr_status_t gsprov_lock(apr_pool_t *p, const char *root, const char *name,
+apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
                          gsprov_lock_t **out, char **err)
 {
     const char *dir = apr_pstrcat(p, root, "/" GSPROV_LOCK_DIR, NULL);
@@ -70,7 +72,7 @@ apr_status_t gsprov_lock(apr_pool_t *p, const char *root, const char *name,
     return APR_SUCCESS;
 }
 
-void gsprov_unlock(gsprov_lock_t *l)
+void gsprov_fsio_unlock(gsprov_lock_t *l)
 {
     if (l)
         apr_pool_cleanup_run(l->pool, l, lock_release);
@@ -90,7 +92,7 @@ static apr_status_t sync_dir(apr_pool_t *p, const char *dir, char **err)
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_write_atomic(apr_pool_t *p, const char *dir,
+apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
                                  const char *name, const void *data,
                                  apr_size_t len, char **err)
 {
@@ -142,7 +144,7 @@ fail:
     return GSPROV_EIO;
 }
 
-apr_status_t gsprov_remove_durable(apr_pool_t *p, const char *dir,
+apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,
                                    const char *name, char **err)
 {
     const char *path = apr_pstrcat(p, dir, "/", name, NULL);
@@ -155,4 +157,54 @@ apr_status_t gsprov_remove_durable(apr_pool_t *p, const char *dir,
         return GSPROV_EIO;
     }
     return sync_dir(p, dir, err);
+}
+
+apr_status_t gsprov_fsio_read_file(apr_pool_t *p, const char *path,
+                              apr_size_t max, char **buf, apr_size_t *len,
+                              char **err)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    apr_size_t got = 0;
+    char *b;
+
+    /* non-blocking: a FIFO planted in the store must not hang a thread
+     * (the type is checked before anything is read) */
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_NONBLOCK,
+                       APR_FPROT_OS_DEFAULT, p);
+    if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_ENOTDIR(rv))
+        return APR_ENOENT;
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: cannot open: %pm", path, &rv);
+        return GSPROV_EIO;
+    }
+    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f))) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "%s: cannot stat: %pm", path, &rv);
+        return GSPROV_EIO;
+    }
+    if (fi.filetype != APR_REG) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "%s: not a regular file", path);
+        return GSPROV_EIO;
+    }
+    if (fi.size < 0 || (apr_uint64_t)fi.size > max) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "%s: %" APR_OFF_T_FMT " bytes, over the limit "
+                            "of %" APR_SIZE_T_FMT, path, fi.size, max);
+        return GSPROV_ETOOBIG;
+    }
+    b = apr_palloc(p, (apr_size_t)fi.size + 1);
+    rv = apr_file_read_full(f, b, (apr_size_t)fi.size, &got);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && !(APR_STATUS_IS_EOF(rv) && got == 0
+                               && fi.size == 0)) {
+        *err = apr_psprintf(p, "%s: read failed: %pm", path, &rv);
+        return GSPROV_EIO;
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = got;
+    return APR_SUCCESS;
 }

@@ -107,10 +107,6 @@ gsprov_store_device_version(gsprov_store_t *s, apr_pool_t *p,
     return s->ops->device_version(s, p, mac, version, err);
 }
 
-/* Read a whole file of at most max bytes into p (NUL-terminated).
- * APR_ENOENT if missing, GSPROV_ETOOBIG if larger, GSPROV_EIO otherwise. */
-apr_status_t gsprov_read_file(apr_pool_t *p, const char *path,
-                              apr_size_t max, char **buf, apr_size_t *len,
-                              char **err);
+
 
 #endif

@@ -21,6 +21,7 @@
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 #include "gsprov_redirect.h"
+#include "gsprov_fsio.h"
 
 typedef struct {
     const char *root;
@@ -39,56 +40,6 @@ typedef struct {
     int is_map;                    /* redirect.map */
     apr_finfo_t fi;
 } entry_t;
-
-apr_status_t gsprov_read_file(apr_pool_t *p, const char *path,
-                              apr_size_t max, char **buf, apr_size_t *len,
-                              char **err)
-{
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
-    apr_size_t got = 0;
-    char *b;
-
-    /* non-blocking: a FIFO planted in the store must not hang a thread
-     * (the type is checked before anything is read) */
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_NONBLOCK,
-                       APR_FPROT_OS_DEFAULT, p);
-    if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_ENOTDIR(rv))
-        return APR_ENOENT;
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: cannot open: %pm", path, &rv);
-        return GSPROV_EIO;
-    }
-    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f))) {
-        apr_file_close(f);
-        *err = apr_psprintf(p, "%s: cannot stat: %pm", path, &rv);
-        return GSPROV_EIO;
-    }
-    if (fi.filetype != APR_REG) {
-        apr_file_close(f);
-        *err = apr_psprintf(p, "%s: not a regular file", path);
-        return GSPROV_EIO;
-    }
-    if (fi.size < 0 || (apr_uint64_t)fi.size > max) {
-        apr_file_close(f);
-        *err = apr_psprintf(p, "%s: %" APR_OFF_T_FMT " bytes, over the limit "
-                            "of %" APR_SIZE_T_FMT, path, fi.size, max);
-        return GSPROV_ETOOBIG;
-    }
-    b = apr_palloc(p, (apr_size_t)fi.size + 1);
-    rv = apr_file_read_full(f, b, (apr_size_t)fi.size, &got);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS && !(APR_STATUS_IS_EOF(rv) && got == 0
-                               && fi.size == 0)) {
-        *err = apr_psprintf(p, "%s: read failed: %pm", path, &rv);
-        return GSPROV_EIO;
-    }
-    b[got] = '\0';
-    *buf = b;
-    *len = got;
-    return APR_SUCCESS;
-}
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -148,8 +99,8 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
             if (de.name[0] == '.' || n < 5 || strcmp(de.name + n - 4, ".xml"))
                 continue;
             stem = apr_pstrmemdup(p, de.name, n - 4);
-            if (i == 0 ? !gsprov_model_name_valid(stem, n - 4)
-                       : !gsprov_group_name_valid(stem, n - 4)) {
+            if (i == 0 ? !gsprov_name_model_valid(stem, n - 4)
+                       : !gsprov_name_group_valid(stem, n - 4)) {
                 /* keep scanning: the stamp must still be computed, so a
                  * bad name is reported once, not at every check; it
                  * covers the bad name too, or adding one to an unchanged
@@ -205,7 +156,7 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
     }
     {
         const char *s = apr_array_pstrcat(p, sig, 0);
-        *stamp = gsprov_sha256_hex(p, s, strlen(s));
+        *stamp = gsprov_crypto_sha256_hex(p, s, strlen(s));
     }
     *out = ents;
     return bad && !report ? GSPROV_EPARSE : APR_SUCCESS;
@@ -249,7 +200,7 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
         char *buf;
         apr_size_t len;
 
-        rv = gsprov_read_file(scratch, e->path, e->is_map
+        rv = gsprov_fsio_read_file(scratch, e->path, e->is_map
                               ? GSPROV_MAX_REDIRECT_MAP_BYTES
                               : GSPROV_MAX_TEMPLATE_BYTES, &buf, &len, err);
         if (rv == APR_ENOENT) {     /* removed between scan and read */
@@ -261,7 +212,7 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
                                            apr_pstrdup(tp, e->path), report,
                                            &t->redirects, err);
         else if (rv == APR_SUCCESS)
-            rv = gsprov_layer_parse(tp, buf, len, apr_pstrdup(tp, e->path),
+            rv = gsprov_xml_parse_layer(tp, buf, len, apr_pstrdup(tp, e->path),
                                     &layer, err);
         if (rv != APR_SUCCESS && report) {
             report->fn(report->baton, *err ? *err : e->path);
@@ -283,10 +234,10 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
         /* versions are content-based, so every node of a farm agrees */
         APR_ARRAY_PUSH(sums, const char *) =
             apr_pstrcat(scratch, e->rel, ":",
-                        gsprov_sha256_hex(scratch, buf, len), "\n", NULL);
+                        gsprov_crypto_sha256_hex(scratch, buf, len), "\n", NULL);
     }
     s = apr_array_pstrcat(scratch, sums, 0);
-    t->version = apr_pstrdup(tp, gsprov_sha256_hex(scratch, s, strlen(s)));
+    t->version = apr_pstrdup(tp, gsprov_crypto_sha256_hex(scratch, s, strlen(s)));
     t->refs = 1;
     *out = t;
     return APR_SUCCESS;
@@ -396,7 +347,7 @@ static apr_status_t read_record(apr_pool_t *p, const char *root,
     apr_status_t rv;
 
     *path = apr_pstrcat(p, root, "/devices/", mac, ".xml", NULL);
-    rv = gsprov_read_file(p, *path, GSPROV_MAX_DEVICE_BYTES, buf, len, err);
+    rv = gsprov_fsio_read_file(p, *path, GSPROV_MAX_DEVICE_BYTES, buf, len, err);
     return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
 }
 
@@ -411,7 +362,7 @@ apr_status_t gsprov_store_file_device(apr_pool_t *p, const char *root,
 
     if ((rv = read_record(p, root, mac, &path, &buf, &len, err)))
         return rv;
-    return gsprov_device_parse(p, mac, buf, len, path, out, err);
+    return gsprov_xml_parse_device(p, mac, buf, len, path, out, err);
 }
 
 static apr_status_t fs_device(gsprov_store_t *s, apr_pool_t *p,
@@ -435,7 +386,7 @@ static apr_status_t fs_device_version(gsprov_store_t *s, apr_pool_t *p,
                           &buf, &len, err)))
         return rv;
     /* the same digest as gsprov_device_version() of the parsed record */
-    *version = gsprov_sha256_hex(p, buf, len);
+    *version = gsprov_crypto_sha256_hex(p, buf, len);
     return *version ? APR_SUCCESS : GSPROV_ECRYPTO;
 }
 

@@ -1,4 +1,4 @@
-/* gsprov_device_parse on arbitrary bytes: accepted records hold only
+/* gsprov_xml_parse_device on arbitrary bytes: accepted records hold only
  * valid names; rejected ones say where. */
 #include <string.h>
 #include "fuzz.h"
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int i;
 
     apr_pool_create(&p, fuzz_root());
-    rv = gsprov_device_parse(p, "000b82abcdef", (const char *)data, size,
+    rv = gsprov_xml_parse_device(p, "000b82abcdef", (const char *)data, size,
                              LABEL, &d, &err);
     if (rv != APR_SUCCESS) {
         FUZZ_CHECK(rv == GSPROV_EPARSE || rv == GSPROV_EREDIRECT);
@@ -27,12 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     }
     FUZZ_CHECK(strcmp(d->mac, "000b82abcdef") == 0);
-    FUZZ_CHECK(!d->model || gsprov_model_name_valid(d->model,
+    FUZZ_CHECK(!d->model || gsprov_name_model_valid(d->model,
                                                     strlen(d->model)));
     FUZZ_CHECK(!d->password || *d->password);
     for (i = 0; i < d->groups->nelts; i++) {
         const char *g = APR_ARRAY_IDX(d->groups, i, const char *);
-        FUZZ_CHECK(gsprov_group_name_valid(g, strlen(g)));
+        FUZZ_CHECK(gsprov_name_group_valid(g, strlen(g)));
         FUZZ_CHECK(!strchr(g, '/') && !strchr(g, '.'));
     }
     FUZZ_CHECK(d->config && d->config->version >= 0

@@ -1,4 +1,4 @@
-/* gsprov_layer_parse on arbitrary bytes.  When a layer is accepted it is
+/* gsprov_xml_parse_layer on arbitrary bytes.  When a layer is accepted it is
  * merged and rendered with every referenced variable defined (values full
  * of markup characters), and the output must be well-formed XML that reads
  * back to exactly the expanded values. */
@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int i;
 
     apr_pool_create(&p, fuzz_root());
-    rv = gsprov_layer_parse(p, (const char *)data, size, LABEL, &l, &err);
+    rv = gsprov_xml_parse_layer(p, (const char *)data, size, LABEL, &l, &err);
     if (rv != APR_SUCCESS) {
         FUZZ_CHECK(rv == GSPROV_EPARSE);
         FUZZ_CHECK(err && strncmp(err, LABEL ":", sizeof(LABEL)) == 0);
@@ -143,9 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     v.builtin = apr_hash_make(p);
     for (i = 0; i < l->params->nelts; i++) {
         const gsprov_param_t *q = &APR_ARRAY_IDX(l->params, i, gsprov_param_t);
-        FUZZ_CHECK(l->version == 1 ? gsprov_pname_valid(q->name)
-                                   : gsprov_ident_valid(q->name));
-        FUZZ_CHECK(!q->part || (l->version == 2 && gsprov_ident_valid(q->part)));
+        FUZZ_CHECK(l->version == 1 ? gsprov_layer_pname_valid(q->name)
+                                   : gsprov_layer_ident_valid(q->name));
+        FUZZ_CHECK(!q->part || (l->version == 2 && gsprov_layer_ident_valid(q->part)));
         FUZZ_CHECK(q->has_vars == (strchr(q->value, '$') != NULL));
         FUZZ_CHECK(gsprov_vars_syntax_ok(q->value));
         FUZZ_CHECK(q->line > 0 && !strcmp(q->src, LABEL));

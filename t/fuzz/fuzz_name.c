@@ -95,6 +95,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         FUZZ_CHECK(!"unknown kind");
     }
-    FUZZ_CHECK(strcmp(gsprov_kind_name(n.kind), "none") != 0);
+    FUZZ_CHECK(strcmp(gsprov_name_kind(n.kind), "none") != 0);
     return 0;
 }

@@ -110,7 +110,7 @@ START_TEST(record_json_v2_and_round_trip)
                      APR_SUCCESS);
     ck_assert_ptr_nonnull(strstr(xml, "<item name=\"comp\">\n      <part "
                                       "name=\"p1\">1</part>"));
-    ck_assert_int_eq(gsprov_device_parse(pool, "000b82123456", xml, len, "t",
+    ck_assert_int_eq(gsprov_xml_parse_device(pool, "000b82123456", xml, len, "t",
                                          &d, &err), APR_SUCCESS);
     back = gsprov_record_to_json(pool, d, 1);
     ck_assert_msg(json_equal(back, j), "round trip: %s",
@@ -193,10 +193,10 @@ START_TEST(changes_mask_secrets)
                      "\"config.P3\":null}");
     ck_assert_str_eq(gsprov_json_dump(pool, gsprov_record_changes(pool, a, a)),
                      "{}");
-    ck_assert(gsprov_name_is_secret("SIP_Password"));
-    ck_assert(gsprov_name_is_secret("P1361"));
-    ck_assert(!gsprov_name_is_secret("P3"));
-    ck_assert(!gsprov_name_is_secret("ext"));
+    ck_assert(gsprov_record_name_is_secret("SIP_Password"));
+    ck_assert(gsprov_record_name_is_secret("P1361"));
+    ck_assert(!gsprov_record_name_is_secret("P3"));
+    ck_assert(!gsprov_record_name_is_secret("ext"));
 }
 END_TEST
 
@@ -233,7 +233,7 @@ START_TEST(atomic_write_and_listing)
                      APR_SUCCESS);
     ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000002", "<a/>", 4,
                                           &err), APR_SUCCESS);
-    gsprov_unlock(l);
+    gsprov_fsio_unlock(l);
     ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000001", "<b/>", 4,
                                           &err), APR_SUCCESS);
     ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000001", "<c/>", 4,

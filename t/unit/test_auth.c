@@ -10,7 +10,7 @@ static gsprov_device_t *dev(const char *body)
     gsprov_device_t *d = NULL;
     char *err = NULL;
     const char *xml = apr_pstrcat(pool, "<device>", body, "</device>", NULL);
-    ck_assert_status(gsprov_device_parse(pool, "000b82123456", xml,
+    ck_assert_status(gsprov_xml_parse_device(pool, "000b82123456", xml,
                                          strlen(xml), "d.xml", &d, &err),
                      APR_SUCCESS);
     return d;
@@ -96,7 +96,7 @@ START_TEST(auth_record_limits)
     char *err = NULL;
     static const char x[] = "<device><secret>a</secret><secret>b</secret>"
                             "<secret>c</secret></device>";
-    ck_assert_status(gsprov_device_parse(pool, "000b82123456", x,
+    ck_assert_status(gsprov_xml_parse_device(pool, "000b82123456", x,
                                          sizeof(x) - 1, "d.xml", &d, &err),
                      GSPROV_EPARSE);
     ck_assert_str_eq(err, "d.xml:1: at most 2 non-empty <secret> elements "
@@ -113,7 +113,7 @@ START_TEST(auth_parse_error_hides_bytes)
     char *err = NULL;
     static const char x[] = "<device>\n<password>p\xe9ssw0rdSECRET</password>"
                             "\n</device>";
-    ck_assert_status(gsprov_device_parse(pool, "000b82123456", x,
+    ck_assert_status(gsprov_xml_parse_device(pool, "000b82123456", x,
                                          sizeof(x) - 1, "d.xml", &d, &err),
                      GSPROV_EPARSE);
     ck_assert_msg(strncmp(err, "d.xml:2: XML error: ", 20) == 0, "%s", err);

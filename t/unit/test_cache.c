@@ -116,7 +116,7 @@ static apr_status_t serve(const char *fname, gsprov_output_t *out,
     sc.stats = &stats;
     sc.log = &logger;
     sc.log_interval = apr_time_from_sec(60);
-    return gsprov_serve(pool, store, tpl, nm(fname), &set, &sc, out, served,
+    return gsprov_cache_serve(pool, store, tpl, nm(fname), &set, &sc, out, served,
                         &err);
 }
 
@@ -145,7 +145,7 @@ START_TEST(miss_then_hit)
     ck_assert_int_eq(b.encrypted, 1);
     ck_assert_str_eq(b.content_type, GSPROV_CT_ENCRYPTED);
     ck_assert_int_eq(b.kind, GSPROV_KIND_DEVICE_XML);
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
                                     &dec, &dlen), APR_SUCCESS);
     ck_assert_ptr_nonnull(strstr((char *)dec, "<P4>one</P4>"));
     ck_assert_uint_eq(stats.cache_misses, 1);
@@ -266,7 +266,7 @@ START_TEST(bad_values_rejected)
     ck_assert_int_eq(s, GSPROV_SERVED_MISS);
     ck_assert_uint_eq(stats.cache_rejected, 1);
     ck_assert_int_eq(logged[GSPROV_MSG_CACHE_REJECTED], 1);
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
                                     &dec, &dlen), APR_SUCCESS);
     ck_assert_ptr_nonnull(strstr((char *)dec, "<P4>one</P4>"));
     ck_assert_status(serve("cfg000b82000001.xml", &a, &s), APR_SUCCESS);
@@ -307,7 +307,7 @@ START_TEST(key_inputs)
     set.bootstrap_extra = extra;
     ck_assert_str_ne(k, key(f));
     set.bootstrap_extra = NULL;
-    ck_assert(gsprov_ua_parse("Grandstream Model HW HT802 SW 1.0.1.1 "
+    ck_assert(gsprov_useragent_parse("Grandstream Model HW HT802 SW 1.0.1.1 "
                               "DevId 000b82000001", &ua));
     set.ua = &ua;
     ck_assert_str_ne(k, key(f));
@@ -491,7 +491,7 @@ START_TEST(near_ring)
 }
 END_TEST
 
-/* through gsprov_serve: rendered, then from the near cache without a
+/* through gsprov_cache_serve: rendered, then from the near cache without a
  * round trip to the shared one */
 START_TEST(near_in_serve)
 {
@@ -510,10 +510,10 @@ START_TEST(near_in_serve)
     sc.tenant = "t.test";
     sc.request_name = f;
     sc.stats = &stats;
-    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_MISS);
-    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &b, &s,
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &b, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_NEAR_HIT);
     ck_assert_int_eq(fake.gets, 1);         /* the shared cache not asked */
@@ -524,7 +524,7 @@ START_TEST(near_in_serve)
     /* a record edit: a new key, so the near cache cannot answer */
     unit_write(dir, "devices/000b82000001.xml", "<device><password>pw"
                "</password><config><P4>new</P4></config></device>", -1);
-    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &b, &s,
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &b, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_MISS);
     /* what the shared cache answers is put in the near cache */
@@ -532,10 +532,10 @@ START_TEST(near_in_serve)
     ck_assert_status(gsprov_cache_near_create(pool, 1024 * 1024, &n, &err),
                      APR_SUCCESS);
     sc.near = n;
-    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_HIT);
-    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_NEAR_HIT);
 }
@@ -567,14 +567,14 @@ START_TEST(record_replaced_between_reads)
     sc.cache = &cache;
     sc.tenant = "t.test";
     sc.request_name = f;
-    ck_assert_status(gsprov_serve(pool, &racy, tpl, nm(f), &set, &sc, &a, &s,
+    ck_assert_status(gsprov_cache_serve(pool, &racy, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_RENDERED);
     ck_assert_ptr_nonnull(strstr(a.body, "<P4>two</P4>"));
     ck_assert_int_eq(fake.sets, 0);
     /* with matching versions it is stored */
     sc.cache = &cache;
-    ck_assert_status(gsprov_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_MISS);
     ck_assert_int_eq(fake.sets, 1);
@@ -602,10 +602,10 @@ END_TEST
 
 START_TEST(memcached_option_check)
 {
-    ck_assert_ptr_null(gsprov_memcached_check(pool, "--SERVER=127.0.0.1:1"));
-    ck_assert_ptr_nonnull(gsprov_memcached_check(pool, "--SERVR=x"));
-    ck_assert_ptr_nonnull(gsprov_memcached_check(pool, "--BINARY-PROTOCOL"));
-    ck_assert_ptr_nonnull(gsprov_memcached_check(pool, ""));
+    ck_assert_ptr_null(gsprov_cache_memcached_check(pool, "--SERVER=127.0.0.1:1"));
+    ck_assert_ptr_nonnull(gsprov_cache_memcached_check(pool, "--SERVR=x"));
+    ck_assert_ptr_nonnull(gsprov_cache_memcached_check(pool, "--BINARY-PROTOCOL"));
+    ck_assert_ptr_nonnull(gsprov_cache_memcached_check(pool, ""));
 }
 END_TEST
 
@@ -619,7 +619,7 @@ START_TEST(memcached_down_is_error)
     char *val, *err = NULL;
     apr_size_t len;
 
-    ck_assert_status(gsprov_memcached_create(pool, &o, &c, &err),
+    ck_assert_status(gsprov_cache_memcached_create(pool, &o, &c, &err),
                      APR_SUCCESS);
     ck_assert_int_eq(c->ops->get(c, pool, "k", &val, &len, &why),
                      GSPROV_CACHE_ERROR);

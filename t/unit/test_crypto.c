@@ -19,12 +19,12 @@ START_TEST(crypto_roundtrip)
     for (n = 0; n <= sizeof(buf); n++) {
         unsigned char *enc = NULL, *dec = NULL;
         apr_size_t elen = 0, dlen = 0;
-        ck_assert_status(gsprov_encrypt(pool, "pw", md, buf, n, &enc, &elen),
+        ck_assert_status(gsprov_crypto_encrypt(pool, "pw", md, buf, n, &enc, &elen),
                          APR_SUCCESS);
         /* "Salted__" + salt + PKCS#7-padded ciphertext */
         ck_assert_uint_eq(elen, 16 + (n / 16 + 1) * 16);
         ck_assert_mem_eq(enc, "Salted__", 8);
-        ck_assert_status(gsprov_decrypt(pool, "pw", md, enc, elen, &dec,
+        ck_assert_status(gsprov_crypto_decrypt(pool, "pw", md, enc, elen, &dec,
                                         &dlen), APR_SUCCESS);
         ck_assert_uint_eq(dlen, n);
         if (n)
@@ -38,9 +38,9 @@ START_TEST(crypto_salt_is_random)
 {
     unsigned char *a, *b;
     apr_size_t al, bl;
-    ck_assert_status(gsprov_encrypt(pool, "pw", GSPROV_MD_MD5, plain,
+    ck_assert_status(gsprov_crypto_encrypt(pool, "pw", GSPROV_MD_MD5, plain,
                                     sizeof(plain) - 1, &a, &al), APR_SUCCESS);
-    ck_assert_status(gsprov_encrypt(pool, "pw", GSPROV_MD_MD5, plain,
+    ck_assert_status(gsprov_crypto_encrypt(pool, "pw", GSPROV_MD_MD5, plain,
                                     sizeof(plain) - 1, &b, &bl), APR_SUCCESS);
     ck_assert_uint_eq(al, bl);
     ck_assert_msg(memcmp(a + 8, b + 8, 8) != 0, "same salt twice");
@@ -56,12 +56,12 @@ START_TEST(crypto_wrong_password)
 
     /* a wrong key passes the PKCS#7 check by chance about 1 in 256: try a
      * few passwords, nearly all must fail and none may give the plaintext */
-    ck_assert_status(gsprov_encrypt(pool, "right", GSPROV_MD_MD5, plain,
+    ck_assert_status(gsprov_crypto_encrypt(pool, "right", GSPROV_MD_MD5, plain,
                                     sizeof(plain) - 1, &enc, &elen),
                      APR_SUCCESS);
     for (i = 0; i < 16; i++) {
         const char *pw = apr_psprintf(pool, "wrong%d", i);
-        apr_status_t rv = gsprov_decrypt(pool, pw, GSPROV_MD_MD5, enc, elen,
+        apr_status_t rv = gsprov_crypto_decrypt(pool, pw, GSPROV_MD_MD5, enc, elen,
                                          &dec, &dlen);
         if (rv == GSPROV_ECRYPTO)
             fails++;
@@ -72,9 +72,9 @@ START_TEST(crypto_wrong_password)
     }
     ck_assert_int_ge(fails, 14);
     /* right password, wrong digest */
-    ck_assert_status(gsprov_decrypt(pool, "right", GSPROV_MD_MD5, enc, elen,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "right", GSPROV_MD_MD5, enc, elen,
                                     &dec, &dlen), APR_SUCCESS);
-    ck_assert_int_ne(gsprov_decrypt(pool, "right", GSPROV_MD_SHA256, enc, elen,
+    ck_assert_int_ne(gsprov_crypto_decrypt(pool, "right", GSPROV_MD_SHA256, enc, elen,
                                     &dec, &dlen) == APR_SUCCESS
                      && dlen == sizeof(plain) - 1
                      && memcmp(dec, plain, dlen) == 0, 1);
@@ -87,20 +87,20 @@ START_TEST(crypto_bad_container)
     apr_size_t elen, dlen;
     unsigned char *copy;
 
-    ck_assert_status(gsprov_encrypt(pool, "pw", GSPROV_MD_MD5, plain,
+    ck_assert_status(gsprov_crypto_encrypt(pool, "pw", GSPROV_MD_MD5, plain,
                                     sizeof(plain) - 1, &enc, &elen),
                      APR_SUCCESS);
     copy = apr_pmemdup(pool, enc, elen);
     copy[0] = 'X';   /* magic */
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, copy, elen,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, copy, elen,
                                     &dec, &dlen), GSPROV_ECRYPTO);
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, enc, elen - 1,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, enc, elen - 1,
                                     &dec, &dlen), GSPROV_ECRYPTO);
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, enc, 16,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, enc, 16,
                                     &dec, &dlen), GSPROV_ECRYPTO);
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, enc, 0,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, enc, 0,
                                     &dec, &dlen), GSPROV_ECRYPTO);
-    ck_assert_status(gsprov_decrypt(pool, "pw", GSPROV_MD_MD5, "Salted__", 8,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, "Salted__", 8,
                                     &dec, &dlen), GSPROV_ECRYPTO);
 }
 END_TEST
@@ -124,7 +124,7 @@ START_TEST(crypto_openssl_decrypts_ours)
     const char *f;
     int st;
 
-    ck_assert_status(gsprov_encrypt(pool, "pa ss'\"$w0rd", md, plain,
+    ck_assert_status(gsprov_crypto_encrypt(pool, "pa ss'\"$w0rd", md, plain,
                                     sizeof(plain) - 1, &enc, &elen),
                      APR_SUCCESS);
     f = tmpfile_with("enc.bin", enc, elen);
@@ -159,10 +159,10 @@ START_TEST(crypto_we_decrypt_openssl)
                               NULL, NULL), 0);
     enc = unit_read(encf, &elen);
     ck_assert_uint_eq(elen, 16 + ((sizeof(plain) - 1) / 16 + 1) * 16);
-    ck_assert_status(gsprov_decrypt(pool, "PW", md, enc, elen, &dec, &dlen),
+    ck_assert_status(gsprov_crypto_decrypt(pool, "PW", md, enc, elen, &dec, &dlen),
                      APR_SUCCESS);
     ck_assert_bytes(dec, dlen, plain);
-    ck_assert_int_eq(gsprov_decrypt(pool, "pw", md, enc, elen, &dec, &dlen) ==
+    ck_assert_int_eq(gsprov_crypto_decrypt(pool, "pw", md, enc, elen, &dec, &dlen) ==
                      APR_SUCCESS && dlen == sizeof(plain) - 1
                      && memcmp(dec, plain, dlen) == 0, 0);
 }
@@ -170,10 +170,10 @@ END_TEST
 
 START_TEST(crypto_sha256)
 {
-    ck_assert_str_eq(gsprov_sha256_hex(pool, "abc", 3),
+    ck_assert_str_eq(gsprov_crypto_sha256_hex(pool, "abc", 3),
                      "ba7816bf8f01cfea414140de5dae2223"
                      "b00361a396177a9cb410ff61f20015ad");
-    ck_assert_str_eq(gsprov_sha256_hex(pool, "", 0),
+    ck_assert_str_eq(gsprov_crypto_sha256_hex(pool, "", 0),
                      "e3b0c44298fc1c149afbf4c8996fb924"
                      "27ae41e4649b934ca495991b7852b855");
 }
@@ -181,14 +181,14 @@ END_TEST
 
 START_TEST(crypto_md_names)
 {
-    ck_assert_int_eq(gsprov_md_parse("md5"), GSPROV_MD_MD5);
-    ck_assert_int_eq(gsprov_md_parse("MD5"), GSPROV_MD_MD5);
-    ck_assert_int_eq(gsprov_md_parse("sha256"), GSPROV_MD_SHA256);
-    ck_assert_int_eq(gsprov_md_parse("SHA256"), GSPROV_MD_SHA256);
-    ck_assert_int_eq(gsprov_md_parse("sha1"), -1);
-    ck_assert_int_eq(gsprov_md_parse(""), -1);
-    ck_assert_str_eq(gsprov_md_name(GSPROV_MD_MD5), "md5");
-    ck_assert_str_eq(gsprov_md_name(GSPROV_MD_SHA256), "sha256");
+    ck_assert_int_eq(gsprov_crypto_md_parse("md5"), GSPROV_MD_MD5);
+    ck_assert_int_eq(gsprov_crypto_md_parse("MD5"), GSPROV_MD_MD5);
+    ck_assert_int_eq(gsprov_crypto_md_parse("sha256"), GSPROV_MD_SHA256);
+    ck_assert_int_eq(gsprov_crypto_md_parse("SHA256"), GSPROV_MD_SHA256);
+    ck_assert_int_eq(gsprov_crypto_md_parse("sha1"), -1);
+    ck_assert_int_eq(gsprov_crypto_md_parse(""), -1);
+    ck_assert_str_eq(gsprov_crypto_md_name(GSPROV_MD_MD5), "md5");
+    ck_assert_str_eq(gsprov_crypto_md_name(GSPROV_MD_SHA256), "sha256");
 }
 END_TEST
 

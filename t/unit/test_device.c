@@ -8,7 +8,7 @@ static gsprov_device_t *dev_ok(const char *xml)
 {
     gsprov_device_t *d = NULL;
     char *err = NULL;
-    apr_status_t rv = gsprov_device_parse(pool, MAC, xml, strlen(xml),
+    apr_status_t rv = gsprov_xml_parse_device(pool, MAC, xml, strlen(xml),
                                           "devices/" MAC ".xml", &d, &err);
     ck_assert_msg(rv == APR_SUCCESS, "device parse failed: %s",
                   err ? err : "?");
@@ -19,7 +19,7 @@ static const char *dev_err(const char *xml)
 {
     gsprov_device_t *d = NULL;
     char *err = NULL;
-    apr_status_t rv = gsprov_device_parse(pool, MAC, xml, strlen(xml), "d.xml",
+    apr_status_t rv = gsprov_xml_parse_device(pool, MAC, xml, strlen(xml), "d.xml",
                                           &d, &err);
     ck_assert_status(rv, GSPROV_EPARSE);
     ck_assert_ptr_null(d);
@@ -75,7 +75,7 @@ START_TEST(device_full)
     ck_assert_int_eq(prm->has_vars, 1);
     /* version is the SHA-256 of the record's bytes */
     ck_assert_str_eq(gsprov_device_version(pool, d),
-                     gsprov_sha256_hex(pool, xml, sizeof(xml) - 1));
+                     gsprov_crypto_sha256_hex(pool, xml, sizeof(xml) - 1));
 }
 END_TEST
 

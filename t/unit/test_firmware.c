@@ -84,7 +84,7 @@ static apr_status_t resolve(const char *mac, const char *name, gsprov_fw_t *fw,
     rv = gsprov_context(pool, store, tmpl, mac, NULL, &set, &ctx, err);
     if (rv != APR_SUCCESS)
         return rv;
-    return gsprov_fw_resolve(pool, &ctx, fwroot, name, fw, err);
+    return gsprov_firmware_resolve(pool, &ctx, fwroot, name, fw, err);
 }
 
 /* Layering: defaults < model < groups in order < device. */
@@ -126,10 +126,10 @@ START_TEST(fw_files)
                      GSPROV_ENOTFOUND);
     ck_assert_status(resolve(NULL, "..", &fw, &err), GSPROV_ENOTFOUND);
     ck_assert_status(resolve(NULL, ".hidden", &fw, &err), GSPROV_ENOTFOUND);
-    ck_assert_int_eq(gsprov_fw_name_valid("gxp2170fw.bin", 13), 1);
-    ck_assert_int_eq(gsprov_fw_name_valid("a/b", 3), 0);
-    ck_assert_int_eq(gsprov_fw_name_valid("a b", 3), 0);
-    ck_assert_int_eq(gsprov_fw_name_valid("", 0), 0);
+    ck_assert_int_eq(gsprov_firmware_name_valid("gxp2170fw.bin", 13), 1);
+    ck_assert_int_eq(gsprov_firmware_name_valid("a/b", 3), 0);
+    ck_assert_int_eq(gsprov_firmware_name_valid("a b", 3), 0);
+    ck_assert_int_eq(gsprov_firmware_name_valid("", 0), 0);
 }
 END_TEST
 
@@ -162,7 +162,7 @@ START_TEST(fw_bucket_formula)
     EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
     v = (unsigned long)md[0] << 24 | (unsigned long)md[1] << 16
         | (unsigned long)md[2] << 8 | md[3];
-    ck_assert_double_eq_tol(gsprov_fw_bucket("000b82123456", "1.0.12.1"),
+    ck_assert_double_eq_tol(gsprov_firmware_bucket("000b82123456", "1.0.12.1"),
                             (double)(v % 10000) / 100.0, 1e-9);
 }
 END_TEST
@@ -178,9 +178,9 @@ START_TEST(fw_bucket_spread)
     for (i = 0; i < 10000; i++) {
         double b;
         apr_snprintf(mac, sizeof(mac), "c074ad%06x", i * 7919 % 0xffffff);
-        b = gsprov_fw_bucket(mac, "1.0.12.1");
+        b = gsprov_firmware_bucket(mac, "1.0.12.1");
         ck_assert(b >= 0 && b < 100);
-        ck_assert_double_eq(b, gsprov_fw_bucket(mac, "1.0.12.1"));
+        ck_assert_double_eq(b, gsprov_firmware_bucket(mac, "1.0.12.1"));
         for (k = 0; k < 5; k++)
             hits[k] += b < pct[k];
     }
@@ -203,7 +203,7 @@ START_TEST(fw_rollout)
                                               ".xml", NULL),
                    "<device><group>canary</group></device>", -1);
         ck_assert_status(resolve(mac, "f.bin", &fw, &err), APR_SUCCESS);
-        ck_assert_int_eq(fw.rollout, gsprov_fw_bucket(mac, "2.0") < 50);
+        ck_assert_int_eq(fw.rollout, gsprov_firmware_bucket(mac, "2.0") < 50);
         ck_assert_str_eq(fw.version, fw.rollout ? "2.0" : "1.0");
         next += fw.rollout;
         all++;
@@ -232,7 +232,7 @@ START_TEST(fw_rollout_config)
     ck_assert_status(gsprov_context_value(pool, &ctx, "P233", &post, &err),
                      APR_SUCCESS);
     ck_assert_str_eq(post, "_2.0");
-    ck_assert_status(gsprov_fw_resolve(pool, &ctx, fwroot, "f.bin_2.0", &fw,
+    ck_assert_status(gsprov_firmware_resolve(pool, &ctx, fwroot, "f.bin_2.0", &fw,
                                        &err), APR_SUCCESS);
     ck_assert_str_eq(fw.version, "2.0");
     ck_assert_str_eq(fw.file, "f.bin");

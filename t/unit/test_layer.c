@@ -6,7 +6,7 @@ static gsprov_layer_t *parse_ok(const char *xml)
 {
     gsprov_layer_t *l = NULL;
     char *err = NULL;
-    apr_status_t rv = gsprov_layer_parse(pool, xml, strlen(xml), "t.xml", &l,
+    apr_status_t rv = gsprov_xml_parse_layer(pool, xml, strlen(xml), "t.xml", &l,
                                          &err);
     ck_assert_msg(rv == APR_SUCCESS, "parse failed: %s", err ? err : "?");
     ck_assert_ptr_nonnull(l);
@@ -17,7 +17,7 @@ static const char *parse_err(const char *xml, apr_size_t len)
 {
     gsprov_layer_t *l = NULL;
     char *err = NULL;
-    apr_status_t rv = gsprov_layer_parse(pool, xml, len, "t.xml", &l, &err);
+    apr_status_t rv = gsprov_xml_parse_layer(pool, xml, len, "t.xml", &l, &err);
     ck_assert_status(rv, GSPROV_EPARSE);
     ck_assert_ptr_null(l);
     ck_assert_ptr_nonnull(err);
@@ -342,26 +342,26 @@ END_TEST
 
 START_TEST(layer_pname_ident)
 {
-    ck_assert_int_eq(gsprov_pname_valid("P1"), 1);
-    ck_assert_int_eq(gsprov_pname_valid("P12345"), 1);
-    ck_assert_int_eq(gsprov_pname_valid("P123456"), 0);
-    ck_assert_int_eq(gsprov_pname_valid("P"), 0);
-    ck_assert_int_eq(gsprov_pname_valid(""), 0);
-    ck_assert_int_eq(gsprov_pname_valid("p1"), 0);
-    ck_assert_int_eq(gsprov_pname_valid("P1 "), 0);
-    ck_assert_int_eq(gsprov_ident_valid("a.b-c_D9"), 1);
-    ck_assert_int_eq(gsprov_ident_valid(""), 0);
-    ck_assert_int_eq(gsprov_ident_valid("a b"), 0);
-    ck_assert_int_eq(gsprov_ident_valid("a/b"), 0);
-    ck_assert_int_eq(gsprov_ident_valid("a}"), 0);
+    ck_assert_int_eq(gsprov_layer_pname_valid("P1"), 1);
+    ck_assert_int_eq(gsprov_layer_pname_valid("P12345"), 1);
+    ck_assert_int_eq(gsprov_layer_pname_valid("P123456"), 0);
+    ck_assert_int_eq(gsprov_layer_pname_valid("P"), 0);
+    ck_assert_int_eq(gsprov_layer_pname_valid(""), 0);
+    ck_assert_int_eq(gsprov_layer_pname_valid("p1"), 0);
+    ck_assert_int_eq(gsprov_layer_pname_valid("P1 "), 0);
+    ck_assert_int_eq(gsprov_layer_ident_valid("a.b-c_D9"), 1);
+    ck_assert_int_eq(gsprov_layer_ident_valid(""), 0);
+    ck_assert_int_eq(gsprov_layer_ident_valid("a b"), 0);
+    ck_assert_int_eq(gsprov_layer_ident_valid("a/b"), 0);
+    ck_assert_int_eq(gsprov_layer_ident_valid("a}"), 0);
     {
         char n[130];
         memset(n, 'x', 128);
         n[128] = '\0';
-        ck_assert_int_eq(gsprov_ident_valid(n), 1);
+        ck_assert_int_eq(gsprov_layer_ident_valid(n), 1);
         n[128] = 'x';
         n[129] = '\0';
-        ck_assert_int_eq(gsprov_ident_valid(n), 0);
+        ck_assert_int_eq(gsprov_layer_ident_valid(n), 0);
     }
 }
 END_TEST

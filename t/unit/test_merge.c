@@ -7,7 +7,7 @@ static gsprov_layer_t *layer(const char *label, const char *config)
     char *err = NULL;
     const char *xml = apr_pstrcat(pool, "<gs_provision>", config,
                                   "</gs_provision>", NULL);
-    apr_status_t rv = gsprov_layer_parse(pool, xml, strlen(xml), label, &l,
+    apr_status_t rv = gsprov_xml_parse_layer(pool, xml, strlen(xml), label, &l,
                                          &err);
     ck_assert_msg(rv == APR_SUCCESS, "%s", err ? err : "?");
     return l;
@@ -55,9 +55,9 @@ START_TEST(merge_order)
     ck_merged(m, 4, "P5", "m5", "models/m.xml");
     ck_merged(m, 5, "P6", "g2-6", "groups/g2.xml");
     ck_merged(m, 6, "P7", "dev7", "devices/d.xml");
-    ck_assert_str_eq(gsprov_merged_get(m, "P3")->value, "g2-3");
-    ck_assert_str_eq(gsprov_merged_get(m, "P4")->value, "d4");
-    ck_assert_ptr_null(gsprov_merged_get(m, "P8"));
+    ck_assert_str_eq(gsprov_merge_get(m, "P3")->value, "g2-3");
+    ck_assert_str_eq(gsprov_merge_get(m, "P4")->value, "d4");
+    ck_assert_ptr_null(gsprov_merge_get(m, "P8"));
 }
 END_TEST
 
@@ -71,10 +71,10 @@ START_TEST(merge_group_order_matters)
     ls[1] = layer("groups/a.xml", "<config><P1>a</P1></config>");
     ls[2] = NULL;
     ck_assert_status(gsprov_merge(pool, ls, 3, &m, &err), APR_SUCCESS);
-    ck_assert_str_eq(gsprov_merged_get(m, "P1")->value, "a");
+    ck_assert_str_eq(gsprov_merge_get(m, "P1")->value, "a");
     ls[2] = ls[0];
     ck_assert_status(gsprov_merge(pool, ls, 3, &m, &err), APR_SUCCESS);
-    ck_assert_str_eq(gsprov_merged_get(m, "P1")->value, "b");
+    ck_assert_str_eq(gsprov_merge_get(m, "P1")->value, "b");
     ck_assert_int_eq(m->params->nelts, 1);
 }
 END_TEST
@@ -104,8 +104,8 @@ START_TEST(merge_v2_parts)
     ck_assert_str_eq(M(m, 2)->value, "x1");
     ck_assert_str_eq(M(m, 3)->part, "c");
     /* merged_get finds plain items only */
-    ck_assert_str_eq(gsprov_merged_get(m, "x")->value, "x1");
-    ck_assert_ptr_null(gsprov_merged_get(m, "acct"));
+    ck_assert_str_eq(gsprov_merge_get(m, "x")->value, "x1");
+    ck_assert_ptr_null(gsprov_merge_get(m, "acct"));
 }
 END_TEST
 

@@ -253,33 +253,33 @@ END_TEST
 
 START_TEST(name_kind_names)
 {
-    ck_assert_str_eq(gsprov_kind_name(GSPROV_KIND_DEVICE_XML), "device-xml");
-    ck_assert_str_eq(gsprov_kind_name(GSPROV_KIND_DEVICE_BIN), "device-bin");
-    ck_assert_str_eq(gsprov_kind_name(GSPROV_KIND_MODEL_XML), "model-xml");
-    ck_assert_str_eq(gsprov_kind_name(GSPROV_KIND_GENERIC_XML), "generic-xml");
-    ck_assert_str_eq(gsprov_kind_name(GSPROV_KIND_NONE), "none");
+    ck_assert_str_eq(gsprov_name_kind(GSPROV_KIND_DEVICE_XML), "device-xml");
+    ck_assert_str_eq(gsprov_name_kind(GSPROV_KIND_DEVICE_BIN), "device-bin");
+    ck_assert_str_eq(gsprov_name_kind(GSPROV_KIND_MODEL_XML), "model-xml");
+    ck_assert_str_eq(gsprov_name_kind(GSPROV_KIND_GENERIC_XML), "generic-xml");
+    ck_assert_str_eq(gsprov_name_kind(GSPROV_KIND_NONE), "none");
 }
 END_TEST
 
 START_TEST(name_validators)
 {
-    ck_assert_int_eq(gsprov_model_name_valid("gxp2170", 7), 1);
-    ck_assert_int_eq(gsprov_model_name_valid("", 0), 0);
-    ck_assert_int_eq(gsprov_model_name_valid("GXP2170", 7), 0);
-    ck_assert_int_eq(gsprov_model_name_valid("gxp_2170", 8), 0);
-    ck_assert_int_eq(gsprov_model_name_valid(
+    ck_assert_int_eq(gsprov_name_model_valid("gxp2170", 7), 1);
+    ck_assert_int_eq(gsprov_name_model_valid("", 0), 0);
+    ck_assert_int_eq(gsprov_name_model_valid("GXP2170", 7), 0);
+    ck_assert_int_eq(gsprov_name_model_valid("gxp_2170", 8), 0);
+    ck_assert_int_eq(gsprov_name_model_valid(
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 32), 1);
-    ck_assert_int_eq(gsprov_model_name_valid(
+    ck_assert_int_eq(gsprov_name_model_valid(
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 33), 0);
-    ck_assert_int_eq(gsprov_group_name_valid("Sales_floor-2", 13), 1);
-    ck_assert_int_eq(gsprov_group_name_valid("", 0), 0);
-    ck_assert_int_eq(gsprov_group_name_valid("a.b", 3), 0);
-    ck_assert_int_eq(gsprov_group_name_valid("a/b", 3), 0);
-    ck_assert_int_eq(gsprov_group_name_valid("a b", 3), 0);
-    ck_assert_int_eq(gsprov_group_name_valid(
+    ck_assert_int_eq(gsprov_name_group_valid("Sales_floor-2", 13), 1);
+    ck_assert_int_eq(gsprov_name_group_valid("", 0), 0);
+    ck_assert_int_eq(gsprov_name_group_valid("a.b", 3), 0);
+    ck_assert_int_eq(gsprov_name_group_valid("a/b", 3), 0);
+    ck_assert_int_eq(gsprov_name_group_valid("a b", 3), 0);
+    ck_assert_int_eq(gsprov_name_group_valid(
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64),
         1);
-    ck_assert_int_eq(gsprov_group_name_valid(
+    ck_assert_int_eq(gsprov_name_group_valid(
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 65),
         0);
 }

@@ -133,7 +133,7 @@ START_TEST(prov_device_encrypted)
     ck_assert_str_eq(out.content_type, GSPROV_CT_ENCRYPTED);
     ck_assert_mem_eq(out.body, "Salted__", 8);
     ck_assert_uint_eq(out.len, 16 + ((sizeof(DEV2_PLAIN) - 1) / 16 + 1) * 16);
-    ck_assert_status(gsprov_decrypt(pool, "s3cret", set.key_digest, out.body,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "s3cret", set.key_digest, out.body,
                                     out.len, &dec, &dlen), APR_SUCCESS);
     ck_assert_bytes(dec, dlen, DEV2_PLAIN);
 }

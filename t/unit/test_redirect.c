@@ -90,7 +90,7 @@ static apr_status_t parse(const char *xml, gsprov_device_t **d, char **err)
 {
     *d = NULL;
     *err = NULL;
-    return gsprov_device_parse(pool, MAC, xml, strlen(xml), "d.xml", d, err);
+    return gsprov_xml_parse_device(pool, MAC, xml, strlen(xml), "d.xml", d, err);
 }
 
 START_TEST(redirect_record_full)
@@ -405,7 +405,7 @@ START_TEST(redirect_render_encrypted)
     ck_assert_int_eq(out.encrypted, 1);
     ck_assert_str_eq(out.content_type, GSPROV_CT_ENCRYPTED);
     ck_assert_int_eq(memcmp(out.body, "Salted__", 8), 0);
-    ck_assert_status(gsprov_decrypt(pool, "local", GSPROV_MD_MD5, out.body,
+    ck_assert_status(gsprov_crypto_decrypt(pool, "local", GSPROV_MD_MD5, out.body,
                                     out.len, (unsigned char **)&pt, &ptlen),
                      APR_SUCCESS);
     ck_assert_ptr_nonnull(strstr(apr_pstrmemdup(pool, pt, ptlen),

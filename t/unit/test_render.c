@@ -12,7 +12,7 @@ static gsprov_merged_t *merged(const char *config)
     const char *xml = apr_pstrcat(pool, "<gs_provision>\n", config,
                                   "</gs_provision>", NULL);
 
-    ck_assert_msg(gsprov_layer_parse(pool, xml, strlen(xml), "r.xml", &l,
+    ck_assert_msg(gsprov_xml_parse_layer(pool, xml, strlen(xml), "r.xml", &l,
                                      &err) == APR_SUCCESS, "%s", err);
     ls[0] = l;
     ck_assert_status(gsprov_merge(pool, ls, 1, &m, &err), APR_SUCCESS);
@@ -123,9 +123,9 @@ START_TEST(render_v2_parts_across_layers)
         "<part name=\"p1\">one</part></item></config></gs_provision>";
     char *body;
 
-    ck_assert_status(gsprov_layer_parse(pool, xa, sizeof(xa) - 1, "a", &a,
+    ck_assert_status(gsprov_xml_parse_layer(pool, xa, sizeof(xa) - 1, "a", &a,
                                         &err), APR_SUCCESS);
-    ck_assert_status(gsprov_layer_parse(pool, xb, sizeof(xb) - 1, "b", &b,
+    ck_assert_status(gsprov_xml_parse_layer(pool, xb, sizeof(xb) - 1, "b", &b,
                                         &err), APR_SUCCESS);
     ls[0] = a;
     ls[1] = b;

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include "unit.h"
 #include "gsprov_store.h"
+#include "gsprov_fsio.h"
 #include "gsprov_crypto.h"
 #include "gsprov_defaults.h"
 
@@ -109,13 +110,13 @@ START_TEST(store_open)
                      "group");
     /* the version is content-based: sha256 of "rel:sha256\n" in name order */
     want_version = apr_pstrcat(pool,
-        "defaults.xml:", gsprov_sha256_hex(pool, DEFAULTS, sizeof(DEFAULTS) - 1),
-        "\ngroups/sales.xml:", gsprov_sha256_hex(pool, GROUP, sizeof(GROUP) - 1),
-        "\nmodels/gxp2170.xml:", gsprov_sha256_hex(pool, MODEL,
+        "defaults.xml:", gsprov_crypto_sha256_hex(pool, DEFAULTS, sizeof(DEFAULTS) - 1),
+        "\ngroups/sales.xml:", gsprov_crypto_sha256_hex(pool, GROUP, sizeof(GROUP) - 1),
+        "\nmodels/gxp2170.xml:", gsprov_crypto_sha256_hex(pool, MODEL,
                                                    sizeof(MODEL) - 1),
         "\n", NULL);
     ck_assert_str_eq(t->version,
-                     gsprov_sha256_hex(pool, want_version,
+                     gsprov_crypto_sha256_hex(pool, want_version,
                                        strlen(want_version)));
     ck_assert_uint_eq(strlen(t->stamp), 64);
     ck_assert_int_eq(rec.n201 + rec.n202 + rec.other, 0);
@@ -343,7 +344,7 @@ START_TEST(store_device)
     ck_assert_str_eq(dev->label,
                      apr_pstrcat(pool, d, "/devices/000b82abcdef.xml", NULL));
     ck_assert_str_eq(gsprov_device_version(pool, dev),
-                     gsprov_sha256_hex(pool, DEVICE, sizeof(DEVICE) - 1));
+                     gsprov_crypto_sha256_hex(pool, DEVICE, sizeof(DEVICE) - 1));
 
     dev = NULL;
     ck_assert_status(gsprov_store_device(s, pool, "000b82000000", &dev, &err),
@@ -382,25 +383,25 @@ START_TEST(store_read_file)
     apr_size_t len = 99;
 
     unit_write(d, "empty", "", 0);
-    ck_assert_status(gsprov_read_file(pool, apr_pstrcat(pool, d, "/empty",
+    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/empty",
                                                         NULL), 10, &buf, &len,
                                       &err), APR_SUCCESS);
     ck_assert_uint_eq(len, 0);
     ck_assert_str_eq(buf, "");
     unit_write(d, "ten", "0123456789", -1);
-    ck_assert_status(gsprov_read_file(pool, apr_pstrcat(pool, d, "/ten", NULL),
+    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/ten", NULL),
                                       10, &buf, &len, &err), APR_SUCCESS);
     ck_assert_uint_eq(len, 10);
     ck_assert_str_eq(buf, "0123456789");
-    ck_assert_status(gsprov_read_file(pool, apr_pstrcat(pool, d, "/ten", NULL),
+    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/ten", NULL),
                                       9, &buf, &len, &err), GSPROV_ETOOBIG);
-    ck_assert_status(gsprov_read_file(pool, apr_pstrcat(pool, d, "/nope",
+    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/nope",
                                                         NULL), 10, &buf, &len,
                                       &err), APR_ENOENT);
-    ck_assert_status(gsprov_read_file(pool, apr_pstrcat(pool, d, "/ten/x",
+    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/ten/x",
                                                         NULL), 10, &buf, &len,
                                       &err), APR_ENOENT);
-    ck_assert_status(gsprov_read_file(pool, d, 10, &buf, &len, &err),
+    ck_assert_status(gsprov_fsio_read_file(pool, d, 10, &buf, &len, &err),
                      GSPROV_EIO);
     ck_assert_str_eq(err, apr_pstrcat(pool, d, ": not a regular file", NULL));
 }

@@ -130,7 +130,7 @@ static void check_case(const ua_case_t *c, const char *label)
 {
     gsprov_ua_t u;
     memset(&u, 0x55, sizeof(u));
-    ck_assert_msg(gsprov_ua_parse(c->ua, &u) == c->is_gs,
+    ck_assert_msg(gsprov_useragent_parse(c->ua, &u) == c->is_gs,
                   "%s '%s': is_gs != %d", label, c->ua, c->is_gs);
     ck_assert_msg(strcmp(u.model, c->model) == 0, "%s '%s': model '%s', "
                   "expected '%s'", label, c->ua, u.model, c->model);
@@ -167,7 +167,7 @@ START_TEST(ua_null)
 {
     gsprov_ua_t u;
     memset(&u, 0x55, sizeof(u));
-    ck_assert_int_eq(gsprov_ua_parse(NULL, &u), 0);
+    ck_assert_int_eq(gsprov_useragent_parse(NULL, &u), 0);
     ck_assert_str_eq(u.model, "");
     ck_assert_str_eq(u.hwrev, "");
     ck_assert_str_eq(u.fw, "");
@@ -188,7 +188,7 @@ START_TEST(ua_overlong)
         NULL);
     fw = apr_pstrndup(pool,
         "1.0.1.11111111111111111111111111111111111111111111111111111111", 60);
-    ck_assert_int_eq(gsprov_ua_parse(apr_pstrcat(pool,
+    ck_assert_int_eq(gsprov_useragent_parse(apr_pstrcat(pool,
         "Grandstream Model HW GXP2135 ", hw, " SW ", fw,
         " DevId 000b828aa872", NULL), &u), 1);
     ck_assert_str_eq(u.model, "gxp2135");
@@ -203,7 +203,7 @@ START_TEST(ua_overlong)
     for (i = 40; i < 100000; i++)
         big[i] = (i - 40) % 3 ? 'x' : ' ';
     big[100000] = '\0';
-    ck_assert_int_eq(gsprov_ua_parse(big, &u), 1);
+    ck_assert_int_eq(gsprov_useragent_parse(big, &u), 1);
     ck_assert_str_eq(u.model, "gxp2135");
     ck_assert_str_eq(u.fw, "1.0.7.97");
     ck_assert_str_eq(u.mac, "");
