@@ -574,6 +574,83 @@ else
     echo "# fail2ban-regex not installed: checked with grep -P only"
 fi
 
+# ---------------------------------------------------------------- fail2ban: PIN claims
+# conf/fail2ban-gsprov-claim.conf against the lines of real wrong-PIN
+# claims: a server of its own (plain HTTP, an admin location) creates an
+# activation and claims it with wrong PINs until it locks.  Its logs stay
+# in claim/, away from the logs the other sections read (cut_date, user
+# and group are the ones above).
+echo "# fail2ban claim filter"
+cl_dir=$tmp/claim
+cl_port=$((port + 2))
+mkdir -p "$cl_dir/store/devices"
+echo '<gs_provision version="1"><config version="1"><P2>claim</P2></config></gs_provision>' \
+    > "$cl_dir/store/defaults.xml"
+: > "$cl_dir/audit.log"
+chmod 777 "$cl_dir/store" "$cl_dir/store/devices"; chmod 666 "$cl_dir/audit.log"; chmod a+rx "$cl_dir"
+cat > "$cl_dir/httpd.conf" <<CONF
+ServerRoot /etc/apache2
+ServerName 127.0.0.1
+Listen 127.0.0.1:$cl_port
+PidFile $cl_dir/httpd.pid
+ErrorLog $cl_dir/error_log
+LogLevel info
+User $user
+Group $group
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
+LoadModule gsprov_module $so
+DocumentRoot $cl_dir
+GsProvRoot $cl_dir/store
+GsProvAuditLog $cl_dir/audit.log
+GsProvClaimMaxFailures 3
+<Location /admin>
+    SetHandler gsprov-admin
+    Require ip 127.0.0.1
+</Location>
+CONF
+cl_post() {  # cl_post PATH JSON -> the status code
+    curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data "$2" "http://127.0.0.1:$cl_port/admin$1"
+}
+cl_pin=804172639051; cl_wrong=314159265358
+cl_codes=""
+if /usr/sbin/apache2 -f "$cl_dir/httpd.conf" -k start 2>"$cl_dir/start.err"; then
+    for _ in $(seq 50); do
+        curl -s -o /dev/null "http://127.0.0.1:$cl_port/admin/devices" && break
+        sleep 0.1
+    done
+    cl_codes=$(cl_post /activations "{\"number\":\"5550101\",\"pin\":\"$cl_pin\"}")
+    for _ in 1 2 3 4; do
+        cl_codes="$cl_codes $(cl_post /claim "{\"mac\":\"000b82c1a1f0\",\"number\":\"5550101\",\"pin\":\"$cl_wrong\"}")"
+    done
+    cl_pid=$(cat "$cl_dir/httpd.pid" 2>/dev/null)
+    /usr/sbin/apache2 -f "$cl_dir/httpd.conf" -k stop
+    for _ in $(seq 50); do [ -n "$cl_pid" ] && kill -0 "$cl_pid" 2>/dev/null || break; sleep 0.1; done
+else
+    cat "$cl_dir/start.err"
+fi
+check "claim server: activation 201, wrong PINs 403 403, then locked 423 423" \
+    "201 403 403 423 423" "$cl_codes"
+cl_f2b=$src/conf/fail2ban-gsprov-claim.conf
+cl_fre=$(sed -n 's/^failregex = //p' "$cl_f2b")
+check "the claim filter has one failregex" 1 "$(grep -c . <<<"$cl_fre")"
+cl_pre=$(sed -e 's/<HOST>/(?:::f{4,6}:)?(?<host>[\\w\\-.^_]*\\w)/' <<<"$cl_fre")
+cl_n=$(grep -c 'GSPROV070[78]:' "$cl_dir/error_log")
+check "4 wrong-PIN claims logged 2 GSPROV0707 and 2 GSPROV0708 lines" "2 2" \
+    "$(grep -c 'GSPROV0707:' "$cl_dir/error_log") $(grep -c 'GSPROV0708:' "$cl_dir/error_log")"
+check "every GSPROV0707/0708 line matches the claim filter ($cl_n lines)" "$cl_n" \
+    "$(cut_date < "$cl_dir/error_log" | grep -cP "$cl_pre")"
+check "the claim filter extracts the client address 127.0.0.1 and no other" 127.0.0.1 \
+    "$(cut_date < "$cl_dir/error_log" | perl -ne "print \"\$+{host}\\n\" if /$cl_pre/" | sort -u)"
+check "no other line of the claim server matches the claim filter" 0 \
+    "$(grep -v 'GSPROV070[78]:' "$cl_dir/error_log" | cut_date | grep -cP "$cl_pre")"
+check "no line of the TLS run matches the claim filter" 0 \
+    "$(cat "$tmp"/logs/*error* | cut_date | grep -cP "$cl_pre")"
+check "neither the PIN nor the wrong PIN is in the claim server's logs" 0 \
+    "$(cat "$cl_dir/error_log" "$cl_dir/audit.log" | grep -cE "$cl_pin|$cl_wrong")"
+
 # ---------------------------------------------------------------- secrets in logs
 echo "# secrets in the logs (LogLevel debug, gsprov:trace8)"
 check "the run wrote error, access and per-tenant logs" 1 \
