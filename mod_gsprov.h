@@ -7,6 +7,7 @@
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
 #include "gsprov_provision.h"
+#include "gsprov_firmware.h"
 #include "gsprov_cache.h"
 #include "gsprov_stats.h"
 
@@ -44,9 +45,6 @@ typedef struct {
     int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
 } gsprov_dir_conf;
 
-typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
-    gsprov_status_scope_e;
-
 /* Per-server (vhost) config: the cache is shared by a farm per tenant,
  * the counters are per vhost. */
 typedef struct {
@@ -65,10 +63,6 @@ typedef struct {
     gsprov_cache_t *cache;
     gsprov_cache_t *near;
 } gsprov_srv_conf;
-
-typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
-    gsprov_fw_unknown_e;
-
 
 extern module AP_MODULE_DECLARE_DATA gsprov_module;
 extern const command_rec gsprov_cmds[];

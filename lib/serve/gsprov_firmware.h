@@ -12,6 +12,11 @@
 
 #include "gsprov_context.h"
 
+/* GsProvFirmwareUnknown: what a device that cannot be identified is
+ * offered: the tenant's default firmware, or nothing (404). */
+typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
+    gsprov_fw_unknown_e;
+
 typedef struct {
     const char *version;     /* offered version */
     const char *file;        /* basic file name (prefix/postfix removed) */
