@@ -11,13 +11,13 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "ap_expr.h"
 #include "http_ssl.h"
 #include "ap_mpm.h"
 #include "apr_strings.h"
 
 #include <libxml/parser.h>
 #include "mod_gsprov.h"
+#include "gsprov_request.h"
 #include "gsprov_provision.h"
 #include "gsprov_error.h"
 #include "gsprov_firmware.h"
@@ -44,26 +44,13 @@ static int gsprov_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* The handler that SetHandler chose for this request, if any; it is only
- * applied at fixups, after map_to_storage. */
-static const char *configured_handler(request_rec *r)
-{
-    core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
-    const char *err = NULL, *h;
-
-    if (!d || !d->expr_handler)
-        return NULL;
-    h = ap_expr_str_exec(r, d->expr_handler, &err);
-    return err ? NULL : h;
-}
-
 /* Which of our handlers the request is for (a constant), or NULL. */
 static const char *our_handler(request_rec *r)
 {
     static const char *const ours[] = { GSPROV_HANDLER, GSPROV_FW_HANDLER,
                                         GSPROV_STATUS_HANDLER,
                                         GSPROV_ADMIN_HANDLER };
-    const char *h = configured_handler(r);
+    const char *h = gsprov_request_handler(r);
     size_t i;
 
     for (i = 0; h && i < sizeof(ours) / sizeof(ours[0]); i++)
@@ -155,15 +142,6 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-int gsprov_only_get(request_rec *r)
-{
-    r->allowed |= (AP_METHOD_BIT << M_GET);
-    if (r->method_number == M_GET)
-        return OK;
-    ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
-    return HTTP_METHOD_NOT_ALLOWED;
-}
-
 /* GsProvUserAgent: returns OK or HTTP_FORBIDDEN (logged). */
 static int check_user_agent(request_rec *r, gsprov_ua_policy_e policy,
                             const gsprov_name_t *name, int is_gs,
@@ -213,7 +191,7 @@ static int gsprov_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, GSPROV_HANDLER) != 0)
         return DECLINED;
 
-    if ((status = gsprov_only_get(r)) != OK)
+    if ((status = gsprov_request_only_get(r)) != OK)
         return status;
 
     conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
@@ -224,8 +202,7 @@ static int gsprov_handler(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    seg = strrchr(r->uri, '/');
-    seg = seg ? seg + 1 : r->uri;
+    seg = gsprov_request_segment(r);
     if (!gsprov_name_resolve(seg, strlen(seg), &name)) {
         set_notes(r, NULL, "bad-name");
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0001)
@@ -244,12 +221,7 @@ static int gsprov_handler(request_rec *r)
     }
 
     t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
-    memset(&set, 0, sizeof(set));
-    set.tenant_vars = conf->vars;
-    set.key_digest = gsprov_conf_key_digest(conf);
-    set.binary = (gsprov_binary_e)gsprov_conf_binary(conf);
-    set.bootstrap_extra = conf->bootstrap_extra;
-    set.ua = is_gs ? &ua : NULL;
+    gsprov_request_settings(conf, is_gs ? &ua : NULL, &set);
 
     srv = ap_get_module_config(r->server->module_config, &gsprov_module);
     log.fn = gsprov_log_to_httpd;
@@ -314,62 +286,6 @@ typedef struct {
 } fw_req_t;
 
 
-/* A firmware path: <location>/<file> or <location>/<mac>/<file>; the
- * location is the section core merged last (the <Location> holding
- * SetHandler).  Returns 0 for any other shape. */
-static int fw_split(request_rec *r, char mac[GSPROV_MAC_LEN + 1],
-                    const char **name)
-{
-    const char *rest = r->uri, *slash, *loc;
-
-    mac[0] = '\0';
-    loc = ((core_dir_config *)ap_get_core_module_config(r->per_dir_config))->d;
-    if (loc && strncmp(rest, loc, strlen(loc)) == 0)
-        rest += strlen(loc);
-    while (*rest == '/')
-        rest++;
-    slash = strchr(rest, '/');
-    *name = slash ? slash + 1 : rest;
-    if (!slash || (!strchr(*name, '/')
-                   && gsprov_mac_parse(rest, (size_t)(slash - rest), mac)))
-        return 1;
-    /* a later section (<Location />, <If>) may have replaced core's path
-     * with one that is not our location: then read from the end,
-     * .../<mac>/<file>; under our own location, deeper paths stay bad */
-    mac[0] = '\0';
-    if (loc && strcmp(loc, "/") != 0
-        && strncmp(r->uri, loc, strlen(loc)) == 0)
-        return 0;
-    *name = strrchr(r->uri, '/') + 1;
-    for (slash = *name - 1; slash > r->uri && slash[-1] != '/'; slash--)
-        ;
-    if (!gsprov_mac_parse(slash, (size_t)(*name - 1 - slash), mac))
-        mac[0] = '\0';     /* .../<file>: no MAC segment */
-    return 1;
-}
-
-int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
-{
-    const char *h = configured_handler(r), *seg;
-    gsprov_name_t name;
-
-    mac[0] = '\0';
-    if (h && strcmp(h, GSPROV_FW_HANDLER) == 0)
-        return fw_split(r, mac, &seg) && mac[0];
-    /* whatever set the handler (SetHandler, AddHandler, a rewrite), a
-     * per-device name is about its MAC: never let access control treat
-     * such a request as one for a generic file */
-    {
-        seg = strrchr(r->uri, '/');
-        seg = seg ? seg + 1 : r->uri;
-        if (gsprov_name_resolve(seg, strlen(seg), &name) && name.mac[0]) {
-            memcpy(mac, name.mac, sizeof(name.mac));
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static int fw_fail(request_rec *r, fw_req_t *fr, int status,
                    const char *result, const char *why)
 {
@@ -423,7 +339,7 @@ static int gsprov_fw_fixups(request_rec *r)
         return OK;
     }
 
-    if (!fw_split(r, macbuf, &name))
+    if (!gsprov_request_fw_split(r, macbuf, &name))
         return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
                        "not <location>/[<mac>/]<file>");
     if (macbuf[0]) {
@@ -434,10 +350,9 @@ static int gsprov_fw_fixups(request_rec *r)
         return fw_fail(r, fr, HTTP_NOT_FOUND, "bad-name",
                        "not a firmware file name");
 
-    memset(&set, 0, sizeof(set));
-    set.tenant_vars = conf->vars;
-    set.ua = gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua)
-             ? &ua : NULL;
+    gsprov_request_settings(conf, NULL, &set);
+    if (gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua))
+        set.ua = &ua;
     t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
 
     if (!mac && (mac = gsprov_cert_mac(r, macbuf)))
@@ -512,7 +427,7 @@ static int gsprov_fw_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, GSPROV_FW_HANDLER) != 0)
         return DECLINED;
-    if ((status = gsprov_only_get(r)) != OK)
+    if ((status = gsprov_request_only_get(r)) != OK)
         return status;
     fr = ap_get_module_config(r->request_config, &gsprov_module);
     if (!fr)

@@ -1,4 +1,6 @@
-/* Private header shared by mod_gsprov.c (hooks) and gsprov_config.c. */
+/* Private header of the httpd side: the config types and the functions
+ * mod_gsprov.c (hooks) calls in src/.  Request helpers the src/ files
+ * share are in src/gsprov_request.h. */
 #ifndef MOD_GSPROV_H
 #define MOD_GSPROV_H
 
@@ -7,6 +9,7 @@
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
 #include "gsprov_provision.h"
+#include "gsprov_firmware.h"
 #include "gsprov_cache.h"
 #include "gsprov_stats.h"
 
@@ -44,9 +47,6 @@ typedef struct {
     int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
 } gsprov_dir_conf;
 
-typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
-    gsprov_status_scope_e;
-
 /* Per-server (vhost) config: the cache is shared by a farm per tenant,
  * the counters are per vhost. */
 typedef struct {
@@ -65,10 +65,6 @@ typedef struct {
     gsprov_cache_t *cache;
     gsprov_cache_t *near;
 } gsprov_srv_conf;
-
-typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
-    gsprov_fw_unknown_e;
-
 
 extern module AP_MODULE_DECLARE_DATA gsprov_module;
 extern const command_rec gsprov_cmds[];
@@ -90,13 +86,6 @@ int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
                            gsprov_memcached_opts_t *o);
 /* the near cache size of a vhost (0: none) */
 apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c);
-
-/* The handlers only answer GET (and HEAD): OK, or 405 with Allow set. */
-int gsprov_only_get(request_rec *r);
-
-/* The MAC a request is about: the name of a per-device file, or the
- * <mac> segment of a firmware path.  1 if there is one. */
-int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 
 /* gsprov_access.c: providers, and the client certificate's MAC. */
 void gsprov_register_access(apr_pool_t *p);

@@ -23,6 +23,7 @@
 #include "apr_strings.h"
 
 #include "mod_gsprov.h"
+#include "gsprov_request.h"
 #include "gsprov_auth.h"
 #include "gsprov_error.h"
 

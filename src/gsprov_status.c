@@ -14,6 +14,7 @@
 #include "apr_strings.h"
 
 #include "mod_gsprov.h"
+#include "gsprov_request.h"
 #include "gsprov_name.h"
 
 APLOG_USE_MODULE(gsprov);
@@ -102,9 +103,8 @@ static int stats_log_transaction(request_rec *r)
     }
     else {
         /* refused before the handler ran: what was asked for? */
-        const char *seg = strrchr(r->uri, '/');
+        const char *seg = gsprov_request_segment(r);
         gsprov_name_t name;
-        seg = seg ? seg + 1 : r->uri;
         kind = gsprov_name_resolve(seg, strlen(seg), &name)
                ? gsprov_stats_kind(gsprov_name_kind(name.kind))
                : GSPROV_SK_OTHER;
@@ -122,7 +122,7 @@ static int status_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, GSPROV_STATUS_HANDLER) != 0)
         return DECLINED;
-    if ((status = gsprov_only_get(r)) != OK)
+    if ((status = gsprov_request_only_get(r)) != OK)
         return status;
     conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
     slots = apr_array_make(r->pool, 8, sizeof(gsprov_stats_t *));

@@ -1,10 +1,10 @@
 #!/bin/bash
 # `make test`: every stage, in order; the last line sums them up.
 # Each stage's output goes to build/test-logs/<stage>.log and is shown on
-# failure.  Stages: docs/config check, unit tests, fuzz replay, the
-# Apache::Test suite, the gsprov CLI tests, the unit tests and the request
-# path under valgrind, then unit tests + fuzz replay + the Apache::Test
-# suite again with AddressSanitizer/UBSan builds.
+# failure.  Stages: docs/config check, include-cycle check, unit tests,
+# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the unit tests
+# and the request path under valgrind, then unit tests + fuzz replay + the
+# Apache::Test suite again with AddressSanitizer/UBSan builds.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=build/test-logs
@@ -38,6 +38,7 @@ stage() {
 }
 
 stage config-docs   bash tools/check-config-docs.sh
+stage include-cycles bash tools/check-include-cycles.sh
 stage unit          make -s unit
 stage fuzz-replay   make -s fuzz-replay
 stage apache-test   bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so"

@@ -1,21 +1,29 @@
 /*
  * Every default and limit of mod_gsprov in one place.  The module's config
  * code, the command-line tool and the tests all take their values from here.
+ *
+ * This header includes nothing: the lib/ headers include it for their
+ * limits.  So the defaults of directives with a choice are given as the
+ * value of the enum member named beside them (the enums live with the
+ * code that uses them); t/unit/test_defaults.c checks that they agree.
  */
 #ifndef GSPROV_DEFAULTS_H
 #define GSPROV_DEFAULTS_H
 
 /* Digest for EVP_BytesToKey: devices follow the pre-1.1.0 `openssl enc`
- * default, which is MD5 (spec 15b). */
-#define GSPROV_DEFAULT_KEY_DIGEST      GSPROV_MD_MD5
+ * default, which is MD5 (spec 15b).  GSPROV_MD_MD5 (gsprov_crypto.h) */
+#define GSPROV_DEFAULT_KEY_DIGEST      0
 
-/* What cfg<mac> / cfg<mac>.bin carry: just enough to reach the XML. */
-#define GSPROV_DEFAULT_BINARY          GSPROV_BINARY_BOOTSTRAP
-/* User-Agent policy: not checked unless asked for. */
-#define GSPROV_DEFAULT_UA_POLICY       GSPROV_UA_OFF
+/* What cfg<mac> / cfg<mac>.bin carry: just enough to reach the XML.
+ * GSPROV_BINARY_BOOTSTRAP (gsprov_binary.h) */
+#define GSPROV_DEFAULT_BINARY          1
+/* User-Agent policy: not checked unless asked for.
+ * GSPROV_UA_OFF (gsprov_useragent.h) */
+#define GSPROV_DEFAULT_UA_POLICY       0
 
-/* Firmware for a device that cannot be identified: the tenant's default. */
-#define GSPROV_DEFAULT_FW_UNKNOWN      GSPROV_FW_UNKNOWN_DEFAULT
+/* Firmware for a device that cannot be identified: the tenant's default.
+ * GSPROV_FW_UNKNOWN_DEFAULT (gsprov_firmware.h) */
+#define GSPROV_DEFAULT_FW_UNKNOWN      0
 
 /* Seconds between checks of a store's templates for changes on disk. */
 #define GSPROV_DEFAULT_RELOAD_SECONDS  5
@@ -69,8 +77,9 @@
  * tenant (the rest are counted on the status page). */
 #define GSPROV_CACHE_LOG_INTERVAL       60
 
-/* What a status page shows: its own vhost's tenant only. */
-#define GSPROV_DEFAULT_STATUS_SCOPE     GSPROV_STATUS_VHOST
+/* What a status page shows: its own vhost's tenant only.
+ * GSPROV_STATUS_VHOST (gsprov_stats.h) */
+#define GSPROV_DEFAULT_STATUS_SCOPE     0
 
 /* Redirects (lib/gsprov_redirect.h).  The bulk map's file in the store,
  * loaded and reloaded with the templates. */

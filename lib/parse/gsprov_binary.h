@@ -19,6 +19,18 @@ typedef struct {
 
 #define GSPROV_BINARY_HEADER_LEN 16
 
+/* What a device's binary file carries (GsProvBinary). */
+typedef enum {
+    GSPROV_BINARY_OFF = 0,      /* cfg<mac> answers 404 */
+    GSPROV_BINARY_BOOTSTRAP,    /* only the parameters that lead to the XML */
+    GSPROV_BINARY_FULL          /* every merged P-value */
+} gsprov_binary_e;
+
+/* The parameters a bootstrap binary file always carries: where the XML
+ * is, how to fetch it, with which credentials, under which names. */
+#define GSPROV_BINARY_BOOTSTRAP_PARAMS \
+    { "P237", "P212", "P1359", "P1360", "P1361", "P234", "P235" }
+
 /* Encode pvalues (array of gsprov_pvalue_t, names P<digits>) for mac
  * (normalized 12 hex digits). */
 apr_status_t gsprov_binary_encode(apr_pool_t *p, const char *mac,

@@ -3,7 +3,6 @@
 #include <apr_strings.h>
 #include "gsprov_layer.h"
 #include "gsprov_vars.h"
-#include "gsprov_render.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 
@@ -57,7 +56,5 @@ apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
     prm->line = line;
     prm->has_vars = strchr(value, '$') != NULL;
     prm->xml = prm->open = prm->close = NULL;
-    if (!part && layer->prerender)
-        return gsprov_render_prepare(p, prm, layer->version, err);
     return APR_SUCCESS;
 }

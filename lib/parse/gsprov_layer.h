@@ -26,9 +26,10 @@ typedef struct {
 typedef struct {
     const char *label;          /* e.g. "models/gxp2170.xml" */
     int version;                /* 1 or 2; 0 for a layer with no <config> */
-    int prerender;              /* templates: pre-render each parameter's
-                                 * XML at load (device layers, parsed per
-                                 * request, render on the fly instead) */
+    int prerender;              /* templates: the reader pre-renders each
+                                 * parameter's XML at load (device layers,
+                                 * parsed per request, render on the fly
+                                 * instead) */
     apr_array_header_t *params; /* of gsprov_param_t */
     apr_hash_t *vars;           /* top-level <var name=""> of a template
                                  * (name -> value), or NULL; never rendered */

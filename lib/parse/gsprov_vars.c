@@ -116,3 +116,23 @@ apr_status_t gsprov_vars_expand(apr_pool_t *p, const char *s,
     *out = apr_pstrcatv(p, parts, (apr_size_t)nparts, NULL);
     return APR_SUCCESS;
 }
+
+apr_status_t gsprov_vars_value(apr_pool_t *p, const gsprov_vars_t *v,
+                               const char *name, const char **out,
+                               char **err)
+{
+    const char *raw = gsprov_vars_get(v, name, strlen(name));
+    const char *missing = NULL;
+    apr_status_t rv;
+
+    *out = NULL;
+    if (!raw)
+        return APR_SUCCESS;
+    rv = gsprov_vars_expand(p, raw, v, out, &missing);
+    if (rv == GSPROV_EUNDEFVAR)
+        *err = apr_psprintf(p, "variable %s: undefined variable ${%s}", name,
+                            missing);
+    else if (rv != APR_SUCCESS)
+        *err = apr_psprintf(p, "variable %s: malformed ${...}", name);
+    return rv;
+}

@@ -30,4 +30,11 @@ apr_status_t gsprov_vars_expand(apr_pool_t *p, const char *s,
 const char *gsprov_vars_get(const gsprov_vars_t *v, const char *name,
                             apr_size_t len);
 
+/* A variable's value, expanded, into *out (NULL if it is undefined); a
+ * failed expansion sets *err ("variable <name>: ...") and returns
+ * GSPROV_EUNDEFVAR or GSPROV_EPARSE. */
+apr_status_t gsprov_vars_value(apr_pool_t *p, const gsprov_vars_t *v,
+                               const char *name, const char **out,
+                               char **err);
+
 #endif

@@ -23,6 +23,7 @@
 #include "gsprov_vars.h"
 #include "gsprov_error.h"
 #include "gsprov_redirect.h"
+#include "gsprov_render.h"
 
 #define MAX_DEPTH 4     /* root / config / P or item / part */
 
@@ -289,11 +290,23 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
     open_param(s, name, na, attrs);
 }
 
+/* Append a parameter; a template's (not a v2 part) is pre-rendered here,
+ * once at load, so that serving it mostly copies text. */
 static void add(sax_t *s, const char *name, const char *part, int line,
                 const char *value)
 {
+    gsprov_layer_t *l = s->layer;
+    gsprov_param_t *prm;
     char *err = NULL;
-    if (gsprov_layer_add(s->p, s->layer, name, part, value, line, &err))
+
+    if (gsprov_layer_add(s->p, l, name, part, value, line, &err)) {
+        fail(s, line, "%s", err);
+        return;
+    }
+    if (part || !l->prerender)
+        return;
+    prm = &APR_ARRAY_IDX(l->params, l->params->nelts - 1, gsprov_param_t);
+    if (gsprov_render_prepare(s->p, prm, l->version, &err))
         fail(s, line, "%s", err);
 }
 

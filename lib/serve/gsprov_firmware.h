@@ -2,16 +2,20 @@
  * Firmware: which image a device is offered (spec 7, 8, 16, 17).
  *
  * The version is the variable `firmware`, layered like parameters (device
- * record > groups > model > defaults > GsProvVar).  A staged rollout sets
- * `firmware.next` and `firmware.next.percent`: a stable share of devices,
- * chosen by a hash of MAC and target version, gets the next version.
+ * record > groups > model > defaults > GsProvVar); a staged rollout
+ * (gsprov_rollout.h) has already replaced it in the device's context.
  * The module then hands the file to httpd's core, which serves it like
  * any static file (sendfile, Range, ETag, conditional requests).
  */
 #ifndef GSPROV_FIRMWARE_H
 #define GSPROV_FIRMWARE_H
 
-#include "gsprov_provision.h"
+#include "gsprov_context.h"
+
+/* GsProvFirmwareUnknown: what a device that cannot be identified is
+ * offered: the tenant's default firmware, or nothing (404). */
+typedef enum { GSPROV_FW_UNKNOWN_DEFAULT = 0, GSPROV_FW_UNKNOWN_DENY }
+    gsprov_fw_unknown_e;
 
 typedef struct {
     const char *version;     /* offered version */
@@ -23,23 +27,11 @@ typedef struct {
 /* Firmware file names: [A-Za-z0-9._~-]{1,128}, not starting with '.'. */
 int gsprov_firmware_name_valid(const char *s, size_t len);
 
-/* The device's rollout bucket for a target version, 0 <= b < 100:
- * (first 4 bytes of SHA-256("<mac>:<version>") big-endian mod 10000)/100. */
-double gsprov_firmware_bucket(const char *mac, const char *version);
-
 /* Decide and locate the file for name under root (a canonical path, as
  * realpath() gives it).  ctx is the device's context (or
  * an unknown device's: ctx->dev NULL; then no rollout).  Returns
  * APR_SUCCESS, GSPROV_ENOTFOUND (no version, bad version, no such file,
  * a link out of root: *err says which), or an error (undefined variable). */
-/* For a device in a staged rollout (firmware.next and
- * firmware.next.percent both set) whose bucket is below the percentage:
- * override the variable firmware with firmware.next in ctx, so that the
- * firmware handler and every ${firmware} (e.g. a P233 postfix) agree.
- * Called by gsprov_context(). */
-apr_status_t gsprov_firmware_apply_rollout(apr_pool_t *p, gsprov_context_t *ctx,
-                                     char **err);
-
 apr_status_t gsprov_firmware_resolve(apr_pool_t *p, const gsprov_context_t *ctx,
                                const char *root, const char *name,
                                gsprov_fw_t *out, char **err);

@@ -16,7 +16,7 @@
 
 #include <apr_pools.h>
 #include <apr_hash.h>
-#include "gsprov_provision.h"
+#include "gsprov_output.h"
 
 struct gsprov_redirect {
     const char *config;     /* P237: host[:port][/path], no scheme */

@@ -85,6 +85,11 @@ int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
 /* Map a kind name as in the "gsprov-file" note to its index. */
 gsprov_stat_kind_e gsprov_stats_kind(const char *name);
 
+/* GsProvStatusScope: whose counters a status page shows, its own vhost's
+ * tenant or every vhost's of the server. */
+typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
+    gsprov_status_scope_e;
+
 /* The status page.  since: when counting started. */
 const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
                               int n, apr_time_t since);

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include "unit.h"
 #include "gsprov_firmware.h"
+#include "gsprov_rollout.h"
 
 static gsprov_store_t *store;
 static const gsprov_templates_t *tmpl;
@@ -162,7 +163,7 @@ START_TEST(fw_bucket_formula)
     EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
     v = (unsigned long)md[0] << 24 | (unsigned long)md[1] << 16
         | (unsigned long)md[2] << 8 | md[3];
-    ck_assert_double_eq_tol(gsprov_firmware_bucket("000b82123456", "1.0.12.1"),
+    ck_assert_double_eq_tol(gsprov_rollout_bucket("000b82123456", "1.0.12.1"),
                             (double)(v % 10000) / 100.0, 1e-9);
 }
 END_TEST
@@ -178,9 +179,9 @@ START_TEST(fw_bucket_spread)
     for (i = 0; i < 10000; i++) {
         double b;
         apr_snprintf(mac, sizeof(mac), "c074ad%06x", i * 7919 % 0xffffff);
-        b = gsprov_firmware_bucket(mac, "1.0.12.1");
+        b = gsprov_rollout_bucket(mac, "1.0.12.1");
         ck_assert(b >= 0 && b < 100);
-        ck_assert_double_eq(b, gsprov_firmware_bucket(mac, "1.0.12.1"));
+        ck_assert_double_eq(b, gsprov_rollout_bucket(mac, "1.0.12.1"));
         for (k = 0; k < 5; k++)
             hits[k] += b < pct[k];
     }
@@ -203,7 +204,7 @@ START_TEST(fw_rollout)
                                               ".xml", NULL),
                    "<device><group>canary</group></device>", -1);
         ck_assert_status(resolve(mac, "f.bin", &fw, &err), APR_SUCCESS);
-        ck_assert_int_eq(fw.rollout, gsprov_firmware_bucket(mac, "2.0") < 50);
+        ck_assert_int_eq(fw.rollout, gsprov_rollout_bucket(mac, "2.0") < 50);
         ck_assert_str_eq(fw.version, fw.rollout ? "2.0" : "1.0");
         next += fw.rollout;
         all++;
@@ -258,6 +259,72 @@ START_TEST(fw_rollout_nan)
 }
 END_TEST
 
+/* The rollout on its own: a device and its variables, no store. */
+START_TEST(fw_rollout_apply)
+{
+    gsprov_device_t dev;
+    gsprov_vars_t vars;
+    const char *mac = "000b82123456";
+    double b = gsprov_rollout_bucket(mac, "2.0");
+    char *err = NULL;
+    int applied = 0;
+
+    memset(&dev, 0, sizeof(dev));
+    apr_cpystrn(dev.mac, mac, sizeof(dev.mac));
+    dev.label = "devices/000b82123456.xml";
+    memset(&vars, 0, sizeof(vars));
+    vars.layer = unit_hash("firmware", "1.0", "firmware.next", "2.0",
+                           "firmware.next.percent", "100", NULL);
+
+    /* an unknown device never takes part */
+    ck_assert_status(gsprov_rollout_apply(pool, NULL, &vars, &applied, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(applied, 0);
+    ck_assert_ptr_null(vars.device);
+
+    /* 100%: offered over the device's own pin; its other variables stay */
+    vars.device = unit_hash("firmware", "1.1", "ext", "7", NULL);
+    ck_assert_status(gsprov_rollout_apply(pool, &dev, &vars, &applied, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(applied, 1);
+    ck_assert_str_eq(gsprov_vars_get(&vars, "firmware", 8), "2.0");
+    ck_assert_str_eq(gsprov_vars_get(&vars, "ext", 3), "7");
+
+    /* the boundary: a bucket equal to the percentage is out, above it in */
+    applied = 0;
+    vars.device = NULL;
+    vars.layer = unit_hash("firmware", "1.0", "firmware.next", "2.0",
+                           "firmware.next.percent",
+                           apr_psprintf(pool, "%.2f", b), NULL);
+    ck_assert_status(gsprov_rollout_apply(pool, &dev, &vars, &applied, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(applied, 0);
+    ck_assert_str_eq(gsprov_vars_get(&vars, "firmware", 8), "1.0");
+    apr_hash_set(vars.layer, "firmware.next.percent", APR_HASH_KEY_STRING,
+                 apr_psprintf(pool, "%.2f", b + 0.01));
+    ck_assert_status(gsprov_rollout_apply(pool, &dev, &vars, &applied, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(applied, 1);
+    ck_assert_str_eq(gsprov_vars_get(&vars, "firmware", 8), "2.0");
+
+    /* no percentage: no rollout; a bad one names the record */
+    applied = 0;
+    vars.device = NULL;
+    vars.layer = unit_hash("firmware", "1.0", "firmware.next", "2.0", NULL);
+    ck_assert_status(gsprov_rollout_apply(pool, &dev, &vars, &applied, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(applied, 0);
+    ck_assert_ptr_null(vars.device);
+    apr_hash_set(vars.layer, "firmware.next.percent", APR_HASH_KEY_STRING,
+                 "101");
+    ck_assert_status(gsprov_rollout_apply(pool, &dev, &vars, &applied, &err),
+                     GSPROV_EPARSE);
+    ck_assert_str_eq(err, "devices/000b82123456.xml: firmware.next.percent "
+                     "'101' is not a number from 0 to 100");
+    ck_assert_int_eq(applied, 0);
+}
+END_TEST
+
 Suite *firmware_suite(void)
 {
     Suite *s = suite_create("firmware");
@@ -270,6 +337,7 @@ Suite *firmware_suite(void)
     tcase_add_test(tc, fw_rollout);
     tcase_add_test(tc, fw_rollout_config);
     tcase_add_test(tc, fw_rollout_nan);
+    tcase_add_test(tc, fw_rollout_apply);
     suite_add_tcase(s, tc);
     return s;
 }

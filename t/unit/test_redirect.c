@@ -5,6 +5,7 @@
 #include <time.h>
 #include "unit.h"
 #include "gsprov_redirect.h"
+#include "gsprov_provision.h"
 #include "gsprov_device.h"
 #include "gsprov_binary.h"
 #include "gsprov_store.h"

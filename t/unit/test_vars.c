@@ -218,6 +218,32 @@ START_TEST(vars_many_refs_undefined_last)
 }
 END_TEST
 
+/* A variable's value, expanded, with the error naming the variable. */
+START_TEST(vars_value)
+{
+    const char *out = "x";
+    char *err = NULL;
+
+    ck_assert_status(gsprov_vars_value(pool, &V, "loop", &out, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(out, "1001");               /* "${ext}", expanded */
+    ck_assert_status(gsprov_vars_value(pool, &V, "t.only", &out, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(out, "T");
+    ck_assert_status(gsprov_vars_value(pool, &V, "nope", &out, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(out);                     /* undefined: NULL */
+    ck_assert_ptr_null(err);
+    V.device = unit_hash("a", "x${zz}", "b", "${a", NULL);
+    ck_assert_status(gsprov_vars_value(pool, &V, "a", &out, &err),
+                     GSPROV_EUNDEFVAR);
+    ck_assert_str_eq(err, "variable a: undefined variable ${zz}");
+    ck_assert_status(gsprov_vars_value(pool, &V, "b", &out, &err),
+                     GSPROV_EPARSE);
+    ck_assert_str_eq(err, "variable b: malformed ${...}");
+}
+END_TEST
+
 Suite *vars_suite(void)
 {
     Suite *s = suite_create("vars");
@@ -232,6 +258,7 @@ Suite *vars_suite(void)
     tcase_add_test(tc, vars_syntax_ok);
     tcase_add_loop_test(tc, vars_many_refs, 0, 2);
     tcase_add_test(tc, vars_many_refs_undefined_last);
+    tcase_add_test(tc, vars_value);
     suite_add_tcase(s, tc);
     return s;
 }
