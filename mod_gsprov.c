@@ -252,8 +252,7 @@ static int gsprov_handler(request_rec *r)
     set.ua = is_gs ? &ua : NULL;
 
     srv = ap_get_module_config(r->server->module_config, &gsprov_module);
-    log.fn = gsprov_log_to_httpd;
-    log.baton = r->server;
+    gsprov_logger_for(r->server, &log);
     memset(&sc, 0, sizeof(sc));
     sc.cache = srv->cache;
     sc.near = srv->near;

@@ -9,10 +9,7 @@
 #include "gsprov_provision.h"
 #include "gsprov_cache.h"
 #include "gsprov_stats.h"
-
-/* Message tags: httpd's AH numbers belong to httpd, ours are GSPROVnnnn.
- * The list of numbers and what they mean is in README.md. */
-#define GSPROV_LOGNO(n) "GSPROV" #n ": "
+#include "gsprov_log.h"     /* GSPROV_LOGNO: the list is in README.md */
 
 #define GSPROV_UNSET (-1)
 
@@ -116,8 +113,8 @@ long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
 int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
 int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
 
-/* lib/ log callback: baton is the server_rec. */
-void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
-                         const char *msg);
+/* gsprov_logger.c: a lib/ logger writing to s's error log at its
+ * LogLevel. */
+void gsprov_logger_for(server_rec *s, gsprov_logger_t *log);
 
 #endif

@@ -203,14 +203,6 @@ int gsprov_conf_admin_secrets(const gsprov_dir_conf *c)
                                             : GSPROV_DEFAULT_ADMIN_SECRETS;
 }
 
-void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
-                         const char *msg)
-{
-    /* APLOG_MARK here is this file; the message id says where it is from */
-    ap_log_error(APLOG_MARK, (int)level, 0, (server_rec *)baton,
-                 "GSPROV%04d: %s", msgid, msg);
-}
-
 /* One store per root directory and configuration cycle, shared by every
  * vhost and location naming it, so templates are loaded once. */
 static const char *set_root(cmd_parms *cmd, void *dconf, const char *arg)
@@ -231,8 +223,7 @@ static const char *set_root(cmd_parms *cmd, void *dconf, const char *arg)
                               cmd->pool);
     }
     if (!(s = apr_hash_get(stores, root, APR_HASH_KEY_STRING))) {
-        log.fn = gsprov_log_to_httpd;
-        log.baton = cmd->server;
+        gsprov_logger_for(cmd->server, &log);
         if (gsprov_store_file_open(cmd->pool, root, &log, &s, &err)
             != APR_SUCCESS)
             return apr_psprintf(cmd->pool, "GsProvRoot: %s", err);

@@ -62,5 +62,6 @@ Suite *auth_suite(void);
 Suite *cache_suite(void);
 Suite *redirect_suite(void);
 Suite *admin_suite(void);
+Suite *log_suite(void);
 
 #endif
