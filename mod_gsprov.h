@@ -104,8 +104,9 @@ const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 void gsprov_register_status(apr_pool_t *p);
 /* The tenant's counters for r (NULL before post_config). */
 gsprov_stats_t *gsprov_stats_of(request_rec *r);
-/* Remember a logged error as the tenant's last one. */
-void gsprov_note_error(request_rec *r, int msgid, const char *text);
+/* Remember a logged error as the tenant's last one; msgid is its
+ * GSPROV_LOGNO(nnnn) tag. */
+void gsprov_note_error(request_rec *r, const char *msgid, const char *text);
 /* gsprov_admin.c: SetHandler gsprov-admin (device admin API, PIN claim). */
 #define GSPROV_ADMIN_HANDLER "gsprov-admin"
 void gsprov_register_admin(apr_pool_t *p);

@@ -240,6 +240,18 @@ static void complain(const gsprov_serve_ctx_t *sc, const char *file,
                sc->tenant ? sc->tenant : "", what, buf);
 }
 
+/* A failed get or set: one id for both, as they share one throttle (a
+ * dead server fails either way). */
+static void cache_failed(const gsprov_serve_ctx_t *sc, apr_pool_t *p,
+                         int get, const char *why)
+{
+    complain(sc, GSPROV_LOG_MARK, GSPROV_LOGNO(0501),
+             GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p, get
+             ? "cache get failed, serving without the cache: %s"
+             : "cache set failed, served without the cache: %s",
+             why ? why : "unknown error"));
+}
+
 #define BUMP(sc, f) do { if ((sc)->stats) \
     apr_atomic_inc64(&(sc)->stats->f); } while (0)
 
@@ -292,10 +304,7 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
             break;
         default:
             BUMP(sc, cache_errors);
-            complain(sc, GSPROV_LOG_MARK, GSPROV_LOGNO(0501),
-                     GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p,
-                     "cache get failed, serving without the cache: %s",
-                     why ? why : "unknown error"));
+            cache_failed(sc, p, 1, why);
             get_failed = 1;
             break;
         }
@@ -340,10 +349,7 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
         }
         else {
             BUMP(sc, cache_store_errors);
-            complain(sc, GSPROV_LOG_MARK, GSPROV_LOGNO(0501),
-                     GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p,
-                     "cache set failed, served without the cache: %s",
-                     why ? why : "unknown error"));
+            cache_failed(sc, p, 0, why);
             *served = GSPROV_SERVED_CACHE_ERROR;
         }
     }
