@@ -1,6 +1,8 @@
 #!/bin/bash
-# Every directive is documented (conf/gsprov.conf and README.md), and every
-# field of the directory config has its create default and merge rule.
+# Every directive is documented (conf/gsprov.conf and README.md), every
+# field of the directory config has its create default and merge rule, and
+# every log message id is logged at one place and listed in README.md
+# (tools/check-log-ids.pl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -29,6 +31,7 @@ check_struct() {   # struct-name create-function merge-function
 }
 check_struct gsprov_dir_conf gsprov_create_dir_conf gsprov_merge_dir_conf
 check_struct gsprov_srv_conf gsprov_create_srv_conf gsprov_merge_srv_conf
+perl tools/check-log-ids.pl || fail=1
 n=$(wc -w <<<"$dirs")
 if [ $fail = 0 ]; then
     echo "check-config-docs: $n directives documented, $m config fields with default and merge rule"
