@@ -26,7 +26,8 @@ check_struct() {   # struct-name create-function merge-function
     for f in $fields; do
         m=$((m + 1))
         grep -q "c->$f = " <<<"$create" || { echo "FAIL: field $f has no default in $2"; fail=1; }
-        grep -q "c->$f = " <<<"$merge" || { echo "FAIL: field $f has no merge rule in $3"; fail=1; }
+        # a rule: "c->f = ..." or a line of the cfgMerge macros
+        grep -qE "c->$f = |cfgMerge[A-Za-z]*\($f[,)]" <<<"$merge" || { echo "FAIL: field $f has no merge rule in $3"; fail=1; }
     done
 }
 check_struct gsprov_dir_conf gsprov_create_dir_conf gsprov_merge_dir_conf
