@@ -532,12 +532,12 @@ static int gsprov_fw_handler(request_rec *r)
     return fr->status == OK ? DECLINED : fr->status;
 }
 
-/* memcached connection pools are per child (never shared across a
- * fork), one per distinct option string, sized for the child's threads. */
+/* Cache backends are per child (a connection pool never crosses a
+ * fork), sized for the child's threads; vhosts with alike settings share
+ * one. */
 static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_hash_t *made = apr_hash_make(pchild);
-    gsprov_memcached_opts_t o;
     int threads = 1;
     server_rec *v;
 
@@ -547,49 +547,13 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
     for (v = s; v; v = v->next) {
         gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
                                                    &gsprov_module);
-        gsprov_cache_t *c;
-        const char *id;
-        char *err = NULL;
+        gsprov_cache_opts_t o;
+        gsprov_logger_t log;
 
-        gsprov_cache_t *near = NULL;
-        apr_size_t near_bytes;
-
-        if (!gsprov_conf_cache_opts(sc, (apr_uint32_t)threads, &o))
-            continue;
-        near_bytes = gsprov_conf_cache_near(sc);
-        /* vhosts share a backend when everything about it is alike */
-        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u\n%" APR_SIZE_T_FMT "\n%s",
-                          o.config, o.timeout_ms, o.retry_seconds, o.ttl,
-                          near_bytes, o.secret ? gsprov_crypto_sha256_hex(pchild,
-                          o.secret, o.secret_len) : "-");
-        if ((c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
-            near = apr_hash_get(made, apr_pstrcat(pchild, id, "\nnear",
-                                                  NULL), APR_HASH_KEY_STRING);
-        }
-        else {
-            if (gsprov_cache_memcached_create(pchild, &o, &c, &err)
-                != APR_SUCCESS) {
-                /* fail open: this vhost serves without a cache */
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0503)
-                             "GsProvCache memcached: %s; serving without "
-                             "the cache", err);
-                continue;
-            }
-            apr_hash_set(made, id, APR_HASH_KEY_STRING, c);
-            /* tenants sharing a cluster may share the near cache: keys
-             * are namespaced by tenant */
-            if (near_bytes && gsprov_cache_near_create(pchild, near_bytes,
-                                                        &near, &err)) {
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0505)
-                             "GsProvCacheNear: %s; serving without it", err);
-                near = NULL;
-            }
-            if (near)
-                apr_hash_set(made, apr_pstrcat(pchild, id, "\nnear", NULL),
-                             APR_HASH_KEY_STRING, near);
-        }
-        sc->cache = c;
-        sc->near = near;
+        gsprov_conf_cache(sc, (apr_uint32_t)threads, &o);
+        gsprov_logger_for(v, &log);
+        gsprov_cache_provider_open(pchild, made, &o, &log, &sc->cache,
+                                   &sc->near);
     }
 }
 

@@ -47,8 +47,9 @@ typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
 /* Per-server (vhost) config: the cache is shared by a farm per tenant,
  * the counters are per vhost. */
 typedef struct {
-    const char *cache_config;   /* GsProvCache: libmemcached option string,
-                                 * "" = none; NULL = unset */
+    const gsprov_cache_provider_t *cache_provider;  /* GsProvCache <name>;
+                                                     * NULL = unset */
+    const char *cache_config;   /* its options (NULL: none given) */
     int cache_timeout_ms;       /* GsProvCacheTimeout; GSPROV_UNSET */
     int cache_ttl;              /* GsProvCacheTTL; GSPROV_UNSET */
     int cache_retry;            /* GsProvCacheRetry; GSPROV_UNSET */
@@ -82,11 +83,10 @@ int gsprov_conf_binary(const gsprov_dir_conf *c);
 gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c);
 gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c);
 gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c);
-/* the memcached options of a vhost, or NULL without a cache */
-int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
-                           gsprov_memcached_opts_t *o);
-/* the near cache size of a vhost (0: none) */
-apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c);
+/* the cache options of a vhost: its backend, sized for threads, and
+ * its near cache */
+void gsprov_conf_cache(const gsprov_srv_conf *c, apr_uint32_t threads,
+                       gsprov_cache_opts_t *o);
 
 /* The handlers only answer GET (and HEAD): OK, or 405 with Allow set. */
 int gsprov_only_get(request_rec *r);

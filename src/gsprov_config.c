@@ -79,6 +79,7 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     gsprov_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->cache_provider = NULL;
     c->cache_config = NULL;
     c->cache_timeout_ms = GSPROV_UNSET;
     c->cache_ttl = GSPROV_UNSET;
@@ -97,7 +98,10 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     gsprov_srv_conf *base = basev, *add = addv;
     gsprov_srv_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    cfgMergePtr(cache_config);
+    cfgMergePtr(cache_provider);
+    /* the options go with the GsProvCache line that named the backend */
+    c->cache_config = add->cache_provider ? add->cache_config
+                                          : base->cache_config;
     cfgMergeInt(cache_timeout_ms);
     cfgMergeInt(cache_ttl);
     cfgMergeInt(cache_retry);
@@ -113,11 +117,10 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
-int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
-                           gsprov_memcached_opts_t *o)
+void gsprov_conf_cache(const gsprov_srv_conf *c, apr_uint32_t threads,
+                       gsprov_cache_opts_t *o)
 {
-    if (!c->cache_config || !*c->cache_config)
-        return 0;
+    o->provider = c->cache_provider;        /* NULL: none, the default */
     o->config = c->cache_config;
     o->timeout_ms = (apr_uint32_t)(c->cache_timeout_ms != GSPROV_UNSET
                                    ? c->cache_timeout_ms
@@ -130,13 +133,8 @@ int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
     o->max_conns = threads ? threads : 1;
     o->secret = c->cache_secret;
     o->secret_len = c->cache_secret_len;
-    return 1;
-}
-
-apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c)
-{
-    return (apr_size_t)(c->cache_near != GSPROV_UNSET
-                        ? c->cache_near : GSPROV_DEFAULT_CACHE_NEAR);
+    o->near_bytes = (apr_size_t)(c->cache_near != GSPROV_UNSET
+                                 ? c->cache_near : GSPROV_DEFAULT_CACHE_NEAR);
 }
 
 gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c)
@@ -395,30 +393,24 @@ static const char *cmd_GsProvFirmwareRoot(cmd_parms *cmd, void *dconf,
 }
 
 
-/* GsProvCache none | memcached "<libmemcached option string>" */
+/* GsProvCache <name> ["<options>"]: a provider of lib/cache by name
+ * (none, memcached "<libmemcached option string>") */
 static const char *cmd_GsProvCache(cmd_parms *cmd, void *dconf,
-                                   const char *kind, const char *opts)
+                                   const char *name, const char *opts)
 {
     gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
                                               &gsprov_module);
+    const gsprov_cache_provider_t *pv = gsprov_cache_provider_find(name);
     const char *bad;
 
-    if (!strcasecmp(kind, "none")) {
-        if (opts)
-            return "GsProvCache none takes no options";
-        c->cache_config = "";
-        return NULL;
-    }
-    if (strcasecmp(kind, "memcached") != 0)
+    if (!pv)
         return apr_psprintf(cmd->pool, "GsProvCache: unknown '%s', supported "
-                            "are 'none' and 'memcached \"<options>\"'", kind);
-    if (!opts || !*opts)
-        return "GsProvCache memcached needs a libmemcached option string, "
-               "e.g. \"--SERVER=10.0.0.5:11211 --SERVER=10.0.0.6:11211\"";
-    if ((bad = gsprov_cache_memcached_check(cmd->pool, opts)))
-        return apr_psprintf(cmd->pool, "GsProvCache memcached \"%s\": %s",
-                            opts, bad);
-    c->cache_config = apr_pstrdup(cmd->pool, opts);
+                            "are %s", name,
+                            gsprov_cache_provider_list(cmd->pool));
+    if ((bad = pv->check(cmd->pool, opts)))
+        return apr_psprintf(cmd->pool, "GsProvCache %s %s", pv->name, bad);
+    c->cache_provider = pv;
+    c->cache_config = opts ? apr_pstrdup(cmd->pool, opts) : NULL;
     return NULL;
 }
 

@@ -614,8 +614,8 @@ END_TEST
 /* a memcached that is not there: an error, not a miss */
 START_TEST(memcached_down_is_error)
 {
-    gsprov_memcached_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60,
-                                  NULL, 0 };
+    gsprov_cache_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60, NULL,
+                              0, NULL, 0 };
     gsprov_cache_t *c;
     const char *why = NULL;
     char *val, *err = NULL;
