@@ -96,17 +96,40 @@ static void set_notes(request_rec *r, const gsprov_name_t *name,
     apr_table_setn(r->notes, "gsprov-result", result);
 }
 
-/* The stable message id of a lib/ error (the numbers in README.md). */
-static int msgid_of(apr_status_t rv)
+/* The stable ids of lib/ errors (the numbers in README.md): one per
+ * handler, so that a line says which one failed.  The last row is for
+ * any other error; a NULL firmware id is the last row's too. */
+static const struct {
+    apr_status_t rv;
+    const char *device;         /* SetHandler gsprov */
+    const char *firmware;       /* SetHandler gsprov-firmware */
+} error_ids[] = {
+    { GSPROV_EUNDEFVAR, GSPROV_LOGNO(0102), GSPROV_LOGNO(0304) },
+    { GSPROV_EMIXED,    GSPROV_LOGNO(0103), GSPROV_LOGNO(0305) },
+    { GSPROV_EREF,      GSPROV_LOGNO(0104), GSPROV_LOGNO(0306) },
+    { GSPROV_ECRYPTO,   GSPROV_LOGNO(0105), NULL },
+    { GSPROV_EREDIRECT, GSPROV_LOGNO(0801), GSPROV_LOGNO(0307) },
+    { APR_SUCCESS,      GSPROV_LOGNO(0101), GSPROV_LOGNO(0303) }
+};
+
+static const char *error_id(apr_status_t rv, int firmware)
 {
-    switch (rv) {
-    case GSPROV_EUNDEFVAR: return 102;
-    case GSPROV_EMIXED:    return 103;
-    case GSPROV_EREF:      return 104;
-    case GSPROV_ECRYPTO:   return 105;
-    case GSPROV_EREDIRECT: return 801;
-    default:               return 101;
-    }
+    const size_t last = sizeof(error_ids) / sizeof(error_ids[0]) - 1;
+    size_t i;
+
+    for (i = 0; i < last && error_ids[i].rv != rv; i++)
+        ;
+    if (!firmware)
+        return error_ids[i].device;
+    return error_ids[i].firmware ? error_ids[i].firmware
+                                 : error_ids[last].firmware;
+}
+
+/* A 500's one error line, kept as the tenant's last error too. */
+static void log_failure(request_rec *r, const char *msgid, const char *text)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s%s", msgid, text);
+    gsprov_note_error(r, msgid, text);
 }
 
 /* Map a lib/ failure to a status code and one log line with a stable id. */
@@ -120,24 +143,17 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
         : name->kind == GSPROV_KIND_MODEL_XML
         ? apr_pstrcat(r->pool, "cfg", name->model, ".xml", NULL) : "cfg.xml";
 
-    switch (rv) {
-    case GSPROV_ENOTFOUND:
+    if (rv == GSPROV_ENOTFOUND) {
         set_notes(r, name, "not-found");
         /* lib/'s reasons already name the device */
-        if (err)
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
-                          "%s", err);
-        else
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
-                          "%s: not in the store", mac);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0003)
+                      "%s", err ? err : apr_pstrcat(r->pool, mac,
+                                                    ": not in the store",
+                                                    NULL));
         return HTTP_NOT_FOUND;
-    default:
-        break;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GSPROV%04d: %s: %s",
-                  msgid_of(rv), mac, what);
-    gsprov_note_error(r, msgid_of(rv), apr_pstrcat(r->pool, mac, ": ", what,
-                                                   NULL));
+    log_failure(r, error_id(rv, 0), apr_pstrcat(r->pool, mac, ": ", what,
+                                                NULL));
     set_notes(r, name, "error");
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -224,8 +240,7 @@ static int gsprov_handler(request_rec *r)
     gsprov_request_settings(conf, is_gs ? &ua : NULL, &set);
 
     srv = ap_get_module_config(r->server->module_config, &gsprov_module);
-    log.fn = gsprov_log_to_httpd;
-    log.baton = r->server;
+    gsprov_logger_for(r->server, &log);
     memset(&sc, 0, sizeof(sc));
     sc.cache = srv->cache;
     sc.near = srv->near;
@@ -282,23 +297,16 @@ static int gsprov_handler(request_rec *r)
 /* what the firmware fixup decided, for the handler */
 typedef struct {
     int status;         /* OK: core serves r->filename; else the answer */
-    int msgid;          /* for a 500: the GSPROVnnnn of its cause */
 } fw_req_t;
 
 
+/* a request the firmware tree has no file for: 404, why at debug */
 static int fw_fail(request_rec *r, fw_req_t *fr, int status,
                    const char *result, const char *why)
 {
     apr_table_setn(r->notes, "gsprov-result", result);
-    if (status == HTTP_INTERNAL_SERVER_ERROR) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GSPROV%04d: firmware "
-                      "%s: %s", fr->msgid ? fr->msgid : 101, r->uri, why);
-        gsprov_note_error(r, fr->msgid ? fr->msgid : 101, apr_pstrcat(r->pool,
-                          "firmware ", r->uri, ": ", why, NULL));
-    }
-    else
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0301)
-                      "firmware %s: %s", r->uri, why);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, GSPROV_LOGNO(0301)
+                  "firmware %s: %s", r->uri, why);
     fr->status = status;
     return OK;
 }
@@ -307,8 +315,11 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
 static int fw_error(request_rec *r, fw_req_t *fr, apr_status_t rv,
                     const char *err)
 {
-    fr->msgid = msgid_of(rv);
-    return fw_fail(r, fr, HTTP_INTERNAL_SERVER_ERROR, "error", err);
+    apr_table_setn(r->notes, "gsprov-result", "error");
+    log_failure(r, error_id(rv, 1), apr_pstrcat(r->pool, "firmware ",
+                r->uri, ": ", err ? err : "unknown error", NULL));
+    fr->status = HTTP_INTERNAL_SERVER_ERROR;
+    return OK;
 }
 
 static int gsprov_fw_fixups(request_rec *r)
@@ -332,7 +343,7 @@ static int gsprov_fw_fixups(request_rec *r)
     ap_set_module_config(r->request_config, &gsprov_module, fr);
     apr_table_setn(r->notes, "gsprov-file", "firmware");
     if (!conf->store || !conf->fw_root) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0002)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0302)
                       "SetHandler gsprov-firmware needs GsProvRoot and "
                       "GsProvFirmwareRoot for %s", r->uri);
         fr->status = HTTP_INTERNAL_SERVER_ERROR;
@@ -436,12 +447,12 @@ static int gsprov_fw_handler(request_rec *r)
     return fr->status == OK ? DECLINED : fr->status;
 }
 
-/* memcached connection pools are per child (never shared across a
- * fork), one per distinct option string, sized for the child's threads. */
+/* Cache backends are per child (a connection pool never crosses a
+ * fork), sized for the child's threads; vhosts with alike settings share
+ * one. */
 static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_hash_t *made = apr_hash_make(pchild);
-    gsprov_memcached_opts_t o;
     int threads = 1;
     server_rec *v;
 
@@ -451,49 +462,13 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
     for (v = s; v; v = v->next) {
         gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
                                                    &gsprov_module);
-        gsprov_cache_t *c;
-        const char *id;
-        char *err = NULL;
+        gsprov_cache_opts_t o;
+        gsprov_logger_t log;
 
-        gsprov_cache_t *near = NULL;
-        apr_size_t near_bytes;
-
-        if (!gsprov_conf_cache_opts(sc, (apr_uint32_t)threads, &o))
-            continue;
-        near_bytes = gsprov_conf_cache_near(sc);
-        /* vhosts share a backend when everything about it is alike */
-        id = apr_psprintf(pchild, "%s\n%u\n%u\n%u\n%" APR_SIZE_T_FMT "\n%s",
-                          o.config, o.timeout_ms, o.retry_seconds, o.ttl,
-                          near_bytes, o.secret ? gsprov_crypto_sha256_hex(pchild,
-                          o.secret, o.secret_len) : "-");
-        if ((c = apr_hash_get(made, id, APR_HASH_KEY_STRING))) {
-            near = apr_hash_get(made, apr_pstrcat(pchild, id, "\nnear",
-                                                  NULL), APR_HASH_KEY_STRING);
-        }
-        else {
-            if (gsprov_cache_memcached_create(pchild, &o, &c, &err)
-                != APR_SUCCESS) {
-                /* fail open: this vhost serves without a cache */
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0503)
-                             "GsProvCache memcached: %s; serving without "
-                             "the cache", err);
-                continue;
-            }
-            apr_hash_set(made, id, APR_HASH_KEY_STRING, c);
-            /* tenants sharing a cluster may share the near cache: keys
-             * are namespaced by tenant */
-            if (near_bytes && gsprov_cache_near_create(pchild, near_bytes,
-                                                        &near, &err)) {
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v, GSPROV_LOGNO(0503)
-                             "GsProvCacheNear: %s; serving without it", err);
-                near = NULL;
-            }
-            if (near)
-                apr_hash_set(made, apr_pstrcat(pchild, id, "\nnear", NULL),
-                             APR_HASH_KEY_STRING, near);
-        }
-        sc->cache = c;
-        sc->near = near;
+        gsprov_conf_cache(sc, (apr_uint32_t)threads, &o);
+        gsprov_logger_for(v, &log);
+        gsprov_cache_provider_open(pchild, made, &o, &log, &sc->cache,
+                                   &sc->near);
     }
 }
 

@@ -12,10 +12,7 @@
 #include "gsprov_firmware.h"
 #include "gsprov_cache.h"
 #include "gsprov_stats.h"
-
-/* Message tags: httpd's AH numbers belong to httpd, ours are GSPROVnnnn.
- * The list of numbers and what they mean is in README.md. */
-#define GSPROV_LOGNO(n) "GSPROV" #n ": "
+#include "gsprov_log.h"     /* GSPROV_LOGNO: the list is in README.md */
 
 #define GSPROV_UNSET (-1)
 
@@ -50,8 +47,9 @@ typedef struct {
 /* Per-server (vhost) config: the cache is shared by a farm per tenant,
  * the counters are per vhost. */
 typedef struct {
-    const char *cache_config;   /* GsProvCache: libmemcached option string,
-                                 * "" = none; NULL = unset */
+    const gsprov_cache_provider_t *cache_provider;  /* GsProvCache <name>;
+                                                     * NULL = unset */
+    const char *cache_config;   /* its options (NULL: none given) */
     int cache_timeout_ms;       /* GsProvCacheTimeout; GSPROV_UNSET */
     int cache_ttl;              /* GsProvCacheTTL; GSPROV_UNSET */
     int cache_retry;            /* GsProvCacheRetry; GSPROV_UNSET */
@@ -81,11 +79,10 @@ int gsprov_conf_binary(const gsprov_dir_conf *c);
 gsprov_ua_policy_e gsprov_conf_ua_policy(const gsprov_dir_conf *c);
 gsprov_fw_unknown_e gsprov_conf_fw_unknown(const gsprov_dir_conf *c);
 gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c);
-/* the memcached options of a vhost, or NULL without a cache */
-int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
-                           gsprov_memcached_opts_t *o);
-/* the near cache size of a vhost (0: none) */
-apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c);
+/* the cache options of a vhost: its backend, sized for threads, and
+ * its near cache */
+void gsprov_conf_cache(const gsprov_srv_conf *c, apr_uint32_t threads,
+                       gsprov_cache_opts_t *o);
 
 /* gsprov_access.c: providers, and the client certificate's MAC. */
 void gsprov_register_access(apr_pool_t *p);
@@ -96,8 +93,9 @@ const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 void gsprov_register_status(apr_pool_t *p);
 /* The tenant's counters for r (NULL before post_config). */
 gsprov_stats_t *gsprov_stats_of(request_rec *r);
-/* Remember a logged error as the tenant's last one. */
-void gsprov_note_error(request_rec *r, int msgid, const char *text);
+/* Remember a logged error as the tenant's last one; msgid is its
+ * GSPROV_LOGNO(nnnn) tag. */
+void gsprov_note_error(request_rec *r, const char *msgid, const char *text);
 /* gsprov_admin.c: SetHandler gsprov-admin (device admin API, PIN claim). */
 #define GSPROV_ADMIN_HANDLER "gsprov-admin"
 void gsprov_register_admin(apr_pool_t *p);
@@ -105,8 +103,8 @@ long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
 int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
 int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
 
-/* lib/ log callback: baton is the server_rec. */
-void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
-                         const char *msg);
+/* gsprov_logger.c: a lib/ logger writing to s's error log at its
+ * LogLevel. */
+void gsprov_logger_for(server_rec *s, gsprov_logger_t *log);
 
 #endif

@@ -82,15 +82,17 @@ const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
 }
 
 /* The record of the device this request is about: the MAC in the URL,
- * else (authn only) the username when it is a MAC. */
+ * else (authn only) the username when it is a MAC.  GSPROV_ENOTFOUND if
+ * there is none; another error (*err says what) if it cannot be read. */
 static apr_status_t request_device(request_rec *r, const char *user,
-                                   gsprov_device_t **dev, char *mac)
+                                   gsprov_device_t **dev, char *mac,
+                                   char **err)
 {
     gsprov_dir_conf *c = ap_get_module_config(r->per_dir_config,
                                               &gsprov_module);
-    char *err = NULL;
 
     *dev = NULL;
+    *err = NULL;
     if (!c->store)
         return GSPROV_ENOTFOUND;
     if (!gsprov_request_mac(r, mac)
@@ -98,7 +100,23 @@ static apr_status_t request_device(request_rec *r, const char *user,
         return GSPROV_ENOTFOUND;
     /* the access log says which device a refusal was about */
     apr_table_set(r->notes, "gsprov-mac", mac);
-    return gsprov_store_device(c->store, r->pool, mac, dev, &err);
+    return gsprov_store_device(c->store, r->pool, mac, dev, err);
+}
+
+/* A record that exists but cannot be read is the server's failure, not
+ * an unknown user (as mod_authn_dbd answers a database error): 500. */
+static authn_status store_failed(request_rec *r, const char *mac,
+                                 const char *user, const char *err)
+{
+    const char *msgid = GSPROV_LOGNO(0405);
+    const char *text = apr_psprintf(r->pool, "authentication of device %s, "
+                                    "user \"%s\": the record cannot be read: "
+                                    "%s", mac, user ? user : "",
+                                    err ? err : "unknown error");
+
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s%s", msgid, text);
+    gsprov_note_error(r, msgid, text);
+    return AUTH_GENERAL_ERROR;
 }
 
 static void auth_failed(request_rec *r, const char *mac, const char *user,
@@ -116,11 +134,15 @@ static authn_status authn_check_password(request_rec *r, const char *user,
 {
     char mac[GSPROV_MAC_LEN + 1] = "";
     gsprov_device_t *dev;
+    char *err;
+    apr_status_t rv = request_device(r, user, &dev, mac, &err);
 
-    if (request_device(r, user, &dev, mac) != APR_SUCCESS) {
+    if (rv == GSPROV_ENOTFOUND) {
         auth_failed(r, mac, user, "no such device");
         return AUTH_USER_NOT_FOUND;
     }
+    if (rv != APR_SUCCESS)
+        return store_failed(r, mac, user, err);
     if (!gsprov_auth_has_user(dev, user)) {
         auth_failed(r, mac, user, "not this device's user");
         return AUTH_USER_NOT_FOUND;
@@ -138,8 +160,12 @@ static authn_status authn_realm_hash(request_rec *r, const char *user,
     char mac[GSPROV_MAC_LEN + 1] = "";
     gsprov_device_t *dev;
     const char *ha1;
+    char *err;
+    apr_status_t rv = request_device(r, user, &dev, mac, &err);
 
-    if (request_device(r, user, &dev, mac) != APR_SUCCESS
+    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
+        return store_failed(r, mac, user, err);
+    if (rv != APR_SUCCESS
         || !(ha1 = gsprov_auth_digest_ha1(r->pool, dev, user, realm))) {
         auth_failed(r, mac, user, "no such device user with a plaintext "
                     "secret (Digest)");
@@ -158,11 +184,12 @@ static authz_status authz_device(request_rec *r, const char *line,
 {
     char mac[GSPROV_MAC_LEN + 1] = "";
     gsprov_device_t *dev;
+    char *err;
 
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
     /* as for authentication: a file without a MAC takes the user's */
-    if (request_device(r, r->user, &dev, mac) != APR_SUCCESS
+    if (request_device(r, r->user, &dev, mac, &err) != APR_SUCCESS
         || !gsprov_auth_has_user(dev, r->user)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0402)
                       "Require gsprov-device: user \"%s\" is not the user of "

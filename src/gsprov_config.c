@@ -43,45 +43,43 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     return c;
 }
 
+/* Merge rules, one line per field (after mod_ssl's cfgMerge): the nearer
+ * section's value unless it left the field unset. */
+#define cfgMerge(f, unset)  c->f = add->f == (unset) ? base->f : add->f
+#define cfgMergeInt(f)      cfgMerge(f, GSPROV_UNSET)
+#define cfgMergePtr(f)      cfgMerge(f, NULL)
+
 void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     gsprov_dir_conf *base = basev, *add = addv;
     gsprov_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    c->store = add->store ? add->store : base->store;
+    cfgMergePtr(store);
+    /* variables merge by name */
     c->vars = !add->vars ? base->vars : !base->vars ? add->vars
               : apr_hash_overlay(p, add->vars, base->vars);
-    c->key_digest = add->key_digest != GSPROV_UNSET ? add->key_digest
-                                                    : base->key_digest;
-    c->reload_seconds = add->reload_seconds != GSPROV_UNSET
-                        ? add->reload_seconds : base->reload_seconds;
-    c->binary = add->binary != GSPROV_UNSET ? add->binary : base->binary;
+    cfgMergeInt(key_digest);
+    cfgMergeInt(reload_seconds);
+    cfgMergeInt(binary);
     /* the P list belongs to the GsProvBinary line that set the mode */
     c->bootstrap_extra = add->binary != GSPROV_UNSET ? add->bootstrap_extra
                                                      : base->bootstrap_extra;
-    c->ua_policy = add->ua_policy != GSPROV_UNSET ? add->ua_policy
-                                                  : base->ua_policy;
-    c->fw_root = add->fw_root ? add->fw_root : base->fw_root;
-    c->fw_unknown = add->fw_unknown != GSPROV_UNSET ? add->fw_unknown
-                                                    : base->fw_unknown;
-    c->cert_mac_var = add->cert_mac_var ? add->cert_mac_var
-                                        : base->cert_mac_var;
-    c->status_scope = add->status_scope != GSPROV_UNSET ? add->status_scope
-                                                        : base->status_scope;
-    c->audit_log = add->audit_log ? add->audit_log : base->audit_log;
-    c->activation_ttl = add->activation_ttl != GSPROV_UNSET
-                        ? add->activation_ttl : base->activation_ttl;
-    c->claim_max_failures = add->claim_max_failures != GSPROV_UNSET
-                            ? add->claim_max_failures
-                            : base->claim_max_failures;
-    c->admin_secrets = add->admin_secrets != GSPROV_UNSET
-                       ? add->admin_secrets : base->admin_secrets;
+    cfgMergeInt(ua_policy);
+    cfgMergePtr(fw_root);
+    cfgMergeInt(fw_unknown);
+    cfgMergePtr(cert_mac_var);
+    cfgMergeInt(status_scope);
+    cfgMergePtr(audit_log);
+    cfgMergeInt(activation_ttl);
+    cfgMergeInt(claim_max_failures);
+    cfgMergeInt(admin_secrets);
     return c;
 }
 
 void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     gsprov_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->cache_provider = NULL;
     c->cache_config = NULL;
     c->cache_timeout_ms = GSPROV_UNSET;
     c->cache_ttl = GSPROV_UNSET;
@@ -100,19 +98,16 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     gsprov_srv_conf *base = basev, *add = addv;
     gsprov_srv_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    c->cache_config = add->cache_config ? add->cache_config
-                                        : base->cache_config;
-    c->cache_timeout_ms = add->cache_timeout_ms != GSPROV_UNSET
-                          ? add->cache_timeout_ms : base->cache_timeout_ms;
-    c->cache_ttl = add->cache_ttl != GSPROV_UNSET ? add->cache_ttl
-                                                  : base->cache_ttl;
-    c->cache_retry = add->cache_retry != GSPROV_UNSET ? add->cache_retry
-                                                      : base->cache_retry;
-    c->cache_near = add->cache_near != GSPROV_UNSET ? add->cache_near
-                                                    : base->cache_near;
-    /* the secret goes with the file that set it */
-    c->cache_secret = add->cache_secret ? add->cache_secret
-                                        : base->cache_secret;
+    cfgMergePtr(cache_provider);
+    /* the options go with the GsProvCache line that named the backend */
+    c->cache_config = add->cache_provider ? add->cache_config
+                                          : base->cache_config;
+    cfgMergeInt(cache_timeout_ms);
+    cfgMergeInt(cache_ttl);
+    cfgMergeInt(cache_retry);
+    cfgMergeInt(cache_near);
+    cfgMergePtr(cache_secret);
+    /* the length goes with the secret that set it */
     c->cache_secret_len = add->cache_secret ? add->cache_secret_len
                                             : base->cache_secret_len;
     /* runtime state is per vhost, set up after the configuration */
@@ -122,11 +117,10 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
-int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
-                           gsprov_memcached_opts_t *o)
+void gsprov_conf_cache(const gsprov_srv_conf *c, apr_uint32_t threads,
+                       gsprov_cache_opts_t *o)
 {
-    if (!c->cache_config || !*c->cache_config)
-        return 0;
+    o->provider = c->cache_provider;        /* NULL: none, the default */
     o->config = c->cache_config;
     o->timeout_ms = (apr_uint32_t)(c->cache_timeout_ms != GSPROV_UNSET
                                    ? c->cache_timeout_ms
@@ -139,13 +133,8 @@ int gsprov_conf_cache_opts(const gsprov_srv_conf *c, apr_uint32_t threads,
     o->max_conns = threads ? threads : 1;
     o->secret = c->cache_secret;
     o->secret_len = c->cache_secret_len;
-    return 1;
-}
-
-apr_size_t gsprov_conf_cache_near(const gsprov_srv_conf *c)
-{
-    return (apr_size_t)(c->cache_near != GSPROV_UNSET
-                        ? c->cache_near : GSPROV_DEFAULT_CACHE_NEAR);
+    o->near_bytes = (apr_size_t)(c->cache_near != GSPROV_UNSET
+                                 ? c->cache_near : GSPROV_DEFAULT_CACHE_NEAR);
 }
 
 gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c)
@@ -203,17 +192,9 @@ int gsprov_conf_admin_secrets(const gsprov_dir_conf *c)
                                             : GSPROV_DEFAULT_ADMIN_SECRETS;
 }
 
-void gsprov_log_to_httpd(void *baton, gsprov_log_level_e level, int msgid,
-                         const char *msg)
-{
-    /* APLOG_MARK here is this file; the message id says where it is from */
-    ap_log_error(APLOG_MARK, (int)level, 0, (server_rec *)baton,
-                 "GSPROV%04d: %s", msgid, msg);
-}
-
 /* One store per root directory and configuration cycle, shared by every
  * vhost and location naming it, so templates are loaded once. */
-static const char *set_root(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *cmd_GsProvRoot(cmd_parms *cmd, void *dconf, const char *arg)
 {
     gsprov_dir_conf *c = dconf;
     const char *root = ap_server_root_relative(cmd->pool, arg);
@@ -231,8 +212,7 @@ static const char *set_root(cmd_parms *cmd, void *dconf, const char *arg)
                               cmd->pool);
     }
     if (!(s = apr_hash_get(stores, root, APR_HASH_KEY_STRING))) {
-        log.fn = gsprov_log_to_httpd;
-        log.baton = cmd->server;
+        gsprov_logger_for(cmd->server, &log);
         if (gsprov_store_file_open(cmd->pool, root, &log, &s, &err)
             != APR_SUCCESS)
             return apr_psprintf(cmd->pool, "GsProvRoot: %s", err);
@@ -242,8 +222,8 @@ static const char *set_root(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-static const char *set_var(cmd_parms *cmd, void *dconf, const char *name,
-                           const char *value)
+static const char *cmd_GsProvVar(cmd_parms *cmd, void *dconf,
+                                 const char *name, const char *value)
 {
     gsprov_dir_conf *c = dconf;
 
@@ -268,8 +248,8 @@ static const char *set_var(cmd_parms *cmd, void *dconf, const char *name,
     return NULL;
 }
 
-static const char *set_key_digest(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
+static const char *cmd_GsProvKeyDerivation(cmd_parms *cmd, void *dconf,
+                                           const char *arg)
 {
     gsprov_dir_conf *c = dconf;
     int md = gsprov_crypto_md_parse(arg);
@@ -280,22 +260,51 @@ static const char *set_key_digest(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *set_reload(cmd_parms *cmd, void *dconf, const char *arg)
+/* Directives that take a number in a range: cmd->info is a range_t
+ * naming the int field of the directory or the server config. */
+typedef struct {
+    int srv;                    /* in gsprov_srv_conf, else gsprov_dir_conf */
+    apr_size_t offset;
+    int min, max;
+    const char *what;           /* for the error: "a number", ... */
+} range_t;
+
+static const char *cmd_range(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    gsprov_dir_conf *c = dconf;
+    const range_t *rg = cmd->info;
+    char *conf = rg->srv ? ap_get_module_config(cmd->server->module_config,
+                                                &gsprov_module) : dconf;
     char *end;
     apr_int64_t n = apr_strtoi64(arg, &end, 10);
 
-    if (!*arg || *end || n < 0 || n > GSPROV_MAX_RELOAD_SECONDS)
-        return apr_psprintf(cmd->pool, "GsProvReloadInterval: '%s' is not a "
-                            "number of seconds from 0 to %d", arg,
-                            GSPROV_MAX_RELOAD_SECONDS);
-    c->reload_seconds = (int)n;
+    if (!*arg || *end || n < rg->min || n > rg->max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not %s from %d to %d",
+                            cmd->cmd->name, arg, rg->what, rg->min, rg->max);
+    *(int *)(conf + rg->offset) = (int)n;
     return NULL;
 }
 
-static const char *set_binary(cmd_parms *cmd, void *dconf, int argc,
-                              char *const argv[])
+static const range_t reload_range = {
+    0, APR_OFFSETOF(gsprov_dir_conf, reload_seconds), 0,
+    GSPROV_MAX_RELOAD_SECONDS, "a number of seconds" };
+static const range_t cache_timeout_range = {
+    1, APR_OFFSETOF(gsprov_srv_conf, cache_timeout_ms), 1,
+    GSPROV_MAX_CACHE_TIMEOUT_MS, "a number" };
+static const range_t cache_ttl_range = {
+    1, APR_OFFSETOF(gsprov_srv_conf, cache_ttl), 1, GSPROV_MAX_CACHE_TTL,
+    "a number" };
+static const range_t cache_retry_range = {
+    1, APR_OFFSETOF(gsprov_srv_conf, cache_retry), 1, GSPROV_MAX_CACHE_RETRY,
+    "a number" };
+static const range_t activation_ttl_range = {
+    0, APR_OFFSETOF(gsprov_dir_conf, activation_ttl), 1,
+    GSPROV_MAX_ACTIVATION_TTL, "a number" };
+static const range_t claim_max_failures_range = {
+    0, APR_OFFSETOF(gsprov_dir_conf, claim_max_failures), 1,
+    GSPROV_MAX_CLAIM_MAX_FAILURES, "a number" };
+
+static const char *cmd_GsProvBinary(cmd_parms *cmd, void *dconf, int argc,
+                                    char *const argv[])
 {
     gsprov_dir_conf *c = dconf;
     int i;
@@ -334,7 +343,7 @@ typedef struct {
     int values[4];
 } keyword_t;
 
-static const char *set_keyword(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *cmd_keyword(cmd_parms *cmd, void *dconf, const char *arg)
 {
     const keyword_t *k = cmd->info;
     const char *list = "";
@@ -367,7 +376,8 @@ static const keyword_t status_scope_kw = {
     { "vhost", "server", NULL, NULL },
     { GSPROV_STATUS_VHOST, GSPROV_STATUS_SERVER, 0, 0 } };
 
-static const char *set_fw_root(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *cmd_GsProvFirmwareRoot(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
 {
     gsprov_dir_conf *c = dconf;
     const char *path = ap_server_root_relative(cmd->pool, arg);
@@ -383,63 +393,31 @@ static const char *set_fw_root(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 
-/* GsProvCache none | memcached "<libmemcached option string>" */
-static const char *set_cache(cmd_parms *cmd, void *dconf, const char *kind,
-                             const char *opts)
+/* GsProvCache <name> ["<options>"]: a provider of lib/cache by name
+ * (none, memcached "<libmemcached option string>") */
+static const char *cmd_GsProvCache(cmd_parms *cmd, void *dconf,
+                                   const char *name, const char *opts)
 {
     gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
                                               &gsprov_module);
+    const gsprov_cache_provider_t *pv = gsprov_cache_provider_find(name);
     const char *bad;
 
-    if (!strcasecmp(kind, "none")) {
-        if (opts)
-            return "GsProvCache none takes no options";
-        c->cache_config = "";
-        return NULL;
-    }
-    if (strcasecmp(kind, "memcached") != 0)
+    if (!pv)
         return apr_psprintf(cmd->pool, "GsProvCache: unknown '%s', supported "
-                            "are 'none' and 'memcached \"<options>\"'", kind);
-    if (!opts || !*opts)
-        return "GsProvCache memcached needs a libmemcached option string, "
-               "e.g. \"--SERVER=10.0.0.5:11211 --SERVER=10.0.0.6:11211\"";
-    if ((bad = gsprov_cache_memcached_check(cmd->pool, opts)))
-        return apr_psprintf(cmd->pool, "GsProvCache memcached \"%s\": %s",
-                            opts, bad);
-    c->cache_config = apr_pstrdup(cmd->pool, opts);
+                            "are %s", name,
+                            gsprov_cache_provider_list(cmd->pool));
+    if ((bad = pv->check(cmd->pool, opts)))
+        return apr_psprintf(cmd->pool, "GsProvCache %s %s", pv->name, bad);
+    c->cache_provider = pv;
+    c->cache_config = opts ? apr_pstrdup(cmd->pool, opts) : NULL;
     return NULL;
 }
-
-/* a number in [lo, hi] into the int at cmd->info's offset of the
- * server config */
-static const char *set_srv_int(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
-                                              &gsprov_module);
-    const long *range = cmd->info;      /* { offset, lo, hi } */
-    char *end;
-    long v = strtol(arg, &end, 10);
-
-    if (!*arg || *end || v < range[1] || v > range[2])
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number from %ld "
-                            "to %ld", cmd->directive->directive, arg,
-                            range[1], range[2]);
-    *(int *)((char *)c + range[0]) = (int)v;
-    return NULL;
-}
-
-static const long cache_timeout_range[] = {
-    APR_OFFSETOF(gsprov_srv_conf, cache_timeout_ms), 1,
-    GSPROV_MAX_CACHE_TIMEOUT_MS };
-static const long cache_ttl_range[] = {
-    APR_OFFSETOF(gsprov_srv_conf, cache_ttl), 1, GSPROV_MAX_CACHE_TTL };
-static const long cache_retry_range[] = {
-    APR_OFFSETOF(gsprov_srv_conf, cache_retry), 1, GSPROV_MAX_CACHE_RETRY };
 
 /* GsProvCacheSecret FILE: read now, so a missing or short file fails
  * apachectl -t; its bytes (at least 32) key the values' HMAC */
-static const char *set_cache_secret(cmd_parms *cmd, void *dconf,
-                                    const char *arg)
+static const char *cmd_GsProvCacheSecret(cmd_parms *cmd, void *dconf,
+                                         const char *arg)
 {
     gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
                                               &gsprov_module);
@@ -474,8 +452,8 @@ static const char *set_cache_secret(cmd_parms *cmd, void *dconf,
 }
 
 /* GsProvCacheNear 0 | BYTES[K|M|G] */
-static const char *set_cache_near(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
+static const char *cmd_GsProvCacheNear(cmd_parms *cmd, void *dconf,
+                                       const char *arg)
 {
     gsprov_srv_conf *c = ap_get_module_config(cmd->server->module_config,
                                               &gsprov_module);
@@ -503,7 +481,8 @@ static const char *set_cache_near(cmd_parms *cmd, void *dconf,
 
 
 /* CN | SAN:DNS|Email|URI | DN:<attr>  ->  the mod_ssl variable */
-static const char *set_cert_mac(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *cmd_GsProvClientCertMAC(cmd_parms *cmd, void *dconf,
+                                           const char *arg)
 {
     static const char *const san[] = { "DNS", "Email", "URI" };
     gsprov_dir_conf *c = dconf;
@@ -539,8 +518,8 @@ static const char *set_cert_mac(cmd_parms *cmd, void *dconf, const char *arg)
 
 /* ---- admin API (gsprov_admin.c) ---- */
 
-static const char *set_audit_log(cmd_parms *cmd, void *dconf,
-                                 const char *arg)
+static const char *cmd_GsProvAuditLog(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
 {
     gsprov_dir_conf *c = dconf;
     const char *path = ap_server_root_relative(cmd->pool, arg);
@@ -567,109 +546,80 @@ static const char *set_audit_log(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *set_int_range(cmd_parms *cmd, const char *arg, int min,
-                                 int max, int *out)
-{
-    char *end;
-    apr_int64_t n = apr_strtoi64(arg, &end, 10);
-
-    if (!*arg || *end || n < min || n > max)
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number from %d to "
-                            "%d", cmd->cmd->name, arg, min, max);
-    *out = (int)n;
-    return NULL;
-}
-
-static const char *set_activation_ttl(cmd_parms *cmd, void *dconf,
-                                      const char *arg)
-{
-    return set_int_range(cmd, arg, 1, GSPROV_MAX_ACTIVATION_TTL,
-                         &((gsprov_dir_conf *)dconf)->activation_ttl);
-}
-
-static const char *set_claim_max_failures(cmd_parms *cmd, void *dconf,
-                                          const char *arg)
-{
-    return set_int_range(cmd, arg, 1, GSPROV_MAX_CLAIM_MAX_FAILURES,
-                         &((gsprov_dir_conf *)dconf)->claim_max_failures);
-}
-
-static const char *set_admin_secrets(cmd_parms *cmd, void *dconf, int on)
-{
-    ((gsprov_dir_conf *)dconf)->admin_secrets = on;
-    return NULL;
-}
-
 const command_rec gsprov_cmds[] = {
-    AP_INIT_TAKE1("GsProvRoot", set_root, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("GsProvRoot", cmd_GsProvRoot, NULL, RSRC_CONF | ACCESS_CONF,
                   "Directory of the tenant's store (defaults.xml, models/, "
                   "groups/, devices/)"),
-    AP_INIT_TAKE2("GsProvVar", set_var, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE2("GsProvVar", cmd_GsProvVar, NULL, RSRC_CONF | ACCESS_CONF,
                   "A tenant variable for ${name} in templates: NAME VALUE"),
-    AP_INIT_TAKE1("GsProvKeyDerivation", set_key_digest, NULL,
+    AP_INIT_TAKE1("GsProvKeyDerivation", cmd_GsProvKeyDerivation, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Digest for the file encryption key: md5 (default) or "
                   "sha256"),
-    AP_INIT_TAKE1("GsProvReloadInterval", set_reload, NULL,
+    AP_INIT_TAKE1("GsProvReloadInterval", cmd_range, (void *)&reload_range,
                   RSRC_CONF | ACCESS_CONF,
                   "Seconds between checks of the templates for changes "
                   "(default 5; 0 checks on every request)"),
-    AP_INIT_TAKE_ARGV("GsProvBinary", set_binary, NULL,
+    AP_INIT_TAKE_ARGV("GsProvBinary", cmd_GsProvBinary, NULL,
                       RSRC_CONF | ACCESS_CONF,
                       "What cfg<mac> carries: full, bootstrap [P...] "
                       "(default) or off"),
-    AP_INIT_TAKE1("GsProvUserAgent", set_keyword, (void *)&ua_policy_kw,
+    AP_INIT_TAKE1("GsProvUserAgent", cmd_keyword, (void *)&ua_policy_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "User-Agent check: off (default), required (Grandstream "
                   "only) or match (and DevId = the requested MAC)"),
-    AP_INIT_TAKE1("GsProvFirmwareRoot", set_fw_root, NULL,
+    AP_INIT_TAKE1("GsProvFirmwareRoot", cmd_GsProvFirmwareRoot, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Directory of firmware images, laid out <version>/<file>"),
-    AP_INIT_TAKE1("GsProvFirmwareUnknown", set_keyword,
+    AP_INIT_TAKE1("GsProvFirmwareUnknown", cmd_keyword,
                   (void *)&fw_unknown_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "Firmware for unidentified devices: default (the tenant's "
                   "firmware variable) or deny (404)"),
-    AP_INIT_TAKE1("GsProvClientCertMAC", set_cert_mac, NULL,
+    AP_INIT_TAKE1("GsProvClientCertMAC", cmd_GsProvClientCertMAC, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "Where a client certificate carries the device's MAC: CN "
                   "(default), SAN:DNS, SAN:Email, SAN:URI or DN:<attr>"),
-    AP_INIT_TAKE12("GsProvCache", set_cache, NULL, RSRC_CONF,
+    AP_INIT_TAKE12("GsProvCache", cmd_GsProvCache, NULL, RSRC_CONF,
                    "Cache of rendered files: none (default) or memcached "
                    "\"<libmemcached options>\""),
-    AP_INIT_TAKE1("GsProvCacheTimeout", set_srv_int,
-                  (void *)cache_timeout_range, RSRC_CONF,
+    AP_INIT_TAKE1("GsProvCacheTimeout", cmd_range,
+                  (void *)&cache_timeout_range, RSRC_CONF,
                   "memcached connect and I/O timeout in milliseconds "
                   "(default 50)"),
-    AP_INIT_TAKE1("GsProvCacheTTL", set_srv_int, (void *)cache_ttl_range,
+    AP_INIT_TAKE1("GsProvCacheTTL", cmd_range, (void *)&cache_ttl_range,
                   RSRC_CONF,
                   "Seconds a cached file may live (default 86400)"),
-    AP_INIT_TAKE1("GsProvCacheRetry", set_srv_int, (void *)cache_retry_range,
+    AP_INIT_TAKE1("GsProvCacheRetry", cmd_range, (void *)&cache_retry_range,
                   RSRC_CONF,
                   "Seconds before a failed memcached server is tried again "
                   "(default 5)"),
-    AP_INIT_TAKE1("GsProvCacheNear", set_cache_near, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("GsProvCacheNear", cmd_GsProvCacheNear, NULL, RSRC_CONF,
                   "Per-child near cache in front of memcached: a size such "
                   "as 16M (default) or 0 (off)"),
-    AP_INIT_TAKE1("GsProvCacheSecret", set_cache_secret, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("GsProvCacheSecret", cmd_GsProvCacheSecret, NULL, RSRC_CONF,
                   "File with a secret (32+ bytes) that authenticates cached "
                   "values (HMAC-SHA256), the same on every node"),
-    AP_INIT_TAKE1("GsProvStatusScope", set_keyword, (void *)&status_scope_kw,
+    AP_INIT_TAKE1("GsProvStatusScope", cmd_keyword, (void *)&status_scope_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "What SetHandler gsprov-status shows: vhost (default, its "
                   "own tenant) or server (every tenant)"),
-    AP_INIT_TAKE1("GsProvAuditLog", set_audit_log, NULL,
+    AP_INIT_TAKE1("GsProvAuditLog", cmd_GsProvAuditLog, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "File the admin API appends one JSON line per change to; "
                   "writes are refused without it"),
-    AP_INIT_TAKE1("GsProvActivationTTL", set_activation_ttl, NULL,
+    AP_INIT_TAKE1("GsProvActivationTTL", cmd_range,
+                  (void *)&activation_ttl_range,
                   RSRC_CONF | ACCESS_CONF,
                   "Seconds a pending PIN activation can be claimed "
                   "(default 604800, 7 days)"),
-    AP_INIT_TAKE1("GsProvClaimMaxFailures", set_claim_max_failures, NULL,
+    AP_INIT_TAKE1("GsProvClaimMaxFailures", cmd_range,
+                  (void *)&claim_max_failures_range,
                   RSRC_CONF | ACCESS_CONF,
                   "Wrong PINs after which an activation locks (default 5)"),
-    AP_INIT_FLAG("GsProvAdminSecrets", set_admin_secrets, NULL,
+    /* an int field, so GSPROV_UNSET (-1) stays apart from On and Off */
+    AP_INIT_FLAG("GsProvAdminSecrets", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(gsprov_dir_conf, admin_secrets),
                  RSRC_CONF | ACCESS_CONF,
                  "Whether the admin API returns secrets for ?secrets=1 "
                  "(default off: 403)"),

@@ -30,11 +30,11 @@ gsprov_stats_t *gsprov_stats_of(request_rec *r)
     return sc ? sc->stats : NULL;
 }
 
-void gsprov_note_error(request_rec *r, int msgid, const char *text)
+void gsprov_note_error(request_rec *r, const char *msgid, const char *text)
 {
     gsprov_stats_t *st = gsprov_stats_of(r);
     if (st)
-        gsprov_stats_error(st, msgid, text);
+        gsprov_stats_error(st, gsprov_log_msgid(msgid), text);
 }
 
 static const char *tenant_name(apr_pool_t *p, server_rec *s)

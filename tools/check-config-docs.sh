@@ -1,6 +1,8 @@
 #!/bin/bash
-# Every directive is documented (conf/gsprov.conf and README.md), and every
-# field of the directory config has its create default and merge rule.
+# Every directive is documented (conf/gsprov.conf and README.md), every
+# field of the directory config has its create default and merge rule, and
+# every log message id is logged at one place and listed in README.md
+# (tools/check-log-ids.pl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -92,11 +94,13 @@ check_struct() {   # struct-name create-function merge-function
     for f in $fields; do
         m=$((m + 1))
         grep -q "c->$f = " <<<"$create" || { echo "FAIL: field $f has no default in $2"; fail=1; }
-        grep -q "c->$f = " <<<"$merge" || { echo "FAIL: field $f has no merge rule in $3"; fail=1; }
+        # a rule: "c->f = ..." or a line of the cfgMerge macros
+        grep -qE "c->$f = |cfgMerge[A-Za-z]*\($f[,)]" <<<"$merge" || { echo "FAIL: field $f has no merge rule in $3"; fail=1; }
     done
 }
 check_struct gsprov_dir_conf gsprov_create_dir_conf gsprov_merge_dir_conf
 check_struct gsprov_srv_conf gsprov_create_srv_conf gsprov_merge_srv_conf
+perl tools/check-log-ids.pl || fail=1
 n=$(wc -w <<<"$dirs")
 if [ $fail = 0 ]; then
     echo "check-config-docs: $n directives documented, $m config fields with default and merge rule"

@@ -34,10 +34,11 @@ typedef struct {
     const char *usage;
 } command_t;
 
-static void log_stderr(void *baton, gsprov_log_level_e level, int msgid,
-                       const char *msg)
+/* lib/'s messages begin with their GSPROVnnnn id */
+static void log_stderr(void *baton, const char *file, int line,
+                       gsprov_log_level_e level, const char *msg)
 {
-    fprintf(stderr, "gsprov: GSPROV%04d: %s\n", msgid, msg);
+    fprintf(stderr, "gsprov: %s\n", msg);
 }
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
@@ -143,7 +144,7 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
     gsprov_ua_t ua;
     gsprov_output_t out;
     gsprov_store_t *store;
-    gsprov_logger_t log = { log_stderr, NULL };
+    gsprov_logger_t log = { log_stderr, NULL, GSPROV_LOG_DEBUG, NULL };
     const gsprov_templates_t *t;
     char *err = NULL;
     apr_status_t rv;

@@ -216,27 +216,40 @@ int gsprov_cache_unpack(apr_pool_t *p, const gsprov_cache_t *c,
 
 /* One message per interval per tenant for the whole server, not one per
  * request: a dead memcached in a reboot storm must not flood the log. */
-static void complain(const gsprov_serve_ctx_t *sc, int msgid,
-                     gsprov_throttle_e which, const char *what)
+static void complain(const gsprov_serve_ctx_t *sc, const char *file,
+                     int line, const char *msgid, gsprov_throttle_e which,
+                     const char *what)
 {
     apr_uint64_t more = 0;
     char buf[GSPROV_STATS_ERROR_LEN];
 
     if (sc->stats) {
-        gsprov_stats_error(sc->stats, msgid, what);
+        gsprov_stats_error(sc->stats, gsprov_log_msgid(msgid), what);
         if (!gsprov_stats_log_due(sc->stats, which, sc->log_interval,
                                   &more))
             return;
     }
-    if (!sc->log)
+    if (!gsprov_log_is_level(sc->log, GSPROV_LOG_WARN))
         return;
     if (more)
         apr_snprintf(buf, sizeof(buf), " (%" APR_UINT64_T_FMT " more cache "
                      "problems since the last message)", more);
     else
         buf[0] = '\0';
-    gsprov_log(sc->log, GSPROV_LOG_WARN, msgid, "%s: %s%s",
+    gsprov_log(sc->log, file, line, GSPROV_LOG_WARN, "%s%s: %s%s", msgid,
                sc->tenant ? sc->tenant : "", what, buf);
+}
+
+/* A failed get or set: one id for both, as they share one throttle (a
+ * dead server fails either way). */
+static void cache_failed(const gsprov_serve_ctx_t *sc, apr_pool_t *p,
+                         int get, const char *why)
+{
+    complain(sc, GSPROV_LOG_MARK, GSPROV_LOGNO(0501),
+             GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p, get
+             ? "cache get failed, serving without the cache: %s"
+             : "cache set failed, served without the cache: %s",
+             why ? why : "unknown error"));
 }
 
 #define BUMP(sc, f) do { if ((sc)->stats) \
@@ -280,7 +293,7 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
                 return APR_SUCCESS;
             }
             BUMP(sc, cache_rejected);
-            complain(sc, GSPROV_MSG_CACHE_REJECTED,
+            complain(sc, GSPROV_LOG_MARK, GSPROV_LOGNO(0502),
                      GSPROV_THROTTLE_CACHE_REJECTED, apr_psprintf(p,
                      "%s: the cached value is not one stored for this key "
                      "(%" APR_SIZE_T_FMT " bytes), rendering it again",
@@ -291,10 +304,7 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
             break;
         default:
             BUMP(sc, cache_errors);
-            complain(sc, GSPROV_MSG_CACHE_FAILED,
-                     GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p,
-                     "cache get failed, serving without the cache: %s",
-                     why ? why : "unknown error"));
+            cache_failed(sc, p, 1, why);
             get_failed = 1;
             break;
         }
@@ -339,10 +349,7 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
         }
         else {
             BUMP(sc, cache_store_errors);
-            complain(sc, GSPROV_MSG_CACHE_FAILED,
-                     GSPROV_THROTTLE_CACHE_FAILED, apr_psprintf(p,
-                     "cache set failed, served without the cache: %s",
-                     why ? why : "unknown error"));
+            cache_failed(sc, p, 0, why);
             *served = GSPROV_SERVED_CACHE_ERROR;
         }
     }

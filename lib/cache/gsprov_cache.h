@@ -13,6 +13,7 @@
 #define GSPROV_CACHE_H
 
 #include <apr_pools.h>
+#include <apr_hash.h>
 #include "gsprov_provision.h"
 #include "gsprov_stats.h"
 #include "gsprov_log.h"
@@ -47,16 +48,57 @@ struct gsprov_cache {
     apr_size_t secret_len;
 };
 
-/* Options of a memcached backend (GsProvCache*). */
+typedef struct gsprov_cache_provider gsprov_cache_provider_t;
+
+/* Options of a cache backend (GsProvCache*). */
 typedef struct {
-    const char *config;         /* libmemcached option string */
+    const char *config;         /* the backend's option string, or NULL */
     apr_uint32_t timeout_ms;    /* connect and poll timeout */
     apr_uint32_t retry_seconds; /* a failed server is retried after this */
     apr_uint32_t max_conns;     /* pool size: the child's threads */
     apr_uint32_t ttl;           /* entry lifetime, seconds */
     const unsigned char *secret;    /* GsProvCacheSecret, or NULL */
     apr_size_t secret_len;
-} gsprov_memcached_opts_t;
+    const gsprov_cache_provider_t *provider;  /* GsProvCache; NULL: none */
+    apr_size_t near_bytes;      /* near cache in front (0: none) */
+} gsprov_cache_opts_t;
+
+/* A cache backend by the name GsProvCache gives it (the shape of httpd's
+ * ap_socache_provider_t): the directive checks its options, child_init
+ * creates it. */
+struct gsprov_cache_provider {
+    const char *name;
+    const char *usage;          /* for the list of names */
+    /* Config time, without connecting: NULL if opts (NULL: none given)
+     * suit the backend, else what is wrong, from p, worded to follow
+     * "GsProvCache <name> ". */
+    const char *(*check)(apr_pool_t *p, const char *opts);
+    /* The backend for o (*out NULL: no cache), living as long as p.
+     * After fork (child_init): a connection must not cross processes. */
+    apr_status_t (*create)(apr_pool_t *p, const gsprov_cache_opts_t *o,
+                           gsprov_cache_t **out, char **err);
+};
+
+/* gsprov_cache_provider.c: the providers by name. */
+
+/* The provider called name (any case), or NULL. */
+const gsprov_cache_provider_t *gsprov_cache_provider_find(const char *name);
+
+/* The providers' usages for a message: "'none' and 'memcached ...'". */
+const char *gsprov_cache_provider_list(apr_pool_t *p);
+
+/* The backend and near cache for o, shared with earlier calls for alike
+ * options through `made` (one hash per child): vhosts with the same
+ * settings share one connection pool.  A failure is logged and leaves
+ * that cache NULL: the vhost serves without it. */
+void gsprov_cache_provider_open(apr_pool_t *p, apr_hash_t *made,
+                                const gsprov_cache_opts_t *o,
+                                const gsprov_logger_t *log,
+                                gsprov_cache_t **cache,
+                                gsprov_cache_t **near);
+
+/* gsprov_cache_memcached.c */
+extern const gsprov_cache_provider_t gsprov_cache_memcached_provider;
 
 /* Check a libmemcached option string without connecting (config time).
  * NULL if fine, else a message naming the problem, from p. */
@@ -65,7 +107,7 @@ const char *gsprov_cache_memcached_check(apr_pool_t *p, const char *config);
 /* A memcached backend with its own connection pool, living as long as p.
  * Create it after fork (child_init): a pool must not cross processes. */
 apr_status_t gsprov_cache_memcached_create(apr_pool_t *p,
-                                     const gsprov_memcached_opts_t *o,
+                                     const gsprov_cache_opts_t *o,
                                      gsprov_cache_t **out, char **err);
 
 /* A near cache: a ring of `bytes` in this process, in front of the

@@ -113,8 +113,25 @@ static apr_status_t mc_set(gsprov_cache_t *c, apr_pool_t *p, const char *key,
 
 static const gsprov_cache_ops_t mc_ops = { "memcached", mc_get, mc_set };
 
+/* GsProvCache memcached "<libmemcached option string>" */
+static const char *mc_check_opts(apr_pool_t *p, const char *opts)
+{
+    const char *bad;
+
+    if (!opts || !*opts)
+        return "needs a libmemcached option string, e.g. "
+               "\"--SERVER=10.0.0.5:11211 --SERVER=10.0.0.6:11211\"";
+    bad = gsprov_cache_memcached_check(p, opts);
+    return bad ? apr_psprintf(p, "\"%s\": %s", opts, bad) : NULL;
+}
+
+const gsprov_cache_provider_t gsprov_cache_memcached_provider = {
+    "memcached", "memcached \"<options>\"", mc_check_opts,
+    gsprov_cache_memcached_create
+};
+
 apr_status_t gsprov_cache_memcached_create(apr_pool_t *p,
-                                     const gsprov_memcached_opts_t *o,
+                                     const gsprov_cache_opts_t *o,
                                      gsprov_cache_t **out, char **err)
 {
     mc_t *mc = apr_pcalloc(p, sizeof(*mc));

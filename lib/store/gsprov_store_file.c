@@ -286,12 +286,11 @@ static void check_for_change(gsprov_store_t *s, file_store_t *fs,
         /* a store that cannot even be listed has no stamp: "-" stands
          * for that state, so it too is logged once */
         if (stamp || strcmp(fs->failed_stamp, "-") != 0)
-            gsprov_log(&s->log, GSPROV_LOG_ERROR, rv == GSPROV_EREDIRECT
-                       ? GSPROV_MSG_REDIRECT_MAP_FAILED
-                       : GSPROV_MSG_RELOAD_FAILED,
-                       "templates of %s not reloaded, still serving version "
-                       "%.12s: %s", fs->root, fs->current->version,
-                       err ? err : "unknown error");
+            gsprov_log(&s->log, GSPROV_LOG_MARK, GSPROV_LOG_ERROR,
+                       "%stemplates of %s not reloaded, still serving "
+                       "version %.12s: %s", rv == GSPROV_EREDIRECT
+                       ? GSPROV_LOGNO(0802) : GSPROV_LOGNO(0201), fs->root,
+                       fs->current->version, err ? err : "unknown error");
         apr_cpystrn(fs->failed_stamp, stamp ? stamp : "-",
                     sizeof(fs->failed_stamp));
         goto leave;
@@ -302,9 +301,9 @@ static void check_for_change(gsprov_store_t *s, file_store_t *fs,
     fs->failed_stamp[0] = '\0';
     apr_thread_mutex_unlock(fs->mutex);
     release(old);
-    gsprov_log(&s->log, GSPROV_LOG_INFO, GSPROV_MSG_RELOADED,
-               "templates of %s reloaded, version %.12s", fs->root,
-               t->version);
+    gsprov_log(&s->log, GSPROV_LOG_MARK, GSPROV_LOG_INFO,
+               GSPROV_LOGNO(0202) "templates of %s reloaded, version %.12s",
+               fs->root, t->version);
 leave:
     apr_pool_destroy(scratch);
 }

@@ -431,8 +431,8 @@ fw_refused('firmware.next ../1.0.2.1',  fw_req(path => "/fw/000b82fe0008/$GXP"),
     my $mark = error_log_pos();
     my $r = fw_req(path => "/fw/000b82fe0001/$GXP");
     fw_refused('undefined variable in P233', $r, 'error', code => 500, mac => '000b82fe0001');
-    my @l = grep { /\[[^\]]*:error\]/ && /GSPROV0102/ && /no_such_fw_var/ } error_log_since($mark);
-    ok(@l, '... [error] GSPROV0102 naming the variable') or diag(join "\n", error_log_since($mark));
+    my @l = grep { /\[[^\]]*:error\]/ && /GSPROV0304/ && /no_such_fw_var/ } error_log_since($mark);
+    ok(@l, '... [error] GSPROV0304 naming the variable') or diag(join "\n", error_log_since($mark));
 }
 {
     # 404s say why at debug (LogLevel gsprov:debug in tenant_fw)
@@ -536,5 +536,5 @@ for my $bad ([ 'GsProvFirmwareRoot @DIR@/no-such-dir', '', 'GsProvFirmwareRoot' 
 # nothing above disturbed normal service
 fw_served('still serving', fw_req(path => "/fw/$M2/$GXP"), '1.0.2.1', $GXP, mac => $M2);
 
-error_log_check(expected_ids => [qw(GSPROV0102)]);
+error_log_check(expected_ids => [qw(GSPROV0304)]);
 done_testing();

@@ -166,6 +166,8 @@ record store-a 000b82aa0006 "<username>gs-enc</username><secret>$S_A56</secret>"
 sed -i "s|<P34>sip-000b82aa0006</P34>|<P34>$S_SIP_ENC</P34>|" store-a/devices/000b82aa0006.xml
 # a device whose username is its MAC, for cfg.xml (the username names the device)
 record store-a 000b82aa0007 "<username>000b82aa0007</username><secret>$S_A57</secret>"
+# a record that exists but cannot be read (a directory, whoever runs this)
+mkdir store-a/devices/000b82aa0009.xml
 record store-b 000b82123456 "<username>gs-123456</username><secret>$S_B56</secret>"
 record store-b 000b82aa0007 "<username>000b82aa0007</username><secret>$S_B56</secret>"
 sed -i "s|<P34>sip-000b82123456</P34>|<P34>$S_SIP_B</P34>|" store-b/devices/000b82123456.xml
@@ -415,6 +417,16 @@ check "Basic, the device's user on another device's file: 401" 401 \
     "$(status lab.test - /basic/cfg000b82123457.xml -u "gs-123456:$S_A56")"
 check "Basic, unknown device: 401" 401 \
     "$(status lab.test - /basic/cfg000b82ffffff.xml -u "gs-123456:$S_A56")"
+# a store failure is the server's (500, logged), not an unknown user (401)
+check "Basic, unreadable record: 500" 500 \
+    "$(status lab.test - /basic/cfg000b82aa0009.xml -u "gs-aa0009:$WRONG")"
+check "  ... logged as GSPROV0405 naming the record, not GSPROV0401" 1 \
+    "$(elog | grep -c 'GSPROV0405: authentication of device 000b82aa0009, user "gs-aa0009": the record cannot be read: .*/devices/000b82aa0009\.xml: not a regular file$')"
+check "Digest, unreadable record: 500" 500 \
+    "$(status lab.test - /digest/cfg000b82aa0009.xml --digest -u "gs-aa0009:$WRONG")"
+check "  ... logged as GSPROV0405 too" 2 "$(elog | grep -c 'GSPROV0405: authentication of device 000b82aa0009, user "gs-aa0009"')"
+check "  ... and neither as an authentication failure (GSPROV0401)" 0 \
+    "$(elog | grep -c 'GSPROV0401: .*device 000b82aa0009')"
 check "Basic, bcrypt secret (\$2y\$)" "200 device 000b82aa0001 of store-a" \
     "$(get lab.test - /basic/cfg000b82aa0001.xml -u "gs-bcrypt:$S_BCRYPT")"
 check "Basic, bcrypt secret, wrong password: 401" 401 \
@@ -537,7 +549,7 @@ logs_debug=$(cat "$tmp"/logs/*)
 
 # every [error]/[warn] line is one the requests above asked for: refusals
 # by the providers, authz_core, auth_basic/digest, mod_ssl's SNI check
-expected='GSPROV040[14]:|AH0163[01]:|AH0161[78]:|AH0179[04]:|AH02032:|AH01873:|AH01882:'
+expected='GSPROV040[145]:|AH0163[01]:|AH0161[78]:|AH0179[04]:|AH02032:|AH01873:|AH01882:'
 check "no unexpected [error]/[warn] line (crashes, GSPROV01xx, ...)" "" \
     "$(grep -a '\[[a-z_0-9]*:\(warn\|error\|crit\|alert\|emerg\)\]' <<<"$logs_debug" | grep -Ev "$expected" | head -3)"
 

@@ -59,13 +59,15 @@ static gsprov_cache_t cache;
 static gsprov_stats_t stats;
 static int logged[1000];
 
-static void count_log(void *baton, gsprov_log_level_e level, int msgid,
-                      const char *msg)
+static void count_log(void *baton, const char *file, int line,
+                      gsprov_log_level_e level, const char *msg)
 {
-    if (msgid >= 0 && msgid < 1000)
+    int msgid = gsprov_log_msgid(msg);
+    if (msgid > 0 && msgid < 1000)
         logged[msgid]++;
 }
-static const gsprov_logger_t logger = { count_log, NULL };
+static const gsprov_logger_t logger = { count_log, NULL, GSPROV_LOG_DEBUG,
+                                        NULL };
 
 static void setup(void)
 {
@@ -207,9 +209,9 @@ START_TEST(get_error_fails_open_without_set)
     ck_assert_int_eq(fake.sets, 0);
     ck_assert_uint_eq(stats.cache_errors, 50);
     /* one message, the rest counted */
-    ck_assert_int_eq(logged[GSPROV_MSG_CACHE_FAILED], 1);
+    ck_assert_int_eq(logged[501], 1);
     ck_assert_uint_eq(stats.unlogged[GSPROV_THROTTLE_CACHE_FAILED], 49);
-    ck_assert_uint_eq(stats.error_id, GSPROV_MSG_CACHE_FAILED);
+    ck_assert_uint_eq(stats.error_id, 501);
     ck_assert_ptr_nonnull(strstr(stats.error_text, "injected failure"));
 }
 END_TEST
@@ -222,7 +224,7 @@ START_TEST(set_error_fails_open)
     ck_assert_status(serve("cfg000b82000002.xml", &a, &s), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_CACHE_ERROR);
     ck_assert_uint_eq(stats.cache_store_errors, 1);
-    ck_assert_int_eq(logged[GSPROV_MSG_CACHE_FAILED], 1);
+    ck_assert_int_eq(logged[501], 1);
 }
 END_TEST
 
@@ -265,7 +267,7 @@ START_TEST(bad_values_rejected)
     ck_assert_status(serve("cfg000b82000001.xml", &b, &s), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_MISS);
     ck_assert_uint_eq(stats.cache_rejected, 1);
-    ck_assert_int_eq(logged[GSPROV_MSG_CACHE_REJECTED], 1);
+    ck_assert_int_eq(logged[502], 1);
     ck_assert_status(gsprov_crypto_decrypt(pool, "pw", GSPROV_MD_MD5, b.body, b.len,
                                     &dec, &dlen), APR_SUCCESS);
     ck_assert_ptr_nonnull(strstr((char *)dec, "<P4>one</P4>"));
@@ -612,8 +614,8 @@ END_TEST
 /* a memcached that is not there: an error, not a miss */
 START_TEST(memcached_down_is_error)
 {
-    gsprov_memcached_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60,
-                                  NULL, 0 };
+    gsprov_cache_opts_t o = { "--SERVER=127.0.0.1:9", 100, 1, 2, 60, NULL,
+                              0, NULL, 0 };
     gsprov_cache_t *c;
     const char *why = NULL;
     char *val, *err = NULL;

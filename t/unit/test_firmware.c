@@ -15,7 +15,7 @@ static const char *fwroot;
 static void setup_store(void)
 {
     const char *d = unit_tmpdir();
-    gsprov_logger_t log = { NULL, NULL };
+    gsprov_logger_t log = { NULL, NULL, GSPROV_LOG_DEBUG, NULL };
     char *err = NULL;
     char real[PATH_MAX];
 

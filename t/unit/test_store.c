@@ -11,13 +11,13 @@ typedef struct {
     char last[1024];
 } logrec_t;
 
-static void log_fn(void *baton, gsprov_log_level_e level, int msgid,
-                   const char *msg)
+static void log_fn(void *baton, const char *file, int line,
+                   gsprov_log_level_e level, const char *msg)
 {
     logrec_t *r = baton;
-    if (msgid == GSPROV_MSG_RELOAD_FAILED)
+    if (strncmp(msg, "GSPROV0201: ", 12) == 0)
         r->n201++;
-    else if (msgid == GSPROV_MSG_RELOADED)
+    else if (strncmp(msg, "GSPROV0202: ", 12) == 0)
         r->n202++;
     else
         r->other++;
@@ -53,7 +53,7 @@ static const char *make_store(void)
 
 static gsprov_store_t *open_ok(const char *dir, logrec_t *rec)
 {
-    gsprov_logger_t log = { log_fn, rec };
+    gsprov_logger_t log = { log_fn, rec, GSPROV_LOG_DEBUG, NULL };
     gsprov_store_t *s = NULL;
     char *err = NULL;
     apr_status_t rv = gsprov_store_file_open(pool, dir, &log, &s, &err);

@@ -63,5 +63,7 @@ Suite *cache_suite(void);
 Suite *redirect_suite(void);
 Suite *admin_suite(void);
 Suite *defaults_suite(void);
+Suite *log_suite(void);
+Suite *cache_provider_suite(void);
 
 #endif
