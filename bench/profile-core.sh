@@ -31,29 +31,14 @@ rm -f "$PROF"/callgrind.* "$PROF"/*.txt
 ls "$OUT/store/devices" | sed 's/\.xml$//' > "$OUT/macs.txt"
 mkdir -p "$OUT/docroot/static"
 CONF=$OUT/httpd-prof.conf
-PIDFILE=$OUT/run/httpd.pid
 # httpd -X under valgrind runs as the invoking user; as root, as www-data
 # (so that callgrind_control/vgdb, run as the same user, can reach it).
-AS=()
+AS=("${AS_USER[@]}")
 mkdir -p "$PROF/run" "$PROF/logs"
 if [ "$(id -u)" = 0 ]; then
     chmod -R a+rX "$OUT"
     chown -R www-data: "$PROF"
-    AS=(setpriv --reuid=www-data --regid=www-data --clear-groups --)
 fi
-
-VPID=""
-PERF_STARTED=0
-cleanup() {
-    if [ -n "$VPID" ] && kill -0 "$VPID" 2>/dev/null; then
-        kill -TERM "$VPID" 2>/dev/null || true
-        wait "$VPID" 2>/dev/null || true
-    fi
-    if [ "$PERF_STARTED" = 1 ]; then
-        "$APACHE" -f "$OUT/httpd-perf.conf" -k stop 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
 
 TOP=${TOP:-25}
 
@@ -95,27 +80,26 @@ fetch() {   # fetch SIDE START COUNT: all must be 200
     [ "$codes" = " $3 200" ] || die "$1: status counts $codes"
 }
 
-# start_vg OUTFILE [valgrind options]: httpd -X under callgrind
+# start_vg OUTFILE [valgrind options]: httpd -X under callgrind; VPID
 start_vg() {
     local outf=$1; shift
     PORT=$(free_port); BASE=http://127.0.0.1:$PORT
-    NO_USER=1 RUN_DIR=$PROF/run LOG_DIR=$PROF/logs write_conf "$CONF" "$PORT" 4 4
+    RUN_DIR=$PROF/run LOG_DIR=$PROF/logs write_conf "$CONF" "$PORT" 4 4
     [ -z "${MCPORT:-}" ] || echo "GsProvCache memcached \"--SERVER=127.0.0.1:$MCPORT\"" >> "$CONF"
-    "${AS[@]}" valgrind --tool=callgrind --callgrind-out-file="$outf" "$@" \
-        "$APACHE" -X -f "$CONF" > "$PROF/valgrind.log" 2>&1 &
-    VPID=$!
-    wait_port "$PORT" 60 || die "httpd -X under valgrind did not start (see $PROF/valgrind.log)"
+    : > "$PROF/valgrind.log"
+    httpd_start -X -t 60 -o "$PROF/valgrind.log" "$CONF" \
+        "${AS[@]}" valgrind --tool=callgrind --callgrind-out-file="$outf" "$@" \
+        || die "httpd -X under valgrind did not start (see $PROF/valgrind.log)"
+    read -r VPID < <(httpd_pids "$CONF")
 }
-stop_vg() {
-    kill -TERM "$VPID"; wait "$VPID" 2>/dev/null || true; VPID=""
-}
+# callgrind writes its profile at exit: as long as that takes
+stop_vg() { httpd_stop -t 600 "$CONF"; }
 
 MCPORT=""
 if [ "${CACHE:-0}" = 1 ]; then
     command -v memcached >/dev/null || die "memcached not found"
     MCPORT=$(free_port)
-    memcached -u nobody -l 127.0.0.1 -p "$MCPORT" -m 256 -d -P "$PROF/run/memcached.pid"
-    trap 'kill "$(cat "$PROF/run/memcached.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+    memcached_start -o "-m 256" "$PROF/run/memcached.pid" "$MCPORT" || die "memcached did not start"
     echo "CACHE=1: /prov served from memcached 127.0.0.1:$MCPORT (hits)"
 fi
 
@@ -163,16 +147,14 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null && command -v wrk >/dev/null \
     echo "== perf, multi-process httpd under wrk -t2 -c32 -d8s on /prov"
     PORT=$(free_port); BASE=http://127.0.0.1:$PORT
     write_conf "$OUT/httpd-perf.conf" "$PORT"
-    "$APACHE" -f "$OUT/httpd-perf.conf" -k start
-    PERF_STARTED=1
-    wait_port "$PORT" 10 || die "httpd did not start"
-    pids=$( (cat "$PIDFILE"; ps -o pid= --ppid "$(cat "$PIDFILE")") | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
+    httpd_start -t 10 "$OUT/httpd-perf.conf" || die "httpd did not start"
+    pids=$(httpd_pids "$OUT/httpd-perf.conf" | paste -sd,)
     wrk -t2 -c32 -d2s -s "$BENCH_DIR/rotate.lua" "$BASE" -- /prov "$OUT/macs.txt" >/dev/null
     perf record -q -F 2000 -o "$PROF/perf.data" -p "$pids" -- sleep 8 2>/dev/null &
     ppid_rec=$!
     wrk -t2 -c32 -d8s -s "$BENCH_DIR/rotate.lua" "$BASE" -- /prov "$OUT/macs.txt" | grep '^RESULT'
     wait "$ppid_rec" || true
-    "$APACHE" -f "$OUT/httpd-perf.conf" -k stop; PERF_STARTED=0; sleep 1
+    httpd_stop "$OUT/httpd-perf.conf"
     perf report -i "$PROF/perf.data" --stdio --sort dso 2>/dev/null | grep -v '^#' | grep -v '^$' \
         > "$PROF/perf-dso.txt" || true
     perf report -i "$PROF/perf.data" --stdio --sort dso,sym 2>/dev/null | grep -v '^#' | grep -v '^$' \

@@ -42,25 +42,13 @@ bench_setup wrk curl openssl ss memcached
 CONF=$OUT/httpd-cache.conf
 PIDFILE=$OUT/run/httpd.pid
 MCPID=$OUT/run/memcached.pid
-STARTED=0
-stop_memcached() {
-    local pid
-    pid=$(cat "$MCPID" 2>/dev/null) || return 0
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$MCPID"
-}
-trap 'stop_httpd; stop_memcached' EXIT
-trap 'exit 130' INT TERM
 
 start_memcached() {
-    stop_memcached
-    mkdir -p "$OUT/run"; chmod a+rwx "$OUT/run"
-    local u=(); [ "$(id -u)" = 0 ] && u=(-u nobody)
+    memcached_stop "$MCPID"
+    mkdir -p "$OUT/run"
     # memcached shares the machine with wrk and httpd; pinned with httpd
-    "${HTTPD_PIN[@]}" memcached "${u[@]}" -l 127.0.0.1 -p "$MPORT" -t "$MC_THREADS" \
-        -m "$MC_MEMORY_MB" -c 4096 -d -P "$MCPID"
-    for _ in $(seq 50); do [ -s "$MCPID" ] && break; sleep 0.1; done
+    memcached_start -o "-t $MC_THREADS -m $MC_MEMORY_MB -c 4096" "$MCPID" "$MPORT" "${HTTPD_PIN[@]}" \
+        || die "memcached did not start"
 }
 mc_stat() {     # mc_stat NAME -> memcached's stats value
     { exec 3<>"/dev/tcp/127.0.0.1/$MPORT"; printf 'stats\r\nquit\r\n' >&3
@@ -80,10 +68,9 @@ done
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load:    $load0 at start"
 
-MPORT=$(free_port)
-PORT=$(free_port)
-PORT2=$(( PORT + 1 ))
-ss -Htln | awk '{print $4}' | grep -q ":$PORT2\$" && die "port $PORT2 busy"
+MPORT=$(free_port 3)
+PORT=$(( MPORT + 1 ))
+PORT2=$(( MPORT + 2 ))
 
 start_httpd() {
     write_conf "$CONF" "$PORT"
@@ -99,23 +86,9 @@ EOF
     # the log of the previous part is kept as error_log.1
     [ -f "$OUT/logs/error_log" ] && mv -f "$OUT/logs/error_log" "$OUT/logs/error_log.1"
     [ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT"
-    local ctest
-    ctest=$("$APACHE" -f "$CONF" -t 2>&1) || { echo "$ctest" >&2; die "config test failed: $CONF"; }
-    "${HTTPD_PIN[@]}" "$APACHE" -f "$CONF" -k start
-    STARTED=1
-    wait_port "$PORT" 10 || die "httpd did not come up (see $OUT/logs/error_log)"
+    bench_httpd_start "$CONF" "$PORT"
 }
 
-run_wrk() {   # run_wrk BASE SCRIPT DURATION ARGS... -> the RESULT line
-    local base=$1 script=$2 d=$3 log; shift 3
-    log=$OUT/wrk-cache-$(date +%s%N).log
-    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --latency -s "$BENCH_DIR/$script" \
-        "$base" -- "$@" > "$log" 2>&1 || { cat "$log" >&2; die "wrk failed"; }
-    grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
-}
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-errors_of() { echo $(( $(field status_err "$1") + $(field connect "$1") + $(field read "$1") + $(field write "$1") + $(field timeout "$1") )); }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
 
 # ================================================================ part 1 ===
@@ -126,7 +99,6 @@ ls "$OUT/store/devices" | sed 's/\.xml$//' > "$OUT/macs.txt"
 rm -rf "$OUT/docroot"; mkdir -p "$OUT/docroot/static"
 start_memcached
 start_httpd
-BASE=http://127.0.0.1:$PORT
 BASE2=http://127.0.0.1:$PORT2
 echo "httpd:   $BASE (GsProvCache memcached) and $BASE2 (GsProvCache none), mpm_event ThreadsPerChild $THREADS_PER_CHILD, MaxRequestWorkers $MAX_WORKERS"
 echo "memcached: 127.0.0.1:$MPORT, -t $MC_THREADS -m $MC_MEMORY_MB"
@@ -184,7 +156,7 @@ echo "memcached during the rounds: $((h1 - h0)) get hits, $((m1 - m0)) get misse
 echo "errors:  $bad non-2xx/socket errors (must be 0); error_log warn+ lines: $nerr"
 echo "RATIO hit/static = $rhit (target >= $TARGET: $(awk -v r="$rhit" -v t="$TARGET" 'BEGIN {print (r >= t) ? "MET" : "NOT MET"}'))"
 echo "RATIO miss/static = $rmiss (reported)"
-stop_httpd
+httpd_stop "$CONF"
 [ $((m1 - m0)) = 0 ] || echo "WARNING: memcached misses during the hit rounds"
 
 # ================================================================ part 2 ===
@@ -197,7 +169,6 @@ if [ "$STORM" = 1 ]; then
     echo "store:   $(wc -l < "$OUT/storm-macs.txt") device records written in $(( $(date +%s) - g0 )) s"
     start_memcached
     start_httpd
-    BASE=http://127.0.0.1:$PORT
     # one pass: wrk runs until every thread has had its answers, then is
     # stopped with SIGINT (so its duration is the storm's, +0.1 s at most)
     storm_pass() {

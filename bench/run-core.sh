@@ -31,9 +31,6 @@ bench_setup wrk curl openssl ss
 mkdir -p "$OUT"
 CONF=$OUT/httpd-core.conf
 PIDFILE=$OUT/run/httpd.pid
-STARTED=0
-trap stop_httpd EXIT
-trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ 1 ---
 t0=$(date +%s)
@@ -55,11 +52,7 @@ write_conf "$CONF" "$PORT"
 rm -rf "$OUT/docroot"; mkdir -p "$OUT/docroot/static"
 rm -f "$OUT/logs/error_log"
 [ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT"
-ctest=$("$APACHE" -f "$CONF" -t 2>&1) || { echo "$ctest" >&2; die "config test failed: $CONF"; }
-"${HTTPD_PIN[@]}" "$APACHE" -f "$CONF" -k start
-STARTED=1
-wait_port "$PORT" 10 || die "httpd did not come up on 127.0.0.1:$PORT (see $OUT/logs/error_log)"
-BASE=http://127.0.0.1:$PORT
+bench_httpd_start "$CONF" "$PORT"
 echo "httpd:   127.0.0.1:$PORT, mpm_event ServerLimit/StartServers $(( (MAX_WORKERS + THREADS_PER_CHILD - 1) / THREADS_PER_CHILD )), ThreadsPerChild $THREADS_PER_CHILD, MaxRequestWorkers $MAX_WORKERS,"
 echo "         KeepAlive On, MaxKeepAliveRequests 0 (unlimited), LogLevel warn, no access log; modules: mpm_event, authz_core, gsprov"
 echo "         <Directory /> Require all denied: $([ "${ROOT_DENY:-1}" = 0 ] && echo "omitted (ROOT_DENY=0)" || echo "yes, as in Debian's stock config")"
@@ -110,18 +103,9 @@ read -r rss0 np0 < <(httpd_rss "$PIDFILE")
 echo "rss:     before: $((rss0 / 1024)) MiB over $np0 httpd processes"
 echo "wrk:     -t$THREADS -c$CONNS -d$DURATION per run, rotate.lua over all $NDEV MACs, warm-up $WARMUP per side, $ROUNDS rounds A=prov B=static"
 
-run_wrk() {   # run_wrk SIDE DURATION -> prints the RESULT line
-    local side=$1 d=$2 log
-    log=$OUT/wrk-$side-$(date +%s%N).log
-    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --latency -s "$BENCH_DIR/rotate.lua" \
-        "$BASE" -- "/$side" "$OUT/macs.txt" > "$log" 2>&1 || { cat "$log" >&2; die "wrk failed"; }
-    grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
-}
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-
 rm -f "$OUT"/wrk-*.log
-run_wrk prov "$WARMUP" >/dev/null
-run_wrk static "$WARMUP" >/dev/null
+run_wrk "$BASE" rotate.lua "$WARMUP" /prov "$OUT/macs.txt" >/dev/null
+run_wrk "$BASE" rotate.lua "$WARMUP" /static "$OUT/macs.txt" >/dev/null
 
 declare -a PROV STATIC
 bad=0
@@ -131,12 +115,12 @@ printf '%-6s %-7s %12s %10s %9s %9s %13s %7s\n' round side "requests/s" requests
 for ((r = 1; r <= ROUNDS; r++)); do
     for side in prov static; do
         c0=$(httpd_cpu "$PIDFILE")
-        res=$(run_wrk "$side" "$DURATION")
+        res=$(run_wrk "$BASE" rotate.lua "$DURATION" "/$side" "$OUT/macs.txt")
         c1=$(httpd_cpu "$PIDFILE")
         rps=$(field rps "$res")
         # httpd CPU time (user+sys, all processes) per request, microseconds
         cpu=$(awk -v d="$((c1 - c0))" -v hz="$HZ" -v n="$(field requests "$res")" 'BEGIN {printf "%.1f", d / hz * 1e6 / n}')
-        errs=$(( $(field status_err "$res") + $(field connect "$res") + $(field read "$res") + $(field write "$res") + $(field timeout "$res") ))
+        errs=$(errors_of "$res")
         bad=$((bad + errs))
         printf '%-6s %-7s %12s %10s %9.2f %9.2f %13s %7s\n' "$r" "$side" "$rps" "$(field requests "$res")" \
             "$(awk -v u="$(field p50_us "$res")" 'BEGIN{print u/1000}')" \
@@ -145,7 +129,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
     done
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 mp=$(median "${PROV[@]}")
 ms=$(median "${STATIC[@]}")
 ratio=$(awk -v a="$mp" -v b="$ms" 'BEGIN {printf "%.3f", a / b}')
@@ -163,6 +146,6 @@ echo "note:    $(nproc) cores shared by wrk and httpd$([ "$PIN" = 1 ] && echo " 
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at end (start $load0)"
 echo "elapsed: $(( $(date +%s) - t0 )) s"
 
-stop_httpd
+httpd_stop "$CONF"
 [ "$bad" = 0 ] || exit 2
 exit 0

@@ -52,9 +52,8 @@ grep -q gsprov-firmware "$MODULE" || die "$MODULE has no gsprov-firmware handler
 
 CONF=$OUT/httpd-firmware.conf
 PIDFILE=$OUT/run/httpd.pid
-STARTED=0
-trap stop_httpd EXIT
-trap 'exit 130' INT TERM
+# a 16 MiB answer may take longer than wrk's default timeout (2 s)
+WRK_OPTS=(--timeout 30s)
 
 # ------------------------------------------------------------------ 1 ---
 t0=$(date +%s)
@@ -151,11 +150,7 @@ GsProvFirmwareRoot "$OUT/fwroot"
 EOF
 rm -f "$OUT/logs/error_log"
 [ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT"
-ctest=$("$APACHE" -f "$CONF" -t 2>&1) || { echo "$ctest" >&2; die "config test failed: $CONF"; }
-"${HTTPD_PIN[@]}" "$APACHE" -f "$CONF" -k start
-STARTED=1
-wait_port "$PORT" 10 || die "httpd did not come up on 127.0.0.1:$PORT (see $OUT/logs/error_log)"
-BASE=http://127.0.0.1:$PORT
+bench_httpd_start "$CONF" "$PORT"
 echo "httpd:   127.0.0.1:$PORT, mpm_event $(( (MAX_WORKERS + THREADS_PER_CHILD - 1) / THREADS_PER_CHILD )) x $THREADS_PER_CHILD threads, KeepAlive On, LogLevel warn, no access log,"
 echo "         EnableSendfile $SENDFILE (both sides), <Directory /> Require all denied: $([ "${ROOT_DENY:-1}" = 0 ] && echo "omitted (ROOT_DENY=0)" || echo "yes, as in Debian's stock config")"
 
@@ -192,18 +187,9 @@ read -r rss0 np0 < <(httpd_rss "$PIDFILE")
 echo "rss:     before: $((rss0 / 1024)) MiB over $np0 httpd processes"
 echo "wrk:     -t$THREADS -c$CONNS -d$DURATION per run, warm-up $WARMUP per side, $ROUNDS rounds A=firmware B=static"
 
-run_wrk() {   # run_wrk LIST DURATION -> prints the RESULT line
-    local list=$1 d=$2 log
-    log=$OUT/wrk-$(date +%s%N).log
-    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --timeout 30s --latency -s "$BENCH_DIR/rotate.lua" \
-        "$BASE" -- "$list" > "$log" 2>&1 || { cat "$log" >&2; die "wrk failed"; }
-    grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
-}
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-
 rm -f "$OUT"/wrk-*.log
-run_wrk "$OUT/paths.txt" "$WARMUP" >/dev/null
-run_wrk "$OUT/static.txt" "$WARMUP" >/dev/null
+run_wrk "$BASE" rotate.lua "$WARMUP" "$OUT/paths.txt" >/dev/null
+run_wrk "$BASE" rotate.lua "$WARMUP" "$OUT/static.txt" >/dev/null
 
 declare -a FW ST FWMB STMB FWCPU STCPU
 bad=0
@@ -214,13 +200,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
     for side in firmware static; do
         list=$OUT/paths.txt; [ "$side" = static ] && list=$OUT/static.txt
         c0=$(httpd_cpu "$PIDFILE")
-        res=$(run_wrk "$list" "$DURATION")
+        res=$(run_wrk "$BASE" rotate.lua "$DURATION" "$list")
         c1=$(httpd_cpu "$PIDFILE")
         rps=$(field rps "$res")
         n=$(field requests "$res")
         mbs=$(awk -v b="$(field bytes "$res")" -v d="$(field duration_us "$res")" 'BEGIN {printf "%.1f", b / (d / 1e6) / 1e6}')
         cpu=$(awk -v d="$((c1 - c0))" -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.0f", n ? d / hz * 1e6 / n : 0}')
-        errs=$(( $(field status_err "$res") + $(field connect "$res") + $(field read "$res") + $(field write "$res") + $(field timeout "$res") ))
+        errs=$(errors_of "$res")
         bad=$((bad + errs))
         printf '%-6s %-9s %11s %9s %9s %9.2f %9.2f %13s %7s\n' "$r" "$side" "$rps" "$mbs" "$n" \
             "$(awk -v u="$(field p50_us "$res")" 'BEGIN{print u/1000}')" \
@@ -230,7 +216,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
     done
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 mf=$(median "${FW[@]}"); ms=$(median "${ST[@]}")
 mfb=$(median "${FWMB[@]}"); msb=$(median "${STMB[@]}")
 mfc=$(median "${FWCPU[@]}"); msc=$(median "${STCPU[@]}")
@@ -247,7 +232,7 @@ verdict=$(awk -v r="$ratio" -v t="$TARGET" 'BEGIN {print (r >= t) ? "MET" : "NOT
 } | tee "$OUT/summary.txt"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at end (start $load0)"
 echo "elapsed: $(( $(date +%s) - t0 )) s"
-stop_httpd
+httpd_stop "$CONF"
 
 if [ "$RECORD" = 1 ]; then
     {

@@ -13,24 +13,7 @@ set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
 src=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$(readlink -f "${2:-$src/gsprov}")
-tmp=$(mktemp -d /tmp/gsprov-admin-crash.XXXXXX)
-pids_of_httpd() {   # the server started here: its pid and its children
-    local pid; pid=$(cat "$tmp/httpd.pid" 2>/dev/null) || return 0
-    echo "$pid"; ps -o pid= --ppid "$pid" 2>/dev/null
-}
-stop_httpd() {
-    [ -f "$tmp/httpd.pid" ] || return 0
-    local pid; pid=$(cat "$tmp/httpd.pid")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$tmp/httpd.pid"
-}
-trap 'stop_httpd; if [ "${GSPROV_KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi' EXIT
-pass=0; fail=0
-check() {   # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok - $1"
-    else fail=$((fail + 1)); echo "not ok - $1"; echo "#   expected '$2', got '$3'"; fi
-}
+. "$(dirname "$0")/harness.sh" admin-crash
 cd "$tmp" || exit 1
 [ -x "$cli" ] || { echo "gsprov CLI not found: $cli"; exit 1; }
 
@@ -38,22 +21,9 @@ NMAC=40; WORKERS=8; BURST=2
 cp -r "$src/t/fixtures/stores/admin" store
 rm -f store/devices/*
 mkdir -p logs
-user=$(id -un); group=$(id -gn)
-[ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
-port=$(( 20000 + RANDOM % 20000 ))
-mods=/usr/lib/apache2/modules
-cat > httpd.conf <<CONF
-ServerRoot /etc/apache2
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile $tmp/httpd.pid
-ErrorLog $tmp/logs/error_log
-LogLevel warn
-User $user
-Group $group
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule gsprov_module $so
+port=$(free_port)
+httpd_conf_head "$tmp/httpd.conf" "$port" "$tmp/logs/error_log"
+cat >> httpd.conf <<CONF
 StartServers 2
 ServerLimit 2
 ThreadsPerChild 16
@@ -76,14 +46,7 @@ GsProvVar ivr_number *98
 CONF
 chmod -R a+rX "$tmp"
 [ "$(id -u)" = 0 ] && chown -R "$user" store logs
-start_httpd() {
-    /usr/sbin/apache2 -f "$tmp/httpd.conf" -k start 2>>"$tmp/start.err" \
-        || { cat "$tmp/start.err"; echo "httpd did not start"; exit 1; }
-    for _ in $(seq 50); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/prov/cfg.xml" && break
-        sleep 0.1
-    done
-}
+start_httpd() { httpd_start -u "http://127.0.0.1:$port/prov/cfg.xml" "$tmp/httpd.conf" || exit 1; }
 mac_of() { printf '000b82ee%04d' "$1"; }
 put() {     # put MAC VALUE -> http status
     curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
@@ -117,7 +80,7 @@ worker() {
 wpids=()
 for w in $(seq 1 $WORKERS); do worker "$w" & wpids+=($!); done
 sleep "$BURST"
-victims=$(pids_of_httpd | tr '\n' ' ')
+victims=$(httpd_pids "$tmp/httpd.conf" | tr '\n' ' ')
 # shellcheck disable=SC2086
 kill -KILL $victims 2>/dev/null
 for p in "${wpids[@]}"; do kill "$p" 2>/dev/null; done
@@ -161,7 +124,7 @@ check "gsprov lint: the store is clean, temp files ignored" 0 $?
 check "lint counted exactly the records" "gsprov lint: $NMAC device records, 0 problems" "$(tail -1 lint.out)"
 
 # restart: every device served, listing exact, writes work again
-rm -f "$tmp/httpd.pid"
+httpd_stop "$tmp/httpd.conf"    # (all killed: forgets the stale pid file)
 start_httpd
 bad=0
 for i in $(seq 1 $NMAC); do
@@ -180,9 +143,8 @@ cmp -s "store/devices/$(mac_of 7).xml" <(expected after); check "last write on d
 # audit lines never interleave: every line is one JSON object
 badl=$(grep -vc '^{"time":"[^"]*",.*}$' logs/audit.log)
 check "every audit line is whole" 0 "$badl"
-stop_httpd
+httpd_stop "$tmp/httpd.conf"
 grep -E '\[(gsprov|core):(error|crit|alert|emerg)\]|AH00052|Sanitizer' logs/error_log | grep -v 'AH00052' | head -5 > errs
 check "no gsprov error in the error_log" "" "$(cat errs)"
 
-echo "admin-crash: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+harness_done

@@ -15,47 +15,12 @@
 #                             the same against the ASan/UBSan build
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
-tmp=$(mktemp -d /tmp/gsprov-cache.XXXXXX)
-# httpd with the sanitizer runtime preloaded, for the ASan build
-httpd() {
-    if [ -n "${GSPROV_PRELOAD:-}" ]; then
-        env LD_PRELOAD="$GSPROV_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
-            UBSAN_OPTIONS=print_stacktrace=1 /usr/sbin/apache2 "$@"
-    else
-        /usr/sbin/apache2 "$@"
-    fi
-}
-stop_all() {
-    local f pid
-    for f in "$tmp"/httpd-*.pid; do
-        [ -f "$f" ] || continue
-        pid=$(cat "$f"); kill "$pid" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    done
-    stop_memcached
-}
-trap 'stop_all; if [ "${GSPROV_KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi' EXIT
-pass=0; fail=0
-check() {   # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok - $1"
-    else fail=$((fail + 1)); echo "not ok - $1"; echo "#   expected '$2', got '$3'"; fi
-}
-check_true() {   # check_true DESCRIPTION COMMAND...
-    local d=$1; shift
-    if "$@"; then pass=$((pass + 1)); echo "ok - $d"
-    else fail=$((fail + 1)); echo "not ok - $d"; fi
-}
+# (httpd: the harness's, with GSPROV_PRELOAD for the ASan build)
+. "$(dirname "$0")/harness.sh" cache
 cd "$tmp" || exit 1
 
-user=$(id -un); group=$(id -gn)
-[ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
 # ten consecutive free ports (memcached, three nodes, config tests)
-used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
-for _ in $(seq 50); do
-    base=$(( 20000 + RANDOM % 20000 )); busy=0
-    for p in $(seq "$base" $((base + 9))); do grep -qx "$p" <<<"$used" && busy=1; done
-    [ "$busy" = 0 ] && break
-done
+base=$(free_port 10)
 mport=$base; pa=$((base + 1)); pb=$((base + 2)); pc=$((base + 3))
 
 # ---------------------------------------------------------------- store
@@ -91,18 +56,7 @@ chmod -R a+rwX "$tmp"
 
 # ---------------------------------------------------------------- memcached
 start_memcached() {
-    memcached -u "$user" -l 127.0.0.1 -p "$mport" -U 0 -m 16 -t 2 -P "$tmp/memcached.pid" -d \
-        || { echo "memcached did not start"; exit 1; }
-    for _ in $(seq 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break; sleep 0.1
-    done
-}
-stop_memcached() {
-    [ -f "$tmp/memcached.pid" ] || return 0
-    local pid; pid=$(cat "$tmp/memcached.pid")
-    kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$tmp/memcached.pid"
+    memcached_start -o "-U 0 -m 16 -t 2" "$tmp/memcached.pid" "$mport" || exit 1
 }
 mc() {      # mc "COMMAND" -> memcached's answer (text protocol)
     { exec 3<>"/dev/tcp/127.0.0.1/$mport"
@@ -115,20 +69,9 @@ mc_keys() {   # the keys memcached holds (metadump must be sent alone)
 }
 
 # ---------------------------------------------------------------- httpd nodes
-mods=/usr/lib/apache2/modules
 node_conf() {   # node_conf NAME PORT CACHE-LINE
-    cat > "$1.conf" <<CONF
-ServerRoot /etc/apache2
-ServerName 127.0.0.1
-Listen 127.0.0.1:$2
-PidFile $tmp/httpd-$1.pid
-ErrorLog $tmp/logs/error-$1.log
-LogLevel warn
-User $user
-Group $group
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule gsprov_module $so
+    httpd_conf_head -P "$tmp/httpd-$1.pid" "$tmp/$1.conf" "$2" "$tmp/logs/error-$1.log"
+    cat >> "$1.conf" <<CONF
 StartServers 2
 ServerLimit 2
 ThreadsPerChild 8
@@ -198,11 +141,8 @@ GsProvReloadInterval 0
 </VirtualHost>
 CONF
 }
-start_node() {  # start_node NAME PORT
-    httpd -f "$tmp/$1.conf" -k start 2>>"$tmp/start.err" \
-        || { cat "$tmp/start.err"; tail -5 "$tmp/logs/error-$1.log" 2>/dev/null
-             echo "httpd $1 did not start"; exit 1; }
-    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/" && break; sleep 0.1; done
+start_node() {  # start_node NAME
+    httpd_start "$tmp/$1.conf" || exit 1
 }
 cache_line="GsProvCache memcached \"--SERVER=127.0.0.1:$mport --BINARY-PROTOCOL\""
 # the farm's nodes share a secret that authenticates the cached values;
@@ -249,9 +189,9 @@ check "the nodes' configuration passes apachectl -t" "Syntax OK" \
     "$(httpd -t -f "$tmp/a.conf" 2>&1 | tail -1)"
 
 start_memcached
-start_node a "$pa"
-start_node b "$pb"
-start_node c "$pc"
+start_node a
+start_node b
+start_node c
 
 get() {     # get NODE-PORT HOST PATH OUTFILE -> status code
     curl -s -o "$4" -w '%{http_code}' -H "Host: $2" -A "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82000001" \
@@ -422,7 +362,7 @@ load() {   # load N HOST: N requests for 40 devices -> codes.txt
 load 150 a.test & l1=$!
 load 150 a.test & l2=$!
 sleep 0.5
-stop_memcached
+memcached_stop "$tmp/memcached.pid"
 wait $l1 $l2
 check "300 requests while memcached was killed: all 200" "300" "$(grep -c '^200$' codes.txt)"
 check "after the kill: requests still served" 200 "$(get $pa a.test $F k1)"
@@ -467,8 +407,7 @@ check "node a error log: only GSPROV0501/0502 warnings" 0 \
     "$(grep -E '\[(error|warn|crit|alert|emerg)' logs/error-a.log | grep -vcE 'GSPROV050[12]')"
 check "node b error log: clean" 0 "$(grep -cE '\[(error|warn|crit|alert|emerg)' logs/error-b.log)"
 check "no child crashed" 0 "$(cat logs/error-*.log | grep -cE 'exit signal|AH00052')"
-stop_all
+httpd_stop; memcached_stop
 check "no sanitizer report" 0 "$(cat logs/error-*.log start.err 2>/dev/null | grep -cE 'AddressSanitizer|runtime error:|LeakSanitizer')"
 
-echo "cache: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+harness_done

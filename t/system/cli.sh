@@ -18,46 +18,20 @@ REPO=$(cd "$HERE/../.." && pwd)
 GSPROV=${1:-./gsprov}
 case $GSPROV in /*) ;; *) GSPROV=$(pwd)/$GSPROV ;; esac
 MODULE=${GSPROV_MODULE:-$REPO/.libs/mod_gsprov.so}
-APACHE=${APACHE:-/usr/sbin/apache2}
-MODDIR=${APACHE_MODDIR:-/usr/lib/apache2/modules}
+so=$MODULE
 SPEC=${GSPROV_SPEC:-$REPO/../shared/spec/grandstream-provisioning.md}
 
-N=0; PASSED=0; FAILED=0
-ok()  { N=$((N + 1)); PASSED=$((PASSED + 1)); echo "ok $N - $1"; }
-nok() {
-    local d=$1 l; shift
-    N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $d"
-    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
+# ok, nok, the count, $tmp, stopping httpd on exit: the harness's
+. "$HERE/harness.sh" cli
 note() { echo "# $*"; }
-finish() {
-    echo "cli: $PASSED passed, $FAILED failed"
-    [ "$FAILED" = 0 ] && [ "$N" -gt 0 ]
-}
 
-[ -x "$GSPROV" ] || { echo "not ok 1 - $GSPROV is not an executable (run make gsprov)"; echo "cli: 0 passed, 1 failed"; exit 1; }
+[ -x "$GSPROV" ] || { nok "$GSPROV is not an executable (run make gsprov)"; harness_done; exit 1; }
 for tool in openssl curl perl xxd cmp; do
-    command -v "$tool" >/dev/null || { echo "not ok 1 - $tool is not installed"; echo "cli: 0 passed, 1 failed"; exit 1; }
+    command -v "$tool" >/dev/null || { nok "$tool is not installed"; harness_done; exit 1; }
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gsprov-cli.XXXXXX") || exit 1
+TMP=$tmp
 chmod 755 "$TMP"      # httpd's child (nobody, when root runs this) reads the store
-CONF=
-cleanup() {
-    if [ -n "$CONF" ] && [ -f "$TMP/httpd/httpd.pid" ]; then
-        "$APACHE" -f "$CONF" -k stop >/dev/null 2>&1
-        local i pid; pid=$(cat "$TMP/httpd/httpd.pid" 2>/dev/null)
-        for i in $(seq 50); do
-            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    fi
-    chmod -R u+rwX "$TMP" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- helpers --
 
@@ -604,30 +578,12 @@ expect 1 "cannot open the store" "render --root of a missing directory: exit 1" 
 # ================================================= what the server served ==
 
 server_checks() {
-    local port user group i code
+    local port code CONF=$TMP/httpd/httpd.conf
     [ -x "$APACHE" ] || { nok "httpd: $APACHE not found (set APACHE=)"; return; }
     [ -f "$MODULE" ] || { nok "httpd: module $MODULE not found (run make, or set GSPROV_MODULE=)"; return; }
-    port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0, ReuseAddr => 1)->sockport')
-    if [ $IS_ROOT = 1 ]; then
-        user=nobody; group=$(getent group nogroup >/dev/null && echo nogroup || echo nobody)
-    else
-        user=$(id -un); group=$(id -gn)
-    fi
-    mkdir -p "$TMP/httpd"
-    CONF=$TMP/httpd/httpd.conf
-    cat >"$CONF" <<EOF
-ServerRoot "$TMP/httpd"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule gsprov_module $MODULE
-PidFile "$TMP/httpd/httpd.pid"
-DefaultRuntimeDir "$TMP/httpd"
-ErrorLog "$TMP/httpd/error.log"
-LogLevel warn
-User $user
-Group $group
+    port=$(free_port)
+    httpd_conf_head "$CONF" "$port" "$TMP/httpd/error.log"
+    cat >>"$CONF" <<EOF
 StartServers 1
 ServerLimit 1
 ThreadsPerChild 4
@@ -640,15 +596,11 @@ GsProvVar sip_server sip.example.com:5060
     SetHandler gsprov
 </Location>
 EOF
-    if ! "$APACHE" -f "$CONF" -k start >"$TMP/httpd/start.log" 2>&1; then
-        nok "httpd starts with mod_gsprov on 127.0.0.1:$port" "$(cat "$TMP/httpd/start.log" "$TMP/httpd/error.log" 2>/dev/null | tail -20)"
+    if ! httpd_start -u "http://127.0.0.1:$port/prov/cfg.xml" "$CONF"; then
+        nok "httpd starts with mod_gsprov on 127.0.0.1:$port" "(why: the lines above)"
         return
     fi
-    for i in $(seq 100); do
-        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/prov/cfg.xml" 2>/dev/null)
-        [ "$code" = 200 ] && break
-        sleep 0.1
-    done
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/prov/cfg.xml" 2>/dev/null)
     if [ "$code" = 200 ]; then ok "httpd starts with mod_gsprov on 127.0.0.1:$port (as $user:$group)"
     else nok "httpd starts with mod_gsprov on 127.0.0.1:$port" "cfg.xml: $code" "$(tail -20 "$TMP/httpd/error.log" 2>/dev/null)"; return; fi
 
@@ -691,10 +643,7 @@ EOF
     if [ "$CODE" = 200 ] && cmp -s "$H/alice.xml" "$TMP/alice.want"; then ok "served cfg000b82123456.xml (no password) equals render --plain"
     else nok "served cfg000b82123456.xml equals render --plain" "HTTP $CODE" "$(diff "$TMP/alice.want" "$H/alice.xml" | head)"; fi
 
-    "$APACHE" -f "$CONF" -k stop >/dev/null 2>&1
-    local pid; pid=$(cat "$H/httpd.pid" 2>/dev/null)
-    for i in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then nok "httpd stops"; else ok "httpd stops"; fi
+    if httpd_stop "$CONF"; then ok "httpd stops"; else nok "httpd stops"; fi
     if grep -E '\[(error|crit|alert|emerg)\]|\[[a-z_]+:(error|crit|alert|emerg)\]' "$H/error.log" >"$TMP/errlines"; then
         nok "httpd error log has no error lines" "$(head -5 "$TMP/errlines")"
     else ok "httpd error log has no error lines"; fi
@@ -840,4 +789,4 @@ if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 3 ] \
     ok "lint of a broken map and redirect record: one line per problem, naming file and line"
 else nok "lint of a broken map and redirect record: one line per problem" "$(diag)" "$(cat "$TMP/out")"; fi
 
-finish
+harness_done

@@ -10,16 +10,9 @@
 #   t/system/fw-cert.sh MODULE_SO      (a few seconds; runs as root or not)
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
-tmp=$(mktemp -d /tmp/gsprov-fwcert.XXXXXX)
-trap '[ -f "$tmp/httpd.pid" ] && kill "$(cat "$tmp/httpd.pid")" 2>/dev/null; sleep 0.3; rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() {   # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok - $1"
-    else fail=$((fail + 1)); echo "not ok - $1"; echo "#   expected '$2', got '$3'"; fi
-}
+. "$(dirname "$0")/harness.sh" fw-cert
 
 cd "$tmp" || exit 1
-q() { "$@" >/dev/null 2>&1 || { echo "setup failed: $*"; exit 1; }; }
 # a CA, the server's certificate, and device certificates
 q openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=gsprov test CA" \
     -keyout ca.key -out ca.crt
@@ -48,23 +41,10 @@ cat > store/defaults.xml <<'XML'
 XML
 echo '<device><var name="firmware">2.0</var></device>' > store/devices/000b82123456.xml
 echo '<device><var name="firmware">3.0</var></device>' > store/devices/000b82123457.xml
-user=$(id -un); group=$(id -gn)
-[ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
 chmod -R a+rX "$tmp"
-port=$(( 20000 + RANDOM % 20000 ))
-cat > httpd.conf <<CONF
-ServerRoot /etc/apache2
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile $tmp/httpd.pid
-ErrorLog $tmp/logs/error_log
-LogLevel warn
-User $user
-Group $group
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
-LoadModule gsprov_module $so
+port=$(free_port)
+httpd_conf_head "$tmp/httpd.conf" "$port" "$tmp/logs/error_log" ssl
+cat >> httpd.conf <<CONF
 DocumentRoot $tmp
 LogFormat "%U %>s id=%{gsprov-id}n mac=%{gsprov-mac}n v=%{gsprov-fw-version}n" fw
 CustomLog $tmp/logs/access_log fw
@@ -81,10 +61,7 @@ GsProvFirmwareRoot $tmp/fw
     SetHandler gsprov-firmware
 </Location>
 CONF
-/usr/sbin/apache2 -f "$tmp/httpd.conf" -k start || { echo "httpd did not start"; exit 1; }
-for _ in $(seq 50); do
-    curl -sk -o /dev/null "https://127.0.0.1:$port/" && break; sleep 0.1
-done
+httpd_start "$tmp/httpd.conf" || exit 1
 
 get() {   # get CERT_NAME|- PATH -> "status body"
     local args=(-s --cacert "$tmp/ca.crt")
@@ -119,5 +96,4 @@ check "note: separators normalized" 1 "$(grep -c 'id=cert mac=000b82123457 v=3.0
 check "note: path segment" 1 "$(grep -c '^/fw/000b82123457/gxp2170fw.bin 200 id=path mac=000b82123457 v=3.0$' <<<"$log")"
 check "note: unknown devices are id=none" 3 "$(grep -c 'id=none mac=- v=1.0$' <<<"$log")"
 check "no gsprov line in the error log" 0 "$(grep -c '\[gsprov:' "$tmp/logs/error_log")"
-echo "fw-cert: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+harness_done

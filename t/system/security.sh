@@ -14,31 +14,9 @@
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
 src=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d /tmp/gsprov-security.XXXXXX)
-stop_httpd() {
-    [ -f "$tmp/httpd.pid" ] || return 0
-    local pid; pid=$(cat "$tmp/httpd.pid")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$tmp/httpd.pid"
-}
-trap 'stop_httpd; if [ "${GSPROV_KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi' EXIT
-pass=0; fail=0
-check() {   # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok - $1"
-    else fail=$((fail + 1)); echo "not ok - $1"; echo "#   expected '$2', got '$3'"; fi
-}
-check_todo() {   # like check, but a failure is a known, reported gap (not counted)
-    if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok - $1"
-    else echo "not ok - $1 # TODO known gap"; echo "#   expected '$2', got '$3'"; fi
-}
-check_in() {   # check_in DESCRIPTION "ALT1 ALT2 ..." ACTUAL
-    if [[ " $2 " == *" $3 "* ]]; then pass=$((pass + 1)); echo "ok - $1"
-    else fail=$((fail + 1)); echo "not ok - $1"; echo "#   expected one of '$2', got '$3'"; fi
-}
+. "$(dirname "$0")/harness.sh" security
 
 cd "$tmp" || exit 1
-q() { "$@" >/dev/null 2>&1 || { echo "setup failed: $*"; exit 1; }; }
 
 # ---------------------------------------------------------------- certificates
 # srvca signs the server's certificate (all names); each tenant has its own
@@ -178,9 +156,7 @@ q htpasswd -cbB devices.htpasswd gs-123456 "$S_FILE"
 q htpasswd -bB devices.htpasswd intruder "$S_INTRUDER"
 
 # ---------------------------------------------------------------- httpd
-user=$(id -un); group=$(id -gn)
-[ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(free_port 2)
 tenant() {  # tenant NAME STORE FWROOT CERTDIR ALLOW -> the example, filled in
     sed -e "s|@NAME@|$1|g; s|@PORT@|$port|g; s|@ROOT@|$tmp/$2|g; s|@FWROOT@|$tmp/$3|g" \
         -e "s|@CERTDIR@|$tmp/$4|g; s|@LOGDIR@|$tmp/logs|g; s|@ALLOW@|$5|g" \
@@ -190,27 +166,10 @@ tenant a.test store-a fw-a certs-a 127.0.0.1
 tenant b.test store-b fw-b certs-b "127.0.0.0/8 ::1"
 tenant c.test store-a fw-a certs-a 10.0.0.0/8
 grep -q @ a.test.conf && { echo "setup failed: placeholder left in the example"; exit 1; }
-mods=/usr/lib/apache2/modules
 write_conf() {  # write_conf LOGLEVEL
-    cat > httpd.conf <<CONF
-ServerRoot /etc/apache2
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port https
-PidFile $tmp/httpd.pid
-ErrorLog $tmp/logs/error_log
-LogLevel $1
-User $user
-Group $group
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule authz_host_module $mods/mod_authz_host.so
-LoadModule authz_user_module $mods/mod_authz_user.so
-LoadModule authn_core_module $mods/mod_authn_core.so
-LoadModule authn_file_module $mods/mod_authn_file.so
-LoadModule auth_basic_module $mods/mod_auth_basic.so
-LoadModule auth_digest_module $mods/mod_auth_digest.so
-LoadModule ssl_module $mods/mod_ssl.so
-LoadModule gsprov_module $so
+    httpd_conf_head -l "$1" -p https "$tmp/httpd.conf" "$port" "$tmp/logs/error_log" \
+        authz_host authz_user authn_core authn_file auth_basic auth_digest ssl
+    cat >> httpd.conf <<CONF
 DocumentRoot $tmp/empty
 SSLSessionCache none
 LogFormat "%h %u \"%r\" %>s mac=%{gsprov-mac}n file=%{gsprov-file}n result=%{gsprov-result}n cert=%{SSL_CLIENT_S_DN_CN}x" lab
@@ -298,12 +257,8 @@ CONF
 mkdir -p empty
 chmod -R a+rX "$tmp"
 start_httpd() {
-    /usr/sbin/apache2 -f "$tmp/httpd.conf" -k start 2>>"$tmp/start.err" \
-        || { cat "$tmp/start.err"; echo "httpd did not start"; exit 1; }
-    for _ in $(seq 50); do
-        curl -sk -o /dev/null --resolve "lab.test:$port:127.0.0.1" "https://lab.test:$port/" && break
-        sleep 0.1
-    done
+    httpd_start -u "https://lab.test:$port/" -c --resolve -c "lab.test:$port:127.0.0.1" \
+        "$tmp/httpd.conf" || exit 1
 }
 write_conf "debug gsprov:trace8"
 /usr/sbin/apache2 -t -f "$tmp/httpd.conf" >apachectl-t.out 2>&1
@@ -544,7 +499,7 @@ check "  ... logged escaped on one line" 1 "$(elog | grep -c 'GSPROV0401: .*user
 check "username with a quote and a [client] of its own: 401" 401 \
     "$(status lab.test - /basic/cfg000b82123456.xml -u 'y" [client 6.6.6.6:1] GSPROV0401 x:pw')"
 
-stop_httpd
+httpd_stop "$tmp/httpd.conf"
 logs_debug=$(cat "$tmp"/logs/*)
 
 # every [error]/[warn] line is one the requests above asked for: refusals
@@ -699,7 +654,7 @@ get lab.test - /basic/cfg000b82aa0006.xml -u "gs-enc:$S_A56" >/dev/null
 get lab.test - /digest/cfg000b82123456.xml --digest -u "gs-123456:$S_A56" >/dev/null
 status lab.test - /digest/cfg000b82123456.xml --digest -u "gs-123456:$WRONG" >/dev/null
 get lab.test - /basic/cfg000b82aa0001.xml -u "gs-bcrypt:$S_BCRYPT" >/dev/null
-stop_httpd
+httpd_stop "$tmp/httpd.conf"
 trace=$(cat "$tmp"/logs/* | tr -d '\000')
 check "trace8 run logged GSPROV0401" 1 "$(grep -c GSPROV0401 <<<"$trace" | sed 's/^[1-9][0-9]*$/1/')"
 ours=$(grep '\[gsprov:' <<<"$trace")
@@ -723,5 +678,4 @@ for cred in "gs-123456:$S_A56" "gs-123456:$WRONG" "gs-enc:$S_A56" "gs-bcrypt:$S_
 done
 [ "$n" -gt 0 ] && echo "# note: trace8: Basic credentials (base64) appear in $n line(s) of httpd's own trace output ($(grep -F 'Authorization: Basic' <<<"$trace" | sed -E 's/.*\[([a-z0-9_]+:trace[0-9])\] \[pid [^]]*\] ([a-z_0-9]+\.c\([0-9]+\)).*/\1 \2/' | sort -u | tr '\n' ' '))"
 
-echo "security: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+harness_done

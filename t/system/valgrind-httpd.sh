@@ -12,33 +12,17 @@
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d /tmp/gsprov-vg.XXXXXX)
-trap 'pkill -f "$tmp/httpd.conf" 2>/dev/null; [ -f "$tmp/mc.pid" ] && kill "$(cat "$tmp/mc.pid")"; rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/harness.sh" valgrind
 
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(free_port 2)
 mport=$((port + 1))
 mkdir -p "$tmp/fw/1.0"
 head -c 4096 /dev/urandom > "$tmp/fw/1.0/gxp2170fw.bin"
 cp -r "$top/templates/demo-store" "$tmp/store"
 openssl rand -hex 32 > "$tmp/cache.secret"
-user=$(id -un); group=$(id -gn)
-[ "$(id -u)" = 0 ] && { user=nobody; group=nogroup; }
 chmod -R a+rX "$tmp"
-cat > "$tmp/httpd.conf" <<CONF
-ServerRoot /etc/apache2
-ServerName localhost
-Listen 127.0.0.1:$port
-PidFile $tmp/httpd.pid
-ErrorLog $tmp/error_log
-LogLevel warn
-User $user
-Group $group
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule gsprov_module $so
+httpd_conf_head "$tmp/httpd.conf" "$port" "$tmp/error_log"
+cat >> "$tmp/httpd.conf" <<CONF
 DocumentRoot $tmp
 GsProvRoot $tmp/store
 GsProvVar sip_server sip.example
@@ -67,18 +51,13 @@ GsProvCacheSecret $tmp/cache.secret
 </Location>
 CONF
 [ "$(id -u)" = 0 ] && chown -R "$user" "$tmp/store" && chown "$user" "$tmp"
-memcached -u "$user" -l 127.0.0.1 -p "$mport" -m 16 -d -P "$tmp/mc.pid" \
-    || { echo "memcached did not start"; exit 1; }
+memcached_start -o "-m 16" "$tmp/mc.pid" "$mport" || exit 1
 
 run() {   # $1 = rounds; prints the definitely+indirectly lost bytes
     local rounds=$1 log=$tmp/vg.$1 i u
-    valgrind --leak-check=full --errors-for-leak-kinds=none \
-        --suppressions="$top/t/system/valgrind.supp" \
-        --log-file="$log" /usr/sbin/apache2 -X -f "$tmp/httpd.conf" &
-    for i in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/prov/cfg.xml" && break
-        sleep 0.2
-    done
+    httpd_start -X -t 60 -u "http://127.0.0.1:$port/prov/cfg.xml" "$tmp/httpd.conf" \
+        valgrind --leak-check=full --errors-for-leak-kinds=none \
+        --suppressions="$top/t/system/valgrind.supp" --log-file="$log" || exit 1
     for i in $(seq "$rounds"); do
         for u in prov/cfg000b82123456.xml prov/cfgc074ad273a10.xml \
                  prov/cfg000b82123456 prov/cfggxp2170.xml prov/cfg.xml \
@@ -99,8 +78,8 @@ run() {   # $1 = rounds; prints the definitely+indirectly lost bytes
         curl -s -o /dev/null "http://127.0.0.1:$port/prov/cfg000b82eeeeee.xml"
     done
     curl -s -o "$tmp/status.$rounds" "http://127.0.0.1:$port/status?json"
-    kill -TERM "$(cat "$tmp/httpd.pid")"
-    wait
+    # the leak summary is written at exit: wait for it as long as it takes
+    httpd_stop -t 600 "$tmp/httpd.conf"
     errs=$(grep -Eo 'ERROR SUMMARY: [0-9]+' "$log" | awk '{print $3}')
     lost=$(awk '/definitely lost:|indirectly lost:/ {gsub(",", "", $4); s += $4} END {print s + 0}' "$log")
     echo "$errs $lost"
@@ -120,5 +99,4 @@ read -r hits near misses cerrs <<<"$cache"
     && ok "the cache was used: $hits hits ($near near), $misses misses, 0 errors" \
     || nok "the cache was not used as expected: hits/near/misses/errors = $cache"
 grep -q '\[gsprov:' "$tmp/error_log" && nok "gsprov wrote to the error log" || ok "nothing logged at warn or above"
-echo "valgrind: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+harness_done
