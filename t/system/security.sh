@@ -549,25 +549,14 @@ fi
 # and group are the ones above).
 echo "# fail2ban claim filter"
 cl_dir=$tmp/claim
-cl_port=$((port + 2))
+cl_port=$(free_port)
 mkdir -p "$cl_dir/store/devices"
 echo '<gs_provision version="1"><config version="1"><P2>claim</P2></config></gs_provision>' \
     > "$cl_dir/store/defaults.xml"
 : > "$cl_dir/audit.log"
 chmod 777 "$cl_dir/store" "$cl_dir/store/devices"; chmod 666 "$cl_dir/audit.log"; chmod a+rx "$cl_dir"
-cat > "$cl_dir/httpd.conf" <<CONF
-ServerRoot /etc/apache2
-ServerName 127.0.0.1
-Listen 127.0.0.1:$cl_port
-PidFile $cl_dir/httpd.pid
-ErrorLog $cl_dir/error_log
-LogLevel info
-User $user
-Group $group
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
-LoadModule gsprov_module $so
+httpd_conf_head -l info "$cl_dir/httpd.conf" "$cl_port" "$cl_dir/error_log" authz_host
+cat >> "$cl_dir/httpd.conf" <<CONF
 DocumentRoot $cl_dir
 GsProvRoot $cl_dir/store
 GsProvAuditLog $cl_dir/audit.log
@@ -583,20 +572,12 @@ cl_post() {  # cl_post PATH JSON -> the status code
 }
 cl_pin=804172639051; cl_wrong=314159265358
 cl_codes=""
-if /usr/sbin/apache2 -f "$cl_dir/httpd.conf" -k start 2>"$cl_dir/start.err"; then
-    for _ in $(seq 50); do
-        curl -s -o /dev/null "http://127.0.0.1:$cl_port/admin/devices" && break
-        sleep 0.1
-    done
+if httpd_start -u "http://127.0.0.1:$cl_port/admin/devices" "$cl_dir/httpd.conf"; then
     cl_codes=$(cl_post /activations "{\"number\":\"5550101\",\"pin\":\"$cl_pin\"}")
     for _ in 1 2 3 4; do
         cl_codes="$cl_codes $(cl_post /claim "{\"mac\":\"000b82c1a1f0\",\"number\":\"5550101\",\"pin\":\"$cl_wrong\"}")"
     done
-    cl_pid=$(cat "$cl_dir/httpd.pid" 2>/dev/null)
-    /usr/sbin/apache2 -f "$cl_dir/httpd.conf" -k stop
-    for _ in $(seq 50); do [ -n "$cl_pid" ] && kill -0 "$cl_pid" 2>/dev/null || break; sleep 0.1; done
-else
-    cat "$cl_dir/start.err"
+    httpd_stop "$cl_dir/httpd.conf"
 fi
 check "claim server: activation 201, wrong PINs 403 403, then locked 423 423" \
     "201 403 403 423 423" "$cl_codes"
