@@ -28,6 +28,12 @@ typedef struct {
 #define GSPROV_MSG_CACHE_REJECTED 502   /* cache value did not check out */
 #define GSPROV_MSG_REDIRECT_MAP_FAILED 802  /* redirect.map change rejected */
 
+/* Problems found while linting: one message ("file:line: what") each. */
+typedef struct {
+    void (*fn)(void *baton, const char *msg);
+    void *baton;
+} gsprov_report_t;
+
 void gsprov_log(const gsprov_logger_t *log, gsprov_log_level_e level,
                 int msgid, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

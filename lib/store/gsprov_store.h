@@ -4,36 +4,16 @@
  * directory store in gsprov_store_file.c.
  *
  * Templates (defaults, models, groups) are loaded and validated as a whole
- * into an immutable, reference-counted snapshot; device records are
- * fetched per request (a tenant may hold millions).
+ * into an immutable, reference-counted snapshot (gsprov_templates.h);
+ * device records are fetched per request (a tenant may hold millions).
  */
 #ifndef GSPROV_STORE_H
 #define GSPROV_STORE_H
 
 #include <apr_pools.h>
-#include <apr_hash.h>
-#include <apr_time.h>
-#include <apr_thread_mutex.h>
-#include "gsprov_layer.h"
+#include "gsprov_templates.h"
 #include "gsprov_device.h"
 #include "gsprov_log.h"
-
-typedef struct gsprov_templates {
-    apr_pool_t *pool;           /* owns everything in the snapshot */
-    gsprov_layer_t *defaults;   /* empty layer if the store has none */
-    apr_hash_t *models;         /* model name -> gsprov_layer_t * */
-    apr_hash_t *groups;         /* group name -> gsprov_layer_t * */
-    apr_hash_t *redirects;      /* redirect.map: MAC (12 chars) ->
-                                 * const gsprov_redirect_t *, or NULL */
-    const char *version;        /* SHA-256 over all template bytes
-                                 * (and the redirect map's) */
-    const char *stamp;          /* backend's change-detection token */
-    volatile apr_uint32_t refs;
-    /* Merged template chains, "model\ngroup\n..." -> gsprov_merged_t,
-     * filled by gsprov_provision under memo_lock (in this pool). */
-    apr_thread_mutex_t *memo_lock;
-    apr_hash_t *memo;
-} gsprov_templates_t;
 
 typedef struct gsprov_store gsprov_store_t;
 
@@ -60,12 +40,6 @@ struct gsprov_store {
     gsprov_logger_t log;
     void *impl;
 };
-
-/* Problems found while linting: one message ("file:line: what") each. */
-typedef struct {
-    void (*fn)(void *baton, const char *msg);
-    void *baton;
-} gsprov_report_t;
 
 /* Open a directory store and load its templates (errors name file:line).
  * The store lives as long as pool p. */
