@@ -23,6 +23,7 @@
 #include "gsprov_record.h"
 #include "gsprov_devices.h"
 #include "gsprov_audit.h"
+#include "gsprov_actor.h"
 #include "gsprov_activation.h"
 
 APLOG_USE_MODULE(gsprov);
@@ -193,22 +194,11 @@ static void audit(adm_t *a, gsprov_audit_t *au, const char *action,
                   json_t *changes)
 {
     request_rec *r = a->r;
-    json_t *e = gsprov_json_pool(r->pool, json_object());
+    gsprov_actor_t who = { r->user, r->useragent_ip, r->method };
+    json_t *e = gsprov_actor_entry(r->pool, &who, a->root, action, mac,
+                                   number, result, changes);
     char *err = NULL;
 
-    json_object_set_new(e, "user", r->user ? json_string(r->user)
-                                           : json_null());
-    json_object_set_new(e, "client", json_string(r->useragent_ip));
-    json_object_set_new(e, "method", json_string(r->method));
-    json_object_set_new(e, "action", json_string(action));
-    json_object_set_new(e, "store", json_string(a->root));
-    if (mac)
-        json_object_set_new(e, "mac", json_string(mac));
-    if (number)
-        json_object_set_new(e, "number", json_string(number));
-    json_object_set_new(e, "result", json_string(result));
-    if (changes)
-        json_object_set(e, "changes", changes);
     /* the change is made: a failed append is logged, not undone */
     if (gsprov_audit_write(r->pool, au, e, &err))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0703)
