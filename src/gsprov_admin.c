@@ -773,7 +773,7 @@ static int gsprov_admin_handler(request_rec *r)
         return fail(&a, HTTP_INTERNAL_SERVER_ERROR, 701, APLOG_ERR, NULL,
                     "SetHandler gsprov-admin needs GsProvRoot (a directory "
                     "store) for this location");
-    a.root = a.conf->store->name;
+    a.root = a.conf->store->label;
     if (m != M_PUT && m != M_POST && ap_discard_request_body(r) != OK)
         return OK;
 
