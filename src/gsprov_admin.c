@@ -22,6 +22,8 @@
 #include "gsprov_json.h"
 #include "gsprov_record.h"
 #include "gsprov_devices.h"
+#include "gsprov_precond.h"
+#include "gsprov_crypto.h"
 #include "gsprov_audit.h"
 #include "gsprov_actor.h"
 #include "gsprov_activation.h"
@@ -120,6 +122,11 @@ static int invalid(adm_t *a, apr_status_t rv, const char *field,
 }
 
 /* ---- requests -------------------------------------------------------- */
+
+static const char *etag_of(apr_pool_t *p, const char *bytes, apr_size_t len)
+{
+    return gsprov_precond_etag(p, gsprov_crypto_sha256_hex(p, bytes, len));
+}
 
 /* The JSON body of a write: 415 unless application/json, 413 over
  * GSPROV_ADMIN_MAX_BODY, 400 unless it parses.  Returns OK with *out, or
@@ -276,7 +283,7 @@ static int device_get(adm_t *a, const char *mac)
         return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
                            a->r->pool, "no record for device %s", mac));
     apr_table_setn(a->r->headers_out, "ETag",
-                   gsprov_devices_etag(a->r->pool, bytes, len));
+                   etag_of(a->r->pool, bytes, len));
     return send_json(a, HTTP_OK, gsprov_record_to_json(a->r->pool, dev,
                                                        secrets));
 }
@@ -315,7 +322,7 @@ static int device_put(adm_t *a, const char *mac)
         || r->status != HTTP_OK)
         return rc;
     if (found) {
-        etag = gsprov_devices_etag(r->pool, old, oldlen);
+        etag = etag_of(r->pool, old, oldlen);
         oldj = gsprov_record_to_json(r->pool, olddev, 1);
     }
     pc.if_match = apr_table_get(r->headers_in, "If-Match");
@@ -338,7 +345,7 @@ static int device_put(adm_t *a, const char *mac)
     audit(a, au, "device-put", mac, NULL, found ? "replaced" : "created",
           changes);
     apr_table_setn(r->headers_out, "ETag",
-                   gsprov_devices_etag(r->pool, xml, len));
+                   etag_of(r->pool, xml, len));
     if (!found)
         apr_table_setn(r->headers_out, "Location", r->uri);
     return send_json(a, found ? HTTP_OK : HTTP_CREATED,
@@ -369,8 +376,7 @@ static int device_delete(adm_t *a, const char *mac)
     pc.if_none_match = apr_table_get(r->headers_in, "If-None-Match");
     /* RFC 9110 13.2.2: If-Match is evaluated first, so If-Match on a
      * missing record is 412, not 404 */
-    if (!gsprov_precond_ok(&pc, found ? gsprov_devices_etag(r->pool, old,
-                                                            oldlen) : NULL)
+    if (!gsprov_precond_ok(&pc, found ? etag_of(r->pool, old, oldlen) : NULL)
         && (found || pc.if_match))
         return fail(a, HTTP_PRECONDITION_FAILED, 710, APLOG_INFO, NULL,
                     apr_psprintf(r->pool, "precondition failed: device %s "
@@ -732,7 +738,7 @@ static int claim(adm_t *a)
     json_object_set_new(out, "mac", json_string(mac));
     json_object_set_new(out, "number", json_string(number));
     apr_table_setn(r->headers_out, "ETag",
-                   gsprov_devices_etag(r->pool, res.xml, res.len));
+                   etag_of(r->pool, res.xml, res.len));
     return send_json(a, HTTP_CREATED, out);
 }
 

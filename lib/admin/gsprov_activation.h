@@ -19,12 +19,6 @@
 int gsprov_activation_number_valid(const char *s);
 int gsprov_activation_pin_valid(const char *s);
 
-/* "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" */
-apr_status_t gsprov_pin_hash(apr_pool_t *p, const char *pin, int iterations,
-                             const char **out);
-/* 1 if pin matches the stored hash (constant-time compare), else 0. */
-int gsprov_pin_verify(apr_pool_t *p, const char *pin, const char *stored);
-
 /* Create a pending activation.  GSPROV_ECONFLICT if the number has one
  * that has not expired (an expired one is replaced).  *doc is what was
  * stored (tied to p). */

@@ -1,7 +1,7 @@
 /*
  * Writing device records of a directory store (devices/<mac>.xml) for
- * the admin API: read with version, replace and delete under the
- * record's lock with preconditions, list in MAC order.
+ * the admin API: read, replace and delete under the record's lock, list
+ * in MAC order.
  */
 #ifndef GSPROV_DEVICES_H
 #define GSPROV_DEVICES_H
@@ -10,20 +10,6 @@
 #include <apr_tables.h>
 #include "gsprov_fsio.h"
 #include "gsprov_mac.h"
-
-/* The record's ETag: the quoted SHA-256 of its bytes. */
-const char *gsprov_devices_etag(apr_pool_t *p, const char *bytes,
-                                apr_size_t len);
-
-/* Preconditions of a write (RFC 9110 13.1): if_match is the If-Match
- * header ("*" or a list of ETags) or NULL; if_none_match likewise. */
-typedef struct {
-    const char *if_match;
-    const char *if_none_match;
-} gsprov_precond_t;
-
-/* 1 if the preconditions hold for the current etag (NULL: no record). */
-int gsprov_precond_ok(const gsprov_precond_t *pc, const char *etag);
 
 /* Read devices/<mac>.xml raw: APR_SUCCESS, GSPROV_ENOTFOUND, or an error. */
 apr_status_t gsprov_devices_read(apr_pool_t *p, const char *root,

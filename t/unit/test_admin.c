@@ -10,6 +10,8 @@
 #include "gsprov_fsio.h"
 #include "gsprov_audit.h"
 #include "gsprov_activation.h"
+#include "gsprov_pin.h"
+#include "gsprov_precond.h"
 #include "gsprov_store.h"
 
 static json_t *J(const char *s)
