@@ -10,7 +10,6 @@
 #include "gsprov_name.h"
 #include "gsprov_layer.h"
 #include "gsprov_crypto.h"
-#include "gsprov_xml.h"
 
 /* P-values that carry passwords (spec 16, plus the account passwords of
  * accounts 1-6): masked like <password> and <secret>. */

@@ -4,7 +4,6 @@
  */
 #include <apr_strings.h>
 #include "gsprov_store.h"
-#include "gsprov_xml.h"
 
 static apr_status_t lacks(const gsprov_store_t *s, apr_pool_t *p,
                           const char *op, char **err)

@@ -6,7 +6,7 @@
  *                                "claimed_by", "profile"}
  *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock
  *   defaults.xml, models/, groups/, redirect.map: the templates, through
- *                                the loader of gsprov_templates.c
+ *                                the loader of gsprov_templates_dir.c
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
  * and durable when it returns; the audit entries are kept until commit,
  * which appends them to the log (one write() each), then drops the locks.
@@ -16,7 +16,7 @@
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "gsprov_store.h"
-#include "gsprov_xml.h"
+#include "gsprov_templates_dir.h"
 #include "gsprov_mac.h"
 #include "gsprov_json.h"
 #include "gsprov_crypto.h"
@@ -41,7 +41,7 @@ typedef struct {
 static const gsprov_templates_t *fs_templates(gsprov_store_t *s, apr_pool_t *p,
                                               apr_interval_time_t interval)
 {
-    return gsprov_templates_get(((file_store_t *)s->impl)->tpl, p, interval);
+    return gsprov_templates_dir_get(((file_store_t *)s->impl)->tpl, p, interval);
 }
 
 /* ---- records ---------------------------------------------------------- */
@@ -605,7 +605,7 @@ apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
     ops->name = "file-lint";
     ops->begin = NULL;
     s->ops = ops;
-    if ((rv = gsprov_templates_open_lint(p, root, report,
+    if ((rv = gsprov_templates_dir_open_lint(p, root, report,
                                          &((file_store_t *)s->impl)->tpl)))
         return rv;
     *out = s;
@@ -632,7 +632,7 @@ apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
     s = make(p, root, &file_ops);
     if (log)
         s->log = *log;
-    if ((rv = gsprov_templates_open(p, root, log,
+    if ((rv = gsprov_templates_dir_open(p, root, log,
                                     &((file_store_t *)s->impl)->tpl, err)))
         return rv;
     *out = s;

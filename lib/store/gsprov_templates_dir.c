@@ -1,5 +1,5 @@
 /*
- * The template loader (see gsprov_templates.h): scan, stamp, load,
+ * The template loader (see gsprov_templates_dir.h): scan, stamp, load,
  * reload once per interval keeping the last good snapshot.
  */
 #include <stdlib.h>
@@ -9,13 +9,12 @@
 #include <apr_file_info.h>
 #include <apr_thread_mutex.h>
 #include <apr_atomic.h>
-#include "gsprov_templates.h"
+#include "gsprov_templates_dir.h"
 #include "gsprov_name.h"
 #include "gsprov_crypto.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 #include "gsprov_redirect.h"
-#include "gsprov_xml.h"
 #include "gsprov_fsio.h"
 
 struct gsprov_templates_dir {
@@ -305,9 +304,10 @@ leave:
     apr_pool_destroy(scratch);
 }
 
-const gsprov_templates_t *gsprov_templates_get(gsprov_templates_dir_t *d,
-                                               apr_pool_t *p,
-                                               apr_interval_time_t interval)
+const gsprov_templates_t *gsprov_templates_dir_get(gsprov_templates_dir_t *d,
+                                                   apr_pool_t *p,
+                                                   apr_interval_time_t
+                                                   interval)
 {
     apr_time_t now = apr_time_now();
     gsprov_templates_t *t;
@@ -351,9 +351,9 @@ static apr_status_t dir_make(apr_pool_t *p, const char *root,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_templates_open(apr_pool_t *p, const char *root,
-                                   const gsprov_logger_t *log,
-                                   gsprov_templates_dir_t **out, char **err)
+apr_status_t gsprov_templates_dir_open(apr_pool_t *p, const char *root,
+                                       const gsprov_logger_t *log,
+                                       gsprov_templates_dir_t **out, char **err)
 {
     gsprov_templates_dir_t *d;
     apr_pool_t *scratch;
@@ -377,9 +377,9 @@ apr_status_t gsprov_templates_open(apr_pool_t *p, const char *root,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_templates_open_lint(apr_pool_t *p, const char *root,
-                                        const gsprov_report_t *report,
-                                        gsprov_templates_dir_t **out)
+apr_status_t gsprov_templates_dir_open_lint(apr_pool_t *p, const char *root,
+                                            const gsprov_report_t *report,
+                                            gsprov_templates_dir_t **out)
 {
     gsprov_templates_dir_t *d;
     char *err = NULL;
