@@ -26,7 +26,6 @@
 #include "gsprov_json.h"
 #include "gsprov_record.h"
 #include "gsprov_precond.h"
-#include "gsprov_crypto.h"
 #include "gsprov_audit.h"
 #include "gsprov_actor.h"
 #include "gsprov_activation.h"
@@ -409,7 +408,7 @@ static int device_put(adm_t *a, const char *mac)
     if ((rc = commit(a, txn, mac)) != OK)
         return rc;
     apr_table_setn(r->headers_out, "ETag", gsprov_precond_etag(
-                   r->pool, gsprov_crypto_sha256_hex(r->pool, xml, len)));
+                   r->pool, gsprov_store_version(r->pool, xml, len)));
     if (!etag)
         apr_table_setn(r->headers_out, "Location", r->uri);
     return send_json(a, etag ? HTTP_OK : HTTP_CREATED,

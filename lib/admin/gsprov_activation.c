@@ -5,7 +5,6 @@
 #include "gsprov_record.h"
 #include "gsprov_pin.h"
 #include "gsprov_json.h"
-#include "gsprov_crypto.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 
@@ -222,7 +221,7 @@ apr_status_t gsprov_activation_claim(gsprov_txn_t *txn,
     if ((rv = gsprov_store_activation_put(txn, a, err))
         || (rv = gsprov_store_record_put(txn, mac, xml, len, err)))
         goto leave;
-    res->version = gsprov_crypto_sha256_hex(p, xml, len);
+    res->version = gsprov_store_version(p, xml, len);
 consume:
     rv = gsprov_store_activation_delete(txn, number, err);
     if ((rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)

@@ -9,7 +9,6 @@
 #include "gsprov_error.h"
 #include "gsprov_name.h"
 #include "gsprov_layer.h"
-#include "gsprov_crypto.h"
 
 /* P-values that carry passwords (spec 16, plus the account passwords of
  * accounts 1-6): masked like <password> and <secret>. */
@@ -441,7 +440,7 @@ apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
     one.rec.data = xml;
     one.rec.len = len;
     one.rec.label = label;
-    one.rec.version = gsprov_crypto_sha256_hex(p, xml, len);
+    one.rec.version = gsprov_store_version(p, xml, len);
     one.t = t;
     memset(&store, 0, sizeof(store));
     store.ops = &one_ops;

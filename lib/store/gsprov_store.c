@@ -4,6 +4,7 @@
  */
 #include <apr_strings.h>
 #include "gsprov_store.h"
+#include "gsprov_crypto.h"
 
 static apr_status_t lacks(const gsprov_store_t *s, apr_pool_t *p,
                           const char *op, char **err)
@@ -133,6 +134,12 @@ apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err)
 void gsprov_store_rollback(gsprov_txn_t *txn)
 {
     txn->store->ops->rollback(txn);
+}
+
+const char *gsprov_store_version(apr_pool_t *p, const char *data,
+                                 apr_size_t len)
+{
+    return gsprov_crypto_sha256_hex(p, data, len);
 }
 
 apr_status_t gsprov_store_device(gsprov_store_t *s, apr_pool_t *p,

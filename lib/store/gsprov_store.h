@@ -248,6 +248,11 @@ apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
 apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err);
 void gsprov_store_rollback(gsprov_txn_t *txn);
 
+/* The content version of a record's bytes, what a blob's version is:
+ * hex SHA-256 (NULL if OpenSSL fails). */
+const char *gsprov_store_version(apr_pool_t *p, const char *data,
+                                 apr_size_t len);
+
 /* A record read and parsed (record_get + gsprov_xml_parse_device,
  * labelled with the blob's label, (*out)->version its version):
  * GSPROV_ENOTFOUND if there is none. */

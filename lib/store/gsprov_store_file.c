@@ -19,7 +19,6 @@
 #include "gsprov_templates_dir.h"
 #include "gsprov_mac.h"
 #include "gsprov_json.h"
-#include "gsprov_crypto.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 #include "gsprov_fsio.h"
@@ -74,7 +73,7 @@ static apr_status_t read_record(apr_pool_t *p, const file_store_t *fs,
     out->len = len;
     out->label = path;
     /* content-based: the same on every node of a farm */
-    if (!(out->version = gsprov_crypto_sha256_hex(p, buf, len))) {
+    if (!(out->version = gsprov_store_version(p, buf, len))) {
         *err = apr_psprintf(p, "%s: cannot hash (OpenSSL)", path);
         return GSPROV_ECRYPTO;
     }
