@@ -1,9 +1,13 @@
 /*
  * SetHandler gsprov-admin: the device admin API and the PIN claim, as
  * JSON over HTTP under a <Location>.  httpd glue only: routing, bodies,
- * status codes, log lines (GSPROV07xx) and the audit entry; the records,
- * locks, atomic writes and activations are lib/ (gsprov_record.c,
- * gsprov_devices.c, gsprov_fsio.c, gsprov_activation.c, gsprov_audit.c).
+ * status codes, log lines (GSPROV07xx); everything done to the tenant's
+ * data goes through the store's API (gsprov_store.h: reads, and changes
+ * in a transaction with their audit entry), the rules are lib/admin
+ * (gsprov_record.c, gsprov_precond.c, gsprov_activation.c).
+ *
+ * Every function that answers the request returns DONE; a step that may
+ * answer returns OK to go on, or DONE when it has answered.
  *
  * Access control is httpd's own: whatever Require the <Location> says.
  */
@@ -18,11 +22,13 @@
 #include "apr_strings.h"
 
 #include "mod_gsprov.h"
+#include "gsprov_request.h"
 #include "gsprov_error.h"
 #include "gsprov_json.h"
 #include "gsprov_record.h"
-#include "gsprov_devices.h"
+#include "gsprov_precond.h"
 #include "gsprov_audit.h"
+#include "gsprov_actor.h"
 #include "gsprov_activation.h"
 
 APLOG_USE_MODULE(gsprov);
@@ -31,7 +37,8 @@ APLOG_USE_MODULE(gsprov);
 typedef struct {
     request_rec *r;
     gsprov_dir_conf *conf;
-    const char *root;           /* the store directory */
+    gsprov_store_t *store;
+    gsprov_actor_t who;         /* for the audit trail */
     apr_table_t *args;          /* query parameters */
 } adm_t;
 
@@ -47,36 +54,44 @@ static int send_json(adm_t *a, int status, json_t *j)
     r->status = status;
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (status == HTTP_NO_CONTENT)
-        return OK;
+        return DONE;
     ap_set_content_type(r, "application/json");
     ap_set_content_length(r, (apr_off_t)n);
     ap_rwrite(s, (int)n, r);
-    return OK;
+    return DONE;
 }
 
 /* An error answer: {"error": msg[, "field": field]} and one log line with
- * a stable id (never a secret: messages name fields, not values). */
-static int fail(adm_t *a, int status, int msgid, int level, const char *field,
-                const char *msg)
+ * a stable id, logno being GSPROV_LOGNO(nnnn) (never a secret: messages
+ * name fields, not values). */
+static int fail(adm_t *a, int status, const char *logno, int level,
+                const char *field, const char *msg)
 {
     json_t *j = gsprov_json_pool(a->r->pool, json_object());
 
     json_object_set_new(j, "error", json_string(msg));
     if (field && *field)
         json_object_set_new(j, "field", json_string(field));
-    ap_log_rerror(APLOG_MARK, level, 0, a->r, "GSPROV%04d: %s %s: %d %s%s%s",
-                  msgid, a->r->method, a->r->uri, status, msg,
+    ap_log_rerror(APLOG_MARK, level, 0, a->r, "%s%s %s: %d %s%s%s", logno,
+                  a->r->method, a->r->uri, status, msg,
                   field && *field ? " (field " : "",
                   field && *field ? apr_pstrcat(a->r->pool, field, ")", NULL)
                                   : "");
     return send_json(a, status, j);
 }
 
-/* Request-level problems (400/404/405/413/415): info, GSPROV0706. */
+/* The location has no store the admin API can work with (500). */
+static int unfit(adm_t *a, const char *why)
+{
+    return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0701), APLOG_ERR,
+                NULL, why);
+}
+
+/* Request-level problems (400/404/405/410/413/415): info. */
 static int bad_request(adm_t *a, int status, const char *field,
                        const char *msg)
 {
-    return fail(a, status, 706, APLOG_INFO, field, msg);
+    return fail(a, status, GSPROV_LOGNO(0706), APLOG_INFO, field, msg);
 }
 
 static int not_allowed(adm_t *a, const char *allow)
@@ -87,14 +102,30 @@ static int not_allowed(adm_t *a, const char *allow)
                                     "(allowed: %s)", a->r->method, allow));
 }
 
-/* lib/ I/O failure: 500, error, GSPROV0704. */
+/* The store could not be written (lock, write, sync): 500. */
 static int io_error(adm_t *a, const char *err)
 {
-    return fail(a, HTTP_INTERNAL_SERVER_ERROR, 704, APLOG_ERR, NULL,
-                err ? err : "store write failed");
+    return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0704), APLOG_ERR,
+                NULL, err ? err : "store write failed");
 }
 
-/* A record the templates reject: 422 naming the problem (GSPROV0705). */
+/* What the store holds cannot be read: 500; a store without this kind
+ * of read is unfit. */
+static int unreadable(adm_t *a, apr_status_t rv, const char *msg)
+{
+    if (rv == APR_ENOTIMPL)
+        return unfit(a, msg);
+    return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0711), APLOG_ERR,
+                NULL, msg);
+}
+
+/* The state does not allow the change (409). */
+static int conflict(adm_t *a, const char *field, const char *msg)
+{
+    return fail(a, HTTP_CONFLICT, GSPROV_LOGNO(0713), APLOG_INFO, field, msg);
+}
+
+/* A record the templates reject: 422 naming the problem. */
 static int invalid(adm_t *a, apr_status_t rv, const char *field,
                    const char *err)
 {
@@ -121,8 +152,7 @@ static int invalid(adm_t *a, apr_status_t rv, const char *field,
 /* ---- requests -------------------------------------------------------- */
 
 /* The JSON body of a write: 415 unless application/json, 413 over
- * GSPROV_ADMIN_MAX_BODY, 400 unless it parses.  Returns OK with *out, or
- * the answer already sent (as a non-OK marker: DONE). */
+ * GSPROV_ADMIN_MAX_BODY, 400 unless it parses.  OK with *out, or DONE. */
 static int read_json(adm_t *a, json_t **out)
 {
     request_rec *r = a->r;
@@ -133,138 +163,129 @@ static int read_json(adm_t *a, json_t **out)
     int rc;
 
     if (!ct || strncasecmp(ct, "application/json", 16)
-        || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
-        bad_request(a, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
-                    "Content-Type must be application/json");
-        return DONE;
-    }
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
-        bad_request(a, rc, NULL, "cannot read the request body");
-        return DONE;
-    }
-    if (r->remaining > GSPROV_ADMIN_MAX_BODY) {
-        bad_request(a, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL, apr_psprintf(
-                    r->pool, "request body over %d bytes",
-                    GSPROV_ADMIN_MAX_BODY));
-        return DONE;
-    }
+        || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        return bad_request(a, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                           "Content-Type must be application/json");
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return bad_request(a, rc, NULL, "cannot read the request body");
+    if (r->remaining > GSPROV_ADMIN_MAX_BODY)
+        return bad_request(a, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
+                           apr_psprintf(r->pool, "request body over %d bytes",
+                                        GSPROV_ADMIN_MAX_BODY));
     buf = apr_palloc(r->pool, GSPROV_ADMIN_MAX_BODY + 1);
     if (ap_should_client_block(r)) {
         long got;
         while ((got = ap_get_client_block(r, buf + n,
                                           GSPROV_ADMIN_MAX_BODY + 1 - n)) > 0) {
             n += (apr_size_t)got;
-            if (n > GSPROV_ADMIN_MAX_BODY) {
-                bad_request(a, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
-                            apr_psprintf(r->pool, "request body over %d "
-                                         "bytes", GSPROV_ADMIN_MAX_BODY));
-                return DONE;
-            }
+            if (n > GSPROV_ADMIN_MAX_BODY)
+                return bad_request(a, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
+                                   apr_psprintf(r->pool, "request body over "
+                                                "%d bytes",
+                                                GSPROV_ADMIN_MAX_BODY));
         }
-        if (got < 0) {
-            bad_request(a, HTTP_BAD_REQUEST, NULL,
-                        "cannot read the request body");
-            return DONE;
-        }
+        if (got < 0)
+            return bad_request(a, HTTP_BAD_REQUEST, NULL,
+                               "cannot read the request body");
     }
-    if (gsprov_json_parse(r->pool, buf, n, out, &err) != APR_SUCCESS) {
-        bad_request(a, HTTP_BAD_REQUEST, NULL, err);
-        return DONE;
-    }
+    if (gsprov_json_parse(r->pool, buf, n, out, &err) != APR_SUCCESS)
+        return bad_request(a, HTTP_BAD_REQUEST, NULL, err);
     return OK;
 }
 
-/* The audit log of a change, opened before the change is made: without
- * one (or if it cannot be opened) the change is refused. */
-static int open_audit(adm_t *a, gsprov_audit_t **au)
+/* A change's transaction, with the audit log it goes to: OK with *txn,
+ * or DONE.  Without a log (or one that cannot be opened) a store that
+ * keeps no trail of its own refuses, rather than change unaudited. */
+static int begin(adm_t *a, gsprov_txn_t **txn)
+{
+    gsprov_audit_t *au = NULL;
+    char *err = NULL, *why = NULL;
+    apr_status_t rv;
+
+    if (a->conf->audit_log && *a->conf->audit_log
+        && gsprov_audit_open(a->r->pool, a->conf->audit_log, &au, &why))
+        rv = GSPROV_EAUDIT;
+    else
+        rv = gsprov_store_begin(a->store, a->r->pool, au, txn, &err);
+    switch (rv) {
+    case APR_SUCCESS:
+        return OK;
+    case APR_ENOTIMPL:
+        return unfit(a, apr_psprintf(a->r->pool, "SetHandler gsprov-admin: "
+                                     "the store of this location takes no "
+                                     "changes (%s)", err));
+    case GSPROV_EAUDIT:
+        return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0702),
+                    APLOG_ERR, NULL, why ? why : "writes need GsProvAuditLog "
+                    "for this location; refused");
+    default:
+        return io_error(a, err);
+    }
+}
+
+/* A change took effect but its audit entry could not be written: logged,
+ * not undone. */
+static void unaudited(adm_t *a, const char *err, const char *mac,
+                      const char *number)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, a->r, GSPROV_LOGNO(0703)
+                  "%s (change to %s%s not audited)", err,
+                  mac ? mac : "activation ", mac ? "" : number);
+}
+
+/* Commit a change to mac's record: OK, or DONE. */
+static int commit(adm_t *a, gsprov_txn_t *txn, const char *mac)
 {
     char *err = NULL;
+    apr_status_t rv = gsprov_store_commit(txn, &err);
 
-    if (!a->conf->audit_log || !*a->conf->audit_log)
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, 702, APLOG_ERR, NULL,
-                    "writes need GsProvAuditLog for this location; refused");
-    if (gsprov_audit_open(a->r->pool, a->conf->audit_log, au, &err))
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, 702, APLOG_ERR, NULL, err);
+    if (rv == GSPROV_EAUDIT)
+        unaudited(a, err, mac, NULL);
+    else if (rv != APR_SUCCESS)
+        return io_error(a, err);
     return OK;
 }
 
-static void audit(adm_t *a, gsprov_audit_t *au, const char *action,
-                  const char *mac, const char *number, const char *result,
-                  json_t *changes)
-{
-    request_rec *r = a->r;
-    json_t *e = gsprov_json_pool(r->pool, json_object());
-    char *err = NULL;
-
-    json_object_set_new(e, "user", r->user ? json_string(r->user)
-                                           : json_null());
-    json_object_set_new(e, "client", json_string(r->useragent_ip));
-    json_object_set_new(e, "method", json_string(r->method));
-    json_object_set_new(e, "action", json_string(action));
-    json_object_set_new(e, "store", json_string(a->root));
-    if (mac)
-        json_object_set_new(e, "mac", json_string(mac));
-    if (number)
-        json_object_set_new(e, "number", json_string(number));
-    json_object_set_new(e, "result", json_string(result));
-    if (changes)
-        json_object_set(e, "changes", changes);
-    /* the change is made: a failed append is logged, not undone */
-    if (gsprov_audit_write(r->pool, au, e, &err))
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, GSPROV_LOGNO(0703)
-                      "%s (change to %s%s not audited)", err,
-                      mac ? mac : "activation ", mac ? "" : number);
-}
-
+/* what the module would serve, never encrypted (validation, rendered) */
 static void settings(adm_t *a, gsprov_settings_t *set)
 {
-    memset(set, 0, sizeof(*set));
-    set->tenant_vars = a->conf->vars;
-    set->key_digest = gsprov_conf_key_digest(a->conf);
-    set->binary = (gsprov_binary_e)gsprov_conf_binary(a->conf);
-    set->bootstrap_extra = a->conf->bootstrap_extra;
+    gsprov_request_settings(a->conf, NULL, set);
     set->plain = 1;
 }
 
 static const gsprov_templates_t *templates(adm_t *a)
 {
-    return gsprov_store_templates(a->conf->store, a->r->pool,
+    return gsprov_store_templates(a->store, a->r->pool,
                                   gsprov_conf_reload(a->conf));
 }
 
-/* ?secrets=1: only where GsProvAdminSecrets is on.  -1: refused (sent). */
-static int want_secrets(adm_t *a)
+/* ?secrets=1: only where GsProvAdminSecrets is on.  OK with *secrets, or
+ * DONE (refused). */
+static int want_secrets(adm_t *a, int *secrets)
 {
     const char *s = apr_table_get(a->args, "secrets");
-    if (!s || !strcmp(s, "0"))
-        return 0;
-    if (!gsprov_conf_admin_secrets(a->conf)) {
-        fail(a, HTTP_FORBIDDEN, 712, APLOG_INFO, "secrets",
-             "secrets are not available here (GsProvAdminSecrets off)");
-        return -1;
-    }
-    return 1;
+
+    *secrets = s && strcmp(s, "0");
+    if (*secrets && !gsprov_conf_admin_secrets(a->conf))
+        return fail(a, HTTP_FORBIDDEN, GSPROV_LOGNO(0712), APLOG_INFO,
+                    "secrets", "secrets are not available here "
+                    "(GsProvAdminSecrets off)");
+    return OK;
 }
 
-/* The record on disk, parsed: OK, or the answer sent. */
-static int load_record(adm_t *a, const char *mac, char **bytes,
-                       apr_size_t *len, gsprov_device_t **dev, int *found)
+/* A record's bytes, parsed (the label is for API clients: no path).
+ * OK with *dev, or DONE. */
+static int parse_record(adm_t *a, const char *mac, const gsprov_blob_t *b,
+                        gsprov_device_t **dev)
 {
     char *err = NULL;
-    apr_status_t rv = gsprov_devices_read(a->r->pool, a->root, mac, bytes,
-                                          len, &err);
-    *found = rv == APR_SUCCESS;
-    *dev = NULL;
-    if (rv == GSPROV_ENOTFOUND)
-        return OK;
-    if (rv == APR_SUCCESS)
-        rv = gsprov_xml_parse_device(a->r->pool, mac, *bytes, *len,
-                                 apr_pstrcat(a->r->pool, "devices/", mac,
-                                             ".xml", NULL), dev, &err);
-    if (rv != APR_SUCCESS)
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, 711, APLOG_ERR, NULL,
-                    apr_psprintf(a->r->pool, "record unreadable: %s",
-                                 err ? err : "unknown error"));
+
+    if (gsprov_xml_parse_device(a->r->pool, mac, b->data, b->len,
+                                apr_pstrcat(a->r->pool, "devices/", mac,
+                                            ".xml", NULL), dev, &err))
+        return unreadable(a, GSPROV_EPARSE, apr_psprintf(
+                          a->r->pool, "record unreadable: %s",
+                          err ? err : "unknown error"));
     return OK;
 }
 
@@ -272,42 +293,90 @@ static int load_record(adm_t *a, const char *mac, char **bytes,
 
 static int device_get(adm_t *a, const char *mac)
 {
+    request_rec *r = a->r;
     gsprov_device_t *dev;
-    char *bytes;
-    apr_size_t len;
-    int found, secrets, rc;
+    gsprov_blob_t b;
+    char *err = NULL;
+    apr_status_t rv;
+    int secrets, rc;
 
-    if ((secrets = want_secrets(a)) < 0)
-        return OK;
-    if ((rc = load_record(a, mac, &bytes, &len, &dev, &found)) != OK
-        || a->r->status != HTTP_OK)
+    if ((rc = want_secrets(a, &secrets)) != OK)
         return rc;
-    if (!found)
+    rv = gsprov_store_record_get(a->store, r->pool, mac, &b, &err);
+    if (rv == GSPROV_ENOTFOUND)
         return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
-                           a->r->pool, "no record for device %s", mac));
-    apr_table_setn(a->r->headers_out, "ETag",
-                   gsprov_devices_etag(a->r->pool, bytes, len));
-    return send_json(a, HTTP_OK, gsprov_record_to_json(a->r->pool, dev,
+                           r->pool, "no record for device %s", mac));
+    if (rv != APR_SUCCESS)
+        return unreadable(a, rv, apr_psprintf(r->pool, "record unreadable: "
+                                              "%s", err ? err
+                                              : "unknown error"));
+    if ((rc = parse_record(a, mac, &b, &dev)) != OK)
+        return rc;
+    apr_table_setn(r->headers_out, "ETag",
+                   gsprov_precond_etag(r->pool, b.version));
+    return send_json(a, HTTP_OK, gsprov_record_to_json(r->pool, dev,
                                                        secrets));
+}
+
+/* Lock mac's record in txn and check the request's preconditions against
+ * it (RFC 9110 13.1): OK with *cur and *etag (NULL: no record) and, when
+ * old is given, the record parsed; or DONE (the caller rolls back).  For
+ * a DELETE, a record that cannot be read is an I/O error, and a missing
+ * one is 404 unless If-Match asked for one (13.2.2: If-Match first). */
+static int lock_record(adm_t *a, gsprov_txn_t *txn, const char *mac,
+                       int deleting, gsprov_blob_t *cur, const char **etag,
+                       gsprov_device_t **old)
+{
+    request_rec *r = a->r;
+    gsprov_precond_t pc;
+    char *err = NULL;
+    apr_status_t rv = gsprov_store_record_lock(txn, mac, cur, &err);
+    int rc;
+
+    *etag = NULL;
+    if (rv == GSPROV_ECORRUPT && !deleting)
+        return unreadable(a, rv, apr_psprintf(r->pool, "record unreadable: "
+                                              "%s", err));
+    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
+        return io_error(a, err);
+    if (rv == APR_SUCCESS) {
+        *etag = gsprov_precond_etag(r->pool, cur->version);
+        if (old && (rc = parse_record(a, mac, cur, old)) != OK)
+            return rc;
+    }
+    pc.if_match = apr_table_get(r->headers_in, "If-Match");
+    pc.if_none_match = apr_table_get(r->headers_in, "If-None-Match");
+    if (!gsprov_precond_ok(&pc, *etag)
+        && (!deleting || *etag || pc.if_match)) {
+        if (*etag && !deleting)
+            apr_table_setn(r->headers_out, "ETag", *etag);
+        return fail(a, HTTP_PRECONDITION_FAILED, GSPROV_LOGNO(0710),
+                    APLOG_INFO, NULL, apr_psprintf(
+                    r->pool, "precondition failed: device %s %s", mac,
+                    *etag ? "has another version" : "has no record"));
+    }
+    if (deleting && !*etag)
+        return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
+                           r->pool, "no record for device %s", mac));
+    return OK;
 }
 
 static int device_put(adm_t *a, const char *mac)
 {
     request_rec *r = a->r;
-    gsprov_precond_t pc;
     gsprov_settings_t set;
-    gsprov_audit_t *au;
-    gsprov_lock_t *lock;
+    gsprov_txn_t *txn;
     gsprov_device_t *dev, *olddev;
-    json_t *body, *changes, *oldj = NULL;
-    const char *field = NULL, *etag = NULL;
-    char *xml, *old, *err = NULL;
-    apr_size_t len, oldlen;
+    gsprov_blob_t cur;
+    json_t *body, *oldj = NULL;
+    const char *field = NULL, *etag;
+    char *xml, *err = NULL;
+    apr_size_t len;
     apr_status_t rv;
-    int found, rc;
+    int rc;
 
     if ((rc = read_json(a, &body)) != OK)
-        return OK;
+        return rc;
     if ((rv = gsprov_record_from_json(r->pool, mac, body, &xml, &len, &field,
                                       &err)))
         return invalid(a, rv, field, err);
@@ -315,90 +384,69 @@ static int device_put(adm_t *a, const char *mac)
     if ((rv = gsprov_record_check(r->pool, templates(a), &set, mac, xml, len,
                                   &dev, &err)))
         return invalid(a, rv, NULL, err);
-    if ((rc = open_audit(a, &au)) != OK || r->status != HTTP_OK)
-        return rc;
 
-    /* one writer per record, across threads and processes */
-    if ((rv = gsprov_devices_lock(r->pool, a->root, mac, &lock, &err)))
-        return io_error(a, err);
-    if ((rc = load_record(a, mac, &old, &oldlen, &olddev, &found)) != OK
-        || r->status != HTTP_OK)
+    /* one writer per record, across threads, processes and nodes */
+    if ((rc = begin(a, &txn)) != OK)
         return rc;
-    if (found) {
-        etag = gsprov_devices_etag(r->pool, old, oldlen);
+    if ((rc = lock_record(a, txn, mac, 0, &cur, &etag, &olddev)) != OK) {
+        gsprov_store_rollback(txn);
+        return rc;
+    }
+    if (etag)
         oldj = gsprov_record_to_json(r->pool, olddev, 1);
-    }
-    pc.if_match = apr_table_get(r->headers_in, "If-Match");
-    pc.if_none_match = apr_table_get(r->headers_in, "If-None-Match");
-    if (!gsprov_precond_ok(&pc, etag)) {
-        gsprov_fsio_unlock(lock);
-        if (etag)
-            apr_table_setn(r->headers_out, "ETag", etag);
-        return fail(a, HTTP_PRECONDITION_FAILED, 710, APLOG_INFO, NULL,
-                    apr_psprintf(r->pool, "precondition failed: device %s "
-                                 "%s", mac, etag ? "has another version"
-                                                 : "has no record"));
-    }
-    if ((rv = gsprov_devices_write(r->pool, a->root, mac, xml, len, &err)))
+    if ((rv = gsprov_store_record_put(txn, mac, xml, len, &err))
+        || (rv = gsprov_actor_audit(txn, &a->who, "device-put", mac, NULL,
+                                    etag ? "replaced" : "created",
+                                    gsprov_record_changes(
+                                        r->pool, oldj, gsprov_record_to_json(
+                                            r->pool, dev, 1)), &err))) {
+        gsprov_store_rollback(txn);
         return io_error(a, err);
-    gsprov_fsio_unlock(lock);
-
-    changes = gsprov_record_changes(r->pool, oldj,
-                                    gsprov_record_to_json(r->pool, dev, 1));
-    audit(a, au, "device-put", mac, NULL, found ? "replaced" : "created",
-          changes);
-    apr_table_setn(r->headers_out, "ETag",
-                   gsprov_devices_etag(r->pool, xml, len));
-    if (!found)
+    }
+    if ((rc = commit(a, txn, mac)) != OK)
+        return rc;
+    apr_table_setn(r->headers_out, "ETag", gsprov_precond_etag(
+                   r->pool, gsprov_store_version(r->pool, xml, len)));
+    if (!etag)
         apr_table_setn(r->headers_out, "Location", r->uri);
-    return send_json(a, found ? HTTP_OK : HTTP_CREATED,
+    return send_json(a, etag ? HTTP_OK : HTTP_CREATED,
                      gsprov_record_to_json(r->pool, dev, 0));
 }
 
 static int device_delete(adm_t *a, const char *mac)
 {
     request_rec *r = a->r;
-    gsprov_precond_t pc;
-    gsprov_audit_t *au;
-    gsprov_lock_t *lock;
+    gsprov_txn_t *txn;
     gsprov_device_t *olddev;
-    char *old, *err = NULL;
-    apr_size_t oldlen;
+    gsprov_blob_t cur;
+    const char *etag;
+    char *err = NULL;
     apr_status_t rv;
-    int found, rc;
+    int rc;
 
-    if ((rc = open_audit(a, &au)) != OK || r->status != HTTP_OK)
+    if ((rc = begin(a, &txn)) != OK)
         return rc;
-    if ((rv = gsprov_devices_lock(r->pool, a->root, mac, &lock, &err)))
-        return io_error(a, err);
-    rv = gsprov_devices_read(r->pool, a->root, mac, &old, &oldlen, &err);
-    found = rv == APR_SUCCESS;
-    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
-        return io_error(a, err);
-    pc.if_match = apr_table_get(r->headers_in, "If-Match");
-    pc.if_none_match = apr_table_get(r->headers_in, "If-None-Match");
-    /* RFC 9110 13.2.2: If-Match is evaluated first, so If-Match on a
-     * missing record is 412, not 404 */
-    if (!gsprov_precond_ok(&pc, found ? gsprov_devices_etag(r->pool, old,
-                                                            oldlen) : NULL)
-        && (found || pc.if_match))
-        return fail(a, HTTP_PRECONDITION_FAILED, 710, APLOG_INFO, NULL,
-                    apr_psprintf(r->pool, "precondition failed: device %s "
-                                 "%s", mac, found ? "has another version"
-                                                  : "has no record"));
-    if (!found)
-        return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
-                           r->pool, "no record for device %s", mac));
-    if ((rv = gsprov_devices_remove(r->pool, a->root, mac, &err))
-        && rv != GSPROV_ENOTFOUND)
-        return io_error(a, err);
-    gsprov_fsio_unlock(lock);
-    /* what was removed, for the audit (an unparsable record: no fields) */
-    if (gsprov_xml_parse_device(r->pool, mac, old, oldlen, "old", &olddev, &err))
+    if ((rc = lock_record(a, txn, mac, 1, &cur, &etag, NULL)) != OK) {
+        gsprov_store_rollback(txn);
+        return rc;
+    }
+    /* what is removed, for the audit (an unparsable record: no fields) */
+    if (gsprov_xml_parse_device(r->pool, mac, cur.data, cur.len, "old",
+                                &olddev, &err))
         olddev = NULL;
-    audit(a, au, "device-delete", mac, NULL, "deleted",
-          olddev ? gsprov_record_changes(r->pool, gsprov_record_to_json(
-                                         r->pool, olddev, 1), NULL) : NULL);
+    if (((rv = gsprov_store_record_delete(txn, mac, &err))
+         && rv != GSPROV_ENOTFOUND)
+        || (rv = gsprov_actor_audit(txn, &a->who, "device-delete", mac, NULL,
+                                    "deleted", olddev
+                                    ? gsprov_record_changes(
+                                        r->pool, gsprov_record_to_json(
+                                            r->pool, olddev, 1), NULL)
+                                    : NULL, &err))) {
+        gsprov_store_rollback(txn);
+        return io_error(a, err);
+    }
+    if ((rc = commit(a, txn, mac)) != OK)
+        return rc;
     return send_json(a, HTTP_NO_CONTENT, NULL);
 }
 
@@ -421,19 +469,19 @@ static int device_rendered(adm_t *a, const char *mac)
                            "(cfg%s.xml, cfg%s, ...)", mac, mac, mac));
     settings(a, &set);
     name.any_affix = 1;     /* whatever prefix/postfix the device uses */
-    rv = gsprov_provision(r->pool, a->conf->store, templates(a), &name, &set,
-                          &out, &err);
+    rv = gsprov_provision(r->pool, a->store, templates(a), &name, &set, &out,
+                          &err);
     if (rv == GSPROV_ENOTFOUND)
         return bad_request(a, HTTP_NOT_FOUND, NULL, err ? err : apr_psprintf(
                            r->pool, "no record for device %s", mac));
     if (rv != APR_SUCCESS)
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, 711, APLOG_ERR, NULL,
-                    err ? err : "rendering failed");
+        return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0714),
+                    APLOG_ERR, NULL, err ? err : "rendering failed");
     ap_set_content_type(r, out.content_type);
     ap_set_content_length(r, (apr_off_t)out.len);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     ap_rwrite(out.body, (int)out.len, r);
-    return OK;
+    return DONE;
 }
 
 /* ---- GET /devices ---------------------------------------------------- */
@@ -445,12 +493,13 @@ static int device_list(adm_t *a)
     const char *after = apr_table_get(a->args, "after");
     const char *lim = apr_table_get(a->args, "limit");
     char amac[GSPROV_MAC_LEN + 1];
-    apr_array_header_t *macs;
+    gsprov_list_query_t q;
+    apr_array_header_t *items;
     json_t *res, *list;
-    apr_pool_t *iter;
     long limit = GSPROV_ADMIN_LIST_DEFAULT;
     char *err = NULL, *end;
-    int i, n = 0, more = 0;
+    apr_status_t rv;
+    int i, more;
 
     if (lim) {
         limit = strtol(lim, &end, 10);
@@ -465,63 +514,45 @@ static int device_list(adm_t *a)
     if (group && !gsprov_name_group_valid(group, strlen(group)))
         return bad_request(a, HTTP_BAD_REQUEST, "group",
                            "group must be a group name ([A-Za-z0-9_-])");
-    if (gsprov_devices_macs(r->pool, a->root, after ? amac : NULL, &macs,
-                            &err))
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, 711, APLOG_ERR, NULL, err);
+    q.after = after ? amac : NULL;
+    q.limit = (int)limit;
+    q.group = group;
+    if ((rv = gsprov_store_record_list(a->store, r->pool, &q, &items, &more,
+                                       &err)))
+        return unreadable(a, rv, err);
 
     res = gsprov_json_pool(r->pool, json_object());
     list = json_array();
     json_object_set_new(res, "devices", list);
-    apr_pool_create(&iter, r->pool);
-    for (i = 0; i < macs->nelts; i++) {
-        const char *mac = APR_ARRAY_IDX(macs, i, const char *);
-        gsprov_device_t *d = NULL;
-        json_t *e;
-        char *bytes;
-        apr_size_t len;
-        int g, in = !group;
+    for (i = 0; i < items->nelts; i++) {
+        const gsprov_listed_t *it = &APR_ARRAY_IDX(items, i, gsprov_listed_t);
+        json_t *e = json_object();
+        int g;
 
-        if (n == limit) {
-            more = 1;
-            break;
-        }
-        apr_pool_clear(iter);
-        err = NULL;
-        if (gsprov_devices_read(iter, a->root, mac, &bytes, &len, &err)
-            || gsprov_xml_parse_device(iter, mac, bytes, len, "record", &d, &err))
-            d = NULL;
-        for (g = 0; d && group && g < d->groups->nelts; g++)
-            in |= !strcmp(APR_ARRAY_IDX(d->groups, g, const char *), group);
-        if (!in)
-            continue;
-        e = json_object();
-        json_object_set_new(e, "mac", json_string(mac));
-        if (d) {
+        json_object_set_new(e, "mac", json_string(it->mac));
+        if (it->dev) {
             json_t *ga = json_array();
-            if (d->model)
-                json_object_set_new(e, "model", json_string(d->model));
-            for (g = 0; g < d->groups->nelts; g++)
+            if (it->dev->model)
+                json_object_set_new(e, "model", json_string(it->dev->model));
+            for (g = 0; g < it->dev->groups->nelts; g++)
                 json_array_append_new(ga, json_string(
-                    APR_ARRAY_IDX(d->groups, g, const char *)));
+                    APR_ARRAY_IDX(it->dev->groups, g, const char *)));
             json_object_set_new(e, "groups", ga);
         }
         else    /* removed since the listing, or unreadable */
-            json_object_set_new(e, "error", json_string(
-                err ? err : "record vanished"));
+            json_object_set_new(e, "error", json_string(it->err));
         json_array_append_new(list, e);
-        n++;
     }
-    apr_pool_destroy(iter);
-    json_object_set_new(res, "next", more && n
-        ? json_string(json_string_value(json_object_get(
-              json_array_get(list, (size_t)n - 1), "mac")))
+    json_object_set_new(res, "next", more && items->nelts
+        ? json_string(APR_ARRAY_IDX(items, items->nelts - 1,
+                                    gsprov_listed_t).mac)
         : json_null());
     return send_json(a, HTTP_OK, res);
 }
 
 /* ---- activations and claims ------------------------------------------ */
 
-/* The number and PIN of a body, checked: OK, or the answer sent. */
+/* The number and PIN of a body, checked: OK with *out, or DONE. */
 static int get_digits(adm_t *a, json_t *body, const char *key, int pin,
                       const char **out)
 {
@@ -546,23 +577,22 @@ static int activation_create(adm_t *a)
 {
     request_rec *r = a->r;
     gsprov_settings_t set;
-    gsprov_audit_t *au;
+    gsprov_activation_t *act;
+    gsprov_txn_t *txn;
     const char *number, *pin, *field = NULL;
-    json_t *body, *profile, *doc, *res;
+    json_t *body, *profile, *res;
     char *xml, *err = NULL;
     apr_size_t len;
     apr_status_t rv;
     int rc;
 
     if ((rc = read_json(a, &body)) != OK)
-        return OK;
+        return rc;
     if (!json_is_object(body))
         return invalid(a, GSPROV_EINVAL, "", "the body must be a JSON object");
-    if (get_digits(a, body, "number", 0, &number) != OK
-        || r->status != HTTP_OK
-        || get_digits(a, body, "pin", 1, &pin) != OK
-        || r->status != HTTP_OK)
-        return OK;
+    if ((rc = get_digits(a, body, "number", 0, &number)) != OK
+        || (rc = get_digits(a, body, "pin", 1, &pin)) != OK)
+        return rc;
     if (json_object_get(body, "mac"))
         return invalid(a, GSPROV_EINVAL, "mac", "an activation has no MAC "
                        "until it is claimed");
@@ -577,24 +607,21 @@ static int activation_create(adm_t *a)
     if ((rv = gsprov_record_check(r->pool, templates(a), &set, PROFILE_MAC,
                                   xml, len, NULL, &err)))
         return invalid(a, rv, NULL, err);
-    if ((rc = open_audit(a, &au)) != OK || r->status != HTTP_OK)
+    if ((rc = begin(a, &txn)) != OK)
         return rc;
-    rv = gsprov_activation_create(r->pool, a->root, number, pin, profile,
-                                  gsprov_conf_activation_ttl(a->conf), &doc,
+    rv = gsprov_activation_create(txn, &a->who, number, pin, profile,
+                                  gsprov_conf_activation_ttl(a->conf), &act,
                                   &err);
     if (rv == GSPROV_ECONFLICT)
-        return fail(a, HTTP_CONFLICT, 710, APLOG_INFO, "number", err);
-    if (rv != APR_SUCCESS)
+        return conflict(a, "number", err);
+    if (rv == GSPROV_EAUDIT)
+        unaudited(a, err, NULL, number);
+    else if (rv != APR_SUCCESS)
         return io_error(a, err);
-    {
-        json_t *ch = gsprov_record_changes(r->pool, NULL, profile);
-        json_object_set_new(ch, "pin", json_string("***"));
-        audit(a, au, "activation-create", NULL, number, "created", ch);
-    }
     res = gsprov_json_pool(r->pool, json_object());
     json_object_set_new(res, "number", json_string(number));
-    json_object_set(res, "created", json_object_get(doc, "created"));
-    json_object_set(res, "expires", json_object_get(doc, "expires"));
+    json_object_set_new(res, "created", json_integer(act->created));
+    json_object_set_new(res, "expires", json_integer(act->expires));
     apr_table_setn(r->headers_out, "Location",
                    apr_pstrcat(r->pool, r->uri, "/", number, NULL));
     return send_json(a, HTTP_CREATED, res);
@@ -604,41 +631,43 @@ static int activation_get(adm_t *a, const char *number)
 {
     request_rec *r = a->r;
     gsprov_settings_t set;
+    gsprov_activation_t *act;
     gsprov_device_t *dev;
     const char *field;
-    json_t *doc, *res, *v;
+    json_t *res, *profile;
     char *xml, *err = NULL;
     apr_size_t len;
     apr_status_t rv;
-    int secrets;
+    int secrets, rc;
 
-    if ((secrets = want_secrets(a)) < 0)
-        return OK;
-    rv = gsprov_activation_read(r->pool, a->root, number, &doc, &err);
+    if ((rc = want_secrets(a, &secrets)) != OK)
+        return rc;
+    rv = gsprov_store_activation_get(a->store, r->pool, number, &act, &err);
     if (rv == GSPROV_ENOTFOUND)
         return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
                            r->pool, "no pending activation for number %s",
                            number));
     if (rv != APR_SUCCESS)
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, 711, APLOG_ERR, NULL, err);
+        return unreadable(a, rv, err);
     res = gsprov_json_pool(r->pool, json_object());
     json_object_set_new(res, "number", json_string(number));
-    json_object_set(res, "created", json_object_get(doc, "created"));
-    json_object_set(res, "expires", json_object_get(doc, "expires"));
-    v = json_object_get(doc, "failures");
-    json_object_set(res, "failures", v);
+    json_object_set_new(res, "created", json_integer(act->created));
+    json_object_set_new(res, "expires", json_integer(act->expires));
+    json_object_set_new(res, "failures", json_integer(act->failures));
     json_object_set_new(res, "locked", json_boolean(
-        json_integer_value(v) >= gsprov_conf_claim_max_failures(a->conf)));
+        act->failures >= gsprov_conf_claim_max_failures(a->conf)));
     json_object_set_new(res, "expired", json_boolean(
-        json_integer_value(json_object_get(doc, "expires"))
-        <= (json_int_t)apr_time_sec(apr_time_now())));
-    json_object_set(res, "claimed_by", json_object_get(doc, "claimed_by"));
+        gsprov_activation_expired(act)));
+    json_object_set_new(res, "claimed_by", act->claimed_by
+                        ? json_string(act->claimed_by) : json_null());
     /* the profile as a record, with secrets redacted the same way */
     settings(a, &set);
-    if (!gsprov_record_from_json(r->pool, PROFILE_MAC, json_object_get(
-                                 doc, "profile"), &xml, &len, &field, &err)
+    if (!gsprov_json_parse(r->pool, act->profile, strlen(act->profile),
+                           &profile, &err)
+        && !gsprov_record_from_json(r->pool, PROFILE_MAC, profile, &xml, &len,
+                                    &field, &err)
         && !gsprov_xml_parse_device(r->pool, PROFILE_MAC, xml, len, "profile",
-                                &dev, &err)) {
+                                    &dev, &err)) {
         json_t *p = gsprov_record_to_json(r->pool, dev, secrets);
         json_object_del(p, "mac");
         json_object_set(res, "profile", p);
@@ -648,40 +677,61 @@ static int activation_get(adm_t *a, const char *number)
 
 static int activation_delete(adm_t *a, const char *number)
 {
-    request_rec *r = a->r;
-    gsprov_audit_t *au;
+    gsprov_txn_t *txn;
     char *err = NULL;
     apr_status_t rv;
     int rc;
 
-    if ((rc = open_audit(a, &au)) != OK || r->status != HTTP_OK)
+    if ((rc = begin(a, &txn)) != OK)
         return rc;
-    rv = gsprov_activation_remove(r->pool, a->root, number, &err);
+    rv = gsprov_activation_remove(txn, &a->who, number, &err);
     if (rv == GSPROV_ENOTFOUND)
         return bad_request(a, HTTP_NOT_FOUND, NULL, apr_psprintf(
-                           r->pool, "no pending activation for number %s",
+                           a->r->pool, "no pending activation for number %s",
                            number));
-    if (rv != APR_SUCCESS)
+    if (rv == GSPROV_EAUDIT)
+        unaudited(a, err, NULL, number);
+    else if (rv != APR_SUCCESS)
         return io_error(a, err);
-    audit(a, au, "activation-delete", NULL, number, "deleted", NULL);
     return send_json(a, HTTP_NO_CONTENT, NULL);
+}
+
+/* A wrong PIN (counted) or a locked activation: 403 or 423. */
+static int wrong_pin(adm_t *a, apr_status_t rv, const gsprov_claim_t *res,
+                     const char *mac, const char *err)
+{
+    json_t *out = gsprov_json_pool(a->r->pool, json_object());
+    int locked = rv == GSPROV_ELOCKED;
+
+    json_object_set_new(out, "error", json_string(locked ? "activation locked"
+                                                         : "wrong PIN"));
+    json_object_set_new(out, "failures", json_integer(res->failures));
+    json_object_set_new(out, "max_failures", json_integer(
+                        gsprov_conf_claim_max_failures(a->conf)));
+    if (locked)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, a->r, GSPROV_LOGNO(0708)
+                      "claim by %s: %s", mac, err);
+    else
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, a->r, GSPROV_LOGNO(0707)
+                      "claim by %s: %s", mac, err);
+    return send_json(a, locked ? HTTP_LOCKED : HTTP_FORBIDDEN, out);
 }
 
 static int claim(adm_t *a)
 {
     request_rec *r = a->r;
     gsprov_settings_t set;
-    gsprov_audit_t *au;
     gsprov_claim_t res;
+    gsprov_txn_t *txn;
     const char *number, *pin;
     char mac[GSPROV_MAC_LEN + 1];
     json_t *body, *v, *out;
     char *err = NULL;
     apr_status_t rv;
-    int rc, max = gsprov_conf_claim_max_failures(a->conf);
+    int rc;
 
     if ((rc = read_json(a, &body)) != OK)
-        return OK;
+        return rc;
     if (!json_is_object(body))
         return invalid(a, GSPROV_EINVAL, "", "the body must be a JSON object");
     v = json_object_get(body, "mac");
@@ -689,16 +739,17 @@ static int claim(adm_t *a)
                                                 strlen(json_string_value(v)),
                                                 mac))
         return invalid(a, GSPROV_EINVAL, "mac", "mac must be 12 hex digits");
-    if (get_digits(a, body, "number", 0, &number) != OK
-        || r->status != HTTP_OK
-        || get_digits(a, body, "pin", 1, &pin) != OK
-        || r->status != HTTP_OK)
-        return OK;
-    if ((rc = open_audit(a, &au)) != OK || r->status != HTTP_OK)
+    if ((rc = get_digits(a, body, "number", 0, &number)) != OK
+        || (rc = get_digits(a, body, "pin", 1, &pin)) != OK
+        || (rc = begin(a, &txn)) != OK)
         return rc;
     settings(a, &set);
-    rv = gsprov_activation_claim(r->pool, a->root, templates(a), &set,
-                                 number, pin, mac, max, &res, &err);
+    rv = gsprov_activation_claim(txn, &a->who, templates(a), &set, number,
+                                 pin, mac,
+                                 gsprov_conf_claim_max_failures(a->conf),
+                                 &res, &err);
+    if (res.unaudited)
+        unaudited(a, res.unaudited, mac, NULL);
     switch (rv) {
     case APR_SUCCESS:
         break;
@@ -708,33 +759,18 @@ static int claim(adm_t *a)
         return bad_request(a, HTTP_GONE, "number", err);
     case GSPROV_EBADPIN:
     case GSPROV_ELOCKED:
-        if (res.counted)
-            audit(a, au, "claim", mac, number, rv == GSPROV_ELOCKED
-                  ? "wrong-pin-locked" : "wrong-pin", NULL);
-        out = gsprov_json_pool(r->pool, json_object());
-        json_object_set_new(out, "error", json_string(
-            rv == GSPROV_ELOCKED ? "activation locked" : "wrong PIN"));
-        json_object_set_new(out, "failures", json_integer(res.failures));
-        json_object_set_new(out, "max_failures", json_integer(max));
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "GSPROV%04d: claim "
-                      "by %s: %s", rv == GSPROV_ELOCKED ? 708 : 707, mac,
-                      err);
-        return send_json(a, rv == GSPROV_ELOCKED ? HTTP_LOCKED
-                                                 : HTTP_FORBIDDEN, out);
+        return wrong_pin(a, rv, &res, mac, err);
     case GSPROV_ECONFLICT:
-        return fail(a, HTTP_CONFLICT, 710, APLOG_INFO, "mac", err);
+        return conflict(a, "mac", err);
     case GSPROV_EINVAL:
     case GSPROV_EREF:
     case GSPROV_EUNDEFVAR:
     case GSPROV_EMIXED:
     case GSPROV_EPARSE:
+    case GSPROV_ECORRUPT:   /* the activation itself */
         return invalid(a, rv, res.field, err);
     default:
         return io_error(a, err);
-    }
-    {
-        json_t *ch = gsprov_record_changes(r->pool, NULL, res.profile);
-        audit(a, au, "claim", mac, number, "created", ch);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0709)
                   "device %s claimed activation %s", mac, number);
@@ -742,7 +778,7 @@ static int claim(adm_t *a)
     json_object_set_new(out, "mac", json_string(mac));
     json_object_set_new(out, "number", json_string(number));
     apr_table_setn(r->headers_out, "ETag",
-                   gsprov_devices_etag(r->pool, res.xml, res.len));
+                   gsprov_precond_etag(r->pool, res.version));
     return send_json(a, HTTP_CREATED, out);
 }
 
@@ -765,33 +801,24 @@ static const char *below_location(request_rec *r)
     return rest;
 }
 
-static int gsprov_admin_handler(request_rec *r)
+static int route(adm_t *a)
 {
-    adm_t a;
+    request_rec *r = a->r;
     const char *rest, *slash;
     char mac[GSPROV_MAC_LEN + 1];
     int m = r->method_number;
 
-    if (!r->handler || strcmp(r->handler, GSPROV_ADMIN_HANDLER) != 0)
-        return DECLINED;
-    memset(&a, 0, sizeof(a));
-    a.r = r;
-    a.conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
-    r->status = HTTP_OK;
-    ap_args_to_table(r, &a.args);
-    if (!a.conf->store || strcmp(a.conf->store->ops->name, "file") != 0)
-        return fail(&a, HTTP_INTERNAL_SERVER_ERROR, 701, APLOG_ERR, NULL,
-                    "SetHandler gsprov-admin needs GsProvRoot (a directory "
-                    "store) for this location");
-    a.root = a.conf->store->name;
+    if (!a->store)
+        return unfit(a, "SetHandler gsprov-admin needs GsProvRoot (a "
+                     "directory store) for this location");
     if (m != M_PUT && m != M_POST && ap_discard_request_body(r) != OK)
-        return OK;
+        return DONE;
 
     rest = below_location(r);
     if (!strcmp(rest, "devices")) {
         if (m != M_GET)
-            return not_allowed(&a, "GET, HEAD");
-        return device_list(&a);
+            return not_allowed(a, "GET, HEAD");
+        return device_list(a);
     }
     if (!strncmp(rest, "devices/", 8)) {
         const char *seg = rest + 8;
@@ -799,46 +826,66 @@ static int gsprov_admin_handler(request_rec *r)
         if (!gsprov_mac_parse(seg, slash ? (size_t)(slash - seg)
                                          : strlen(seg), mac))
             return m == M_PUT
-                ? invalid(&a, GSPROV_EINVAL, "mac", "not a MAC: the URL "
+                ? invalid(a, GSPROV_EINVAL, "mac", "not a MAC: the URL "
                           "must end in 12 hex digits")
-                : bad_request(&a, HTTP_NOT_FOUND, "mac", "not a MAC");
+                : bad_request(a, HTTP_NOT_FOUND, "mac", "not a MAC");
         apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
         if (slash && !strcmp(slash, "/rendered")) {
             if (m != M_GET)
-                return not_allowed(&a, "GET, HEAD");
-            return device_rendered(&a, mac);
+                return not_allowed(a, "GET, HEAD");
+            return device_rendered(a, mac);
         }
         if (slash)
-            return bad_request(&a, HTTP_NOT_FOUND, NULL, "no such resource");
+            return bad_request(a, HTTP_NOT_FOUND, NULL, "no such resource");
         switch (m) {
-        case M_GET:    return device_get(&a, mac);
-        case M_PUT:    return device_put(&a, mac);
-        case M_DELETE: return device_delete(&a, mac);
-        default:       return not_allowed(&a, "GET, HEAD, PUT, DELETE");
+        case M_GET:    return device_get(a, mac);
+        case M_PUT:    return device_put(a, mac);
+        case M_DELETE: return device_delete(a, mac);
+        default:       return not_allowed(a, "GET, HEAD, PUT, DELETE");
         }
     }
     if (!strcmp(rest, "activations")) {
         if (m != M_POST)
-            return not_allowed(&a, "POST");
-        return activation_create(&a);
+            return not_allowed(a, "POST");
+        return activation_create(a);
     }
     if (!strncmp(rest, "activations/", 12)) {
         const char *number = rest + 12;
         if (!gsprov_activation_number_valid(number))
-            return bad_request(&a, HTTP_NOT_FOUND, "number",
+            return bad_request(a, HTTP_NOT_FOUND, "number",
                                "not an activation number (digits)");
         switch (m) {
-        case M_GET:    return activation_get(&a, number);
-        case M_DELETE: return activation_delete(&a, number);
-        default:       return not_allowed(&a, "GET, HEAD, DELETE");
+        case M_GET:    return activation_get(a, number);
+        case M_DELETE: return activation_delete(a, number);
+        default:       return not_allowed(a, "GET, HEAD, DELETE");
         }
     }
     if (!strcmp(rest, "claim")) {
         if (m != M_POST)
-            return not_allowed(&a, "POST");
-        return claim(&a);
+            return not_allowed(a, "POST");
+        return claim(a);
     }
-    return bad_request(&a, HTTP_NOT_FOUND, NULL, "no such resource");
+    return bad_request(a, HTTP_NOT_FOUND, NULL, "no such resource");
+}
+
+static int gsprov_admin_handler(request_rec *r)
+{
+    adm_t a;
+    int rc;
+
+    if (!r->handler || strcmp(r->handler, GSPROV_ADMIN_HANDLER) != 0)
+        return DECLINED;
+    memset(&a, 0, sizeof(a));
+    a.r = r;
+    a.conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
+    a.store = a.conf->store;
+    a.who.user = r->user;
+    a.who.client = r->useragent_ip;
+    a.who.method = r->method;
+    r->status = HTTP_OK;
+    ap_args_to_table(r, &a.args);
+    rc = route(&a);
+    return rc == DONE ? OK : rc;
 }
 
 void gsprov_register_admin(apr_pool_t *p)

@@ -417,6 +417,10 @@ static const char lint_usage[] =
 
 typedef struct {
     int problems;
+    long devices;
+    gsprov_store_t *store;
+    const gsprov_templates_t *t;
+    const gsprov_settings_t *set;
 } lint_t;
 
 static void lint_report(void *baton, const char *msg)
@@ -425,21 +429,57 @@ static void lint_report(void *baton, const char *msg)
     printf("%s\n", msg);
 }
 
+/* One entry of the store: a stray file, or a record rendered the way the
+ * module serves it (and, for v1 chains, encoded as a binary file). */
+static int lint_record(void *baton, apr_pool_t *p, const char *mac,
+                       const gsprov_blob_t *rec, apr_status_t rv,
+                       const char *why)
+{
+    lint_t *lint = baton;
+    gsprov_name_t name;
+    gsprov_output_t out;
+    char *err = NULL;
+
+    if (rv != GSPROV_EBADNAME)
+        lint->devices++;
+    if (rv != APR_SUCCESS) {            /* says which file */
+        lint_report(lint, why);
+        return 0;
+    }
+    memset(&name, 0, sizeof(name));
+    apr_cpystrn(name.mac, mac, sizeof(name.mac));
+    name.kind = GSPROV_KIND_DEVICE_XML;
+    name.nreadings = 1;
+    name.reading[0].kind = GSPROV_KIND_DEVICE_XML;
+    name.any_affix = 1;
+    rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
+                          &err);
+    if (rv == APR_SUCCESS) {
+        name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
+        rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
+                              &err);
+        if (rv == GSPROV_ENOTFOUND)   /* v2: no binary, by design */
+            rv = APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS)
+        /* name the device even when the problem sits in a template */
+        lint_report(lint, err && !strncmp(err, rec->label,
+                                          strlen(rec->label))
+                    ? err : apr_psprintf(p, "%s: %s", rec->label,
+                                         err ? err : "failed"));
+    return 0;
+}
+
 static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
 {
-    const char *root = NULL, *e, *ddir;
-    lint_t lint = { 0 };
+    const char *root = NULL, *e;
+    lint_t lint;
     gsprov_report_t report = { lint_report, &lint };
     gsprov_settings_t set;
-    gsprov_store_t *store;
-    const gsprov_templates_t *t;
-    apr_pool_t *iter;
-    apr_dir_t *dir;
-    apr_finfo_t fi;
-    apr_status_t rv;
-    long devices = 0;
+    char *err = NULL;
     int i;
 
+    memset(&lint, 0, sizeof(lint));
     memset(&set, 0, sizeof(set));
     set.tenant_vars = apr_hash_make(p);
     set.plain = 1;
@@ -457,63 +497,14 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
     if (!root)
         return usage_error(lint_usage, "%s", "--root is required");
 
-    if (gsprov_store_file_lint(p, root, &report, &store) != APR_SUCCESS)
+    if (gsprov_store_file_lint(p, root, &report, &lint.store) != APR_SUCCESS)
         return EXIT_FAILURE;
-    t = gsprov_store_templates(store, p, 0);
-
-    ddir = apr_pstrcat(p, root, "/devices", NULL);
-    if ((rv = apr_dir_open(&dir, ddir, p)) != APR_SUCCESS) {
-        if (!APR_STATUS_IS_ENOENT(rv))
-            lint_report(&lint, apr_psprintf(p, "%s: cannot open: %pm", ddir,
-                                            &rv));
-        goto done;
-    }
-    apr_pool_create(&iter, p);
-    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, dir)
-           == APR_SUCCESS) {
-        size_t n = strlen(fi.name);
-        gsprov_name_t name;
-        gsprov_output_t out;
-        char *err = NULL;
-
-        if (fi.name[0] == '.')
-            continue;
-        apr_pool_clear(iter);
-        memset(&name, 0, sizeof(name));
-        if (n != GSPROV_MAC_LEN + 4 || strcmp(fi.name + GSPROV_MAC_LEN, ".xml")
-            || !gsprov_mac_parse(fi.name, GSPROV_MAC_LEN, name.mac)
-            || memcmp(name.mac, fi.name, GSPROV_MAC_LEN) != 0) {
-            lint_report(&lint, apr_psprintf(iter, "%s/%s: bad device file "
-                                            "name (expected 12 lowercase hex "
-                                            "digits, then .xml)", ddir,
-                                            fi.name));
-            continue;
-        }
-        devices++;
-        name.kind = GSPROV_KIND_DEVICE_XML;
-        name.nreadings = 1;
-        name.reading[0].kind = GSPROV_KIND_DEVICE_XML;
-        name.any_affix = 1;
-        rv = gsprov_provision(iter, store, t, &name, &set, &out, &err);
-        if (rv == APR_SUCCESS) {
-            /* v1 chains must also encode as a binary file */
-            name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
-            rv = gsprov_provision(iter, store, t, &name, &set, &out, &err);
-            if (rv == GSPROV_ENOTFOUND)   /* v2: no binary, by design */
-                rv = APR_SUCCESS;
-        }
-        if (rv != APR_SUCCESS) {
-            const char *path = apr_pstrcat(iter, ddir, "/", fi.name, NULL);
-            /* name the device even when the problem sits in a template */
-            lint_report(&lint, err && !strncmp(err, path, strlen(path)) ? err
-                        : apr_psprintf(iter, "%s: %s", path,
-                                       err ? err : "failed"));
-        }
-    }
-    apr_dir_close(dir);
-done:
+    lint.t = gsprov_store_templates(lint.store, p, 0);
+    lint.set = &set;
+    if (gsprov_store_record_iterate(lint.store, p, lint_record, &lint, &err))
+        lint_report(&lint, err);
     fprintf(stderr, "gsprov lint: %ld device records, %d problem%s\n",
-            devices, lint.problems, lint.problems == 1 ? "" : "s");
+            lint.devices, lint.problems, lint.problems == 1 ? "" : "s");
     return lint.problems ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

@@ -1,22 +1,12 @@
-#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
-#include <apr_base64.h>
 #include <apr_lib.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/crypto.h>
 #include "gsprov_activation.h"
 #include "gsprov_record.h"
-#include "gsprov_devices.h"
-#include "gsprov_fsio.h"
+#include "gsprov_pin.h"
 #include "gsprov_json.h"
-#include "gsprov_store.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
-
-#define PIN_SCHEME "pbkdf2-sha256"
-#define PIN_HASH_BYTES 32
 
 static int digits(const char *s, size_t min, size_t max)
 {
@@ -37,245 +27,176 @@ int gsprov_activation_pin_valid(const char *s)
     return digits(s, GSPROV_MIN_PIN_LEN, GSPROV_MAX_PIN_LEN);
 }
 
-static const char *b64(apr_pool_t *p, const unsigned char *d, int n)
+int gsprov_activation_expired(const gsprov_activation_t *a)
 {
-    char *out = apr_palloc(p, (apr_size_t)apr_base64_encode_len(n));
-    apr_base64_encode(out, (const char *)d, n);
-    return out;
+    return a->expires <= (apr_int64_t)apr_time_sec(apr_time_now());
 }
 
-static int derive(const char *pin, const unsigned char *salt, int saltlen,
-                  int iterations, unsigned char out[PIN_HASH_BYTES])
-{
-    return PKCS5_PBKDF2_HMAC(pin, (int)strlen(pin), salt, saltlen,
-                             iterations, EVP_sha256(), PIN_HASH_BYTES, out);
-}
-
-apr_status_t gsprov_pin_hash(apr_pool_t *p, const char *pin, int iterations,
-                             const char **out)
-{
-    unsigned char salt[GSPROV_PIN_SALT_BYTES], h[PIN_HASH_BYTES];
-
-    if (RAND_bytes(salt, sizeof(salt)) != 1
-        || !derive(pin, salt, sizeof(salt), iterations, h))
-        return GSPROV_ECRYPTO;
-    *out = apr_psprintf(p, PIN_SCHEME "$%d$%s$%s", iterations,
-                        b64(p, salt, sizeof(salt)), b64(p, h, sizeof(h)));
-    OPENSSL_cleanse(h, sizeof(h));
-    return APR_SUCCESS;
-}
-
-int gsprov_pin_verify(apr_pool_t *p, const char *pin, const char *stored)
-{
-    char *copy = apr_pstrdup(p, stored), *last = NULL, *scheme, *it = NULL;
-    char *s64 = NULL, *h64 = NULL;
-    unsigned char h[PIN_HASH_BYTES], *salt, *want;
-    int iterations, saltlen, wantlen, ok;
-
-    /* apr_strtok leaves `last` unset once it returns NULL: stop there */
-    if (!(scheme = apr_strtok(copy, "$", &last))
-        || !(it = apr_strtok(NULL, "$", &last))
-        || !(s64 = apr_strtok(NULL, "$", &last))
-        || !(h64 = apr_strtok(NULL, "$", &last))
-        || strcmp(scheme, PIN_SCHEME))
-        return 0;
-    iterations = atoi(it);
-    if (iterations < 1)
-        return 0;
-    salt = apr_palloc(p, (apr_size_t)apr_base64_decode_len(s64));
-    saltlen = apr_base64_decode_binary(salt, s64);
-    want = apr_palloc(p, (apr_size_t)apr_base64_decode_len(h64));
-    wantlen = apr_base64_decode_binary(want, h64);
-    if (wantlen != PIN_HASH_BYTES || saltlen < 1
-        || !derive(pin, salt, saltlen, iterations, h))
-        return 0;
-    ok = CRYPTO_memcmp(h, want, PIN_HASH_BYTES) == 0;
-    OPENSSL_cleanse(h, sizeof(h));
-    return ok;
-}
-
-static const char *act_dir(apr_pool_t *p, const char *root)
-{
-    return apr_pstrcat(p, root, "/activations", NULL);
-}
-
-static apr_status_t act_lock(apr_pool_t *p, const char *root,
-                             const char *number, gsprov_lock_t **l,
-                             char **err)
-{
-    return gsprov_fsio_lock(p, root, apr_pstrcat(p, "activation-", number, NULL),
-                       l, err);
-}
-
-apr_status_t gsprov_activation_read(apr_pool_t *p, const char *root,
-                                    const char *number, json_t **doc,
-                                    char **err)
-{
-    const char *path = apr_pstrcat(p, act_dir(p, root), "/", number, ".json",
-                                   NULL);
-    char *buf;
-    apr_size_t len;
-    apr_status_t rv;
-
-    rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_ACTIVATION_BYTES, &buf, &len,
-                          err);
-    if (rv == APR_ENOENT)
-        return GSPROV_ENOTFOUND;
-    if (rv)
-        return rv;
-    if (gsprov_json_parse(p, buf, len, doc, err) != APR_SUCCESS
-        || !json_is_object(*doc)
-        || !json_is_string(json_object_get(*doc, "pin"))
-        || !json_is_object(json_object_get(*doc, "profile"))) {
-        *err = apr_psprintf(p, "%s: not a valid activation file", path);
-        return GSPROV_EPARSE;
-    }
-    return APR_SUCCESS;
-}
-
-static apr_status_t act_write(apr_pool_t *p, const char *root,
-                              const char *number, const json_t *doc,
-                              char **err)
-{
-    const char *s = gsprov_json_dump(p, doc);
-    return gsprov_fsio_write_atomic(p, act_dir(p, root),
-                               apr_pstrcat(p, number, ".json", NULL), s,
-                               strlen(s), err);
-}
-
-static int expired(const json_t *doc)
-{
-    json_t *e = json_object_get(doc, "expires");
-    return !json_is_integer(e)
-           || json_integer_value(e) <= (json_int_t)apr_time_sec(
-                                           apr_time_now());
-}
-
-apr_status_t gsprov_activation_create(apr_pool_t *p, const char *root,
+apr_status_t gsprov_activation_create(gsprov_txn_t *txn,
+                                      const gsprov_actor_t *who,
                                       const char *number, const char *pin,
                                       const json_t *profile, long ttl,
-                                      json_t **doc, char **err)
+                                      gsprov_activation_t **out, char **err)
 {
-    json_int_t now = (json_int_t)apr_time_sec(apr_time_now());
-    gsprov_lock_t *l;
+    apr_pool_t *p = txn->pool;
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+    gsprov_activation_t *old, *a;
     const char *hash;
-    json_t *old, *d;
+    json_t *changes;
     apr_status_t rv;
 
     if ((rv = gsprov_pin_hash(p, pin, GSPROV_PIN_PBKDF2_ITERATIONS, &hash))) {
         *err = apr_pstrdup(p, "cannot hash the PIN (OpenSSL)");
-        return rv;
+        goto leave;
     }
-    if ((rv = act_lock(p, root, number, &l, err)))
-        return rv;
-    rv = gsprov_activation_read(p, root, number, &old, err);
-    if (rv == APR_SUCCESS && !expired(old)
-        && !json_is_string(json_object_get(old, "claimed_by"))) {
-        gsprov_fsio_unlock(l);
+    rv = gsprov_store_activation_lock(txn, number, &old, err);
+    if (rv == APR_SUCCESS && !gsprov_activation_expired(old)
+        && !old->claimed_by) {
         *err = apr_psprintf(p, "activation %s exists and has not expired",
                             number);
-        return GSPROV_ECONFLICT;
+        rv = GSPROV_ECONFLICT;
+        goto leave;
     }
-    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND && rv != GSPROV_EPARSE) {
-        gsprov_fsio_unlock(l);
-        return rv;
-    }
-    d = gsprov_json_pool(p, json_object());
-    json_object_set_new(d, "number", json_string(number));
-    json_object_set_new(d, "pin", json_string(hash));
-    json_object_set_new(d, "created", json_integer(now));
-    json_object_set_new(d, "expires", json_integer(now + ttl));
-    json_object_set_new(d, "failures", json_integer(0));
-    json_object_set_new(d, "claimed_by", json_null());
-    json_object_set_new(d, "profile", json_deep_copy(profile));
-    rv = act_write(p, root, number, d, err);
-    gsprov_fsio_unlock(l);
-    *doc = d;
+    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND && rv != GSPROV_ECORRUPT)
+        goto leave;
+    a = apr_pcalloc(p, sizeof(*a));
+    a->number = number;
+    a->pin_hash = hash;
+    a->created = now;
+    a->expires = now + ttl;
+    a->profile = gsprov_json_dump(p, profile);
+    changes = gsprov_record_changes(p, NULL, profile);
+    json_object_set_new(changes, "pin", json_string("***"));
+    if ((rv = gsprov_store_activation_put(txn, a, err))
+        || (rv = gsprov_actor_audit(txn, who, "activation-create", NULL,
+                                    number, "created", changes, err)))
+        goto leave;
+    *out = a;
+    return gsprov_store_commit(txn, err);
+leave:
+    gsprov_store_rollback(txn);
     return rv;
 }
 
-apr_status_t gsprov_activation_remove(apr_pool_t *p, const char *root,
+apr_status_t gsprov_activation_remove(gsprov_txn_t *txn,
+                                      const gsprov_actor_t *who,
                                       const char *number, char **err)
 {
-    gsprov_lock_t *l;
+    gsprov_activation_t *a;
     apr_status_t rv;
 
-    if ((rv = act_lock(p, root, number, &l, err)))
+    /* a corrupt one can be removed (and then made again) */
+    rv = gsprov_store_activation_lock(txn, number, &a, err);
+    if ((rv != APR_SUCCESS && rv != GSPROV_ECORRUPT)
+        || (rv = gsprov_store_activation_delete(txn, number, err))
+        || (rv = gsprov_actor_audit(txn, who, "activation-delete", NULL,
+                                    number, "deleted", NULL, err))) {
+        gsprov_store_rollback(txn);
         return rv;
-    rv = gsprov_fsio_remove_durable(p, act_dir(p, root),
-                               apr_pstrcat(p, number, ".json", NULL), err);
-    gsprov_fsio_unlock(l);
-    return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
+    }
+    return gsprov_store_commit(txn, err);
 }
 
-apr_status_t gsprov_activation_claim(apr_pool_t *p, const char *root,
+/* A change that took effect but could not be audited is still made:
+ * res->unaudited says why. */
+static apr_status_t claim_commit(gsprov_txn_t *txn, gsprov_claim_t *res,
+                                 char **err)
+{
+    char *why = NULL;
+    apr_status_t rv = gsprov_store_commit(txn, &why);
+
+    if (rv == GSPROV_EAUDIT) {
+        res->unaudited = why;
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS)
+        *err = why;
+    return rv;
+}
+
+/* A wrong PIN: counted and committed before the answer. */
+static apr_status_t count_failure(gsprov_txn_t *txn,
+                                  const gsprov_actor_t *who,
+                                  gsprov_activation_t *a, const char *mac,
+                                  int max_failures, gsprov_claim_t *res,
+                                  char **err)
+{
+    apr_status_t rv;
+    int locked;
+
+    res->failures = ++a->failures;
+    res->counted = 1;
+    locked = a->failures >= max_failures;
+    if ((rv = gsprov_store_activation_put(txn, a, err))
+        || (rv = gsprov_actor_audit(txn, who, "claim", mac, a->number,
+                                    locked ? "wrong-pin-locked"
+                                           : "wrong-pin", NULL, err))
+        || (rv = claim_commit(txn, res, err)))
+        return rv;
+    *err = apr_psprintf(txn->pool, "wrong PIN for activation %s (%d of %d)",
+                        a->number, a->failures, max_failures);
+    return locked ? GSPROV_ELOCKED : GSPROV_EBADPIN;
+}
+
+apr_status_t gsprov_activation_claim(gsprov_txn_t *txn,
+                                     const gsprov_actor_t *who,
                                      const gsprov_templates_t *t,
                                      const gsprov_settings_t *set,
                                      const char *number, const char *pin,
                                      const char *mac, int max_failures,
                                      gsprov_claim_t *res, char **err)
 {
-    gsprov_lock_t *al = NULL, *dl = NULL;
-    json_t *doc, *claimed;
-    char *xml, *old;
-    apr_size_t len, oldlen;
-    int failures;
+    apr_pool_t *p = txn->pool;
+    gsprov_activation_t *a;
+    gsprov_blob_t cur;
+    json_t *profile;
+    char *xml;
+    apr_size_t len;
     apr_status_t rv;
 
     memset(res, 0, sizeof(*res));
     /* lock order: activation, then device (PUT takes only the device's) */
-    if ((rv = act_lock(p, root, number, &al, err)))
-        return rv;
-    if ((rv = gsprov_activation_read(p, root, number, &doc, err))) {
+    if ((rv = gsprov_store_activation_lock(txn, number, &a, err))) {
         if (rv == GSPROV_ENOTFOUND)
             *err = apr_psprintf(p, "no pending activation for number %s",
                                 number);
         goto leave;
     }
-    failures = (int)json_integer_value(json_object_get(doc, "failures"));
-    res->failures = failures;
-    claimed = json_object_get(doc, "claimed_by");
-    if (json_is_string(claimed) && strcmp(json_string_value(claimed), mac)) {
+    res->failures = a->failures;
+    if (a->claimed_by && strcmp(a->claimed_by, mac)) {
         *err = apr_psprintf(p, "activation %s was claimed by another device",
                             number);
         rv = GSPROV_ECONFLICT;
         goto leave;
     }
-    if (!json_is_string(claimed) && expired(doc)) {
+    if (!a->claimed_by && gsprov_activation_expired(a)) {
         *err = apr_psprintf(p, "activation %s has expired", number);
         rv = GSPROV_EEXPIRED;
         goto leave;
     }
-    if (failures >= max_failures) {
+    if (a->failures >= max_failures) {
         *err = apr_psprintf(p, "activation %s is locked after %d wrong PINs",
-                            number, failures);
+                            number, a->failures);
         rv = GSPROV_ELOCKED;
         goto leave;
     }
-    if (!gsprov_pin_verify(p, pin, json_string_value(json_object_get(doc,
-                                                                     "pin")))) {
-        /* counted durably before answering, so a crash cannot give an
-         * attacker free guesses */
-        res->failures = ++failures;
-        res->counted = 1;
-        json_object_set_new(doc, "failures", json_integer(failures));
-        if ((rv = act_write(p, root, number, doc, err)))
-            goto leave;
-        *err = apr_psprintf(p, "wrong PIN for activation %s (%d of %d)",
-                            number, failures, max_failures);
-        rv = failures >= max_failures ? GSPROV_ELOCKED : GSPROV_EBADPIN;
+    if (!gsprov_pin_verify(p, pin, a->pin_hash)) {
+        if ((rv = count_failure(txn, who, a, mac, max_failures, res, err))
+            == GSPROV_EBADPIN || rv == GSPROV_ELOCKED)
+            return rv;
+        goto leave;
+    }
+    if ((rv = gsprov_json_parse(p, a->profile, strlen(a->profile), &profile,
+                                err))) {
+        rv = GSPROV_ECORRUPT;
         goto leave;
     }
 
-    if ((rv = gsprov_devices_lock(p, root, mac, &dl, err)))
-        goto leave;
-    rv = gsprov_devices_read(p, root, mac, &old, &oldlen, err);
-    if (rv == APR_SUCCESS && json_is_string(claimed)) {
+    rv = gsprov_store_record_lock(txn, mac, &cur, err);
+    if (rv == APR_SUCCESS && a->claimed_by) {
         /* a claim of this MAC that crashed after writing the record:
          * finish it */
-        res->xml = old;
-        res->len = oldlen;
-        res->profile = json_object_get(doc, "profile");
+        res->version = cur.version;
         goto consume;
     }
     if (rv == APR_SUCCESS) {
@@ -283,10 +204,11 @@ apr_status_t gsprov_activation_claim(apr_pool_t *p, const char *root,
         rv = GSPROV_ECONFLICT;
         goto leave;
     }
-    if (rv != GSPROV_ENOTFOUND)
+    if (rv != GSPROV_ENOTFOUND) {
+        rv = GSPROV_EIO;    /* a record we cannot read, or no lock */
         goto leave;
-    res->profile = json_object_get(doc, "profile");
-    if ((rv = gsprov_record_from_json(p, mac, res->profile, &xml, &len,
+    }
+    if ((rv = gsprov_record_from_json(p, mac, profile, &xml, &len,
                                       &res->field, err))
         || (rv = gsprov_record_check(p, t, set, mac, xml, len, NULL, err))) {
         if (rv != GSPROV_EINVAL && rv != GSPROV_EIO)
@@ -295,19 +217,20 @@ apr_status_t gsprov_activation_claim(apr_pool_t *p, const char *root,
     }
     /* claimed first: if we crash before the record is written, the PIN
      * can only ever finish this MAC's claim */
-    json_object_set_new(doc, "claimed_by", json_string(mac));
-    if ((rv = act_write(p, root, number, doc, err))
-        || (rv = gsprov_devices_write(p, root, mac, xml, len, err)))
+    a->claimed_by = mac;
+    if ((rv = gsprov_store_activation_put(txn, a, err))
+        || (rv = gsprov_store_record_put(txn, mac, xml, len, err)))
         goto leave;
-    res->xml = xml;
-    res->len = len;
+    res->version = gsprov_store_version(p, xml, len);
 consume:
-    rv = gsprov_fsio_remove_durable(p, act_dir(p, root),
-                               apr_pstrcat(p, number, ".json", NULL), err);
-    if (rv == APR_ENOENT)
-        rv = APR_SUCCESS;
+    rv = gsprov_store_activation_delete(txn, number, err);
+    if ((rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
+        || (rv = gsprov_actor_audit(txn, who, "claim", mac, number,
+                                    "created", gsprov_record_changes(
+                                        p, NULL, profile), err)))
+        goto leave;
+    return claim_commit(txn, res, err);
 leave:
-    gsprov_fsio_unlock(dl);
-    gsprov_fsio_unlock(al);
+    gsprov_store_rollback(txn);
     return rv;
 }

@@ -384,9 +384,9 @@ json_t *gsprov_record_to_json(apr_pool_t *p, const gsprov_device_t *d,
 /* ---- validation ------------------------------------------------------ */
 
 /* A store of one record: the candidate, in front of the real templates,
- * so the unchanged provisioning pipeline renders it. */
+ * so the unchanged provisioning pipeline renders it.  Reads only. */
 typedef struct {
-    gsprov_device_t *dev;
+    gsprov_blob_t rec;
     const gsprov_templates_t *t;
 } one_t;
 
@@ -397,24 +397,28 @@ static const gsprov_templates_t *one_templates(gsprov_store_t *s,
     return ((one_t *)s->impl)->t;
 }
 
-static apr_status_t one_device(gsprov_store_t *s, apr_pool_t *p,
-                               const char *mac, gsprov_device_t **out,
-                               char **err)
+static apr_status_t one_record_get(gsprov_store_t *s, apr_pool_t *p,
+                                   const char *mac, gsprov_blob_t *out,
+                                   char **err)
 {
-    *out = ((one_t *)s->impl)->dev;
+    *out = ((one_t *)s->impl)->rec;
     return APR_SUCCESS;
 }
 
-static apr_status_t one_device_version(gsprov_store_t *s, apr_pool_t *p,
+static apr_status_t one_record_version(gsprov_store_t *s, apr_pool_t *p,
                                        const char *mac, const char **version,
                                        char **err)
 {
-    *version = gsprov_device_version(p, ((one_t *)s->impl)->dev);
+    *version = ((one_t *)s->impl)->rec.version;
     return APR_SUCCESS;
 }
 
-static const gsprov_store_ops_t one_ops = { "candidate", one_templates,
-                                            one_device, one_device_version };
+static const gsprov_store_ops_t one_ops = {
+    .name = "candidate",
+    .templates = one_templates,
+    .record_get = one_record_get,
+    .record_version = one_record_version,
+};
 
 apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
                                  const gsprov_settings_t *set,
@@ -424,18 +428,23 @@ apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
 {
     const char *label = apr_pstrcat(p, "devices/", mac, ".xml", NULL);
     gsprov_settings_t s = *set;
+    gsprov_device_t *dev;
     gsprov_store_t store;
     gsprov_output_t o;
     gsprov_name_t name;
     one_t one;
     apr_status_t rv;
 
-    if ((rv = gsprov_xml_parse_device(p, mac, xml, len, label, &one.dev, err)))
+    if ((rv = gsprov_xml_parse_device(p, mac, xml, len, label, &dev, err)))
         return rv;
+    one.rec.data = xml;
+    one.rec.len = len;
+    one.rec.label = label;
+    one.rec.version = gsprov_store_version(p, xml, len);
     one.t = t;
     memset(&store, 0, sizeof(store));
     store.ops = &one_ops;
-    store.name = "candidate";
+    store.label = "candidate";
     store.impl = &one;
     s.plain = 1;
     s.ua = NULL;
@@ -453,7 +462,7 @@ apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
     if (rv == GSPROV_ENOTFOUND)     /* v2: no binary file, by design */
         rv = APR_SUCCESS;
     if (rv == APR_SUCCESS && out)
-        *out = one.dev;
+        *out = dev;
     return rv;
 }
 

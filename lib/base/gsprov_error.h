@@ -18,6 +18,8 @@
 #define GSPROV_ECRYPTO    (APR_OS_START_USERERR + 8) /* OpenSSL failure */
 #define GSPROV_EBADNAME   (APR_OS_START_USERERR + 9) /* request name rejected */
 #define GSPROV_EREDIRECT  (APR_OS_START_USERERR + 10) /* bad <redirect> or map */
+#define GSPROV_ECORRUPT   (APR_OS_START_USERERR + 11) /* stored data invalid */
+#define GSPROV_EAUDIT     (APR_OS_START_USERERR + 12) /* done, not audited */
 
 /* Admin API and PIN claim (numbered after its GSPROV07xx message ids, so
  * other additions above do not collide). */

@@ -42,6 +42,12 @@ typedef struct {
  * building costly arguments; gsprov_log() checks it before formatting. */
 int gsprov_log_is_level(const gsprov_logger_t *log, gsprov_log_level_e level);
 
+/* Problems found while linting: one message ("file:line: what") each. */
+typedef struct {
+    void (*fn)(void *baton, const char *msg);
+    void *baton;
+} gsprov_report_t;
+
 void gsprov_log(const gsprov_logger_t *log, const char *file, int line,
                 gsprov_log_level_e level, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -65,7 +65,7 @@ static const char *cache_key(apr_pool_t *p, gsprov_store_t *store,
     int i;
 
     if (name->mac[0]
-        && gsprov_store_device_version(store, p, name->mac, &dev, &err))
+        && gsprov_store_record_version(store, p, name->mac, &dev, &err))
         return NULL;   /* no record (404) or unreadable (500): not cached */
     *dev_version = dev;
 
@@ -323,7 +323,7 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
      * key says; serve them, store nothing. */
     if (name->mac[0]
         && (!out->device
-            || strcmp(gsprov_device_version(p, out->device), dev_version))) {
+            || strcmp(out->device->version, dev_version))) {
         *served = GSPROV_SERVED_RENDERED;
         return APR_SUCCESS;
     }

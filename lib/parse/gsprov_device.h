@@ -26,8 +26,11 @@ typedef struct {
     apr_hash_t *vars;           /* name -> value */
     gsprov_layer_t *config;     /* overrides; empty layer if none */
     const gsprov_redirect_t *redirect;  /* a redirect record: NULL if not */
-    const char *bytes;          /* the record as read (for its version) */
+    const char *bytes;          /* the record as read */
     apr_size_t nbytes;
+    const char *version;        /* its content version (hex SHA-256) as the
+                                 * store gave it (gsprov_store_device);
+                                 * NULL when parsed from elsewhere */
 } gsprov_device_t;
 
 /* Parse a record from memory (gsprov_xml.c).  mac is the normalized MAC
@@ -36,9 +39,5 @@ apr_status_t gsprov_xml_parse_device(apr_pool_t *p, const char *mac,
                                  const char *buf, apr_size_t len,
                                  const char *label, gsprov_device_t **out,
                                  char **err);
-
-/* The record's version: SHA-256 of its bytes.  Computed on demand (it is
- * for cache keys, not for serving). */
-const char *gsprov_device_version(apr_pool_t *p, const gsprov_device_t *d);
 
 #endif

@@ -1,71 +1,191 @@
 /*
- * The store: where a tenant's templates and device records come from.
- * A small vtable, so a database-backed store (mod_dbd) can follow the
- * directory store in gsprov_store_file.c.
+ * The store: everything the module, the admin API and the CLI read or
+ * write of a tenant's data goes through this interface (the model is
+ * mod_md's md_store_t: load, save, remove, iterate and lock in one
+ * vtable), so a second backend is one more file, not a rewrite.
  *
- * Templates (defaults, models, groups) are loaded and validated as a whole
- * into an immutable, reference-counted snapshot; device records are
- * fetched per request (a tenant may hold millions).
+ * What a store holds:
+ *   templates     defaults, models, groups and the redirect map: loaded
+ *                 and validated as a whole into an immutable, reference-
+ *                 counted snapshot (gsprov_templates.h); read-only here
+ *   records       device records by MAC (the XML record format, also for
+ *                 redirect records), each with a content version
+ *   activations   pending PIN activations by number (lib/admin)
+ *   audit trail   one entry per change, written with the change
+ *
+ * Reads are plain calls.  Changes go through a transaction:
+ *   gsprov_store_begin(store, p, log, &txn)
+ *   gsprov_store_record_lock(txn, mac, &cur)   the current record, locked
+ *                                              until the transaction ends
+ *   gsprov_store_record_put/_delete(txn, ...)  only what txn has locked
+ *   gsprov_store_audit(txn, entry)             the change's audit entry
+ *   gsprov_store_commit(txn) | gsprov_store_rollback(txn)
+ * Locks are taken in the order the caller asks for them; callers that
+ * lock both take an activation before a record (the claim does).  A
+ * transaction abandoned with its pool is rolled back.
+ *
+ * What "takes effect" means differs per backend, and the callers are
+ * written to be safe with either:
+ *   directory store  (gsprov_store_file.c) each write is atomic and
+ *                    durable when it returns (temp file, fsync, rename,
+ *                    directory fsync); locks are flock(2)ed lock files;
+ *                    commit appends the audit lines (one write() each,
+ *                    O_APPEND) and drops the locks; rollback only drops
+ *                    the locks
+ *   database store   one SQL transaction: writes and audit rows commit
+ *                    together or not at all
  */
 #ifndef GSPROV_STORE_H
 #define GSPROV_STORE_H
 
 #include <apr_pools.h>
-#include <apr_hash.h>
-#include <apr_time.h>
-#include <apr_thread_mutex.h>
-#include "gsprov_layer.h"
+#include <apr_tables.h>
+#include <jansson.h>
+#include "gsprov_templates.h"
 #include "gsprov_device.h"
+#include "gsprov_audit.h"
 #include "gsprov_log.h"
-
-typedef struct gsprov_templates {
-    apr_pool_t *pool;           /* owns everything in the snapshot */
-    gsprov_layer_t *defaults;   /* empty layer if the store has none */
-    apr_hash_t *models;         /* model name -> gsprov_layer_t * */
-    apr_hash_t *groups;         /* group name -> gsprov_layer_t * */
-    apr_hash_t *redirects;      /* redirect.map: MAC (12 chars) ->
-                                 * const gsprov_redirect_t *, or NULL */
-    const char *version;        /* SHA-256 over all template bytes
-                                 * (and the redirect map's) */
-    const char *stamp;          /* backend's change-detection token */
-    volatile apr_uint32_t refs;
-    /* Merged template chains, "model\ngroup\n..." -> gsprov_merged_t,
-     * filled by gsprov_provision under memo_lock (in this pool). */
-    apr_thread_mutex_t *memo_lock;
-    apr_hash_t *memo;
-} gsprov_templates_t;
+#include "gsprov_error.h"
 
 typedef struct gsprov_store gsprov_store_t;
+typedef struct gsprov_txn gsprov_txn_t;
+
+/* Bytes as a store holds them, with their content version. */
+typedef struct {
+    const char *data;           /* NUL-terminated (not counted in len) */
+    apr_size_t len;
+    const char *version;        /* hex SHA-256 of the bytes: the same on
+                                 * every node and in every backend */
+    const char *label;          /* names it in messages, e.g. the file
+                                 * "<root>/devices/<mac>.xml" */
+} gsprov_blob_t;
+
+/* A pending PIN activation (lib/admin/gsprov_activation.h has the rules). */
+typedef struct {
+    const char *number;         /* digits */
+    const char *pin_hash;       /* "pbkdf2-sha256$<iter>$<salt>$<hash>" */
+    apr_int64_t created;        /* seconds since the epoch */
+    apr_int64_t expires;
+    int failures;               /* wrong PINs so far */
+    const char *claimed_by;     /* the MAC once a claim has begun, or NULL */
+    const char *profile;        /* a record as JSON (PUT /devices), no mac */
+    const char *label;          /* names it in messages */
+} gsprov_activation_t;
+
+/* One page of records in MAC order (keyset paging). */
+typedef struct {
+    const char *after;          /* only MACs after this one; NULL: from the
+                                 * start */
+    int limit;                  /* at most this many items (>= 1) */
+    const char *group;          /* only devices in this group; NULL: all */
+} gsprov_list_query_t;
 
 typedef struct {
-    const char *name;
-    /* Current templates, checked for changes at most every `interval`;
-     * the snapshot stays valid until pool p is cleared. */
+    const char *mac;
+    gsprov_device_t *dev;       /* parsed; NULL if it vanished or cannot be
+                                 * read (err says why) */
+    const char *err;            /* goes to API clients: a parse error
+                                 * names the record "record", not its
+                                 * path */
+} gsprov_listed_t;
+
+/* Called by record_iterate for every entry of the store, in no particular
+ * order.  rv is APR_SUCCESS with rec set, GSPROV_EBADNAME for an entry
+ * that is not a record (a stray file: err names it, mac is NULL), or a
+ * read error (err says why, naming the record first).  Records removed
+ * during the walk are skipped.  The pool is cleared after each call.
+ * Non-zero stops the iteration. */
+typedef int gsprov_record_fn(void *baton, apr_pool_t *p, const char *mac,
+                             const gsprov_blob_t *rec, apr_status_t rv,
+                             const char *err);
+
+typedef struct {
+    const char *name;           /* "file", "dbd", ... */
+
+    /* ---- reads ---- */
+    /* Current templates, checked for changes at most every interval; the
+     * snapshot stays valid until pool p is cleared. */
     const gsprov_templates_t *(*templates)(gsprov_store_t *s, apr_pool_t *p,
                                            apr_interval_time_t interval);
-    /* One device record: GSPROV_ENOTFOUND if there is none. */
-    apr_status_t (*device)(gsprov_store_t *s, apr_pool_t *p, const char *mac,
-                           gsprov_device_t **out, char **err);
-    /* The version of a device record (what gsprov_device_version() says
-     * of it) without parsing it: for cache keys.  GSPROV_ENOTFOUND if
-     * there is none. */
-    apr_status_t (*device_version)(gsprov_store_t *s, apr_pool_t *p,
+    /* One record: GSPROV_ENOTFOUND if there is none. */
+    apr_status_t (*record_get)(gsprov_store_t *s, apr_pool_t *p,
+                               const char *mac, gsprov_blob_t *out,
+                               char **err);
+    /* Its version only (for cache keys): GSPROV_ENOTFOUND if none. */
+    apr_status_t (*record_version)(gsprov_store_t *s, apr_pool_t *p,
                                    const char *mac, const char **version,
                                    char **err);
+    /* A page of records (array of gsprov_listed_t); *more is set when
+     * records follow the last one (whether or not they are in q->group). */
+    apr_status_t (*record_list)(gsprov_store_t *s, apr_pool_t *p,
+                                const gsprov_list_query_t *q,
+                                apr_array_header_t **items, int *more,
+                                char **err);
+    /* Every record, for lint and export.  Returns what fn returned when it
+     * stopped the walk (as an apr_status_t), else APR_SUCCESS. */
+    apr_status_t (*record_iterate)(gsprov_store_t *s, apr_pool_t *p,
+                                   gsprov_record_fn *fn, void *baton,
+                                   char **err);
+    /* One activation: GSPROV_ENOTFOUND if none; GSPROV_ECORRUPT if what is
+     * stored is not a valid activation. */
+    apr_status_t (*activation_get)(gsprov_store_t *s, apr_pool_t *p,
+                                   const char *number,
+                                   gsprov_activation_t **out, char **err);
+
+    /* ---- changes ---- */
+    /* log: the audit log the change's entries go to (GsProvAuditLog); the
+     * directory store refuses to begin without one (GSPROV_EAUDIT: nothing
+     * was done), a database store keeps the trail in its own table. */
+    apr_status_t (*begin)(gsprov_store_t *s, apr_pool_t *p,
+                          gsprov_audit_t *log, gsprov_txn_t **txn,
+                          char **err);
+    /* Lock mac's record for the transaction and read it: APR_SUCCESS with
+     * *cur set, GSPROV_ENOTFOUND (locked all the same: nobody else can
+     * create it meanwhile), or GSPROV_ECORRUPT (there is one, but it
+     * cannot be read: err says why; locked too).  Any other status: the
+     * lock could not be taken. */
+    apr_status_t (*record_lock)(gsprov_txn_t *txn, const char *mac,
+                                gsprov_blob_t *cur, char **err);
+    /* Create or replace / remove a record this transaction has locked. */
+    apr_status_t (*record_put)(gsprov_txn_t *txn, const char *mac,
+                               const char *data, apr_size_t len, char **err);
+    apr_status_t (*record_delete)(gsprov_txn_t *txn, const char *mac,
+                                  char **err);
+    /* Lock an activation for the transaction and read it: APR_SUCCESS,
+     * GSPROV_ENOTFOUND or GSPROV_ECORRUPT (locked in these three cases;
+     * any other status: the lock could not be taken). */
+    apr_status_t (*activation_lock)(gsprov_txn_t *txn, const char *number,
+                                    gsprov_activation_t **cur, char **err);
+    apr_status_t (*activation_put)(gsprov_txn_t *txn,
+                                   const gsprov_activation_t *a, char **err);
+    apr_status_t (*activation_delete)(gsprov_txn_t *txn, const char *number,
+                                      char **err);
+    /* The audit entry (a JSON object; "time" is added) of this change. */
+    apr_status_t (*audit)(gsprov_txn_t *txn, json_t *entry, char **err);
+    /* Ends the transaction (so does rollback; ending it twice is
+     * harmless).  GSPROV_EAUDIT: the change took effect but its audit
+     * entry could not be written (directory store; the caller logs it);
+     * any other error: nothing took effect that had not already (see
+     * above). */
+    apr_status_t (*commit)(gsprov_txn_t *txn, char **err);
+    void (*rollback)(gsprov_txn_t *txn);
 } gsprov_store_ops_t;
 
 struct gsprov_store {
     const gsprov_store_ops_t *ops;
-    const char *name;           /* for messages: the root directory */
+    const char *label;          /* names the store in messages and in the
+                                 * audit trail (directory: its root) */
     gsprov_logger_t log;
     void *impl;
 };
 
-/* Problems found while linting: one message ("file:line: what") each. */
-typedef struct {
-    void (*fn)(void *baton, const char *msg);
-    void *baton;
-} gsprov_report_t;
+struct gsprov_txn {
+    gsprov_store_t *store;
+    apr_pool_t *pool;
+    void *impl;
+};
+
+/* ---- the directory store (gsprov_store_file.c) ---- */
 
 /* Open a directory store and load its templates (errors name file:line).
  * The store lives as long as pool p. */
@@ -80,33 +200,64 @@ apr_status_t gsprov_store_file_lint(apr_pool_t *p, const char *root,
                                     const gsprov_report_t *report,
                                     gsprov_store_t **out);
 
-/* One device record of a directory store (what the store's device()
- * does): GSPROV_ENOTFOUND if missing. */
-apr_status_t gsprov_store_file_device(apr_pool_t *p, const char *root,
-                                      const char *mac, gsprov_device_t **out,
+/* ---- calls (gsprov_store.c): an op a backend lacks is APR_ENOTIMPL ----
+ * (a backend either has begin and every change op, or none of them) */
+
+const gsprov_templates_t *gsprov_store_templates(gsprov_store_t *s,
+                                                 apr_pool_t *p,
+                                                 apr_interval_time_t
+                                                 interval);
+apr_status_t gsprov_store_record_get(gsprov_store_t *s, apr_pool_t *p,
+                                     const char *mac, gsprov_blob_t *out,
+                                     char **err);
+apr_status_t gsprov_store_record_version(gsprov_store_t *s, apr_pool_t *p,
+                                         const char *mac,
+                                         const char **version, char **err);
+apr_status_t gsprov_store_record_list(gsprov_store_t *s, apr_pool_t *p,
+                                      const gsprov_list_query_t *q,
+                                      apr_array_header_t **items, int *more,
                                       char **err);
+apr_status_t gsprov_store_record_iterate(gsprov_store_t *s, apr_pool_t *p,
+                                         gsprov_record_fn *fn, void *baton,
+                                         char **err);
+apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
+                                         const char *number,
+                                         gsprov_activation_t **out,
+                                         char **err);
+apr_status_t gsprov_store_begin(gsprov_store_t *s, apr_pool_t *p,
+                                gsprov_audit_t *log, gsprov_txn_t **txn,
+                                char **err);
+apr_status_t gsprov_store_record_lock(gsprov_txn_t *txn, const char *mac,
+                                      gsprov_blob_t *cur, char **err);
+apr_status_t gsprov_store_record_put(gsprov_txn_t *txn, const char *mac,
+                                     const char *data, apr_size_t len,
+                                     char **err);
+apr_status_t gsprov_store_record_delete(gsprov_txn_t *txn, const char *mac,
+                                        char **err);
+apr_status_t gsprov_store_activation_lock(gsprov_txn_t *txn,
+                                          const char *number,
+                                          gsprov_activation_t **cur,
+                                          char **err);
+apr_status_t gsprov_store_activation_put(gsprov_txn_t *txn,
+                                         const gsprov_activation_t *a,
+                                         char **err);
+apr_status_t gsprov_store_activation_delete(gsprov_txn_t *txn,
+                                            const char *number, char **err);
+apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
+                                char **err);
+apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err);
+void gsprov_store_rollback(gsprov_txn_t *txn);
 
-static inline const gsprov_templates_t *
-gsprov_store_templates(gsprov_store_t *s, apr_pool_t *p,
-                       apr_interval_time_t interval)
-{
-    return s->ops->templates(s, p, interval);
-}
+/* The content version of a record's bytes, what a blob's version is:
+ * hex SHA-256 (NULL if OpenSSL fails). */
+const char *gsprov_store_version(apr_pool_t *p, const char *data,
+                                 apr_size_t len);
 
-static inline apr_status_t
-gsprov_store_device(gsprov_store_t *s, apr_pool_t *p, const char *mac,
-                    gsprov_device_t **out, char **err)
-{
-    return s->ops->device(s, p, mac, out, err);
-}
-
-static inline apr_status_t
-gsprov_store_device_version(gsprov_store_t *s, apr_pool_t *p,
-                            const char *mac, const char **version, char **err)
-{
-    return s->ops->device_version(s, p, mac, version, err);
-}
-
-
+/* A record read and parsed (record_get + gsprov_xml_parse_device,
+ * labelled with the blob's label, (*out)->version its version):
+ * GSPROV_ENOTFOUND if there is none. */
+apr_status_t gsprov_store_device(gsprov_store_t *s, apr_pool_t *p,
+                                 const char *mac, gsprov_device_t **out,
+                                 char **err);
 
 #endif

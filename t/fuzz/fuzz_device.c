@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(d->config && d->config->version >= 0
                && d->config->version <= 2);
     FUZZ_CHECK(d->config->version || d->config->params->nelts == 0);
-    FUZZ_CHECK(strlen(gsprov_device_version(p, d)) == 64);
+    FUZZ_CHECK(d->bytes == (const char *)data && d->nbytes == size);
     if (d->redirect) {      /* a redirect record: valid values, nothing else */
         const gsprov_redirect_t *r = d->redirect;
         FUZZ_CHECK(r->config && !gsprov_redirect_path_check(r->config));

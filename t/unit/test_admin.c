@@ -1,16 +1,17 @@
 /* lib/ parts of the admin API: records as JSON, validation, preconditions,
- * atomic writes, the listing, PIN hashing, activations and claims, the
- * audit log. */
+ * atomic writes and the listing through the store, PIN hashing,
+ * activations and claims over store transactions, the audit log. */
 #include <stdlib.h>
 #include <unistd.h>
 #include "unit.h"
 #include "gsprov_json.h"
 #include "gsprov_record.h"
-#include "gsprov_devices.h"
-#include "gsprov_fsio.h"
 #include "gsprov_audit.h"
 #include "gsprov_activation.h"
+#include "gsprov_pin.h"
+#include "gsprov_precond.h"
 #include "gsprov_store.h"
+#include "gsprov_crypto.h"
 
 static json_t *J(const char *s)
 {
@@ -33,17 +34,82 @@ static const char *admin_store(void)
     return d;
 }
 
-static const gsprov_templates_t *admin_templates(const char *d,
-                                                 gsprov_settings_t *set)
+static gsprov_store_t *open_store(const char *d)
 {
     gsprov_store_t *s = NULL;
     char *err = NULL;
     ck_assert_int_eq(gsprov_store_file_open(pool, d, NULL, &s, &err),
                      APR_SUCCESS);
+    return s;
+}
+
+static const gsprov_templates_t *admin_templates(const char *d,
+                                                 gsprov_settings_t *set)
+{
+    gsprov_store_t *s = open_store(d);
     memset(set, 0, sizeof(*set));
     set->tenant_vars = unit_hash("sip_server", "sip.example", NULL);
     set->binary = GSPROV_BINARY_BOOTSTRAP;
     return gsprov_store_templates(s, pool, 0);
+}
+
+/* A transaction of s auditing to <tmpdir>/audit.log. */
+static gsprov_txn_t *txn_of(gsprov_store_t *s)
+{
+    gsprov_audit_t *log = NULL;
+    gsprov_txn_t *txn = NULL;
+    char *err = NULL;
+    ck_assert_int_eq(gsprov_audit_open(pool, apr_pstrcat(pool, unit_tmpdir(),
+                                                         "/audit.log", NULL),
+                                       &log, &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_begin(s, pool, log, &txn, &err),
+                     APR_SUCCESS);
+    return txn;
+}
+
+static const gsprov_actor_t WHO = { "admin", "192.0.2.7", "POST" };
+
+/* Create, claim and remove activations in a transaction of their own. */
+static apr_status_t create(gsprov_store_t *s, const char *number,
+                           const char *pin, const json_t *prof, long ttl,
+                           gsprov_activation_t **act)
+{
+    char *err = NULL;
+    return gsprov_activation_create(txn_of(s), &WHO, number, pin, prof, ttl,
+                                    act, &err);
+}
+
+static apr_status_t claim(gsprov_store_t *s, const gsprov_templates_t *t,
+                          const gsprov_settings_t *set, const char *number,
+                          const char *pin, const char *mac, int max,
+                          gsprov_claim_t *res)
+{
+    char *err = NULL;
+    return gsprov_activation_claim(txn_of(s), &WHO, t, set, number, pin, mac,
+                                   max, res, &err);
+}
+
+static apr_status_t remove_act(gsprov_store_t *s, const char *number)
+{
+    char *err = NULL;
+    return gsprov_activation_remove(txn_of(s), &WHO, number, &err);
+}
+
+static apr_status_t read_act(gsprov_store_t *s, const char *number)
+{
+    gsprov_activation_t *a;
+    char *err = NULL;
+    return gsprov_store_activation_get(s, pool, number, &a, &err);
+}
+
+/* The record of mac: its bytes, or NULL (*rv says why). */
+static const char *record(gsprov_store_t *s, const char *mac,
+                          apr_status_t *rv)
+{
+    gsprov_blob_t b;
+    char *err = NULL;
+    *rv = gsprov_store_record_get(s, pool, mac, &b, &err);
+    return *rv ? NULL : b.data;
 }
 
 START_TEST(json_rejects_duplicates_and_hides_content)
@@ -224,40 +290,50 @@ END_TEST
 START_TEST(atomic_write_and_listing)
 {
     const char *d = unit_tmpdir();
+    gsprov_store_t *s = open_store(d);
+    gsprov_list_query_t q = { NULL, 100, NULL };
     apr_array_header_t *macs;
+    gsprov_txn_t *txn = txn_of(s);
+    gsprov_blob_t cur;
     char *err = NULL, *b;
-    apr_size_t len;
-    gsprov_lock_t *l;
+    apr_status_t rv;
+    int more;
 
-    ck_assert_int_eq(gsprov_devices_lock(pool, d, "000b82000002", &l, &err),
-                     APR_SUCCESS);
-    ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000002", "<a/>", 4,
-                                          &err), APR_SUCCESS);
-    gsprov_fsio_unlock(l);
-    ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000001", "<b/>", 4,
-                                          &err), APR_SUCCESS);
-    ck_assert_int_eq(gsprov_devices_write(pool, d, "000b82000001", "<c/>", 4,
-                                          &err), APR_SUCCESS);
-    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000001", &b, &len,
-                                         &err), APR_SUCCESS);
-    ck_assert_str_eq(b, "<c/>");
+    ck_assert_int_eq(gsprov_store_record_lock(txn, "000b82000002", &cur,
+                                              &err), GSPROV_ENOTFOUND);
+    ck_assert_int_eq(gsprov_store_record_put(txn, "000b82000002", "<a/>", 4,
+                                             &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_commit(txn, &err), APR_SUCCESS);
+    txn = txn_of(s);
+    ck_assert_int_eq(gsprov_store_record_lock(txn, "000b82000001", &cur,
+                                              &err), GSPROV_ENOTFOUND);
+    ck_assert_int_eq(gsprov_store_record_put(txn, "000b82000001", "<b/>", 4,
+                                             &err), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_record_put(txn, "000b82000001", "<c/>", 4,
+                                             &err), APR_SUCCESS);
+    ck_assert_str_eq(record(s, "000b82000001", &rv), "<c/>");
+    ck_assert_int_eq(rv, APR_SUCCESS);
     unit_write(d, "devices/.000b82000003.xml.tmp.1.2", "<x", -1);
     unit_write(d, "devices/000B82000004.xml", "<x/>", -1);
     unit_write(d, "devices/000b82000005.xml~", "<x/>", -1);
-    ck_assert_int_eq(gsprov_devices_macs(pool, d, NULL, &macs, &err),
-                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_record_list(s, pool, &q, &macs, &more,
+                                              &err), APR_SUCCESS);
     ck_assert_int_eq(macs->nelts, 2);
-    ck_assert_str_eq(APR_ARRAY_IDX(macs, 0, const char *), "000b82000001");
-    ck_assert_str_eq(APR_ARRAY_IDX(macs, 1, const char *), "000b82000002");
-    ck_assert_int_eq(gsprov_devices_macs(pool, d, "000b82000001", &macs,
-                                         &err), APR_SUCCESS);
+    ck_assert_str_eq(APR_ARRAY_IDX(macs, 0, gsprov_listed_t).mac,
+                     "000b82000001");
+    ck_assert_str_eq(APR_ARRAY_IDX(macs, 1, gsprov_listed_t).mac,
+                     "000b82000002");
+    q.after = "000b82000001";
+    ck_assert_int_eq(gsprov_store_record_list(s, pool, &q, &macs, &more,
+                                              &err), APR_SUCCESS);
     ck_assert_int_eq(macs->nelts, 1);
-    ck_assert_int_eq(gsprov_devices_remove(pool, d, "000b82000001", &err),
+    ck_assert_int_eq(gsprov_store_record_delete(txn, "000b82000001", &err),
                      APR_SUCCESS);
-    ck_assert_status(gsprov_devices_remove(pool, d, "000b82000001", &err),
+    ck_assert_status(gsprov_store_record_delete(txn, "000b82000001", &err),
                      GSPROV_ENOTFOUND);
-    ck_assert_status(gsprov_devices_read(pool, d, "000b82000001", &b, &len,
-                                         &err), GSPROV_ENOTFOUND);
+    ck_assert_ptr_null(record(s, "000b82000001", &rv));
+    ck_assert_status(rv, GSPROV_ENOTFOUND);
+    gsprov_store_rollback(txn);
     /* only the planted temp file: our own writes left none */
     ck_assert_int_eq(unit_run(apr_psprintf(pool, "ls -A %s/devices | grep -c "
                                            "tmp", d), &b, NULL), 0);
@@ -270,9 +346,15 @@ START_TEST(write_fails_cleanly)
     char *err = NULL;
     /* a directory where the store wants a file's parent */
     const char *d = unit_tmpdir();
+    gsprov_store_t *s = open_store(d);
+    gsprov_txn_t *txn = txn_of(s);
+    gsprov_blob_t cur;
+
     unit_write(d, "devices", "not a directory", -1);
-    ck_assert_status(gsprov_devices_write(pool, d, "000b82000001", "x", 1,
-                                          &err), GSPROV_EIO);
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82000001", &cur,
+                                              &err), GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_record_put(txn, "000b82000001", "x", 1,
+                                             &err), GSPROV_EIO);
     ck_assert_ptr_nonnull(err);
 }
 END_TEST
@@ -303,70 +385,67 @@ START_TEST(activation_claim_cycle)
     const char *d = admin_store();
     gsprov_settings_t set;
     const gsprov_templates_t *t = admin_templates(d, &set);
+    gsprov_store_t *s = open_store(d);
     json_t *prof = J("{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\"}}");
-    json_t *doc;
+    gsprov_activation_t *act;
     gsprov_claim_t res;
-    char *err = NULL, *b;
-    apr_size_t len;
+    apr_status_t rv;
 
-    ck_assert_int_eq(gsprov_activation_create(pool, d, "100", "4711", prof,
-                                              3600, &doc, &err), APR_SUCCESS);
-    ck_assert_status(gsprov_activation_create(pool, d, "100", "1", prof, 3600,
-                                              &doc, &err), GSPROV_ECONFLICT);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "100", "1111",
-                                             "000b82000001", 2, &res, &err),
-                     GSPROV_EBADPIN);
+    ck_assert_int_eq(create(s, "100", "4711", prof, 3600, &act), APR_SUCCESS);
+    ck_assert_status(create(s, "100", "1", prof, 3600, &act),
+                     GSPROV_ECONFLICT);
+    ck_assert_status(claim(s, t, &set, "100", "1111", "000b82000001", 2,
+                           &res), GSPROV_EBADPIN);
     ck_assert_int_eq(res.failures, 1);
     ck_assert_int_eq(res.counted, 1);
     /* the same MAC already has a record: 409, not counted */
     unit_write(d, "devices/000b82000009.xml", "<device/>", -1);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "100", "4711",
-                                             "000b82000009", 2, &res, &err),
-                     GSPROV_ECONFLICT);
+    ck_assert_status(claim(s, t, &set, "100", "4711", "000b82000009", 2,
+                           &res), GSPROV_ECONFLICT);
     ck_assert_int_eq(res.failures, 1);
-    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "100", "4711",
-                                             "000b82000001", 2, &res, &err),
-                     APR_SUCCESS);
-    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000001", &b, &len,
-                                         &err), APR_SUCCESS);
-    ck_assert_ptr_nonnull(strstr(b, "<var name=\"ext\">7</var>"));
-    ck_assert_status(gsprov_activation_read(pool, d, "100", &doc, &err),
-                     GSPROV_ENOTFOUND);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "100", "4711",
-                                             "000b82000002", 2, &res, &err),
-                     GSPROV_ENOTFOUND);
+    ck_assert_int_eq(claim(s, t, &set, "100", "4711", "000b82000001", 2,
+                           &res), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(record(s, "000b82000001", &rv),
+                                 "<var name=\"ext\">7</var>"));
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    ck_assert_status(read_act(s, "100"), GSPROV_ENOTFOUND);
+    ck_assert_status(claim(s, t, &set, "100", "4711", "000b82000002", 2,
+                           &res), GSPROV_ENOTFOUND);
 
     /* lockout: max 2 */
-    ck_assert_int_eq(gsprov_activation_create(pool, d, "200", "4711", prof,
-                                              3600, &doc, &err), APR_SUCCESS);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "200", "0000",
-                                             "000b82000003", 2, &res, &err),
-                     GSPROV_EBADPIN);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "200", "0000",
-                                             "000b82000003", 2, &res, &err),
-                     GSPROV_ELOCKED);
+    ck_assert_int_eq(create(s, "200", "4711", prof, 3600, &act), APR_SUCCESS);
+    ck_assert_status(claim(s, t, &set, "200", "0000", "000b82000003", 2,
+                           &res), GSPROV_EBADPIN);
+    ck_assert_status(claim(s, t, &set, "200", "0000", "000b82000003", 2,
+                           &res), GSPROV_ELOCKED);
     ck_assert_int_eq(res.counted, 1);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "200", "4711",
-                                             "000b82000003", 2, &res, &err),
-                     GSPROV_ELOCKED);
+    ck_assert_status(claim(s, t, &set, "200", "4711", "000b82000003", 2,
+                           &res), GSPROV_ELOCKED);
     ck_assert_int_eq(res.counted, 0);
     ck_assert_int_eq(res.failures, 2);
 
     /* expired */
-    ck_assert_int_eq(gsprov_activation_create(pool, d, "300", "4711", prof,
-                                              -1, &doc, &err), APR_SUCCESS);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "300", "4711",
-                                             "000b82000004", 2, &res, &err),
-                     GSPROV_EEXPIRED);
+    ck_assert_int_eq(create(s, "300", "4711", prof, -1, &act), APR_SUCCESS);
+    ck_assert_status(claim(s, t, &set, "300", "4711", "000b82000004", 2,
+                           &res), GSPROV_EEXPIRED);
     /* expired ones can be replaced; removal */
-    ck_assert_int_eq(gsprov_activation_create(pool, d, "300", "4711", prof,
-                                              60, &doc, &err), APR_SUCCESS);
-    ck_assert_int_eq(gsprov_activation_remove(pool, d, "300", &err),
-                     APR_SUCCESS);
-    ck_assert_status(gsprov_activation_remove(pool, d, "300", &err),
-                     GSPROV_ENOTFOUND);
+    ck_assert_int_eq(create(s, "300", "4711", prof, 60, &act), APR_SUCCESS);
+    ck_assert_int_eq(remove_act(s, "300"), APR_SUCCESS);
+    ck_assert_status(remove_act(s, "300"), GSPROV_ENOTFOUND);
 }
 END_TEST
+
+/* Mark activations/<number>.json claimed_by mac, as a claim that crashed
+ * after that step leaves it. */
+static void claimed_by(const char *d, const char *number, const char *mac)
+{
+    const char *path = apr_pstrcat(pool, d, "/activations/", number, ".json",
+                                   NULL);
+    json_t *doc = J(unit_read(path, NULL));
+    json_object_set_new(doc, "claimed_by", json_string(mac));
+    unit_write(d, apr_pstrcat(pool, "activations/", number, ".json", NULL),
+               gsprov_json_dump(pool, doc), -1);
+}
 
 /* A claim that crashed after marking the activation claimed_by: only that
  * MAC can finish it (with the right PIN), with or without the record. */
@@ -375,43 +454,166 @@ START_TEST(activation_claim_resume)
     const char *d = admin_store();
     gsprov_settings_t set;
     const gsprov_templates_t *t = admin_templates(d, &set);
-    json_t *prof = J("{\"vars\":{\"ext\":\"7\"}}"), *doc;
+    gsprov_store_t *s = open_store(d);
+    json_t *prof = J("{\"vars\":{\"ext\":\"7\"}}");
+    gsprov_activation_t *act;
     gsprov_claim_t res;
-    char *err = NULL, *b;
-    apr_size_t len;
+    apr_status_t rv;
 
-    ck_assert_int_eq(gsprov_activation_create(pool, d, "400", "4711", prof,
-                                              3600, &doc, &err), APR_SUCCESS);
-    json_object_set_new(doc, "claimed_by", json_string("000b82000005"));
-    unit_write(d, "activations/400.json", gsprov_json_dump(pool, doc), -1);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "400", "4711",
-                                             "000b82000006", 3, &res, &err),
-                     GSPROV_ECONFLICT);
-    ck_assert_status(gsprov_activation_claim(pool, d, t, &set, "400", "0000",
-                                             "000b82000005", 3, &res, &err),
-                     GSPROV_EBADPIN);
-    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "400", "4711",
-                                             "000b82000005", 3, &res, &err),
-                     APR_SUCCESS);
-    ck_assert_int_eq(gsprov_devices_read(pool, d, "000b82000005", &b, &len,
-                                         &err), APR_SUCCESS);
-    ck_assert_status(gsprov_activation_read(pool, d, "400", &doc, &err),
-                     GSPROV_ENOTFOUND);
+    ck_assert_int_eq(create(s, "400", "4711", prof, 3600, &act), APR_SUCCESS);
+    claimed_by(d, "400", "000b82000005");
+    ck_assert_status(claim(s, t, &set, "400", "4711", "000b82000006", 3,
+                           &res), GSPROV_ECONFLICT);
+    ck_assert_status(claim(s, t, &set, "400", "0000", "000b82000005", 3,
+                           &res), GSPROV_EBADPIN);
+    ck_assert_int_eq(claim(s, t, &set, "400", "4711", "000b82000005", 3,
+                           &res), APR_SUCCESS);
+    ck_assert_ptr_nonnull(record(s, "000b82000005", &rv));
+    ck_assert_int_eq(rv, APR_SUCCESS);
+    ck_assert_status(read_act(s, "400"), GSPROV_ENOTFOUND);
 
     /* crashed after the record was written: the record is kept as is */
-    ck_assert_int_eq(gsprov_activation_create(pool, d, "401", "4711", prof,
-                                              3600, &doc, &err), APR_SUCCESS);
-    json_object_set_new(doc, "claimed_by", json_string("000b82000007"));
-    unit_write(d, "activations/401.json", gsprov_json_dump(pool, doc), -1);
+    ck_assert_int_eq(create(s, "401", "4711", prof, 3600, &act), APR_SUCCESS);
+    claimed_by(d, "401", "000b82000007");
     unit_write(d, "devices/000b82000007.xml", "<device/>", -1);
-    ck_assert_int_eq(gsprov_activation_claim(pool, d, t, &set, "401", "4711",
-                                             "000b82000007", 3, &res, &err),
-                     APR_SUCCESS);
+    ck_assert_int_eq(claim(s, t, &set, "401", "4711", "000b82000007", 3,
+                           &res), APR_SUCCESS);
     ck_assert_str_eq(unit_read(apr_pstrcat(pool, d,
                                            "/devices/000b82000007.xml", NULL),
                                NULL), "<device/>");
-    ck_assert_status(gsprov_activation_read(pool, d, "401", &doc, &err),
-                     GSPROV_ENOTFOUND);
+    ck_assert_status(read_act(s, "401"), GSPROV_ENOTFOUND);
+}
+END_TEST
+
+/* Every change is audited inside its transaction, as the actor: the
+ * lines the audit log gets, and the activation file's exact format. */
+START_TEST(activation_audit_trail)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    gsprov_store_t *s = open_store(d);
+    json_t *prof = J("{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\","
+                     "\"sip_password\":\"pw-secret-1\"}}");
+    const char *logp = apr_pstrcat(pool, unit_tmpdir(), "/audit.log", NULL);
+    gsprov_activation_t *act = NULL;
+    gsprov_claim_t res;
+    char *file, *log, *line, *state = NULL;
+    const char *want[] = {
+        "\"user\":\"admin\",\"client\":\"192.0.2.7\",\"method\":\"POST\","
+        "\"action\":\"activation-create\",\"store\":\"%s\",\"number\":\"500\","
+        "\"result\":\"created\",\"changes\":{\"groups\":[\"acct\"],"
+        "\"vars.ext\":\"7\",\"vars.sip_password\":\"***\",\"pin\":\"***\"}}",
+        "\"user\":\"admin\",\"client\":\"192.0.2.7\",\"method\":\"POST\","
+        "\"action\":\"claim\",\"store\":\"%s\",\"mac\":\"000b82000001\","
+        "\"number\":\"500\",\"result\":\"wrong-pin\"}",
+        "\"user\":\"admin\",\"client\":\"192.0.2.7\",\"method\":\"POST\","
+        "\"action\":\"claim\",\"store\":\"%s\",\"mac\":\"000b82000001\","
+        "\"number\":\"500\",\"result\":\"created\",\"changes\":{\"groups\":"
+        "[\"acct\"],\"vars.ext\":\"7\",\"vars.sip_password\":\"***\"}}",
+        "\"user\":\"admin\",\"client\":\"192.0.2.7\",\"method\":\"POST\","
+        "\"action\":\"activation-create\",\"store\":\"%s\",\"number\":\"501\","
+        "\"result\":\"created\",\"changes\":{\"groups\":[\"acct\"],"
+        "\"vars.ext\":\"7\",\"vars.sip_password\":\"***\",\"pin\":\"***\"}}",
+        "\"user\":\"admin\",\"client\":\"192.0.2.7\",\"method\":\"POST\","
+        "\"action\":\"activation-delete\",\"store\":\"%s\",\"number\":\"501\","
+        "\"result\":\"deleted\"}",
+    };
+    int i;
+
+    ck_assert_int_eq(create(s, "500", "4711", prof, 3600, &act), APR_SUCCESS);
+    ck_assert_int_eq(act->expires - act->created, 3600);
+    file = unit_read(apr_pstrcat(pool, d, "/activations/500.json", NULL),
+                     NULL);
+    ck_assert_str_eq(file, apr_psprintf(pool,
+        "{\"number\":\"500\",\"pin\":\"%s\",\"created\":%" APR_INT64_T_FMT
+        ",\"expires\":%" APR_INT64_T_FMT ",\"failures\":0,\"claimed_by\":"
+        "null,\"profile\":{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\","
+        "\"sip_password\":\"pw-secret-1\"}}}", act->pin_hash, act->created,
+        act->expires));
+    ck_assert(gsprov_pin_verify(pool, "4711", act->pin_hash));
+    ck_assert_status(claim(s, t, &set, "500", "0000", "000b82000001", 3,
+                           &res), GSPROV_EBADPIN);
+    ck_assert_ptr_null(res.unaudited);
+    ck_assert_ptr_nonnull(strstr(unit_read(apr_pstrcat(
+        pool, d, "/activations/500.json", NULL), NULL), ",\"failures\":1,"));
+    /* refused claims change nothing and are not audited */
+    ck_assert_status(claim(s, t, &set, "500", "4711", "000b82000001", 1,
+                           &res), GSPROV_ELOCKED);
+    ck_assert_int_eq(res.counted, 0);
+    ck_assert_int_eq(claim(s, t, &set, "500", "4711", "000b82000001", 3,
+                           &res), APR_SUCCESS);
+    ck_assert_str_eq(res.version, gsprov_crypto_sha256_hex(pool, unit_read(
+        apr_pstrcat(pool, d, "/devices/000b82000001.xml", NULL), NULL),
+        strlen(unit_read(apr_pstrcat(pool, d, "/devices/000b82000001.xml",
+                                     NULL), NULL))));
+    ck_assert_int_eq(create(s, "501", "4711", prof, 3600, &act), APR_SUCCESS);
+    ck_assert_int_eq(remove_act(s, "501"), APR_SUCCESS);
+
+    log = unit_read(logp, NULL);
+    ck_assert_ptr_null(strstr(log, "pw-secret-1"));
+    ck_assert_ptr_null(strstr(log, "4711"));
+    for (i = 0, line = apr_strtok(log, "\n", &state); line;
+         i++, line = apr_strtok(NULL, "\n", &state)) {
+        ck_assert_int_lt(i, 5);
+        ck_assert_msg(!strncmp(line, "{\"time\":\"", 9)
+                      && strlen(line) > 32 && line[30] == ',', "%s", line);
+        ck_assert_str_eq(line + 31, apr_psprintf(pool, want[i], d));
+    }
+    ck_assert_int_eq(i, 5);
+}
+END_TEST
+
+/* A change that took effect but could not be audited says so; a refused
+ * one (rolled back) leaves everything as it was. */
+START_TEST(activation_unaudited_and_refused)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    gsprov_store_t *s = open_store(d);
+    json_t *prof = J("{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\"}}");
+    gsprov_activation_t *act = NULL;
+    gsprov_audit_t *full = NULL;
+    gsprov_txn_t *txn = NULL;
+    gsprov_claim_t res;
+    char *err = NULL;
+    apr_status_t rv;
+
+    ck_assert_int_eq(gsprov_audit_open(pool, "/dev/full", &full, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_begin(s, pool, full, &txn, &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_activation_create(txn, &WHO, "600", "4711", prof,
+                                              3600, &act, &err),
+                     GSPROV_EAUDIT);
+    ck_assert_ptr_nonnull(strstr(err, "/dev/full"));
+    ck_assert_int_eq(read_act(s, "600"), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_begin(s, pool, full, &txn, &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_activation_claim(txn, &WHO, t, &set, "600",
+                                             "0000", "000b82000001", 3, &res,
+                                             &err), GSPROV_EBADPIN);
+    ck_assert_ptr_nonnull(res.unaudited);
+    ck_assert_int_eq(res.failures, 1);
+
+    /* the profile no longer renders (its group is gone): 422, and the
+     * activation stays, not claimed */
+    remove(apr_pstrcat(pool, d, "/groups/acct.xml", NULL));
+    t = admin_templates(d, &set);
+    ck_assert_status(claim(s, t, &set, "600", "4711", "000b82000001", 3,
+                           &res), GSPROV_EINVAL);
+    ck_assert_ptr_null(record(s, "000b82000001", &rv));
+    ck_assert_status(rv, GSPROV_ENOTFOUND);
+    ck_assert_ptr_null(strstr(unit_read(apr_pstrcat(
+        pool, d, "/activations/600.json", NULL), NULL), "000b82000001"));
+
+    /* a corrupt activation: claims refused, removal works */
+    unit_write(d, "activations/601.json", "{\"pin\":", -1);
+    ck_assert_status(claim(s, t, &set, "601", "4711", "000b82000002", 3,
+                           &res), GSPROV_ECORRUPT);
+    ck_assert_int_eq(remove_act(s, "601"), APR_SUCCESS);
+    ck_assert_status(read_act(s, "601"), GSPROV_ENOTFOUND);
 }
 END_TEST
 
@@ -454,6 +656,8 @@ Suite *admin_suite(void)
     tcase_add_test(tc, pin_hash_and_verify);
     tcase_add_test(tc, activation_claim_cycle);
     tcase_add_test(tc, activation_claim_resume);
+    tcase_add_test(tc, activation_audit_trail);
+    tcase_add_test(tc, activation_unaudited_and_refused);
     tcase_add_test(tc, audit_lines);
     suite_add_tcase(s, tc);
     return s;

@@ -563,7 +563,7 @@ START_TEST(record_replaced_between_reads)
     char *err = NULL;
     const char *f = "cfg000b82000002.xml";
 
-    ops.device_version = stale_version;
+    ops.record_version = stale_version;
     racy.ops = &ops;
     memset(&sc, 0, sizeof(sc));
     sc.cache = &cache;

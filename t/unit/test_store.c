@@ -1,7 +1,11 @@
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
 #include "unit.h"
 #include "gsprov_store.h"
 #include "gsprov_fsio.h"
+#include "gsprov_json.h"
 #include "gsprov_crypto.h"
 #include "gsprov_defaults.h"
 
@@ -97,7 +101,7 @@ START_TEST(store_open)
         gsprov_store_templates(s, pool, apr_time_from_sec(3600));
     const char *want_version;
 
-    ck_assert_str_eq(s->name, d);
+    ck_assert_str_eq(s->label, d);
     ck_assert_uint_eq(apr_hash_count(t->models), 1);
     ck_assert_uint_eq(apr_hash_count(t->groups), 1);
     ck_assert_int_eq(t->defaults->version, 1);
@@ -343,7 +347,7 @@ START_TEST(store_device)
     ck_assert_str_eq(dev->mac, "000b82abcdef");
     ck_assert_str_eq(dev->label,
                      apr_pstrcat(pool, d, "/devices/000b82abcdef.xml", NULL));
-    ck_assert_str_eq(gsprov_device_version(pool, dev),
+    ck_assert_str_eq(dev->version,
                      gsprov_crypto_sha256_hex(pool, DEVICE, sizeof(DEVICE) - 1));
 
     dev = NULL;
@@ -407,6 +411,492 @@ START_TEST(store_read_file)
 }
 END_TEST
 
+/* ---- every op of the directory store ---------------------------------- */
+
+static const char *rec_xml(apr_pool_t *p, const char *group)
+{
+    return group ? apr_psprintf(p, "<device>\n<group>%s</group>\n</device>\n",
+                                group)
+                 : "<device/>\n";
+}
+
+/* A store with records 000b820000<01..n>, the odd ones in group "odd". */
+static gsprov_store_t *records_store(int n, const char **dir)
+{
+    const char *d = make_store();
+    int i;
+    for (i = 1; i <= n; i++)
+        unit_write(d, apr_psprintf(pool, "devices/000b820000%02d.xml", i),
+                   rec_xml(pool, i % 2 ? "odd" : "even"), -1);
+    if (dir)
+        *dir = d;
+    return open_ok(d, NULL);
+}
+
+static gsprov_audit_t *audit_log(const char *path)
+{
+    gsprov_audit_t *a = NULL;
+    char *err = NULL;
+    ck_assert_msg(gsprov_audit_open(pool, path, &a, &err) == APR_SUCCESS,
+                  "%s", err ? err : "?");
+    return a;
+}
+
+static gsprov_txn_t *begin_ok(gsprov_store_t *s, gsprov_audit_t *log)
+{
+    gsprov_txn_t *txn = NULL;
+    char *err = NULL;
+    ck_assert_msg(gsprov_store_begin(s, pool, log, &txn, &err)
+                  == APR_SUCCESS, "begin: %s", err ? err : "?");
+    return txn;
+}
+
+static json_t *entry(const char *action)
+{
+    json_t *e = gsprov_json_pool(pool, json_object());
+    json_object_set_new(e, "action", json_string(action));
+    return e;
+}
+
+START_TEST(store_record_get_and_version)
+{
+    const char *d = make_store();
+    gsprov_store_t *s = open_ok(d, NULL);
+    const char *want = gsprov_crypto_sha256_hex(pool, DEVICE,
+                                                sizeof(DEVICE) - 1);
+    const char *v = NULL;
+    gsprov_blob_t b;
+    char *err = NULL;
+
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82abcdef", &b,
+                                             &err), APR_SUCCESS);
+    ck_assert_bytes(b.data, b.len, DEVICE);
+    ck_assert_int_eq(b.data[b.len], '\0');
+    ck_assert_str_eq(b.version, want);
+    ck_assert_str_eq(b.label, apr_pstrcat(pool, d,
+                                          "/devices/000b82abcdef.xml", NULL));
+    ck_assert_status(gsprov_store_record_version(s, pool, "000b82abcdef", &v,
+                                                 &err), APR_SUCCESS);
+    ck_assert_str_eq(v, want);
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82000000", &b,
+                                             &err), GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_record_version(s, pool, "000b82000000", &v,
+                                                 &err), GSPROV_ENOTFOUND);
+}
+END_TEST
+
+static const char *listed_macs(apr_array_header_t *a)
+{
+    const char *s = "";
+    int i;
+    for (i = 0; i < a->nelts; i++)
+        s = apr_pstrcat(pool, s, i ? " " : "",
+                        APR_ARRAY_IDX(a, i, gsprov_listed_t).mac, NULL);
+    return s;
+}
+
+START_TEST(store_record_list_paging_and_group)
+{
+    const char *d;
+    gsprov_store_t *s = records_store(5, &d);
+    gsprov_list_query_t q = { NULL, 2, NULL };
+    apr_array_header_t *a = NULL;
+    gsprov_listed_t *e;
+    char *err = NULL;
+    int more = -1;
+
+    /* not records: skipped */
+    unit_write(d, "devices/.000b82000009.xml.tmp.1.2", "<x", -1);
+    unit_write(d, "devices/000B82000008.xml", "<device/>", -1);
+    unit_write(d, "devices/000b82000007.xml~", "<device/>", -1);
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(listed_macs(a), "000b82000001 000b82000002");
+    ck_assert_int_eq(more, 1);
+    e = &APR_ARRAY_IDX(a, 1, gsprov_listed_t);
+    ck_assert_ptr_nonnull(e->dev);
+    ck_assert_ptr_null(e->err);
+    ck_assert_str_eq(APR_ARRAY_IDX(e->dev->groups, 0, const char *), "even");
+    q.after = "000b82000002";
+    q.limit = 10;
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(listed_macs(a),
+                     "000b82000003 000b82000004 000b82000005 000b82abcdef");
+    ck_assert_int_eq(more, 0);
+
+    /* group: only its members; "more" when any record follows */
+    q.after = NULL;
+    q.limit = 2;
+    q.group = "odd";
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(listed_macs(a), "000b82000001 000b82000003");
+    ck_assert_int_eq(more, 1);
+    q.after = "000b82000003";
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(listed_macs(a), "000b82000005");
+    ck_assert_int_eq(more, 0);
+    q.group = "sales";
+    q.after = NULL;
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(listed_macs(a), "000b82abcdef");
+
+    /* an unreadable record is listed with why (no group asked for) */
+    unit_write(d, "devices/000b82000002.xml", "<device><nope/></device>", -1);
+    q.group = NULL;
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    e = &APR_ARRAY_IDX(a, 1, gsprov_listed_t);
+    ck_assert_str_eq(e->mac, "000b82000002");
+    ck_assert_ptr_null(e->dev);
+    ck_assert_str_eq(e->err, "record:1: unexpected element <nope> in "
+                     "<device>");
+
+    /* no devices/ at all: an empty page */
+    unit_write(d, "empty/defaults.xml", DEFAULTS, -1);
+    s = open_ok(apr_pstrcat(pool, d, "/empty", NULL), NULL);
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(a->nelts, 0);
+    ck_assert_int_eq(more, 0);
+}
+END_TEST
+
+typedef struct {
+    const char *seen;       /* "mac:version-prefix" or "!name" per entry */
+    int calls, stop_after;
+} walk_t;
+
+static int walk_fn(void *baton, apr_pool_t *p, const char *mac,
+                   const gsprov_blob_t *rec, apr_status_t rv,
+                   const char *err)
+{
+    walk_t *w = baton;
+    w->calls++;
+    if (rv == GSPROV_EBADNAME) {
+        ck_assert_ptr_null(mac);
+        w->seen = apr_pstrcat(pool, w->seen, "[", err, "]", NULL);
+    }
+    else {
+        ck_assert_status(rv, APR_SUCCESS);
+        ck_assert_str_eq(rec->version, gsprov_crypto_sha256_hex(
+                             p, rec->data, rec->len));
+        w->seen = apr_pstrcat(pool, w->seen, "[", mac, "]", NULL);
+    }
+    return w->calls == w->stop_after ? 42 : 0;
+}
+
+START_TEST(store_record_iterate)
+{
+    const char *d;
+    gsprov_store_t *s = records_store(2, &d);
+    walk_t w = { "", 0, 0 };
+    char *err = NULL;
+    const char *stray = apr_pstrcat(pool, "[", d, "/devices/000B82000003.xml:"
+                                    " bad device file name (expected 12 "
+                                    "lowercase hex digits, then .xml)]",
+                                    NULL);
+
+    unit_write(d, "devices/000B82000003.xml", "<device/>", -1);
+    unit_write(d, "devices/.000b82000004.xml.tmp.1.2", "<x", -1);
+    ck_assert_status(gsprov_store_record_iterate(s, pool, walk_fn, &w, &err),
+                     APR_SUCCESS);
+    /* readdir order: every entry once, the stray one reported, hidden
+     * files not at all */
+    ck_assert_int_eq(w.calls, 4);
+    ck_assert_ptr_nonnull(strstr(w.seen, "[000b82000001]"));
+    ck_assert_ptr_nonnull(strstr(w.seen, "[000b82000002]"));
+    ck_assert_ptr_nonnull(strstr(w.seen, "[000b82abcdef]"));
+    ck_assert_msg(strstr(w.seen, stray) != NULL, "%s", w.seen);
+    /* stopped by the callback: its value */
+    w.calls = 0;
+    w.stop_after = 2;
+    ck_assert_status(gsprov_store_record_iterate(s, pool, walk_fn, &w, &err),
+                     42);
+    ck_assert_int_eq(w.calls, 2);
+}
+END_TEST
+
+START_TEST(store_begin_needs_a_log)
+{
+    gsprov_store_t *s = open_ok(make_store(), NULL), *lint;
+    gsprov_report_t report = { NULL, NULL };
+    gsprov_txn_t *txn = NULL;
+    char *err = NULL;
+
+    ck_assert_status(gsprov_store_begin(s, pool, NULL, &txn, &err),
+                     GSPROV_EAUDIT);
+    ck_assert_ptr_null(txn);
+    ck_assert_ptr_nonnull(strstr(err, "no audit log"));
+    /* the lint store only reads */
+    ck_assert_status(gsprov_store_file_lint(pool, make_store(), &report,
+                                            &lint), APR_SUCCESS);
+    ck_assert_status(gsprov_store_begin(lint, pool, audit_log(apr_pstrcat(
+                         pool, unit_tmpdir(), "/a.log", NULL)), &txn, &err),
+                     APR_ENOTIMPL);
+}
+END_TEST
+
+/* no temporary files left behind in dir */
+static void no_temp_files(const char *dir)
+{
+    char *out = NULL;
+    unit_run(apr_psprintf(pool, "ls -A %s | grep -c tmp", dir), &out, NULL);
+    ck_assert_str_eq(out, "0\n");
+}
+
+START_TEST(store_put_delete_durable)
+{
+    const char *d = make_store();
+    gsprov_store_t *s = open_ok(d, NULL);
+    const char *logp = apr_pstrcat(pool, d, "/audit.log", NULL);
+    const char *path = apr_pstrcat(pool, d, "/devices/000b82000001.xml", NULL);
+    gsprov_txn_t *txn = begin_ok(s, audit_log(logp));
+    gsprov_blob_t cur;
+    char *err = NULL, *lines;
+    struct stat st;
+    mode_t mask = umask(0);
+
+    umask(mask);
+
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82000001", &cur,
+                                              &err), GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_record_put(txn, "000b82000001", "<device/>",
+                                             9, &err), APR_SUCCESS);
+    /* durable when it returns, before the commit: on disk, mode 0640 */
+    ck_assert_str_eq(unit_read(path, NULL), "<device/>");
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 0777, 0640 & ~mask);
+    ck_assert_int_eq(access(apr_pstrcat(pool, d, "/.gsprov-locks/"
+                                        "device-000b82000001.lock", NULL),
+                            F_OK), 0);
+    /* only what the transaction locked */
+    ck_assert_status(gsprov_store_record_put(txn, "000b82000002", "<x/>", 4,
+                                             &err), APR_EINVAL);
+    ck_assert_status(gsprov_store_record_delete(txn, "000b82abcdef", &err),
+                     APR_EINVAL);
+    ck_assert_int_eq(access(apr_pstrcat(pool, d, "/devices/000b82000002.xml",
+                                        NULL), F_OK), -1);
+    ck_assert_status(gsprov_store_audit(txn, entry("put"), &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
+    gsprov_store_rollback(txn);             /* ended: harmless */
+    ck_assert_status(gsprov_store_record_put(txn, "000b82000001", "<x/>", 4,
+                                             &err), APR_EINVAL);
+    ck_assert_str_eq(unit_read(path, NULL), "<device/>");
+
+    /* replace, then delete */
+    txn = begin_ok(s, audit_log(logp));
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82000001", &cur,
+                                              &err), APR_SUCCESS);
+    ck_assert_bytes(cur.data, cur.len, "<device/>");
+    ck_assert_status(gsprov_store_record_put(txn, "000b82000001",
+                                             "<device></device>", 17, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(unit_read(path, NULL), "<device></device>");
+    ck_assert_status(gsprov_store_record_delete(txn, "000b82000001", &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    ck_assert_status(gsprov_store_record_delete(txn, "000b82000001", &err),
+                     GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_audit(txn, entry("delete"), &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
+    no_temp_files(apr_pstrcat(pool, d, "/devices", NULL));
+    lines = unit_read(logp, NULL);
+    ck_assert_msg(!strncmp(lines, "{\"time\":\"", 9), "%s", lines);
+    ck_assert_ptr_nonnull(strstr(lines, "\",\"action\":\"put\"}\n{\"time\":"));
+    ck_assert_ptr_nonnull(strstr(lines, "\",\"action\":\"delete\"}\n"));
+    ck_assert_ptr_null(strstr(strstr(lines, "delete"), "{"));
+
+    /* a record that cannot be read is locked all the same */
+    unit_write(d, "devices/000b82000003.xml", "", 0);
+    chmod(apr_pstrcat(pool, d, "/devices/000b82000003.xml", NULL), 0);
+    unit_write(d, "devices/000b82000004.xml", apr_psprintf(pool, "%*s",
+               GSPROV_MAX_DEVICE_BYTES + 1, ""), -1);
+    txn = begin_ok(s, audit_log(logp));
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82000004", &cur,
+                                              &err), GSPROV_ECORRUPT);
+    ck_assert_ptr_nonnull(strstr(err, "over the limit"));
+    ck_assert_status(gsprov_store_record_delete(txn, "000b82000004", &err),
+                     APR_SUCCESS);
+    if (geteuid() != 0)     /* root reads it anyway */
+        ck_assert_status(gsprov_store_record_lock(txn, "000b82000003", &cur,
+                                                  &err), GSPROV_ECORRUPT);
+    gsprov_store_rollback(txn);
+}
+END_TEST
+
+START_TEST(store_rollback_writes_no_audit)
+{
+    const char *d = make_store();
+    gsprov_store_t *s = open_ok(d, NULL);
+    const char *logp = apr_pstrcat(pool, unit_tmpdir(), "/audit.log", NULL);
+    gsprov_txn_t *txn = begin_ok(s, audit_log(logp));
+    gsprov_blob_t cur;
+    char *err = NULL;
+
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82abcdef", &cur,
+                                              &err), APR_SUCCESS);
+    ck_assert_status(gsprov_store_audit(txn, entry("x"), &err), APR_SUCCESS);
+    gsprov_store_rollback(txn);
+    ck_assert_str_eq(unit_read(logp, NULL), "");
+    /* the lock is free again */
+    txn = begin_ok(s, audit_log(logp));
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82abcdef", &cur,
+                                              &err), APR_SUCCESS);
+    gsprov_store_rollback(txn);
+}
+END_TEST
+
+START_TEST(store_commit_audit_fails)
+{
+    const char *d = make_store();
+    gsprov_store_t *s = open_ok(d, NULL);
+    gsprov_txn_t *txn = begin_ok(s, audit_log("/dev/full"));
+    gsprov_blob_t cur;
+    char *err = NULL;
+
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82000001", &cur,
+                                              &err), GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_record_put(txn, "000b82000001", "<device/>",
+                                             9, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_store_audit(txn, entry("x"), &err), APR_SUCCESS);
+    err = NULL;
+    ck_assert_status(gsprov_store_commit(txn, &err), GSPROV_EAUDIT);
+    ck_assert_ptr_nonnull(strstr(err, "/dev/full: cannot append to the audit "
+                                 "log"));
+    /* the change took effect, the lock is dropped */
+    ck_assert_str_eq(unit_read(apr_pstrcat(pool, d, "/devices/000b82000001"
+                                           ".xml", NULL), NULL), "<device/>");
+    txn = begin_ok(s, audit_log("/dev/full"));
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82000001", &cur,
+                                              &err), APR_SUCCESS);
+    gsprov_store_rollback(txn);
+}
+END_TEST
+
+/* A second transaction (another process) waits for the first one's lock
+ * and then reads what it wrote.  The child is forked before the lock is
+ * taken: a child would share (and so keep) the parent's flock otherwise. */
+START_TEST(store_lock_excludes)
+{
+    const char *d = make_store();
+    gsprov_store_t *s = open_ok(d, NULL);
+    const char *logp = apr_pstrcat(pool, unit_tmpdir(), "/audit.log", NULL);
+    gsprov_txn_t *txn;
+    gsprov_activation_t *act;
+    gsprov_blob_t cur;
+    char *err = NULL, go;
+    int st = -1, fds[2];
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        gsprov_txn_t *t2 = NULL;
+        gsprov_blob_t c2;
+        int rc = 10;
+        close(fds[1]);
+        if (read(fds[0], &go, 1) == 1
+            && gsprov_store_begin(s, pool, audit_log(logp), &t2, &err) == 0
+            && gsprov_store_record_lock(t2, "000b82abcdef", &c2, &err) == 0)
+            rc = c2.len == 9 && !memcmp(c2.data, "<device/>", 9) ? 0 : 11;
+        _exit(rc);
+    }
+    close(fds[0]);
+    txn = begin_ok(s, audit_log(logp));
+    ck_assert_status(gsprov_store_activation_lock(txn, "77", &act, &err),
+                     GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82abcdef", &cur,
+                                              &err), APR_SUCCESS);
+    /* locking again in the same transaction does not wait for itself */
+    ck_assert_status(gsprov_store_record_lock(txn, "000b82abcdef", &cur,
+                                              &err), APR_SUCCESS);
+    ck_assert_int_eq(write(fds[1], "g", 1), 1);
+    close(fds[1]);
+    usleep(300 * 1000);
+    ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);    /* still waiting */
+    ck_assert_status(gsprov_store_record_put(txn, "000b82abcdef", "<device/>",
+                                             9, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st));
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
+START_TEST(store_activation_round_trip)
+{
+    const char *d = make_store();
+    gsprov_store_t *s = open_ok(d, NULL);
+    const char *logp = apr_pstrcat(pool, unit_tmpdir(), "/audit.log", NULL);
+    const char *path = apr_pstrcat(pool, d, "/activations/5551001.json", NULL);
+    gsprov_activation_t a, *got = NULL;
+    gsprov_txn_t *txn = begin_ok(s, audit_log(logp));
+    char *err = NULL;
+
+    memset(&a, 0, sizeof(a));
+    a.number = "5551001";
+    a.pin_hash = "pbkdf2-sha256$1000$c2FsdA==$aGFzaA==";
+    a.created = 1700000000;
+    a.expires = 1700604800;
+    a.profile = "{\"groups\":[\"sales\"],\"vars\":{\"ext\":\"7\"}}";
+    ck_assert_status(gsprov_store_activation_put(txn, &a, &err), APR_EINVAL);
+    ck_assert_status(gsprov_store_activation_lock(txn, "5551001", &got, &err),
+                     GSPROV_ENOTFOUND);
+    ck_assert_status(gsprov_store_activation_put(txn, &a, &err), APR_SUCCESS);
+    /* byte for byte the format activations have always had */
+    ck_assert_str_eq(unit_read(path, NULL),
+        "{\"number\":\"5551001\",\"pin\":\"pbkdf2-sha256$1000$c2FsdA==$aGFzaA"
+        "==\",\"created\":1700000000,\"expires\":1700604800,\"failures\":0,"
+        "\"claimed_by\":null,\"profile\":{\"groups\":[\"sales\"],\"vars\":"
+        "{\"ext\":\"7\"}}}");
+    a.failures = 2;
+    a.claimed_by = "000b82000001";
+    ck_assert_status(gsprov_store_activation_put(txn, &a, &err), APR_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(unit_read(path, NULL), "\"failures\":2,"
+                                 "\"claimed_by\":\"000b82000001\",\"profile"));
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
+
+    ck_assert_status(gsprov_store_activation_get(s, pool, "5551001", &got,
+                                                 &err), APR_SUCCESS);
+    ck_assert_str_eq(got->number, "5551001");
+    ck_assert_str_eq(got->pin_hash, a.pin_hash);
+    ck_assert(got->created == 1700000000 && got->expires == 1700604800);
+    ck_assert_int_eq(got->failures, 2);
+    ck_assert_str_eq(got->claimed_by, "000b82000001");
+    ck_assert_str_eq(got->profile, a.profile);
+    ck_assert_str_eq(got->label, path);
+
+    /* not an activation: corrupt, but locked and removable */
+    unit_write(d, "activations/5551001.json", "{\"pin\":1}", -1);
+    ck_assert_status(gsprov_store_activation_get(s, pool, "5551001", &got,
+                                                 &err), GSPROV_ECORRUPT);
+    ck_assert_str_eq(err, apr_pstrcat(pool, path, ": not a valid activation "
+                                      "file", NULL));
+    txn = begin_ok(s, audit_log(logp));
+    ck_assert_status(gsprov_store_activation_lock(txn, "5551001", &got, &err),
+                     GSPROV_ECORRUPT);
+    ck_assert_status(gsprov_store_activation_delete(txn, "5551001", &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_store_activation_delete(txn, "5551001", &err),
+                     GSPROV_ENOTFOUND);
+    gsprov_store_rollback(txn);
+    ck_assert_status(gsprov_store_activation_get(s, pool, "5551001", &got,
+                                                 &err), GSPROV_ENOTFOUND);
+    ck_assert_int_eq(access(apr_pstrcat(pool, d, "/.gsprov-locks/"
+                                        "activation-5551001.lock", NULL),
+                            F_OK), 0);
+    no_temp_files(apr_pstrcat(pool, d, "/activations", NULL));
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -421,6 +911,15 @@ Suite *store_suite(void)
     tcase_add_test(tc, store_reload_bad_name);
     tcase_add_test(tc, store_device);
     tcase_add_test(tc, store_read_file);
+    tcase_add_test(tc, store_record_get_and_version);
+    tcase_add_test(tc, store_record_list_paging_and_group);
+    tcase_add_test(tc, store_record_iterate);
+    tcase_add_test(tc, store_begin_needs_a_log);
+    tcase_add_test(tc, store_put_delete_durable);
+    tcase_add_test(tc, store_rollback_writes_no_audit);
+    tcase_add_test(tc, store_commit_audit_fails);
+    tcase_add_test(tc, store_lock_excludes);
+    tcase_add_test(tc, store_activation_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }

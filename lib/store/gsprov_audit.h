@@ -1,8 +1,10 @@
 /*
- * The admin audit log: one JSON object per line per change.  Lines are
- * appended with a single write() on an O_APPEND descriptor, so lines of
- * concurrent threads and processes never interleave.  Secrets never go
- * in (callers pass gsprov_record_changes output, masked).
+ * The audit log file (GsProvAuditLog): one JSON object per line per
+ * change, what the directory store appends a transaction's entries to
+ * when it commits.  Lines are appended with a single write() on an
+ * O_APPEND descriptor, so lines of concurrent threads and processes never
+ * interleave.  Secrets never go in (entries carry gsprov_record_changes
+ * output, masked).
  */
 #ifndef GSPROV_AUDIT_H
 #define GSPROV_AUDIT_H

@@ -1,0 +1,158 @@
+/*
+ * The store calls, so callers never reach into the vtable and a backend
+ * may leave out a read, or all changes, that it cannot do (APR_ENOTIMPL).
+ */
+#include <apr_strings.h>
+#include "gsprov_store.h"
+#include "gsprov_crypto.h"
+
+static apr_status_t lacks(const gsprov_store_t *s, apr_pool_t *p,
+                          const char *op, char **err)
+{
+    *err = apr_psprintf(p, "%s: the %s store has no %s", s->label,
+                        s->ops->name, op);
+    return APR_ENOTIMPL;
+}
+
+const gsprov_templates_t *gsprov_store_templates(gsprov_store_t *s,
+                                                 apr_pool_t *p,
+                                                 apr_interval_time_t
+                                                 interval)
+{
+    return s->ops->templates(s, p, interval);
+}
+
+apr_status_t gsprov_store_record_get(gsprov_store_t *s, apr_pool_t *p,
+                                     const char *mac, gsprov_blob_t *out,
+                                     char **err)
+{
+    if (!s->ops->record_get)
+        return lacks(s, p, "record_get", err);
+    return s->ops->record_get(s, p, mac, out, err);
+}
+
+apr_status_t gsprov_store_record_version(gsprov_store_t *s, apr_pool_t *p,
+                                         const char *mac,
+                                         const char **version, char **err)
+{
+    if (!s->ops->record_version)
+        return lacks(s, p, "record_version", err);
+    return s->ops->record_version(s, p, mac, version, err);
+}
+
+apr_status_t gsprov_store_record_list(gsprov_store_t *s, apr_pool_t *p,
+                                      const gsprov_list_query_t *q,
+                                      apr_array_header_t **items, int *more,
+                                      char **err)
+{
+    if (!s->ops->record_list)
+        return lacks(s, p, "record_list", err);
+    return s->ops->record_list(s, p, q, items, more, err);
+}
+
+apr_status_t gsprov_store_record_iterate(gsprov_store_t *s, apr_pool_t *p,
+                                         gsprov_record_fn *fn, void *baton,
+                                         char **err)
+{
+    if (!s->ops->record_iterate)
+        return lacks(s, p, "record_iterate", err);
+    return s->ops->record_iterate(s, p, fn, baton, err);
+}
+
+apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
+                                         const char *number,
+                                         gsprov_activation_t **out,
+                                         char **err)
+{
+    if (!s->ops->activation_get)
+        return lacks(s, p, "activation_get", err);
+    return s->ops->activation_get(s, p, number, out, err);
+}
+
+apr_status_t gsprov_store_begin(gsprov_store_t *s, apr_pool_t *p,
+                                gsprov_audit_t *log, gsprov_txn_t **txn,
+                                char **err)
+{
+    if (!s->ops->begin)
+        return lacks(s, p, "writes", err);
+    return s->ops->begin(s, p, log, txn, err);
+}
+
+/* A backend with begin has every change op: called directly. */
+
+apr_status_t gsprov_store_record_lock(gsprov_txn_t *txn, const char *mac,
+                                      gsprov_blob_t *cur, char **err)
+{
+    return txn->store->ops->record_lock(txn, mac, cur, err);
+}
+
+apr_status_t gsprov_store_record_put(gsprov_txn_t *txn, const char *mac,
+                                     const char *data, apr_size_t len,
+                                     char **err)
+{
+    return txn->store->ops->record_put(txn, mac, data, len, err);
+}
+
+apr_status_t gsprov_store_record_delete(gsprov_txn_t *txn, const char *mac,
+                                        char **err)
+{
+    return txn->store->ops->record_delete(txn, mac, err);
+}
+
+apr_status_t gsprov_store_activation_lock(gsprov_txn_t *txn,
+                                          const char *number,
+                                          gsprov_activation_t **cur,
+                                          char **err)
+{
+    return txn->store->ops->activation_lock(txn, number, cur, err);
+}
+
+apr_status_t gsprov_store_activation_put(gsprov_txn_t *txn,
+                                         const gsprov_activation_t *a,
+                                         char **err)
+{
+    return txn->store->ops->activation_put(txn, a, err);
+}
+
+apr_status_t gsprov_store_activation_delete(gsprov_txn_t *txn,
+                                            const char *number, char **err)
+{
+    return txn->store->ops->activation_delete(txn, number, err);
+}
+
+apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
+                                char **err)
+{
+    return txn->store->ops->audit(txn, entry, err);
+}
+
+apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err)
+{
+    return txn->store->ops->commit(txn, err);
+}
+
+void gsprov_store_rollback(gsprov_txn_t *txn)
+{
+    txn->store->ops->rollback(txn);
+}
+
+const char *gsprov_store_version(apr_pool_t *p, const char *data,
+                                 apr_size_t len)
+{
+    return gsprov_crypto_sha256_hex(p, data, len);
+}
+
+apr_status_t gsprov_store_device(gsprov_store_t *s, apr_pool_t *p,
+                                 const char *mac, gsprov_device_t **out,
+                                 char **err)
+{
+    gsprov_blob_t b;
+    apr_status_t rv;
+
+    if ((rv = gsprov_store_record_get(s, p, mac, &b, err))
+        || (rv = gsprov_xml_parse_device(p, mac, b.data, b.len, b.label, out,
+                                         err)))
+        return rv;
+    (*out)->version = b.version;
+    return APR_SUCCESS;
+}

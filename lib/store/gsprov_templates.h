@@ -1,0 +1,33 @@
+/*
+ * Templates: a store's defaults, models, groups and redirect map, loaded
+ * and validated as a whole into an immutable, reference-counted snapshot
+ * (a tenant has few of them; device records are read per request).  The
+ * snapshots come from the files under GsProvRoot, whatever backend holds
+ * the records (gsprov_templates_dir.h).
+ */
+#ifndef GSPROV_TEMPLATES_H
+#define GSPROV_TEMPLATES_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_thread_mutex.h>
+#include "gsprov_layer.h"
+
+typedef struct gsprov_templates {
+    apr_pool_t *pool;           /* owns everything in the snapshot */
+    gsprov_layer_t *defaults;   /* empty layer if the store has none */
+    apr_hash_t *models;         /* model name -> gsprov_layer_t * */
+    apr_hash_t *groups;         /* group name -> gsprov_layer_t * */
+    apr_hash_t *redirects;      /* redirect.map: MAC (12 chars) ->
+                                 * const gsprov_redirect_t *, or NULL */
+    const char *version;        /* SHA-256 over all template bytes
+                                 * (and the redirect map's) */
+    const char *stamp;          /* change-detection token */
+    volatile apr_uint32_t refs;
+    /* Merged template chains, "model\ngroup\n..." -> gsprov_merged_t,
+     * filled by gsprov_provision under memo_lock (in this pool). */
+    apr_thread_mutex_t *memo_lock;
+    apr_hash_t *memo;
+} gsprov_templates_t;
+
+#endif
