@@ -3,7 +3,7 @@
  * <VirtualHost>, <Directory> and <Location> and have one merge rule in
  * gsprov_merge_dir_conf; the GsProvCache* ones configure a vhost's cache
  * connection and merge in gsprov_merge_srv_conf.  Every default is in
- * lib/gsprov_defaults.h.
+ * lib/base/gsprov_defaults.h.
  * Values are checked here, so `apachectl -t` names the directive.
  */
 #include <string.h>

@@ -1,5 +1,6 @@
 /*
- * PIN self-provisioning (spec 2, two-phase provisioning): a pending
+ * PIN self-provisioning (the two-phase provisioning the vendor's guide describes: a generic
+ * file first, the device's own once it is identified): a pending
  * activation is a device profile waiting for a MAC, keyed by a number
  * and protected by a PIN (only its hash is stored, gsprov_pin.h); the
  * IVR's claim binds a MAC to it.

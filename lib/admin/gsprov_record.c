@@ -10,7 +10,7 @@
 #include "gsprov_name.h"
 #include "gsprov_layer.h"
 
-/* P-values that carry passwords (spec 16, plus the account passwords of
+/* P-values that carry passwords (P1359 and the HTTP credentials P1360/P1361, plus the account passwords of
  * accounts 1-6): masked like <password> and <secret>. */
 static const char *const secret_pvalues[] = {
     "P2", "P196", "P34", "P404", "P504", "P604", "P1704", "P1804",

@@ -1,6 +1,6 @@
 /*
  * The `openssl enc -aes-256-cbc -k PW` container devices decrypt
- * (spec 13, 15b): "Salted__" + 8-byte salt + AES-256-CBC/PKCS#7, key and
+ * (what `openssl enc -aes-256-cbc` writes): "Salted__" + 8-byte salt + AES-256-CBC/PKCS#7, key and
  * IV from EVP_BytesToKey with one iteration of MD5 (or SHA-256).
  */
 #ifndef GSPROV_CRYPTO_H

@@ -11,7 +11,7 @@
 #define GSPROV_DEFAULTS_H
 
 /* Digest for EVP_BytesToKey: devices follow the pre-1.1.0 `openssl enc`
- * default, which is MD5 (spec 15b).  GSPROV_MD_MD5 (gsprov_crypto.h) */
+ * default, which is MD5.  GSPROV_MD_MD5 (gsprov_crypto.h) */
 #define GSPROV_DEFAULT_KEY_DIGEST      0
 
 /* What cfg<mac> / cfg<mac>.bin carry: just enough to reach the XML.
@@ -52,7 +52,7 @@
 #define GSPROV_MAX_GROUP_LEN           64
 /* Variable and v2 item names: [A-Za-z0-9_.-], 1..128 characters. */
 #define GSPROV_MAX_VAR_NAME_LEN        128
-/* P-value numbers: P followed by 1..5 digits (spec 3). */
+/* P-value numbers: P followed by 1..5 digits. */
 #define GSPROV_MAX_PNUM_DIGITS         5
 
 /* memcached (GsProvCache*): connect and I/O timeout in milliseconds; a
@@ -81,7 +81,7 @@
  * GSPROV_STATUS_VHOST (gsprov_stats.h) */
 #define GSPROV_DEFAULT_STATUS_SCOPE     0
 
-/* Redirects (lib/gsprov_redirect.h).  The bulk map's file in the store,
+/* Redirects (lib/serve/gsprov_redirect.h).  The bulk map's file in the store,
  * loaded and reloaded with the templates. */
 #define GSPROV_REDIRECT_MAP_FILE       "redirect.map"
 /* Largest redirect map accepted (100k lines are about 8 MiB). */

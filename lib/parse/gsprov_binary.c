@@ -10,7 +10,7 @@
 static const char gnkey[] = "gnkey=0b82";
 
 /* Percent-encode everything outside [A-Za-z0-9._-] (space is %20, never
- * '+': whether devices decode '+' is unverified, spec 15).  APR's
+ * '+', which some encoders use for a space).  APR's
  * encoders keep '&' and '=' or write '+', so this one is ours. */
 static apr_size_t pct_len(const char *s)
 {

@@ -1,5 +1,5 @@
 /*
- * The legacy binary config file (cfg<mac>, cfg<mac>.bin), spec section 15:
+ * The legacy binary config file (cfg<mac>, cfg<mac>.bin):
  *   u32 BE  length of the whole file in 16-bit words
  *   u16 BE  checksum: makes the 16-bit word sum of the whole file 0
  *   6 bytes MAC, then 0D 0A 0D 0A

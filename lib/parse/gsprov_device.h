@@ -9,7 +9,7 @@
 #include "gsprov_mac.h"
 #include "gsprov_defaults.h"
 
-/* lib/gsprov_redirect.h */
+/* lib/serve/gsprov_redirect.h */
 typedef struct gsprov_redirect gsprov_redirect_t;
 
 typedef struct {

@@ -4,7 +4,7 @@
  * anything touches the filesystem.
  *
  * Per-device names may carry the device's config prefix and postfix
- * (P234/P235, spec 7):  <prefix>cfg<mac>[.xml|.bin]<postfix>  and
+ * (P234/P235):  <prefix>cfg<mac>[.xml|.bin]<postfix>  and
  * <prefix>cfg<mac><postfix>.xml.  One name can often be read several ways
  * ("cfg<mac>_2.xml": XML with postfix "_2", or binary with postfix
  * "_2.xml"), so the resolver lists every reading; the pipeline keeps the

@@ -1,5 +1,5 @@
 /*
- * Grandstream User-Agent strings (spec section 17):
+ * Grandstream User-Agent strings (as devices send them):
  *   current: Grandstream Model HW <MODEL>[ <HWREV>] SW <fw> DevId <mac>
  *   legacy:  Grandstream <MODEL> (<file>:<fw>/<file>:<ver>)[ DevId <mac>]
  *            Grandstream <MODEL> <fw>

@@ -1,5 +1,6 @@
 /*
- * Firmware: which image a device is offered (spec 7, 8, 16, 17).
+ * Firmware: which image a device is offered (the firmware server path P192, the
+ * pre/postfix P232/P233, and the version in the User-Agent).
  *
  * The version is the variable `firmware`, layered like parameters (device
  * record > groups > model > defaults > GsProvVar); a staged rollout

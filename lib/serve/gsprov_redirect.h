@@ -1,9 +1,10 @@
 /*
  * The redirect service: a tenant hands a device the minimal file that
- * moves it to the tenant that owns it (spec 10, GAPS-style): P237 config
+ * moves it to the tenant that owns it (as Grandstream's own redirect service, GAPS, does): P237 config
  * server path, P212 protocol, P192 firmware server path, and optionally
  * P1359 (XML password) and P1360/P1361 (HTTP credentials) for the target.
- * The binary file is applied without a reboot (spec 2), so the device
+ * The binary file is applied without a reboot (the vendor's guide: a binary file is
+ * applied at once), so the device
  * fetches its real files from the target in the same boot.
  *
  * Redirects come from a device record's <redirect> element (gsprov_xml.c)

@@ -1,5 +1,5 @@
 /*
- * Staged firmware rollouts (spec 16): a layer sets `firmware.next` and
+ * Staged firmware rollouts : a layer sets `firmware.next` and
  * `firmware.next.percent`, and a stable share of devices, chosen by a
  * hash of MAC and target version, is offered the next version.  Applied
  * to a device's variables when its context is built (gsprov_context.h),

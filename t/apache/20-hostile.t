@@ -1,7 +1,7 @@
 # Hostile and malformed request names. None may be served (never 200); names
 # that reach mod_gsprov must be refused as bad names (gsprov-result bad-name)
 # without touching the store; some never get past httpd's own URL checks.
-# Since prefix/postfix names (issue 3, spec 7), "cfg<mac>" with junk around
+# Since prefix/postfix names , "cfg<mac>" with junk around
 # it made of [A-Za-z0-9._~-] is a per-device name with a prefix or postfix:
 # those are 404 not-found (the device's P234/P235 are not that junk).
 use strict;
@@ -56,7 +56,7 @@ my @cases = (
     [ "cfg$MAC.xml/",                404, 'bad-name' ],   # last segment empty
     [ "cfg$MAC.xml/x",               404, 'bad-name' ],
     [ "cfggxp2170.xml.gz",           404, 'bad-name' ],
-    # (cfg<mac> and cfg<mac>.bin are served since issue 3: t/80-binary.t)
+    # (cfg<mac> and cfg<mac>.bin are served see 80-binary.t)
     # degenerate stems
     [ "cfg..xml",                    404, 'bad-name' ],
     [ "cfg...xml",                   404, 'bad-name' ],

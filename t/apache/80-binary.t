@@ -1,4 +1,4 @@
-# The legacy binary file cfg<mac> / cfg<mac>.bin (spec 15): decoded here by
+# The legacy binary file cfg<mac> / cfg<mac>.bin : decoded here by
 # an independent Perl reader (length field, word-sum checksum, MAC bytes,
 # separator, P-value pairs, gnkey last); GsProvBinary full / bootstrap [P..]
 # / off per location, the default (bootstrap), P1359 from the device

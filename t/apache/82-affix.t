@@ -1,4 +1,4 @@
-# Config file prefix and postfix (P234/P235, spec 7): every placement of
+# Config file prefix and postfix (P234/P235): every placement of
 # <prefix>cfg<mac>[.xml|.bin]<postfix> and <prefix>cfg<mac><postfix>.xml is
 # served when prefix and postfix are the device's merged P234/P235 (or the
 # v2 aliases), and 404 otherwise (with the reason in GSPROV0003, debug).
@@ -67,7 +67,7 @@ sub refused {
 
 my $B = 'tenant_bin';
 
-# --- prefix and postfix: gs_ / _cfg001 (spec 7's G12 example) -------------
+# --- prefix and postfix: gs_ / _cfg001 (the vendor guide's example) -------------
 my $m = '000b82b10003';
 served($B, "gs_cfg${m}_cfg001",      $m, 'bin', 'prefix, postfix after the MAC');
 served($B, "gs_cfg$m.bin_cfg001",    $m, 'bin', 'prefix, postfix after .bin');

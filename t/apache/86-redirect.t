@@ -21,7 +21,7 @@ my $V = 'tenant_redirect';
 # ---------------------------------------------------------------------------
 # independent readers
 
-# binary file (spec 15): (hashref, undef) or (undef, what is wrong)
+# binary file : (hashref, undef) or (undef, what is wrong)
 sub gs_bin_decode {
     my ($d) = @_;
     my $l = length $d;

@@ -1,4 +1,4 @@
-# Firmware (issue 6): SetHandler gsprov-firmware, GsProvFirmwareRoot
+# Firmware : SetHandler gsprov-firmware, GsProvFirmwareRoot
 # <version>/<file>, the version from the layered `firmware` variable
 # (defaults < model < groups in order < device record, GsProvVar as the
 # fallback), identification by MAC path segment / User-Agent DevId / none,

@@ -1,4 +1,4 @@
-# Staged firmware rollout (issue 6): a device gets firmware.next when
+# Staged firmware rollout : a device gets firmware.next when
 #   bucket(mac) = (first 4 bytes of SHA-256("<mac>:<firmware.next>"),
 #                  big-endian, mod 10000) / 100  <  firmware.next.percent.
 # 2,000 device records in group "rollout" (25%, next 1.0.5.2) and 400 in

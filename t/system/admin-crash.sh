@@ -1,5 +1,5 @@
 #!/bin/bash
-# Writes never lose or corrupt data (admin API, issue 7): a burst of
+# Writes never lose or corrupt data (admin API): a burst of
 # parallel PUTs to many records from several clients, httpd (every
 # process) killed with SIGKILL in the middle of it; then every record must
 # be complete and equal to its old version or to one of the versions sent,

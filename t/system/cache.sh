@@ -1,5 +1,5 @@
 #!/bin/bash
-# The memcached cache (issue 5) against a real memcached shared by two
+# The memcached cache  against a real memcached shared by two
 # httpd nodes ("farm"), both serving the same store directory:
 # hit after miss, invalidation by editing a device record and a template
 # (seen through the other node), tenant namespacing, a forged or garbage

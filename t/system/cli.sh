@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLI tests for the gsprov tool (issue 3, "The gsprov command-line tool").
+# CLI tests for the gsprov tool .
 #
 #   bash t/system/cli.sh [PATH/TO/gsprov]         (default ./gsprov)
 #
@@ -62,7 +62,7 @@ same_file() {
     else nok "$3" "$(cmp "$1" "$2" 2>&1)" "sizes $(wc -c <"$1") vs $(wc -c <"$2")"; fi
 }
 
-# The independent reader/writer of the binary format (spec section 15),
+# The independent reader/writer of the binary format ,
 # written from the spec, sharing nothing with lib/gsprov_binary.c.
 #   gsbin.pl read FILE   -> "# mac=<mac>" + "P<n>=<value>" lines, exit 1 + reason
 #   gsbin.pl info FILE   -> "words=N bytes=B sum=S mac=M items=K gnkey_last=1 pad=P"
@@ -286,7 +286,7 @@ else nok "independent reader decodes the spec example" "$(cat "$TMP/err" "$B/spe
 cat >"$B/special.txt" <<'EOF'
 P3=a&b=c
 P4=100% + more+
-P5=  two  spaces  and trailing  
+P5=  two  spaces  and trailing
 P6=Zürich ☎ 日本語 ñ
 P7=x&gnkey=0b82
 P8=%20literal%zz%

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Firmware identified by a client certificate (issue 6): real mod_ssl, a CA
+# Firmware identified by a client certificate : real mod_ssl, a CA
 # and certificates made here with the openssl command line, curl as the
 # device.  A verified certificate whose subject CN is a MAC (with or
 # without separators, any case) names the device when the path has no MAC

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Secure provisioning (issue 4): client certificates bound to the MAC,
+# Secure provisioning : client certificates bound to the MAC,
 # per-device credentials, isolation of tenants, no secrets in the logs,
 # and the fail2ban filter.  Real mod_ssl, CAs, certificates and a CRL made
 # here with the openssl command line, curl as the device.

@@ -1,4 +1,4 @@
-/* The legacy binary config file (spec section 15): encoder and decoder. */
+/* The legacy binary config file : encoder and decoder. */
 #include <stdio.h>
 #include "unit.h"
 #include "gsprov_binary.h"

@@ -101,7 +101,7 @@ START_TEST(name_bad)
 }
 END_TEST
 
-/* Prefix and postfix (P234/P235, spec 7): every reading of a per-device
+/* Prefix and postfix (P234/P235): every reading of a per-device
  * name, in the resolver's order, as "kind:postfix" joined by spaces. */
 static const struct {
     const char *s; size_t len; const char *mac, *prefix, *readings;
@@ -117,7 +117,7 @@ static const struct {
     { N("gs_cfg000b82123456.xml"), "000b82123456", "gs_", "xml:" },
     { N("cfgcfg000b82123456"), "000b82123456", "cfg", "bin:" },
     { N("~a.b-c_Z9cfg000b82123456"), "000b82123456", "~a.b-c_Z9", "bin:" },
-    /* spec 7's G12 example: gs_cfg000b82000001_cfg001 */
+    /* the vendor guide's example: gs_cfg000b82000001_cfg001 */
     { N("gs_cfg000b82000001_cfg001"), "000b82000001", "gs_", "bin:_cfg001" },
     /* postfix after the MAC (binary), after .bin, after .xml, before .xml */
     { N("cfg000b82123456_001"), "000b82123456", "", "bin:_001" },

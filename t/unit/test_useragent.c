@@ -1,8 +1,8 @@
-/* User-Agent parsing (spec section 17), table-driven.
+/* User-Agent parsing , table-driven.
  *
  * The Grandstream strings below are real User-Agents, copied from where
  * they were found (sources cited per row):
- *   [SPEC]   /work/shared/spec/grandstream-provisioning.md section 17
+ *   [SPEC]   the project's reference notes on User-Agents
  *   [WAZO]   wazo-platform/wazo-provd-plugins,
  *            plugins/wazo-grandstream/common/common.py, comments above
  *            BaseGrandstreamHTTPDeviceInfoExtractor._UA_REGEX_LIST
