@@ -104,19 +104,22 @@ static apr_status_t request_device(request_rec *r, const char *user,
 }
 
 /* A record that exists but cannot be read is the server's failure, not
- * an unknown user (as mod_authn_dbd answers a database error): 500. */
-static authn_status store_failed(request_rec *r, const char *mac,
-                                 const char *user, const char *err)
+ * an unknown user or a refusal (as mod_authn_dbd answers a database
+ * error): the callers answer AUTH_GENERAL_ERROR / AUTHZ_GENERAL_ERROR,
+ * which httpd turns into 500. */
+static void store_failed(request_rec *r, int authz, const char *mac,
+                         const char *user, const char *err)
 {
-    const char *msgid = GSPROV_LOGNO(0405);
-    const char *text = apr_psprintf(r->pool, "authentication of device %s, "
-                                    "user \"%s\": the record cannot be read: "
-                                    "%s", mac, user ? user : "",
+    const char *msgid = authz ? GSPROV_LOGNO(0406) : GSPROV_LOGNO(0405);
+    const char *text = apr_psprintf(r->pool, "%s of device %s, user \"%s\": "
+                                    "the record cannot be read: %s",
+                                    authz ? "Require gsprov-device"
+                                          : "authentication",
+                                    mac, user ? user : "",
                                     err ? err : "unknown error");
 
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s%s", msgid, text);
     gsprov_note_error(r, msgid, text);
-    return AUTH_GENERAL_ERROR;
 }
 
 static void auth_failed(request_rec *r, const char *mac, const char *user,
@@ -141,8 +144,10 @@ static authn_status authn_check_password(request_rec *r, const char *user,
         auth_failed(r, mac, user, "no such device");
         return AUTH_USER_NOT_FOUND;
     }
-    if (rv != APR_SUCCESS)
-        return store_failed(r, mac, user, err);
+    if (rv != APR_SUCCESS) {
+        store_failed(r, 0, mac, user, err);
+        return AUTH_GENERAL_ERROR;
+    }
     if (!gsprov_auth_has_user(dev, user)) {
         auth_failed(r, mac, user, "not this device's user");
         return AUTH_USER_NOT_FOUND;
@@ -163,8 +168,10 @@ static authn_status authn_realm_hash(request_rec *r, const char *user,
     char *err;
     apr_status_t rv = request_device(r, user, &dev, mac, &err);
 
-    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
-        return store_failed(r, mac, user, err);
+    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND) {
+        store_failed(r, 0, mac, user, err);
+        return AUTH_GENERAL_ERROR;
+    }
     if (rv != APR_SUCCESS
         || !(ha1 = gsprov_auth_digest_ha1(r->pool, dev, user, realm))) {
         auth_failed(r, mac, user, "no such device user with a plaintext "
@@ -185,12 +192,17 @@ static authz_status authz_device(request_rec *r, const char *line,
     char mac[GSPROV_MAC_LEN + 1] = "";
     gsprov_device_t *dev;
     char *err;
+    apr_status_t rv;
 
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
     /* as for authentication: a file without a MAC takes the user's */
-    if (request_device(r, r->user, &dev, mac, &err) != APR_SUCCESS
-        || !gsprov_auth_has_user(dev, r->user)) {
+    rv = request_device(r, r->user, &dev, mac, &err);
+    if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND) {
+        store_failed(r, 1, mac, r->user, err);
+        return AUTHZ_GENERAL_ERROR;
+    }
+    if (rv != APR_SUCCESS || !gsprov_auth_has_user(dev, r->user)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0402)
                       "Require gsprov-device: user \"%s\" is not the user of "
                       "device %s", r->user, mac[0] ? mac : "-");

@@ -385,7 +385,8 @@ static int device_put(adm_t *a, const char *mac)
                                   &dev, &err)))
         return invalid(a, rv, NULL, err);
 
-    /* one writer per record, across threads, processes and nodes */
+    /* one writer per record, across threads and processes (a database
+     * store: across nodes) */
     if ((rc = begin(a, &txn)) != OK)
         return rc;
     if ((rc = lock_record(a, txn, mac, 0, &cur, &etag, &olddev)) != OK) {

@@ -10,8 +10,9 @@
 #include "gsprov_name.h"
 #include "gsprov_layer.h"
 
-/* P-values that carry passwords (P1359 and the HTTP credentials P1360/P1361, plus the account passwords of
- * accounts 1-6): masked like <password> and <secret>. */
+/* P-values that carry passwords (the admin password P2, P196, the XML
+ * password P1359, the HTTP secret P1361, the account passwords of accounts
+ * 1-6, ...): masked like <password> and <secret>. */
 static const char *const secret_pvalues[] = {
     "P2", "P196", "P34", "P404", "P504", "P604", "P1704", "P1804",
     "P1359", "P1361", "P6769"

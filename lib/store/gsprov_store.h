@@ -152,8 +152,10 @@ typedef struct {
     apr_status_t (*record_delete)(gsprov_txn_t *txn, const char *mac,
                                   char **err);
     /* Lock an activation for the transaction and read it: APR_SUCCESS,
-     * GSPROV_ENOTFOUND or GSPROV_ECORRUPT (locked in these three cases;
-     * any other status: the lock could not be taken). */
+     * GSPROV_ENOTFOUND or GSPROV_ECORRUPT (what is stored is not a valid
+     * activation: it may be replaced), locked in these three cases; any
+     * other status (e.g. GSPROV_EIO: it exists but cannot be read) is an
+     * error, and the transaction is to be rolled back. */
     apr_status_t (*activation_lock)(gsprov_txn_t *txn, const char *number,
                                     gsprov_activation_t **cur, char **err);
     apr_status_t (*activation_put)(gsprov_txn_t *txn,
@@ -162,8 +164,8 @@ typedef struct {
                                       char **err);
     /* The audit entry (a JSON object; "time" is added) of this change. */
     apr_status_t (*audit)(gsprov_txn_t *txn, json_t *entry, char **err);
-    /* Ends the transaction (so does rollback; ending it twice is
-     * harmless).  GSPROV_EAUDIT: the change took effect but its audit
+    /* Ends the transaction (so does rollback, which may be called again
+     * harmlessly; a commit after the end is APR_EINVAL).  GSPROV_EAUDIT: the change took effect but its audit
      * entry could not be written (directory store; the caller logs it);
      * any other error: nothing took effect that had not already (see
      * above). */

@@ -258,7 +258,9 @@ static apr_int64_t int_or_0(const json_t *doc, const char *key)
 }
 
 /* activations/<number>.json: GSPROV_ENOTFOUND if there is none,
- * GSPROV_ECORRUPT if it cannot be read or is not an activation. */
+ * GSPROV_ECORRUPT if it is too large or not an activation, GSPROV_EIO if
+ * it cannot be read (permissions, not a regular file, a disk error): an
+ * activation that exists must never be taken for a replaceable one. */
 static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
                                     const char *number,
                                     gsprov_activation_t **out, char **err)
@@ -276,8 +278,10 @@ static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
                                &len, err);
     if (rv == APR_ENOENT)
         return GSPROV_ENOTFOUND;
-    if (rv != APR_SUCCESS)
+    if (rv == GSPROV_ETOOBIG)
         return GSPROV_ECORRUPT;
+    if (rv != APR_SUCCESS)
+        return rv;
     if (gsprov_json_parse(p, buf, len, &doc, err) != APR_SUCCESS
         || !json_is_object(doc)
         || !json_is_string(pin = json_object_get(doc, "pin"))
@@ -520,8 +524,12 @@ static apr_status_t fs_commit(gsprov_txn_t *txn, char **err)
     apr_status_t rv = APR_SUCCESS;
     int i;
 
-    if (t->ended)
-        return APR_SUCCESS;
+    if (t->ended) {
+        /* rolled back or committed already: nothing more takes effect */
+        *err = apr_pstrdup(txn->pool, "commit of a transaction that has "
+                           "ended");
+        return APR_EINVAL;
+    }
     /* under the locks, so the trail has a record's changes in order */
     for (i = 0; i < t->entries->nelts; i++) {
         char *why = NULL;

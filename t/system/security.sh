@@ -452,6 +452,10 @@ check_in "  ... the device's user on another device's file: 401/403" "401 403" \
     "$(status lab.test - /file/cfg000b82123457.xml -u "gs-123456:$S_FILE")"
 check "  ... wrong file password: 401" 401 \
     "$(status lab.test - /file/cfg000b82123456.xml -u "gs-123456:$WRONG")"
+check "  ... a valid file user, the device's record unreadable: 500" 500 \
+    "$(status lab.test - /file/cfg000b82aa0009.xml -u "intruder:$S_INTRUDER")"
+check "  ... logged as GSPROV0406 naming the record, not as a refusal (GSPROV0402)" "1 0" \
+    "$(elog | grep -c 'GSPROV0406: Require gsprov-device of device 000b82aa0009, user "intruder": the record cannot be read: .*/devices/000b82aa0009\.xml: not a regular file$') $(elog | grep -c 'GSPROV0402: .*device 000b82aa0009')"
 check "AuthBasicProvider gsprov + Require gsprov-device: 200" \
     "200 device 000b82123456 of store-a" "$(get lab.test - /basic-device/cfg000b82123456.xml -u "gs-123456:$S_A56")"
 check "AuthBasicProvider gsprov + Require gsprov-device, cfg.xml, username a MAC (as authn): 200" \
@@ -504,7 +508,7 @@ logs_debug=$(cat "$tmp"/logs/*)
 
 # every [error]/[warn] line is one the requests above asked for: refusals
 # by the providers, authz_core, auth_basic/digest, mod_ssl's SNI check
-expected='GSPROV040[145]:|AH0163[01]:|AH0161[78]:|AH0179[04]:|AH02032:|AH01873:|AH01882:'
+expected='GSPROV040[1456]:|AH0163[01]:|AH0161[78]:|AH0179[04]:|AH02032:|AH01873:|AH01882:'
 check "no unexpected [error]/[warn] line (crashes, GSPROV01xx, ...)" "" \
     "$(grep -a '\[[a-z_0-9]*:\(warn\|error\|crit\|alert\|emerg\)\]' <<<"$logs_debug" | grep -Ev "$expected" | head -3)"
 

@@ -3,6 +3,8 @@
  * activations and claims over store transactions, the audit log. */
 #include <stdlib.h>
 #include <unistd.h>
+#include <apr_file_io.h>
+#include <apr_file_info.h>
 #include "unit.h"
 #include "gsprov_json.h"
 #include "gsprov_record.h"
@@ -435,6 +437,34 @@ START_TEST(activation_claim_cycle)
 }
 END_TEST
 
+/* An activation that exists but cannot be read (here: a directory where
+ * the file should be; in production, a file httpd may not read) is an
+ * error, never a free number: create must not replace it, claim and
+ * remove must not touch it. */
+START_TEST(activation_unreadable_is_not_replaced)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    gsprov_store_t *s = open_store(d);
+    json_t *prof = J("{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\"}}");
+    const char *path = apr_pstrcat(pool, d, "/activations/400.json", NULL);
+    gsprov_activation_t *act;
+    gsprov_claim_t res;
+    apr_finfo_t fi;
+
+    ck_assert_int_eq(apr_dir_make_recursive(path, APR_FPROT_OS_DEFAULT,
+                                            pool), APR_SUCCESS);
+    ck_assert_status(create(s, "400", "4711", prof, 3600, &act), GSPROV_EIO);
+    ck_assert_status(claim(s, t, &set, "400", "4711", "000b82000005", 2,
+                           &res), GSPROV_EIO);
+    ck_assert_status(remove_act(s, "400"), GSPROV_EIO);
+    ck_assert_status(read_act(s, "400"), GSPROV_EIO);
+    ck_assert_int_eq(apr_stat(&fi, path, APR_FINFO_TYPE, pool), APR_SUCCESS);
+    ck_assert_int_eq(fi.filetype, APR_DIR);
+}
+END_TEST
+
 /* Mark activations/<number>.json claimed_by mac, as a claim that crashed
  * after that step leaves it. */
 static void claimed_by(const char *d, const char *number, const char *mac)
@@ -655,6 +685,7 @@ Suite *admin_suite(void)
     tcase_add_test(tc, write_fails_cleanly);
     tcase_add_test(tc, pin_hash_and_verify);
     tcase_add_test(tc, activation_claim_cycle);
+    tcase_add_test(tc, activation_unreadable_is_not_replaced);
     tcase_add_test(tc, activation_claim_resume);
     tcase_add_test(tc, activation_audit_trail);
     tcase_add_test(tc, activation_unaudited_and_refused);

@@ -683,8 +683,9 @@ START_TEST(store_put_delete_durable)
     ck_assert_status(gsprov_store_audit(txn, entry("put"), &err),
                      APR_SUCCESS);
     ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
-    ck_assert_status(gsprov_store_commit(txn, &err), APR_SUCCESS);
-    gsprov_store_rollback(txn);             /* ended: harmless */
+    /* ended: a second commit says so, a rollback is harmless */
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_EINVAL);
+    gsprov_store_rollback(txn);
     ck_assert_status(gsprov_store_record_put(txn, "000b82000001", "<x/>", 4,
                                              &err), APR_EINVAL);
     ck_assert_str_eq(unit_read(path, NULL), "<device/>");
@@ -888,6 +889,9 @@ START_TEST(store_activation_round_trip)
     ck_assert_status(gsprov_store_activation_delete(txn, "5551001", &err),
                      GSPROV_ENOTFOUND);
     gsprov_store_rollback(txn);
+    /* ended: a second rollback is harmless, a commit reports the end */
+    gsprov_store_rollback(txn);
+    ck_assert_status(gsprov_store_commit(txn, &err), APR_EINVAL);
     ck_assert_status(gsprov_store_activation_get(s, pool, "5551001", &got,
                                                  &err), GSPROV_ENOTFOUND);
     ck_assert_int_eq(access(apr_pstrcat(pool, d, "/.gsprov-locks/"
