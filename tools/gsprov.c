@@ -25,6 +25,7 @@
 #include "gsprov_defaults.h"
 #include "gsprov_error.h"
 #include "gsprov_layer.h"
+#include "gsprov_guard.h"
 
 #define EXIT_USAGE 2
 
@@ -413,10 +414,12 @@ static const char lint_usage[] =
     "gsprov lint --root DIR [--var NAME=VALUE]...\n"
     "  Loads every template, the redirect map and every device record and\n"
     "  renders every device;\n"
-    "  prints each problem as 'file:line: message'. Exit 1 if any.";
+    "  prints each problem as 'file:line: message'. Exit 1 if any.\n"
+    "  Warns on stderr ('file:line: warning: ...') about layers that set\n"
+    "  P1359-P1361, which device records own; warnings alone exit 0.";
 
 typedef struct {
-    int problems;
+    int problems, warnings;
     long devices;
     gsprov_store_t *store;
     const gsprov_templates_t *t;
@@ -427,6 +430,20 @@ static void lint_report(void *baton, const char *msg)
 {
     ((lint_t *)baton)->problems++;
     printf("%s\n", msg);
+}
+
+/* Layer parameters the device records own (P1359-P1361): not problems,
+ * since what is served agrees with the records, but worth a look; on
+ * stderr, so that stdout stays one line per problem. */
+static void lint_warn(lint_t *lint, const apr_array_header_t *w)
+{
+    int i;
+    for (i = 0; i < w->nelts; i++) {
+        const gsprov_guard_warning_t *g =
+            &APR_ARRAY_IDX(w, i, gsprov_guard_warning_t);
+        fprintf(stderr, "%s:%d: warning: %s\n", g->src, g->line, g->msg);
+        lint->warnings++;
+    }
 }
 
 /* One entry of the store: a stray file, or a record rendered the way the
@@ -454,6 +471,12 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     name.any_affix = 1;
     rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
                           &err);
+    if (out.device) {
+        apr_array_header_t *w = apr_array_make(p, 4,
+                                               sizeof(gsprov_guard_warning_t));
+        gsprov_guard_layer(p, out.device->config, w);
+        lint_warn(lint, w);
+    }
     if (rv == APR_SUCCESS) {
         name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
         rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
@@ -501,10 +524,19 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
         return EXIT_FAILURE;
     lint.t = gsprov_store_templates(lint.store, p, 0);
     lint.set = &set;
+    {
+        apr_array_header_t *w = apr_array_make(p, 4,
+                                               sizeof(gsprov_guard_warning_t));
+        gsprov_guard_templates(p, lint.t, w);
+        lint_warn(&lint, w);
+    }
     if (gsprov_store_record_iterate(lint.store, p, lint_record, &lint, &err))
         lint_report(&lint, err);
-    fprintf(stderr, "gsprov lint: %ld device records, %d problem%s\n",
-            lint.devices, lint.problems, lint.problems == 1 ? "" : "s");
+    fprintf(stderr, "gsprov lint: %ld device records, %d problem%s%s\n",
+            lint.devices, lint.problems, lint.problems == 1 ? "" : "s",
+            lint.warnings ? apr_psprintf(p, ", %d warning%s", lint.warnings,
+                                         lint.warnings == 1 ? "" : "s")
+                          : "");
     return lint.problems ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

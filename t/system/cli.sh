@@ -726,6 +726,53 @@ if ! grep -Eq '000b82123456\.xml:|000b82123456\.xml: |000b82abcdef|000b82aaaa0' 
     ok "lint reports nothing for the good devices beside the broken ones"
 else nok "lint reports nothing for the good devices" "$(cat "$TMP/lint.out")"; fi
 
+# ====================================== vendor templates: P1359-P1361 ==
+# t/fixtures/stores/vendor: a model template of the shape vendor-derived
+# templates have (t/fixtures/make-vendor-template.pl: an empty P1359 and
+# empty P1360/P1361 among 420 P-values), devices with a <password> and/or
+# HTTP credentials.
+V=$REPO/t/fixtures/stores/vendor
+run "$GSPROV" lint --root "$V"
+grep ': warning: ' "$TMP/err" >"$TMP/vwarn"
+if [ "$RC" = 0 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/vwarn")" = 6 ] \
+   && grep -q "^$V/models/ht802.xml:219: warning: P1359 (the XML config file password) is set here to an empty value: devices whose record has a <password> get that password instead" "$TMP/vwarn" \
+   && grep -q "^$V/models/ht802.xml:223: warning: P1360 .* to an empty value" "$TMP/vwarn" \
+   && grep -q "^$V/models/ht802.xml:227: warning: P1361 .* to an empty value" "$TMP/vwarn" \
+   && grep -q "^$V/groups/http-login.xml:5: warning: P1360 " "$TMP/vwarn" \
+   && grep -q "^$V/groups/http-login.xml:6: warning: P1361 " "$TMP/vwarn" \
+   && grep -q "^$V/devices/000b82f00005.xml:8: warning: P1359 " "$TMP/vwarn" \
+   && grep -q 'gsprov lint: 5 device records, 0 problems, 6 warnings' "$TMP/err"; then
+    ok "lint of vendor templates: exit 0, stdout empty, one warning per layer that sets P1359/P1360/P1361, naming file and line"
+else nok "lint of vendor templates: six warnings naming file and line" "$(diag)" "$(cat "$TMP/out" "$TMP/err")"; fi
+if ! grep -Eq 'xml-pw|other-pw|http-secret|dev-f0000' "$TMP/err"; then ok "lint warnings carry no value"
+else nok "lint warnings carry no value" "$(cat "$TMP/err")"; fi
+run "$GSPROV" lint --root "$S" "${VARS[@]}" --var floor_name=x
+if [ "$RC" = 0 ] && [ ! -s "$TMP/out" ] && [ "$(grep -c ': warning: ' "$TMP/err")" = 2 ] \
+   && grep -q "^$S/groups/sales.xml:6: warning: P1360 " "$TMP/err" && grep -q "^$S/groups/sales.xml:7: warning: P1361 " "$TMP/err"; then
+    ok "lint of the clean store: its group's P1360/P1361 warned about on stderr, still exit 0"
+else nok "lint of the clean store: P1360/P1361 warnings" "$(diag)" "$(cat "$TMP/err")"; fi
+
+# what the vendor store serves, read by the independent reader and openssl
+run "$GSPROV" render --root "$V" 000b82f00001 --format binary
+gsread "$TMP/out" >"$TMP/v1.ind" 2>"$TMP/err2"
+printf '# mac=000b82f00001\nP212=2\nP237=prov.example.com/gs\nP1359=xml-pw-1\nP1360=\nP1361=\nP234=\nP235=\n' >"$TMP/v1.want"
+if [ "$RC" = 0 ] && cmp -s "$TMP/v1.ind" "$TMP/v1.want"; then
+    ok "vendor template, record <password>: the bootstrap binary's P1359 is that password (independent reader)"
+else nok "vendor template, record <password>: bootstrap binary" "$(diag)" "$(cat "$TMP/err2")" "$(diff "$TMP/v1.want" "$TMP/v1.ind")"; fi
+run "$GSPROV" render --root "$V" 000b82f00001
+openssl enc -d -aes-256-cbc -md md5 -k xml-pw-1 -in "$TMP/out" >"$TMP/v1.xml" 2>/dev/null
+xml_pvalues "$TMP/v1.xml" >"$TMP/v1.pv"
+if [ "$RC" = 0 ] && [ "$(grep -c . "$TMP/v1.pv")" = 421 ] \
+   && [ "$(grep -c '^P1359=' "$TMP/v1.pv")" = 1 ] && [ "$(pval "$TMP/v1.pv" P1359)" = xml-pw-1 ]; then
+    ok "vendor template, record <password>: the XML decrypts (openssl enc -d) and its one P1359 is the password, among 421 P-values"
+else nok "vendor template, record <password>: the XML's P1359" "$(diag)" "$(grep -c . "$TMP/v1.pv") P-values, P1359: $(grep '^P1359=' "$TMP/v1.pv")"; fi
+run "$GSPROV" render --root "$V" 000b82f00002 --format binary --binary full
+gsread "$TMP/out" >"$TMP/v2.ind" 2>"$TMP/err2"
+if [ "$RC" = 0 ] && [ "$(grep -c '^P' "$TMP/v2.ind")" = 419 ] && ! grep -q '^P136[01]=' "$TMP/v2.ind" \
+   && [ "$(pval "$TMP/v2.ind" P1359)" = xml-pw-2 ]; then
+    ok "vendor template, record credentials: the full binary leaves out the empty P1360/P1361 (419 P-values)"
+else nok "vendor template, record credentials: full binary" "$(diag)" "$(cat "$TMP/err2")"; fi
+
 # ============================================================== redirect ==
 R=$TMP/redirect
 mkdir -p "$R/devices"
