@@ -26,6 +26,7 @@
 #include "gsprov_error.h"
 #include "gsprov_layer.h"
 #include "gsprov_guard.h"
+#include "gsprov_xml.h"
 
 #define EXIT_USAGE 2
 
@@ -414,7 +415,8 @@ static const char lint_usage[] =
     "gsprov lint --root DIR [--var NAME=VALUE]...\n"
     "  Loads every template, the redirect map and every device record and\n"
     "  renders every device;\n"
-    "  prints each problem as 'file:line: message'. Exit 1 if any.\n"
+    "  prints each problem as 'file:line: message' (with '; hint: ...'\n"
+    "  for the common vendor-template mistakes). Exit 1 if any.\n"
     "  Warns on stderr ('file:line: warning: ...') about layers that set\n"
     "  P1359-P1361, which device records own; warnings alone exit 0.";
 
@@ -428,8 +430,9 @@ typedef struct {
 
 static void lint_report(void *baton, const char *msg)
 {
+    const char *hint = gsprov_xml_hint(msg);
     ((lint_t *)baton)->problems++;
-    printf("%s\n", msg);
+    printf("%s%s%s\n", msg, hint ? "; hint: " : "", hint ? hint : "");
 }
 
 /* Layer parameters the device records own (P1359-P1361): not problems,

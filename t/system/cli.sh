@@ -773,6 +773,39 @@ if [ "$RC" = 0 ] && [ "$(grep -c '^P' "$TMP/v2.ind")" = 419 ] && ! grep -q '^P13
     ok "vendor template, record credentials: the full binary leaves out the empty P1360/P1361 (419 P-values)"
 else nok "vendor template, record credentials: full binary" "$(diag)" "$(cat "$TMP/err2")"; fi
 
+# the two refusals vendor templates run into, with what to change
+H=$TMP/hints
+mkdir -p "$H/models"
+cat >"$H/models/grp2614.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8" ?>
+<gs_provision version="1">
+  <config version="1">
+    <!-- Grandstream's parameter list
+      <!-- a nested opener, as the vendor's own template header has -->
+    <P2>admin</P2>
+  </config>
+</gs_provision>
+EOF
+cat >"$H/models/dp750.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8" ?>
+<gs_provision version="1">
+  <config version="1">
+    <P2>admin</P2>
+
+    Stray words between two parameters
+
+    <!-- a comment -->
+    <P3>x</P3>
+  </config>
+</gs_provision>
+EOF
+run "$GSPROV" lint --root "$H"
+if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 2 ] \
+   && grep -q "^$H/models/grp2614.xml:5: XML error: .*; hint: a comment may not hold \"--\", so not a nested \"<!--\" either.*remove the inner \"<!--\"" "$TMP/out" \
+   && grep -q "^$H/models/dp750.xml:6: unexpected text in <config>; hint: text outside any parameter element is not allowed: delete it or turn it into a comment" "$TMP/out"; then
+    ok "lint refuses a nested <!-- and stray text in <config>, each with file:line and what to change"
+else nok "lint of a nested <!-- and stray text: file:line and a hint" "$(diag)" "$(cat "$TMP/out")"; fi
+
 # ============================================================== redirect ==
 R=$TMP/redirect
 mkdir -p "$R/devices"
