@@ -572,6 +572,20 @@ run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --plain \
     --user-agent 'Grandstream Model HW HT802 SW 1.0.3.5 DevId 000b82123456'
 if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/alice.want"; then ok "render --user-agent does not override a record's own <model>"
 else nok "render --user-agent does not override a record's own <model>" "$(diag)"; fi
+# the User-Agent's model picks a template only when it names a device:
+# the Wave softphone does not, the legacy HT-503 form does (dash dropped)
+U=$TMP/uastore
+cp -r "$S" "$U"
+printf '<gs_provision version="1"><config version="1"><P4300>from wave.xml</P4300></config></gs_provision>\n' >"$U/models/wave.xml"
+printf '<gs_provision version="1"><config version="1"><P4300>from ht503.xml</P4300></config></gs_provision>\n' >"$U/models/ht503.xml"
+run "$GSPROV" render --root "$U" 000b82aaaa01 "${VARS[@]}" --plain --user-agent 'Grandstream Wave 1.2.14'
+if [ "$RC" = 0 ] && ! grep -q 'P4300' "$TMP/out" && grep -q '<P2>admin-default</P2>' "$TMP/out"; then
+    ok "render --user-agent 'Grandstream Wave 1.2.14': no model, even with a models/wave.xml"
+else nok "render --user-agent Wave: no model" "$(diag)" "$(cat "$TMP/out")"; fi
+run "$GSPROV" render --root "$U" 000b82aaaa01 "${VARS[@]}" --plain --user-agent 'Grandstream HT-503  V1.1B 1.0.10.9  chip V2.2'
+if [ "$RC" = 0 ] && grep -q '<P4300>from ht503.xml</P4300>' "$TMP/out"; then
+    ok "render --user-agent 'Grandstream HT-503  V1.1B 1.0.10.9  chip V2.2': models/ht503.xml applies"
+else nok "render --user-agent HT-503: models/ht503.xml" "$(diag)" "$(cat "$TMP/out")"; fi
 expect 1 "no file for 000b82ffffff" "render of an unknown MAC: exit 1" "$GSPROV" render --root "$S" 000b82ffffff "${VARS[@]}"
 expect 1 "cannot open the store" "render --root of a missing directory: exit 1" "$GSPROV" render --root "$TMP/nonexistent" 000b82123456
 
