@@ -374,23 +374,31 @@ static const char decode_usage[] =
     "gsprov decode\n"
     "  Reads a binary cfg<MAC> file on standard input, verifies its length,\n"
     "  checksum and gnkey, and prints '# mac=<MAC>' and one P<n>=<value>\n"
-    "  line per parameter (what gsprov encode reads back).";
+    "  line per parameter (what gsprov encode reads back).  Also reads what\n"
+    "  Grandstream's GS_CFG_GEN writes: a header without MAC (said in the\n"
+    "  first line), a 16-bit length, '+' for a space; its encrypted files\n"
+    "  are recognised but not decoded.";
 
 static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
 {
+    gsprov_binary_file_t f;
     apr_array_header_t *pv;
-    char mac[GSPROV_MAC_LEN + 1];
     char *in, *err = NULL;
     apr_size_t len;
+    apr_status_t rv;
     int i;
 
     if (argc > 1)
         return usage_error(decode_usage, "unexpected '%s'", argv[1]);
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
-    if (gsprov_binary_decode(p, (const unsigned char *)in, len, mac, &pv,
-                             &err))
+    rv = gsprov_binary_read(p, (const unsigned char *)in, len, &f, &err);
+    if (rv == APR_ENOTIMPL)
+        return fail("encrypted by Grandstream's configuration tool "
+                    "(GS_CFG_GEN), not supported", err);
+    if (rv != APR_SUCCESS)
         return fail("not a valid binary config file", err);
+    pv = f.pvalues;
     /* P-value text has one parameter per line: a value holding a line
      * break cannot be written back faithfully */
     for (i = 0; i < pv->nelts; i++) {
@@ -399,7 +407,15 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
             return fail(apr_psprintf(p, "%s holds a line break, which P-value "
                                      "text cannot carry", v->name), NULL);
     }
-    printf("# mac=%s\n", mac);
+    if (f.layout == GSPROV_BINARY_LAYOUT_TOOL)
+        printf("# no MAC: written by Grandstream's GS_CFG_GEN (bytes 6-11: "
+               "ff01, random %04x, body checksum %04x)\n", f.random,
+               f.body_sum);
+    else
+        printf("# mac=%s\n", f.mac);
+    if (f.length16)
+        printf("# length field read as 16 bits (bytes 2-3), as GS_CFG_GEN "
+               "and older encoders write it\n");
     for (i = 0; i < pv->nelts; i++) {
         const gsprov_pvalue_t *v = &APR_ARRAY_IDX(pv, i, gsprov_pvalue_t);
         printf("%s=%s\n", v->name, v->value);

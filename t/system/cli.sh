@@ -64,9 +64,17 @@ same_file() {
 
 # The independent reader/writer of the binary format ,
 # written from the spec, sharing nothing with lib/gsprov_binary.c.
-#   gsbin.pl read FILE   -> "# mac=<mac>" + "P<n>=<value>" lines, exit 1 + reason
+#   gsbin.pl read FILE [--tool]  -> "# mac=<mac>" + "P<n>=<value>" lines, exit 1 + reason
 #   gsbin.pl info FILE   -> "words=N bytes=B sum=S mac=M items=K gnkey_last=1 pad=P"
-#   gsbin.pl write MAC BODYFILE [--words N] [--pad4] [--bad-sum] -> binary on stdout
+#   gsbin.pl write MAC BODYFILE [--words N] [--pad4] [--bad-sum] [--len16]
+#                        [--tool RRRR] -> binary on stdout
+# --tool writes and reads files the way Grandstream's own generator
+# (GS_CFG_GEN) does, as far as its output is publicly described: bytes 6-7
+# FF 01, 8-9 random (RRRR), 10-11 a checksum of the body (its algorithm is
+# not public: here the word sum of the body, which no reader checks)
+# instead of the MAC, '+' for a space; --len16 writes the length in 16
+# bits (bytes 2-3), as GS_CFG_GEN and older encoders do, and read --tool
+# accepts that (the two differ only from 128 KiB up).
 cat >"$TMP/gsbin.pl" <<'PERL'
 use strict; use warnings;
 binmode STDOUT; binmode STDERR;
@@ -76,25 +84,33 @@ sub wordsum { my $d = shift; my $s = 0; $s += $_ for unpack('n*', $d); return $s
 sub bad { print STDERR "gsbin: $_[0]\n"; exit 1 }
 if ($mode eq 'write') {
     my ($mac, $bodyf, @o) = @ARGV;
-    my %o; while (@o) { my $k = shift @o; $o{$k} = ($k eq '--words') ? shift @o : 1 }
+    my %o; while (@o) { my $k = shift @o; $o{$k} = ($k eq '--words' || $k eq '--tool') ? shift @o : 1 }
     my $body = slurp($bodyf);
     $body .= "\0" if length($body) % 2;
     $body .= "\0\0" if $o{'--pad4'} && length($body) % 4;
     my $words = defined $o{'--words'} ? $o{'--words'} : 8 + length($body) / 2;
-    my $f = pack('N n', $words, 0) . pack('H12', $mac) . "\r\n\r\n" . $body;
+    my $id = pack('H12', $mac);
+    $id = "\xff\x01" . pack('H4', $o{'--tool'}) . pack('n', wordsum($body)) if $o{'--tool'};
+    my $len = $o{'--len16'} ? pack('n n', 0, $words & 0xFFFF) : pack('N', $words);
+    my $f = $len . pack('n', 0) . $id . "\r\n\r\n" . $body;
     my $c = (0x10000 - wordsum($f)) & 0xFFFF;
     $c ^= 1 if $o{'--bad-sum'};
     substr($f, 4, 2) = pack('n', $c);
     print $f; exit 0;
 }
 my $d = slurp(shift);
+my $tool = @ARGV && $ARGV[0] eq '--tool';
 my $size = length $d;
 bad("$size bytes: shorter than the 16-byte header") if $size < 16;
 bad("$size bytes: odd length") if $size % 2;
 my ($words, $sum) = (unpack('N', $d), wordsum($d));
+$words = unpack('n', substr($d, 2, 2)) + (($size / 2) & ~0xFFFF)
+    if $tool && unpack('n', $d) == 0 && $words * 2 != $size;
 bad("length field $words words, but the file is " . $size / 2 . " words") if $words * 2 != $size;
 bad(sprintf("16-bit word sum is 0x%04x, not 0", $sum)) if $sum != 0;
 my $mac = unpack('H12', substr($d, 6, 6));
+$mac = 'none (GS_CFG_GEN header ' . unpack('H*', substr($d, 8, 4)) . ')'
+    if $tool && substr($d, 6, 2) eq "\xff\x01";
 bad("bytes 12-15 are not 0D 0A 0D 0A") if substr($d, 12, 4) ne "\r\n\r\n";
 my $body = substr($d, 16);
 my ($pad) = $body =~ /(\0*)\z/; $body =~ s/\0+\z//;
@@ -106,8 +122,9 @@ pop @items;
 my @out;
 for my $it (@items) {
     my ($n, $v) = $it =~ /\A(P[0-9]+)=(.*)\z/s or bad("item '$it' is not P<n>=<value>");
-    bad("value of $n has characters outside [A-Za-z0-9._%-]: '$v'") if $v =~ /[^A-Za-z0-9._%-]/;
+    bad("value of $n has characters outside [A-Za-z0-9._%-]: '$v'") if $v =~ ($tool ? qr/[^A-Za-z0-9._%+-]/ : qr/[^A-Za-z0-9._%-]/);
     bad("value of $n has a bad %-escape") if $v =~ /%(?![0-9A-Fa-f]{2})/;
+    $v =~ tr/+/ / if $tool;
     $v =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
     push @out, "$n=$v";
 }
@@ -335,6 +352,55 @@ expect 1 "config version 2" "encode: a v2 gs_provision file: exit 1" "$GSPROV" e
     < <(printf '<gs_provision version="1"><config version="2"><item name="a.b">x</item></config></gs_provision>\n')
 expect 1 "not a valid gs_provision" "encode: malformed XML: exit 1" "$GSPROV" encode --mac "$MAC" \
     < <(printf '<gs_provision version="1"><config version="1"><P3>x</P4></config></gs_provision>\n')
+
+# Files as Grandstream's own generator (GS_CFG_GEN) writes them: no MAC in
+# the header (FF 01, random, body checksum), a 16-bit length, '+' for a
+# space.  gsprov decode says so and agrees with the independent reader.
+printf '%s' 'P271=1&P270=Account+name&P3=a%2Bb+c&P4=++&P5=Z%C3%BCrich&gnkey=0b82' >"$B/tool.body"
+gswrite - "$B/tool.body" --tool 5ac3 --len16 >"$B/tool.bin"
+run "$GSPROV" decode <"$B/tool.bin"
+gsread "$B/tool.bin" --tool >"$B/tool.ind" 2>"$TMP/err2"
+printf 'P271=1\nP270=Account name\nP3=a+b c\nP4=  \nP5=Zürich\n' >"$B/tool.want"
+if [ "$RC" = 0 ] && [ "$(grep -v '^#' "$TMP/out")" = "$(cat "$B/tool.want")" ] \
+   && [ "$(grep -v '^#' "$B/tool.ind")" = "$(cat "$B/tool.want")" ]; then
+    ok "decode of a GS_CFG_GEN-style file: '+' is a space, %2B a '+'; the independent reader agrees"
+else nok "decode of a GS_CFG_GEN-style file" "$(diag)" "$(cat "$TMP/out")" "reader: $(cat "$TMP/err2" "$B/tool.ind")"; fi
+bsum=$(xxd -p -s 10 -l 2 "$B/tool.bin")
+if [ "$(head -1 "$TMP/out")" = "# no MAC: written by Grandstream's GS_CFG_GEN (bytes 6-11: ff01, random 5ac3, body checksum $bsum)" ] \
+   && ! grep -q 'mac=ff01' "$TMP/out" && grep -q '^# mac=none (GS_CFG_GEN header 5ac3' "$B/tool.ind"; then
+    ok "decode of a GS_CFG_GEN-style file says it has no MAC (never ff01... as one)"
+else nok "decode of a GS_CFG_GEN-style file: its header" "$(head -1 "$TMP/out")" "$(head -1 "$B/tool.ind")"; fi
+grep -v '^#' "$TMP/out" | "$GSPROV" encode --mac "$MAC" | "$GSPROV" decode >"$B/tool.back" 2>"$TMP/err"
+if [ "$(grep -v '^#' "$B/tool.back")" = "$(cat "$B/tool.want")" ] && grep -q "^# mac=$MAC" "$B/tool.back"; then
+    ok "decode | encode | decode of the GS_CFG_GEN-style file keeps every value (spaces as %20, '+' as %2B)"
+else nok "decode | encode | decode of the GS_CFG_GEN-style file" "$(cat "$TMP/err" "$B/tool.back")"; fi
+# the 16-bit length beyond 128 KiB (wrapped), with a MAC
+perl -e 'print "P3=", "x" x 140000, "&P4=a+b&gnkey=0b82"' >"$B/big.body"
+gswrite "$MAC" "$B/big.body" --len16 >"$B/big16.bin"
+run "$GSPROV" decode <"$B/big16.bin"
+gsread "$B/big16.bin" --tool >"$B/big16.ind" 2>"$TMP/err2"
+if [ "$RC" = 0 ] && [ "$(xxd -p -l 4 "$B/big16.bin")" = "$(printf '0000%04x' $(( ($(wc -c <"$B/big16.bin") / 2) & 0xFFFF )))" ] \
+   && grep -qx "# mac=$MAC" "$TMP/out" && grep -qx '# length field read as 16 bits (bytes 2-3), as GS_CFG_GEN and older encoders write it' "$TMP/out" \
+   && [ "$(pval "$TMP/out" P3 | wc -c)" = 140000 ] && [ "$(pval "$TMP/out" P4)" = 'a b' ] \
+   && cmp -s <(grep -v '^#' "$TMP/out") <(grep -v '^#' "$B/big16.ind"); then
+    ok "decode of a $(wc -c <"$B/big16.bin")-byte file with a wrapped 16-bit length: read, and said so; the independent reader agrees"
+else nok "decode of a file with a wrapped 16-bit length" "$(diag)" "$(head -3 "$TMP/out" | cut -c1-100)" "$(cat "$TMP/err2")"; fi
+gswrite "$MAC" "$B/big.body" >"$B/big32.bin"
+run "$GSPROV" decode <"$B/big32.bin"
+if [ "$RC" = 0 ] && ! grep -q 'length field' "$TMP/out" && [ "$(pval "$TMP/out" P4)" = 'a b' ]; then ok "the same file with a 32-bit length: no remark"
+else nok "the same file with a 32-bit length" "$(diag)"; fi
+# GS_CFG_GEN's encrypted variant: a 64-byte header, then AES (here: bytes
+# that look like it; no public description says how to decrypt them)
+perl -e 'binmode STDOUT; srand 15; print map { chr int rand 256 } 1 .. 64 + 96' >"$B/toolenc.body"
+printf '\0' | dd of="$B/toolenc.body" bs=1 seek=7 count=1 conv=notrunc 2>/dev/null
+gswrite - "$B/toolenc.body" --tool 0102 --len16 >"$B/toolenc.bin"
+expect 1 "encrypted by Grandstream's configuration tool \(GS_CFG_GEN\), not supported" \
+    "decode of a GS_CFG_GEN-encrypted file: exit 1, says so" "$GSPROV" decode <"$B/toolenc.bin"
+if ! grep -q 'NUL' "$TMP/err"; then ok "... and not that there is a NUL byte inside the body"
+else nok "... and not that there is a NUL byte inside the body" "$(cat "$TMP/err")"; fi
+gswrite "$MAC" "$B/toolenc.body" >"$B/macenc.bin"
+expect 1 "NUL byte inside the body" "the same body behind a MAC: a corrupt file (NUL inside the body)" \
+    "$GSPROV" decode <"$B/macenc.bin"
 
 # corrupt files: each must be refused with a reason
 cp "$B/spec.bin" "$B/flip.bin"
