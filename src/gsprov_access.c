@@ -48,12 +48,7 @@ int gsprov_cert_verified(request_rec *r)
 /* A MAC written with or without separators, any case. */
 static int mac_of(const char *v, char mac[GSPROV_MAC_LEN + 1])
 {
-    char buf[64];
-    size_t n = 0;
-    for (; v && *v && n < sizeof(buf) - 1; v++)
-        if (*v != ':' && *v != '-' && *v != '.' && *v != ' ')
-            buf[n++] = *v;
-    return v && gsprov_mac_parse(buf, n, mac);
+    return v && gsprov_mac_parse_sep(v, strlen(v), mac);
 }
 
 const char *gsprov_cert_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])

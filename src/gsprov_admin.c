@@ -30,6 +30,7 @@
 #include "gsprov_audit.h"
 #include "gsprov_actor.h"
 #include "gsprov_activation.h"
+#include "gsprov_guard.h"
 
 APLOG_USE_MODULE(gsprov);
 
@@ -259,6 +260,34 @@ static const gsprov_templates_t *templates(adm_t *a)
                                   gsprov_conf_reload(a->conf));
 }
 
+/* Layers of a valid record's chain that set what the record owns
+ * (P1359-P1361): "warnings" in the answer, not a refusal, since what is
+ * served agrees with the record anyway.  The record's own config is named
+ * by its JSON field, templates by file and line. */
+static void add_warnings(adm_t *a, json_t *res, const gsprov_templates_t *t,
+                         const gsprov_device_t *dev)
+{
+    apr_pool_t *p = a->r->pool;
+    apr_array_header_t *w = apr_array_make(p, 4,
+                                           sizeof(gsprov_guard_warning_t));
+    json_t *arr;
+    int i;
+
+    gsprov_guard_chain(p, t, dev, w);
+    if (!w->nelts)
+        return;
+    arr = json_array();
+    for (i = 0; i < w->nelts; i++) {
+        const gsprov_guard_warning_t *g =
+            &APR_ARRAY_IDX(w, i, gsprov_guard_warning_t);
+        json_array_append_new(arr, json_string(
+            strcmp(g->src, dev->label)
+            ? apr_psprintf(p, "%s:%d: %s", g->src, g->line, g->msg)
+            : apr_psprintf(p, "config.%s: %s", g->name, g->msg)));
+    }
+    json_object_set_new(res, "warnings", arr);
+}
+
 /* ?secrets=1: only where GsProvAdminSecrets is on.  OK with *secrets, or
  * DONE (refused). */
 static int want_secrets(adm_t *a, int *secrets)
@@ -368,7 +397,8 @@ static int device_put(adm_t *a, const char *mac)
     gsprov_txn_t *txn;
     gsprov_device_t *dev, *olddev;
     gsprov_blob_t cur;
-    json_t *body, *oldj = NULL;
+    json_t *body, *oldj = NULL, *res;
+    const gsprov_templates_t *t;
     const char *field = NULL, *etag;
     char *xml, *err = NULL;
     apr_size_t len;
@@ -381,8 +411,9 @@ static int device_put(adm_t *a, const char *mac)
                                       &err)))
         return invalid(a, rv, field, err);
     settings(a, &set);
-    if ((rv = gsprov_record_check(r->pool, templates(a), &set, mac, xml, len,
-                                  &dev, &err)))
+    t = templates(a);
+    if ((rv = gsprov_record_check(r->pool, t, &set, mac, xml, len, &dev,
+                                  &err)))
         return invalid(a, rv, NULL, err);
 
     /* one writer per record, across threads and processes (a database
@@ -410,8 +441,9 @@ static int device_put(adm_t *a, const char *mac)
                    r->pool, gsprov_store_version(r->pool, xml, len)));
     if (!etag)
         apr_table_setn(r->headers_out, "Location", r->uri);
-    return send_json(a, etag ? HTTP_OK : HTTP_CREATED,
-                     gsprov_record_to_json(r->pool, dev, 0));
+    res = gsprov_record_to_json(r->pool, dev, 0);
+    add_warnings(a, res, t, dev);
+    return send_json(a, etag ? HTTP_OK : HTTP_CREATED, res);
 }
 
 static int device_delete(adm_t *a, const char *mac)
@@ -580,6 +612,8 @@ static int activation_create(adm_t *a)
     gsprov_settings_t set;
     gsprov_activation_t *act;
     gsprov_txn_t *txn;
+    const gsprov_templates_t *t;
+    gsprov_device_t *dev;
     const char *number, *pin, *field = NULL;
     json_t *body, *profile, *res;
     char *xml, *err = NULL;
@@ -605,8 +639,9 @@ static int activation_create(adm_t *a)
     if ((rv = gsprov_record_from_json(r->pool, PROFILE_MAC, profile, &xml,
                                       &len, &field, &err)))
         return invalid(a, rv, field, err);
-    if ((rv = gsprov_record_check(r->pool, templates(a), &set, PROFILE_MAC,
-                                  xml, len, NULL, &err)))
+    t = templates(a);
+    if ((rv = gsprov_record_check(r->pool, t, &set, PROFILE_MAC, xml, len,
+                                  &dev, &err)))
         return invalid(a, rv, NULL, err);
     if ((rc = begin(a, &txn)) != OK)
         return rc;
@@ -623,6 +658,7 @@ static int activation_create(adm_t *a)
     json_object_set_new(res, "number", json_string(number));
     json_object_set_new(res, "created", json_integer(act->created));
     json_object_set_new(res, "expires", json_integer(act->expires));
+    add_warnings(a, res, t, dev);
     apr_table_setn(r->headers_out, "Location",
                    apr_pstrcat(r->pool, r->uri, "/", number, NULL));
     return send_json(a, HTTP_CREATED, res);

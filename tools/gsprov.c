@@ -25,6 +25,8 @@
 #include "gsprov_defaults.h"
 #include "gsprov_error.h"
 #include "gsprov_layer.h"
+#include "gsprov_guard.h"
+#include "gsprov_xml.h"
 
 #define EXIT_USAGE 2
 
@@ -372,23 +374,31 @@ static const char decode_usage[] =
     "gsprov decode\n"
     "  Reads a binary cfg<MAC> file on standard input, verifies its length,\n"
     "  checksum and gnkey, and prints '# mac=<MAC>' and one P<n>=<value>\n"
-    "  line per parameter (what gsprov encode reads back).";
+    "  line per parameter (what gsprov encode reads back).  Also reads what\n"
+    "  Grandstream's GS_CFG_GEN writes: a header without MAC (said in the\n"
+    "  first line), a 16-bit length, '+' for a space; its encrypted files\n"
+    "  are recognised but not decoded.";
 
 static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
 {
+    gsprov_binary_file_t f;
     apr_array_header_t *pv;
-    char mac[GSPROV_MAC_LEN + 1];
     char *in, *err = NULL;
     apr_size_t len;
+    apr_status_t rv;
     int i;
 
     if (argc > 1)
         return usage_error(decode_usage, "unexpected '%s'", argv[1]);
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
-    if (gsprov_binary_decode(p, (const unsigned char *)in, len, mac, &pv,
-                             &err))
+    rv = gsprov_binary_read(p, (const unsigned char *)in, len, &f, &err);
+    if (rv == APR_ENOTIMPL)
+        return fail("encrypted by Grandstream's configuration tool "
+                    "(GS_CFG_GEN), not supported", err);
+    if (rv != APR_SUCCESS)
         return fail("not a valid binary config file", err);
+    pv = f.pvalues;
     /* P-value text has one parameter per line: a value holding a line
      * break cannot be written back faithfully */
     for (i = 0; i < pv->nelts; i++) {
@@ -397,7 +407,15 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
             return fail(apr_psprintf(p, "%s holds a line break, which P-value "
                                      "text cannot carry", v->name), NULL);
     }
-    printf("# mac=%s\n", mac);
+    if (f.layout == GSPROV_BINARY_LAYOUT_TOOL)
+        printf("# no MAC: written by Grandstream's GS_CFG_GEN (bytes 6-11: "
+               "ff01, random %04x, body checksum %04x)\n", f.random,
+               f.body_sum);
+    else
+        printf("# mac=%s\n", f.mac);
+    if (f.length16)
+        printf("# length field read as 16 bits (bytes 2-3), as GS_CFG_GEN "
+               "and older encoders write it\n");
     for (i = 0; i < pv->nelts; i++) {
         const gsprov_pvalue_t *v = &APR_ARRAY_IDX(pv, i, gsprov_pvalue_t);
         printf("%s=%s\n", v->name, v->value);
@@ -413,10 +431,13 @@ static const char lint_usage[] =
     "gsprov lint --root DIR [--var NAME=VALUE]...\n"
     "  Loads every template, the redirect map and every device record and\n"
     "  renders every device;\n"
-    "  prints each problem as 'file:line: message'. Exit 1 if any.";
+    "  prints each problem as 'file:line: message' (with '; hint: ...'\n"
+    "  for the common vendor-template mistakes). Exit 1 if any.\n"
+    "  Warns on stderr ('file:line: warning: ...') about layers that set\n"
+    "  P1359-P1361, which device records own; warnings alone exit 0.";
 
 typedef struct {
-    int problems;
+    int problems, warnings;
     long devices;
     gsprov_store_t *store;
     const gsprov_templates_t *t;
@@ -425,8 +446,23 @@ typedef struct {
 
 static void lint_report(void *baton, const char *msg)
 {
+    const char *hint = gsprov_xml_hint(msg);
     ((lint_t *)baton)->problems++;
-    printf("%s\n", msg);
+    printf("%s%s%s\n", msg, hint ? "; hint: " : "", hint ? hint : "");
+}
+
+/* Layer parameters the device records own (P1359-P1361): not problems,
+ * since what is served agrees with the records, but worth a look; on
+ * stderr, so that stdout stays one line per problem. */
+static void lint_warn(lint_t *lint, const apr_array_header_t *w)
+{
+    int i;
+    for (i = 0; i < w->nelts; i++) {
+        const gsprov_guard_warning_t *g =
+            &APR_ARRAY_IDX(w, i, gsprov_guard_warning_t);
+        fprintf(stderr, "%s:%d: warning: %s\n", g->src, g->line, g->msg);
+        lint->warnings++;
+    }
 }
 
 /* One entry of the store: a stray file, or a record rendered the way the
@@ -454,6 +490,12 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     name.any_affix = 1;
     rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
                           &err);
+    if (out.device) {
+        apr_array_header_t *w = apr_array_make(p, 4,
+                                               sizeof(gsprov_guard_warning_t));
+        gsprov_guard_layer(p, out.device->config, w);
+        lint_warn(lint, w);
+    }
     if (rv == APR_SUCCESS) {
         name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
         rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
@@ -501,10 +543,19 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
         return EXIT_FAILURE;
     lint.t = gsprov_store_templates(lint.store, p, 0);
     lint.set = &set;
+    {
+        apr_array_header_t *w = apr_array_make(p, 4,
+                                               sizeof(gsprov_guard_warning_t));
+        gsprov_guard_templates(p, lint.t, w);
+        lint_warn(&lint, w);
+    }
     if (gsprov_store_record_iterate(lint.store, p, lint_record, &lint, &err))
         lint_report(&lint, err);
-    fprintf(stderr, "gsprov lint: %ld device records, %d problem%s\n",
-            lint.devices, lint.problems, lint.problems == 1 ? "" : "s");
+    fprintf(stderr, "gsprov lint: %ld device records, %d problem%s%s\n",
+            lint.devices, lint.problems, lint.problems == 1 ? "" : "s",
+            lint.warnings ? apr_psprintf(p, ", %d warning%s", lint.warnings,
+                                         lint.warnings == 1 ? "" : "s")
+                          : "");
     return lint.problems ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

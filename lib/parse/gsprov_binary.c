@@ -9,9 +9,10 @@
 
 static const char gnkey[] = "gnkey=0b82";
 
-/* Percent-encode everything outside [A-Za-z0-9._-] (space is %20, never
- * '+', which some encoders use for a space).  APR's
- * encoders keep '&' and '=' or write '+', so this one is ours. */
+/* Percent-encode everything outside [A-Za-z0-9._-]: a space is %20 and
+ * '+' is %2B, so the file reads the same whether '+' means a space or not
+ * (it does to devices: Grandstream's own generator writes spaces so).
+ * APR's encoders keep '&' and '=' or write '+', so this one is ours. */
 static apr_size_t pct_len(const char *s)
 {
     apr_size_t n = 0;
@@ -92,9 +93,22 @@ apr_status_t gsprov_binary_encode(apr_pool_t *p, const char *mac,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
-                                  apr_size_t len, char mac[13],
-                                  apr_array_header_t **pvalues, char **err)
+/* The body is P-value text, or (GS_CFG_GEN's encrypted variant) binary:
+ * a byte below 0x20 before the NUL padding. */
+static int binary_body(const unsigned char *b, apr_size_t n)
+{
+    apr_size_t i;
+    while (n && b[n - 1] == '\0')
+        n--;
+    for (i = 0; i < n; i++)
+        if (b[i] < 0x20)
+            return 1;
+    return 0;
+}
+
+apr_status_t gsprov_binary_read(apr_pool_t *p, const unsigned char *in,
+                                apr_size_t len, gsprov_binary_file_t *out,
+                                char **err)
 {
     static const char hexd[] = "0123456789abcdef";
     apr_uint32_t words;
@@ -103,17 +117,25 @@ apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
     apr_array_header_t *arr;
     int i, saw_gnkey = 0;
 
+    memset(out, 0, sizeof(*out));
     if (len < GSPROV_BINARY_HEADER_LEN || len % 2) {
         *err = apr_psprintf(p, "file is %" APR_SIZE_T_FMT " bytes: too short "
                             "or odd", len);
         return GSPROV_EPARSE;
     }
+    /* 32 bits as this module and most encoders write it, or 16 bits in
+     * bytes 2-3 (bytes 0-1 zero) as Grandstream's tool and older encoders
+     * do: the same below 128 KiB, the 16 bits wrapped above */
     words = (apr_uint32_t)in[0] << 24 | (apr_uint32_t)in[1] << 16
             | (apr_uint32_t)in[2] << 8 | in[3];
     if ((apr_size_t)words * 2 != len) {
-        *err = apr_psprintf(p, "length field says %lu words, file has %"
-                            APR_SIZE_T_FMT, (unsigned long)words, len / 2);
-        return GSPROV_EPARSE;
+        if (in[0] || in[1] || words != ((len / 2) & 0xFFFF)) {
+            *err = apr_psprintf(p, "length field says %lu words, file has %"
+                                APR_SIZE_T_FMT, (unsigned long)words,
+                                len / 2);
+            return GSPROV_EPARSE;
+        }
+        out->length16 = 1;
     }
     if (word_sum(in, len) != 0) {
         *err = apr_psprintf(p, "checksum mismatch (word sum 0x%04x, "
@@ -124,13 +146,28 @@ apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
         *err = apr_pstrdup(p, "no CR LF CR LF after the MAC");
         return GSPROV_EPARSE;
     }
-    for (i = 0; i < 6; i++) {
-        mac[2 * i] = hexd[in[6 + i] >> 4];
-        mac[2 * i + 1] = hexd[in[6 + i] & 15];
+    /* FF 01 can be no device's MAC (its first byte is odd: multicast) */
+    if (in[6] == 0xFF && in[7] == 0x01) {
+        out->layout = GSPROV_BINARY_LAYOUT_TOOL;
+        out->random = (unsigned)(in[8] << 8 | in[9]);
+        out->body_sum = (unsigned)(in[10] << 8 | in[11]);
     }
-    mac[12] = '\0';
+    else
+        for (i = 0; i < 6; i++) {
+            out->mac[2 * i] = hexd[in[6 + i] >> 4];
+            out->mac[2 * i + 1] = hexd[in[6 + i] & 15];
+        }
 
     blen = len - GSPROV_BINARY_HEADER_LEN;
+    if (out->layout == GSPROV_BINARY_LAYOUT_TOOL
+        && binary_body(in + GSPROV_BINARY_HEADER_LEN, blen)) {
+        out->encrypted = 1;
+        *err = apr_pstrdup(p, "the body is not P-value text but, after "
+                           "Grandstream's tool header, ciphertext (a 64-byte "
+                           "header, then AES): Grandstream has not published "
+                           "how to decrypt it");
+        return APR_ENOTIMPL;
+    }
     while (blen && in[GSPROV_BINARY_HEADER_LEN + blen - 1] == '\0')
         blen--;
     if (memchr(in + GSPROV_BINARY_HEADER_LEN, '\0', blen)) {
@@ -164,7 +201,9 @@ apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
         }
         pv = apr_array_push(arr);
         pv->name = tok;
-        pv->value = apr_punescape_url(p, eq + 1, NULL, NULL, 0);
+        /* '+' is a space: Grandstream's own tool and urlencode-based
+         * encoders write it so (this module writes %20, and %2B for '+') */
+        pv->value = apr_punescape_url(p, eq + 1, NULL, NULL, 1);
         if (!pv->value) {
             *err = apr_psprintf(p, "%s: bad percent-encoding", tok);
             return GSPROV_EPARSE;
@@ -174,6 +213,20 @@ apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
         *err = apr_pstrdup(p, "no gnkey=0b82 at the end of the body");
         return GSPROV_EPARSE;
     }
-    *pvalues = arr;
+    out->pvalues = arr;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_binary_decode(apr_pool_t *p, const unsigned char *in,
+                                  apr_size_t len, char mac[13],
+                                  apr_array_header_t **pvalues, char **err)
+{
+    gsprov_binary_file_t f;
+    apr_status_t rv = gsprov_binary_read(p, in, len, &f, err);
+
+    if (rv != APR_SUCCESS)
+        return rv == APR_ENOTIMPL ? GSPROV_EPARSE : rv;
+    memcpy(mac, f.mac, sizeof(f.mac));
+    *pvalues = f.pvalues;
     return APR_SUCCESS;
 }

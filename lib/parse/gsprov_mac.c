@@ -19,6 +19,22 @@ int gsprov_mac_parse(const char *s, size_t len, char out[GSPROV_MAC_LEN + 1])
     return 1;
 }
 
+int gsprov_mac_parse_sep(const char *s, size_t len,
+                         char out[GSPROV_MAC_LEN + 1])
+{
+    char buf[GSPROV_MAC_LEN];
+    size_t i, n = 0;
+
+    for (i = 0; s && i < len; i++) {
+        if (s[i] == ':' || s[i] == '-' || s[i] == '.' || s[i] == ' ')
+            continue;
+        if (n == GSPROV_MAC_LEN)
+            return 0;
+        buf[n++] = s[i];
+    }
+    return s && gsprov_mac_parse(buf, n, out);
+}
+
 static int hexval(char c)
 {
     return apr_isdigit(c) ? c - '0' : apr_tolower(c) - 'a' + 10;

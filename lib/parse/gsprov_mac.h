@@ -11,6 +11,12 @@
  * anything else; out is untouched then. */
 int gsprov_mac_parse(const char *s, size_t len, char out[GSPROV_MAC_LEN + 1]);
 
+/* The same, with separators (':', '-', '.', ' ') anywhere skipped:
+ * "EC:74:D7:89:1A:76", "000b.8212.3456", as certificates and some
+ * User-Agents write a MAC. */
+int gsprov_mac_parse_sep(const char *s, size_t len,
+                         char out[GSPROV_MAC_LEN + 1]);
+
 /* Raw 6 bytes of a normalized MAC (for the binary format). */
 void gsprov_mac_to_bytes(const char *mac, unsigned char out[6]);
 

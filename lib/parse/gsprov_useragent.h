@@ -1,8 +1,12 @@
 /*
  * Grandstream User-Agent strings (as devices send them):
  *   current: Grandstream Model HW <MODEL>[ <HWREV>] SW <fw> DevId <mac>
+ *            (the DevId with or without colons)
  *   legacy:  Grandstream <MODEL> (<file>:<fw>/<file>:<ver>)[ DevId <mac>]
- *            Grandstream <MODEL> <fw>
+ *            Grandstream <MODEL> [<HWREV>] <fw> [<mac>] [...]
+ *            Grandstream <GXW42xx> (DevId <mac>[ / <mac>])
+ * A dash in a legacy model is dropped (HT-503: ht503); Grandstream Wave,
+ * a softphone, names no model.
  */
 #ifndef GSPROV_USERAGENT_H
 #define GSPROV_USERAGENT_H

@@ -45,6 +45,7 @@ typedef struct {
     int capture;               /* depth, 0 = none */
     char *text;
     apr_size_t tlen, tcap;
+    int text_line;             /* where its first non-blank byte is */
     const char *attr;          /* its name="" attribute (var/item/part) */
     int line;
     const char *item;          /* v2: the open <item>'s name */
@@ -59,6 +60,12 @@ typedef struct {
 static int cur_line(sax_t *s)
 {
     return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0;
+}
+
+/* the line of the collected text's first non-blank byte */
+static int text_line(sax_t *s)
+{
+    return s->text_line ? s->text_line : cur_line(s);
 }
 
 static void fail(sax_t *s, int line, const char *fmt, ...)
@@ -241,7 +248,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
         return;
     }
     if (s->tlen && !all_space(s->text, s->tlen) && !s->capture) {
-        fail(s, cur_line(s), "unexpected text in <%s>",
+        fail(s, text_line(s), "unexpected text in <%s>",
              s->names[s->depth - 1]);
         return;
     }
@@ -432,7 +439,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
         }
     }
     else if (s->tlen && !all_space(s->text, s->tlen)) {
-        fail(s, cur_line(s), "unexpected text in <%s>", name);
+        fail(s, text_line(s), "unexpected text in <%s>", name);
     }
     if (s->capture != 3 || s->depth != 4)
         s->tlen = 0;
@@ -446,6 +453,21 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
     sax_t *s = ctx;
     if (s->rv != APR_SUCCESS || s->skip || len <= 0)
         return;
+    if (!s->tlen)
+        s->text_line = 0;
+    if (!s->text_line) {
+        /* the parser is at the chunk's end: count back its line breaks,
+         * so that stray text is reported where it is, not at the next
+         * tag (which may be lines further down) */
+        int i, line = cur_line(s);
+        for (i = 0; i < len && apr_isspace(ch[i]); i++)
+            ;
+        if (i < len) {
+            for (; i < len; i++)
+                line -= ch[i] == '\n';
+            s->text_line = line;
+        }
+    }
     if (s->tlen + (apr_size_t)len + 1 > s->tcap) {
         apr_size_t cap = (s->tcap ? s->tcap * 2 : 256) + (apr_size_t)len;
         char *t = apr_palloc(s->p, cap);
@@ -616,4 +638,27 @@ apr_status_t gsprov_xml_parse_device(apr_pool_t *p, const char *mac,
     }
     *out = d;
     return APR_SUCCESS;
+}
+
+const char *gsprov_xml_hint(const char *err)
+{
+    /* libxml2's wordings, old and new, of the same rule */
+    static const char *const comment[] = {
+        "Double hyphen within comment", "Comment must not contain '--'",
+    };
+    size_t i;
+
+    if (!err)
+        return NULL;
+    if (strstr(err, ": XML error: "))
+        for (i = 0; i < sizeof(comment) / sizeof(comment[0]); i++)
+            if (strstr(err, comment[i]))
+                return "a comment may not hold \"--\", so not a nested "
+                       "\"<!--\" either (Grandstream's own template headers "
+                       "nest them): remove the inner \"<!--\" or write "
+                       "\"- -\"";
+    if (strstr(err, ": unexpected text in <"))
+        return "text outside any parameter element is not allowed: delete "
+               "it or turn it into a comment";
+    return NULL;
 }

@@ -10,4 +10,11 @@
 #include "gsprov_layer.h"
 #include "gsprov_device.h"
 
+/* What to change, for the two ways vendor templates commonly break the
+ * rules (a "--" in a comment, such as a nested "<!--"; text outside any
+ * element of ours), given the reader's error message; NULL for any other
+ * message.  The reader keeps refusing them: devices' own parsers are no
+ * measure of what a template may hold. */
+const char *gsprov_xml_hint(const char *err);
+
 #endif

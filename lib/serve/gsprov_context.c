@@ -7,6 +7,7 @@
 #include "gsprov_context.h"
 #include "gsprov_render.h"
 #include "gsprov_rollout.h"
+#include "gsprov_guard.h"
 #include "gsprov_error.h"
 
 /* The merged template chain of a device, defaults < model < groups in
@@ -136,6 +137,9 @@ apr_status_t gsprov_context(apr_pool_t *p, gsprov_store_t *store,
         apr_hash_set(ctx->vars.builtin, "model", 5, ctx->model);
     }
     ctx->vars.layer = ctx->m->vars;
+    /* what a device gets must agree with its record (P1359-P1361) */
+    if (ctx->dev)
+        gsprov_guard_apply(p, ctx->dev, &ctx->vars, &ctx->m);
     return gsprov_rollout_apply(p, ctx->dev, &ctx->vars, &ctx->fw_rollout,
                                 err);
 }

@@ -116,6 +116,47 @@ apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
     return APR_SUCCESS;
 }
 
+gsprov_merged_t *gsprov_merge_without(apr_pool_t *p,
+                                      const gsprov_merged_t *base,
+                                      const char *const *names, int n)
+{
+    gsprov_merged_t *m = apr_pmemdup(p, base, sizeof(*m));
+    int i, j;
+
+    m->params = apr_array_make(p, base->params->nelts ? base->params->nelts
+                                                       : 1,
+                               sizeof(const gsprov_param_t *));
+    m->index = apr_hash_make(p);
+    m->extra = NULL;
+    for (i = 0; i < base->params->nelts; i++) {
+        const gsprov_param_t *prm =
+            APR_ARRAY_IDX(base->params, i, const gsprov_param_t *);
+        for (j = 0; j < n && (prm->part || strcmp(prm->name, names[j])); j++)
+            ;
+        if (j < n)
+            continue;
+        APR_ARRAY_PUSH(m->params, const gsprov_param_t *) = prm;
+        apr_hash_set(m->index, param_key(p, prm), APR_HASH_KEY_STRING,
+                     (void *)(apr_size_t)m->params->nelts);
+    }
+    return m;
+}
+
+gsprov_merged_t *gsprov_merge_replace(apr_pool_t *p,
+                                      const gsprov_merged_t *base,
+                                      const gsprov_param_t *prm)
+{
+    apr_size_t at = lookup(base, prm->name);
+    gsprov_merged_t *m;
+
+    if (!at)
+        return NULL;
+    m = apr_pmemdup(p, base, sizeof(*m));
+    m->params = apr_array_copy(p, base->params);
+    APR_ARRAY_IDX(m->params, at - 1, const gsprov_param_t *) = prm;
+    return m;
+}
+
 const gsprov_param_t *gsprov_merge_get(const gsprov_merged_t *m,
                                         const char *name)
 {

@@ -30,6 +30,20 @@ apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
                                   const gsprov_layer_t *layer,
                                   gsprov_merged_t **out, char **err);
 
+/* base without the plain parameters named in names[0..n-1], without
+ * touching base.  Rebuilds the index: one hash insertion per parameter,
+ * so it is for the rare request that needs it. */
+gsprov_merged_t *gsprov_merge_without(apr_pool_t *p,
+                                      const gsprov_merged_t *base,
+                                      const char *const *names, int n);
+
+/* base with its plain parameter of prm's name replaced by prm, in place,
+ * without touching base; NULL if base has no such parameter.  (An
+ * overlay would lose what base itself overlaid.) */
+gsprov_merged_t *gsprov_merge_replace(apr_pool_t *p,
+                                      const gsprov_merged_t *base,
+                                      const gsprov_param_t *prm);
+
 /* Value of a plain parameter (v1 "P234", or a v2 item without parts). */
 const gsprov_param_t *gsprov_merge_get(const gsprov_merged_t *m,
                                         const char *name);

@@ -87,6 +87,13 @@ EOF
     [ 'template that is not a gs_provision file', vhost('GsProvRoot @DIR@/store'),
       { 'store/defaults.xml' => $H . qq{<device>\n  <model>gxp2170</model>\n</device>\n} },
       [qr{defaults\.xml}] ],
+    # what vendor templates commonly carry: refused, with file and line
+    [ 'model template with a <!-- nested in a comment', vhost('GsProvRoot @DIR@/store'),
+      { 'store/models/gxp2170.xml' => $H . qq{<gs_provision version="1">\n  <config version="1">\n    <!-- Grandstream header\n      <!-- nested -->\n    <P2>x</P2>\n  </config>\n</gs_provision>\n} },
+      [qr{models/gxp2170\.xml:5: XML error: }] ],
+    [ 'model template with stray text in <config>', vhost('GsProvRoot @DIR@/store'),
+      { 'store/models/gxp2170.xml' => $H . qq{<gs_provision version="1">\n  <config version="1">\n    <P2>x</P2>\n\n    stray words\n\n    <P3>y</P3>\n  </config>\n</gs_provision>\n} },
+      [qr{models/gxp2170\.xml:6: unexpected text in <config>}] ],
     [ 'GsProvKeyDerivation foo', vhost(join "\n    ", 'GsProvRoot @DIR@/store', 'GsProvKeyDerivation foo'), {},
       [qr/GsProvKeyDerivation/] ],
     [ 'GsProvKeyDerivation with no argument', vhost(join "\n    ", 'GsProvRoot @DIR@/store', 'GsProvKeyDerivation'), {},

@@ -1,52 +1,17 @@
-# The legacy binary file cfg<mac> / cfg<mac>.bin : decoded here by
-# an independent Perl reader (length field, word-sum checksum, MAC bytes,
-# separator, P-value pairs, gnkey last); GsProvBinary full / bootstrap [P..]
-# / off per location, the default (bootstrap), P1359 from the device
-# password, v2 -> 404, headers, notes, and config errors.
+# The legacy binary file cfg<mac> / cfg<mac>.bin : decoded by the
+# independent Perl reader in lib/GsProvTest.pm (length field, word-sum
+# checksum, MAC bytes, separator, P-value pairs, gnkey last); GsProvBinary
+# full / bootstrap [P..] / off per location, the default (bootstrap), P1359
+# from the device password (whatever a layer says), v2 -> 404, headers,
+# notes, and config errors.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
-use GsProvTest;
+use GsProvTest qw(:DEFAULT gs_bin_decode pairs_str);
 
 error_log_mark();
-
-# ---------------------------------------------------------------------------
-# independent decoder: (hashref, undef) or (undef, what is wrong)
-
-sub gs_bin_decode {
-    my ($d) = @_;
-    my $l = length $d;
-    return (undef, "odd length $l") if $l % 2;
-    return (undef, "only $l bytes") if $l < 16;
-    my $n = unpack 'N', $d;
-    return (undef, "length field $n words, file $l bytes") unless $n * 2 == $l;
-    my $s = 0;
-    $s += $_ for unpack 'n*', $d;
-    return (undef, sprintf 'word sum 0x%04x, not 0', $s % 65536) if $s % 65536;
-    return (undef, 'no 0D0A0D0A after the MAC') unless substr($d, 12, 4) eq "\r\n\r\n";
-    my $body = substr $d, 16;
-    my $padded = $body =~ s/\0\z//;
-    return (undef, 'NUL inside the body') if $body =~ /\0/;
-    return (undef, 'padding on an even body') if $padded && length($body) % 2 == 0;
-    my @items = split /&/, $body, -1;
-    return (undef, 'gnkey=0b82 is not the last item')
-        unless @items && $items[-1] eq 'gnkey=0b82';
-    pop @items;
-    my @pairs;
-    for my $it (@items) {
-        my ($k, $v) = $it =~ /\A(P[0-9]{1,5})=([A-Za-z0-9._%-]*)\z/
-            or return (undef, "item '$it' is not P<n>=<percent-encoded value>");
-        return (undef, "bad escape in '$it'") if $v =~ /%(?![0-9A-F]{2})/;
-        $v =~ s/%([0-9A-F]{2})/chr hex $1/ge;
-        push @pairs, [ $k, $v ];
-    }
-    return ({ mac => unpack('H12', substr $d, 6, 6), pairs => \@pairs,
-              body => $body, words => $n }, undef);
-}
-
-sub pairs_str { join "\n", map { "$_->[0]=$_->[1]" } @{ $_[0] } }
 
 # GET, check the response is a well-formed binary file for $mac; returns
 # the decoded file (or undef).
@@ -152,14 +117,25 @@ ok($f && $fu && $fu->{res}{body} eq $f->{res}{body}, 'uppercase MAC: same bytes'
        'XML and full binary carry the same P-values in the same order');
 }
 
-# a layer that sets P1359 wins: no second P1359, the record password is absent
+# a layer that sets P1359 does not win over the record's <password>, which
+# encrypts the XML: a device applying the layer's value could no longer
+# open its file. One P1359, the record's, in the layer's place.
 $f = get_bin(name => 'full cfg000b82b10002', path => '/prov/cfg000b82b10002',
              mac => '000b82b10002');
 if ($f) {
     my @p1359 = grep { $_->[0] eq 'P1359' } @{ $f->{pairs} };
     is(scalar @p1359, 1, 'P1359 set by a layer: exactly one P1359');
-    is($p1359[0][1], 'layer-pw', 'P1359 set by a layer: the layer value');
-    unlike($f->{res}{body}, qr/b10002-record-pw/, 'the record password is not in the file');
+    is($p1359[0][1], 'b10002-record-pw', 'P1359 set by a layer: the record password, not the layer value');
+    unlike($f->{res}{body}, qr/layer-pw/, "the layer's P1359 is not in the file");
+    is($f->{pairs}[-1][0], 'P1359', "... in the layer's place (the record's config, last)");
+}
+{
+    my $r = http_req(vhost => 'tenant_bin', path => '/prov/cfg000b82b10002.xml');
+    is($r->{code}, 200, 'cfg000b82b10002.xml: 200');
+    my ($rc, $pt) = openssl_decrypt($r->{body}, 'b10002-record-pw', 'md5');
+    is($rc, 0, 'cfg000b82b10002.xml: decrypts with the record password');
+    my @p = $pt =~ m{<P1359>(.*?)</P1359>}g;
+    is("@p", 'b10002-record-pw', '... and its P1359 is that password, once');
 }
 
 # a device without a password gets no P1359
@@ -213,8 +189,8 @@ is(pairs_str($f->{pairs}), pairs_str([
     [ P212  => '2' ],
     [ P1360 => 'provuser' ],
     [ P1361 => $SECRET ],
-    [ P1359 => 'layer-pw' ],
-]), 'bootstrap: P1359 from a layer is kept, not doubled') if $f;
+    [ P1359 => 'b10002-record-pw' ],
+]), "bootstrap: P1359 set by a layer is the record's password, not doubled") if $f;
 
 # default (no GsProvBinary): bootstrap. Tenant A's store sets none of the
 # bootstrap parameters, so Bob's file is just his password, Alice's is empty.

@@ -119,6 +119,13 @@ expect("/uareq/cfg$DEV.xml", 'Grandstream BT110 1.0.8.33', 200, 'ok',
 expect("/uareq/cfg$DEV.xml", 'Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8',
        200, 'ok', 'required, legacy UA with images');
 expect('/uareq/cfg000b82ffffff.xml', $GS, 404, 'not-found', 'required, Grandstream UA, unknown device');
+# more forms devices send
+expect("/uareq/cfg$DEV.xml", 'Grandstream HT-503  V1.1B 1.0.10.9  chip V2.2', 200, 'ok',
+       'required, HT-503 (dash, hardware revision, trailing words)');
+expect("/uareq/cfg$DEV.xml", 'Grandstream HT801 1.0.49.2 c074adca6f20', 200, 'ok',
+       'required, legacy UA with a bare MAC');
+expect("/uareq/cfg$DEV.xml", 'Grandstream Wave 1.2.14', 200, 'ok',
+       'required, the Wave softphone (Grandstream, though no device)');
 
 # --- match ---------------------------------------------------------------
 expect("/uamatch/cfg$DEV.xml", $GS, 200, 'ok', 'match, right DevId, XML');
@@ -138,6 +145,16 @@ expect("/uamatch/cfg$DEV.xml", 'Grandstream BT110 1.0.8.33', 403, 'forbidden',
        'match, legacy UA without DevId', log => 'GSPROV0006');
 expect("/uamatch/cfg$DEV.xml", 'curl/8.4.0', 403, 'forbidden', 'match, curl',
        log => 'GSPROV0005');
+# a DevId with colons (GRP2601W firmware writes it so), and the legacy
+# form's bare MAC after the firmware
+expect("/uamatch/cfg$DEV.xml", 'Grandstream Model HW GRP2601W SW 1.0.7.32 DevId 00:0B:82:B1:00:07',
+       200, 'ok', 'match, DevId with colons');
+expect("/uamatch/cfg$DEV", 'Grandstream Model HW GRP2601W SW 1.0.7.32 DevId 00:0B:82:B1:00:01',
+       403, 'forbidden', 'match, DevId with colons, another MAC', log => qr/GSPROV0006.*000b82b10001/);
+expect("/uamatch/cfg$DEV.xml", "Grandstream HT801 1.0.49.2 $DEV", 200, 'ok',
+       'match, legacy UA with the bare MAC');
+expect("/uamatch/cfg$DEV.xml", 'Grandstream HT801 1.0.49.2 c074adca6f20', 403, 'forbidden',
+       'match, legacy UA with another bare MAC', log => qr/GSPROV0006.*c074adca6f20/);
 # per-device only: the generic and model files need just a Grandstream UA
 expect('/uamatch/cfg.xml', gs_ua('GXP2135', '1.0.7.97', '000b82b10001'), 200, 'ok',
        'match, generic cfg.xml, any DevId');
@@ -201,6 +218,21 @@ expect('/uamatch/cfg000b82ffffff.xml', gs_ua('GXP2135', '1.0.7.97', '000b82fffff
     $r = req("/prov/cfg$DEV.xml", 'Mozilla/5.0 (Linux; Android 7.0; GXV3380) AppleWebKit/537.36 Grandstream');
     unlike($r->{body}, qr{<P1362>}, 'Android browser UA: no model');
     ok(!defined ua_note($r)->{fw}, '... no gsprov-fw');
+
+    # legacy UA with a bare MAC: its model picks the template too
+    $r = req("/prov/cfg$DEV.xml", 'Grandstream HT801 1.0.49.2 c074adca6f20');
+    like($r->{body}, qr{<P1362>ht801</P1362>}, 'legacy "HT801 1.0.49.2 <mac>" UA: the ht801 template applies');
+    $n = ua_note($r);
+    is($n->{model}, 'ht801', '... note gsprov-model ht801');
+    is($n->{fw}, '1.0.49.2', '... note gsprov-fw 1.0.49.2');
+
+    # the Wave softphone names no model
+    $r = req("/prov/cfg$DEV.xml", 'Grandstream Wave 1.2.14');
+    is($r->{code}, 200, 'Wave UA: 200');
+    unlike($r->{body}, qr{<P1362>}, '... no model template');
+    $n = ua_note($r);
+    ok(!defined $n->{model}, '... no gsprov-model');
+    is($n->{fw}, '1.2.14', '... gsprov-fw is its version');
 
     # legacy UA: firmware of the first image
     $r = req("/prov/cfg$DEV.xml", 'Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8');

@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/lib";
 use File::Temp ();
 use Time::HiRes ();
 use Apache::Test qw(-withtestmore);
-use GsProvTest;
+use GsProvTest qw(:DEFAULT gs_bin_decode pairs_str);
 
 error_log_mark();
 my $V = 'tenant_redirect';
@@ -21,34 +21,7 @@ my $V = 'tenant_redirect';
 # ---------------------------------------------------------------------------
 # independent readers
 
-# binary file : (hashref, undef) or (undef, what is wrong)
-sub gs_bin_decode {
-    my ($d) = @_;
-    my $l = length $d;
-    return (undef, "odd length $l") if $l % 2;
-    return (undef, "only $l bytes") if $l < 16;
-    my $n = unpack 'N', $d;
-    return (undef, "length field $n words, file $l bytes") unless $n * 2 == $l;
-    my $s = 0;
-    $s += $_ for unpack 'n*', $d;
-    return (undef, sprintf 'word sum 0x%04x, not 0', $s % 65536) if $s % 65536;
-    return (undef, 'no 0D0A0D0A after the MAC') unless substr($d, 12, 4) eq "\r\n\r\n";
-    my $body = substr $d, 16;
-    $body =~ s/\0\z//;
-    return (undef, 'NUL inside the body') if $body =~ /\0/;
-    my @items = split /&/, $body, -1;
-    return (undef, 'gnkey=0b82 is not the last item')
-        unless @items && $items[-1] eq 'gnkey=0b82';
-    pop @items;
-    my @pairs;
-    for my $it (@items) {
-        my ($k, $v) = $it =~ /\A(P[0-9]{1,5})=([A-Za-z0-9._%-]*)\z/
-            or return (undef, "item '$it' is not P<n>=<percent-encoded value>");
-        $v =~ s/%([0-9A-F]{2})/chr hex $1/ge;
-        push @pairs, [ $k, $v ];
-    }
-    return ({ mac => unpack('H12', substr $d, 6, 6), pairs => \@pairs, body => $body }, undef);
-}
+# binary file: gs_bin_decode in lib/GsProvTest.pm
 
 # XML file through xmllint: (mac, [[name, decoded value], ...]) or () if it
 # does not parse as a gs_provision file
@@ -79,7 +52,6 @@ sub gs_xml_parse {
     return (xpath("$dir/x.xml", 'string(/gs_provision/mac)'), \@p);
 }
 
-sub pairs_str { join "\n", map { "$_->[0]=$_->[1]" } @{ $_[0] } }
 
 # the vhost's own notes log: id status mac file result redirect
 sub rnote {

@@ -215,5 +215,35 @@ $etag = api(GET => "/admin/devices/$M2")->{header}->('ETag');
 is(scalar(grep { $_ eq '200' } @codes), 1, 'same If-Match in parallel: exactly one 200') or diag("@codes");
 is(scalar(grep { $_ eq '412' } @codes), $N - 1, '... the others 412');
 
+# --- parameters the record owns, set by its config: warned, not refused ---
+# (P1359-P1361: what the device gets agrees with the record anyway)
+my $M3 = '000b82bb0020';
+$r = api(PUT => "/admin/devices/$M3", body => {
+    model => 'gxp2170', password => 'own-pw-3', usernames => ['dev3'], secrets => ['own-http-3'],
+    config => { P1359 => 'cfg-pw-w3', P1361 => '', P3 => 'Own' } });
+is($r->{code}, 201, 'record whose config sets P1359 and an empty P1361: 201, written') or diag($r->{body});
+my @w = @{ $r->{json}{warnings} || [] };
+is(scalar @w, 2, '... with two warnings');
+like($w[0] // '', qr/^config\.P1359: P1359 \(the XML config file password\) is set here: devices whose record has a <password> get that password instead/,
+     '... P1359, named by its JSON field');
+like($w[1] // '', qr/^config\.P1361: P1361 .* to an empty value: .*\(an empty value is not served to them\)/,
+     '... the empty P1361');
+unlike($r->{body}, qr/cfg-pw-w3|own-pw-3|own-http-3/, '... and no value in the answer');
+{
+    my $d3 = http_req(vhost => 'tenant_admin', path => "/prov/cfg$M3.xml");
+    my ($rc3, $plain3) = openssl_decrypt($d3->{body}, 'own-pw-3', 'md5');
+    is($rc3, 0, '... its file decrypts with the record password');
+    like($plain3, qr{<P1359>own-pw-3</P1359>}, '... whose P1359 is that password');
+    unlike($plain3, qr{cfg-pw-w3|<P1361>}, "... never the config's P1359, no empty P1361");
+}
+$r = api(PUT => "/admin/devices/$M3", body => { model => 'gxp2170', password => 'own-pw-3' });
+is($r->{code}, 200, 'the same record without them: 200');
+ok(!exists $r->{json}{warnings}, '... and no "warnings"');
+$r = api(POST => '/admin/activations', body => { number => '5559515', pin => '918273', model => 'gxp2170',
+                                                 config => { P1360 => '' } });
+is($r->{code}, 201, 'activation whose profile sets an empty P1360: 201') or diag($r->{body});
+like(($r->{json}{warnings} || [])->[0] // '', qr/^config\.P1360: P1360 .* to an empty value/, '... with the warning');
+is(api(DELETE => '/admin/activations/5559515')->{code}, 204, '... (removed again)');
+
 error_log_check(expected_ids => ['GSPROV0702']);
 done_testing();

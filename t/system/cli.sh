@@ -64,9 +64,17 @@ same_file() {
 
 # The independent reader/writer of the binary format ,
 # written from the spec, sharing nothing with lib/gsprov_binary.c.
-#   gsbin.pl read FILE   -> "# mac=<mac>" + "P<n>=<value>" lines, exit 1 + reason
+#   gsbin.pl read FILE [--tool]  -> "# mac=<mac>" + "P<n>=<value>" lines, exit 1 + reason
 #   gsbin.pl info FILE   -> "words=N bytes=B sum=S mac=M items=K gnkey_last=1 pad=P"
-#   gsbin.pl write MAC BODYFILE [--words N] [--pad4] [--bad-sum] -> binary on stdout
+#   gsbin.pl write MAC BODYFILE [--words N] [--pad4] [--bad-sum] [--len16]
+#                        [--tool RRRR] -> binary on stdout
+# --tool writes and reads files the way Grandstream's own generator
+# (GS_CFG_GEN) does, as far as its output is publicly described: bytes 6-7
+# FF 01, 8-9 random (RRRR), 10-11 a checksum of the body (its algorithm is
+# not public: here the word sum of the body, which no reader checks)
+# instead of the MAC, '+' for a space; --len16 writes the length in 16
+# bits (bytes 2-3), as GS_CFG_GEN and older encoders do, and read --tool
+# accepts that (the two differ only from 128 KiB up).
 cat >"$TMP/gsbin.pl" <<'PERL'
 use strict; use warnings;
 binmode STDOUT; binmode STDERR;
@@ -76,25 +84,33 @@ sub wordsum { my $d = shift; my $s = 0; $s += $_ for unpack('n*', $d); return $s
 sub bad { print STDERR "gsbin: $_[0]\n"; exit 1 }
 if ($mode eq 'write') {
     my ($mac, $bodyf, @o) = @ARGV;
-    my %o; while (@o) { my $k = shift @o; $o{$k} = ($k eq '--words') ? shift @o : 1 }
+    my %o; while (@o) { my $k = shift @o; $o{$k} = ($k eq '--words' || $k eq '--tool') ? shift @o : 1 }
     my $body = slurp($bodyf);
     $body .= "\0" if length($body) % 2;
     $body .= "\0\0" if $o{'--pad4'} && length($body) % 4;
     my $words = defined $o{'--words'} ? $o{'--words'} : 8 + length($body) / 2;
-    my $f = pack('N n', $words, 0) . pack('H12', $mac) . "\r\n\r\n" . $body;
+    my $id = pack('H12', $mac);
+    $id = "\xff\x01" . pack('H4', $o{'--tool'}) . pack('n', wordsum($body)) if $o{'--tool'};
+    my $len = $o{'--len16'} ? pack('n n', 0, $words & 0xFFFF) : pack('N', $words);
+    my $f = $len . pack('n', 0) . $id . "\r\n\r\n" . $body;
     my $c = (0x10000 - wordsum($f)) & 0xFFFF;
     $c ^= 1 if $o{'--bad-sum'};
     substr($f, 4, 2) = pack('n', $c);
     print $f; exit 0;
 }
 my $d = slurp(shift);
+my $tool = @ARGV && $ARGV[0] eq '--tool';
 my $size = length $d;
 bad("$size bytes: shorter than the 16-byte header") if $size < 16;
 bad("$size bytes: odd length") if $size % 2;
 my ($words, $sum) = (unpack('N', $d), wordsum($d));
+$words = unpack('n', substr($d, 2, 2)) + (($size / 2) & ~0xFFFF)
+    if $tool && unpack('n', $d) == 0 && $words * 2 != $size;
 bad("length field $words words, but the file is " . $size / 2 . " words") if $words * 2 != $size;
 bad(sprintf("16-bit word sum is 0x%04x, not 0", $sum)) if $sum != 0;
 my $mac = unpack('H12', substr($d, 6, 6));
+$mac = 'none (GS_CFG_GEN header ' . unpack('H*', substr($d, 8, 4)) . ')'
+    if $tool && substr($d, 6, 2) eq "\xff\x01";
 bad("bytes 12-15 are not 0D 0A 0D 0A") if substr($d, 12, 4) ne "\r\n\r\n";
 my $body = substr($d, 16);
 my ($pad) = $body =~ /(\0*)\z/; $body =~ s/\0+\z//;
@@ -106,8 +122,9 @@ pop @items;
 my @out;
 for my $it (@items) {
     my ($n, $v) = $it =~ /\A(P[0-9]+)=(.*)\z/s or bad("item '$it' is not P<n>=<value>");
-    bad("value of $n has characters outside [A-Za-z0-9._%-]: '$v'") if $v =~ /[^A-Za-z0-9._%-]/;
+    bad("value of $n has characters outside [A-Za-z0-9._%-]: '$v'") if $v =~ ($tool ? qr/[^A-Za-z0-9._%+-]/ : qr/[^A-Za-z0-9._%-]/);
     bad("value of $n has a bad %-escape") if $v =~ /%(?![0-9A-Fa-f]{2})/;
+    $v =~ tr/+/ / if $tool;
     $v =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
     push @out, "$n=$v";
 }
@@ -335,6 +352,55 @@ expect 1 "config version 2" "encode: a v2 gs_provision file: exit 1" "$GSPROV" e
     < <(printf '<gs_provision version="1"><config version="2"><item name="a.b">x</item></config></gs_provision>\n')
 expect 1 "not a valid gs_provision" "encode: malformed XML: exit 1" "$GSPROV" encode --mac "$MAC" \
     < <(printf '<gs_provision version="1"><config version="1"><P3>x</P4></config></gs_provision>\n')
+
+# Files as Grandstream's own generator (GS_CFG_GEN) writes them: no MAC in
+# the header (FF 01, random, body checksum), a 16-bit length, '+' for a
+# space.  gsprov decode says so and agrees with the independent reader.
+printf '%s' 'P271=1&P270=Account+name&P3=a%2Bb+c&P4=++&P5=Z%C3%BCrich&gnkey=0b82' >"$B/tool.body"
+gswrite - "$B/tool.body" --tool 5ac3 --len16 >"$B/tool.bin"
+run "$GSPROV" decode <"$B/tool.bin"
+gsread "$B/tool.bin" --tool >"$B/tool.ind" 2>"$TMP/err2"
+printf 'P271=1\nP270=Account name\nP3=a+b c\nP4=  \nP5=Zürich\n' >"$B/tool.want"
+if [ "$RC" = 0 ] && [ "$(grep -v '^#' "$TMP/out")" = "$(cat "$B/tool.want")" ] \
+   && [ "$(grep -v '^#' "$B/tool.ind")" = "$(cat "$B/tool.want")" ]; then
+    ok "decode of a GS_CFG_GEN-style file: '+' is a space, %2B a '+'; the independent reader agrees"
+else nok "decode of a GS_CFG_GEN-style file" "$(diag)" "$(cat "$TMP/out")" "reader: $(cat "$TMP/err2" "$B/tool.ind")"; fi
+bsum=$(xxd -p -s 10 -l 2 "$B/tool.bin")
+if [ "$(head -1 "$TMP/out")" = "# no MAC: written by Grandstream's GS_CFG_GEN (bytes 6-11: ff01, random 5ac3, body checksum $bsum)" ] \
+   && ! grep -q 'mac=ff01' "$TMP/out" && grep -q '^# mac=none (GS_CFG_GEN header 5ac3' "$B/tool.ind"; then
+    ok "decode of a GS_CFG_GEN-style file says it has no MAC (never ff01... as one)"
+else nok "decode of a GS_CFG_GEN-style file: its header" "$(head -1 "$TMP/out")" "$(head -1 "$B/tool.ind")"; fi
+grep -v '^#' "$TMP/out" | "$GSPROV" encode --mac "$MAC" | "$GSPROV" decode >"$B/tool.back" 2>"$TMP/err"
+if [ "$(grep -v '^#' "$B/tool.back")" = "$(cat "$B/tool.want")" ] && grep -q "^# mac=$MAC" "$B/tool.back"; then
+    ok "decode | encode | decode of the GS_CFG_GEN-style file keeps every value (spaces as %20, '+' as %2B)"
+else nok "decode | encode | decode of the GS_CFG_GEN-style file" "$(cat "$TMP/err" "$B/tool.back")"; fi
+# the 16-bit length beyond 128 KiB (wrapped), with a MAC
+perl -e 'print "P3=", "x" x 140000, "&P4=a+b&gnkey=0b82"' >"$B/big.body"
+gswrite "$MAC" "$B/big.body" --len16 >"$B/big16.bin"
+run "$GSPROV" decode <"$B/big16.bin"
+gsread "$B/big16.bin" --tool >"$B/big16.ind" 2>"$TMP/err2"
+if [ "$RC" = 0 ] && [ "$(xxd -p -l 4 "$B/big16.bin")" = "$(printf '0000%04x' $(( ($(wc -c <"$B/big16.bin") / 2) & 0xFFFF )))" ] \
+   && grep -qx "# mac=$MAC" "$TMP/out" && grep -qx '# length field read as 16 bits (bytes 2-3), as GS_CFG_GEN and older encoders write it' "$TMP/out" \
+   && [ "$(pval "$TMP/out" P3 | wc -c)" = 140000 ] && [ "$(pval "$TMP/out" P4)" = 'a b' ] \
+   && cmp -s <(grep -v '^#' "$TMP/out") <(grep -v '^#' "$B/big16.ind"); then
+    ok "decode of a $(wc -c <"$B/big16.bin")-byte file with a wrapped 16-bit length: read, and said so; the independent reader agrees"
+else nok "decode of a file with a wrapped 16-bit length" "$(diag)" "$(head -3 "$TMP/out" | cut -c1-100)" "$(cat "$TMP/err2")"; fi
+gswrite "$MAC" "$B/big.body" >"$B/big32.bin"
+run "$GSPROV" decode <"$B/big32.bin"
+if [ "$RC" = 0 ] && ! grep -q 'length field' "$TMP/out" && [ "$(pval "$TMP/out" P4)" = 'a b' ]; then ok "the same file with a 32-bit length: no remark"
+else nok "the same file with a 32-bit length" "$(diag)"; fi
+# GS_CFG_GEN's encrypted variant: a 64-byte header, then AES (here: bytes
+# that look like it; no public description says how to decrypt them)
+perl -e 'binmode STDOUT; srand 15; print map { chr int rand 256 } 1 .. 64 + 96' >"$B/toolenc.body"
+printf '\0' | dd of="$B/toolenc.body" bs=1 seek=7 count=1 conv=notrunc 2>/dev/null
+gswrite - "$B/toolenc.body" --tool 0102 --len16 >"$B/toolenc.bin"
+expect 1 "encrypted by Grandstream's configuration tool \(GS_CFG_GEN\), not supported" \
+    "decode of a GS_CFG_GEN-encrypted file: exit 1, says so" "$GSPROV" decode <"$B/toolenc.bin"
+if ! grep -q 'NUL' "$TMP/err"; then ok "... and not that there is a NUL byte inside the body"
+else nok "... and not that there is a NUL byte inside the body" "$(cat "$TMP/err")"; fi
+gswrite "$MAC" "$B/toolenc.body" >"$B/macenc.bin"
+expect 1 "NUL byte inside the body" "the same body behind a MAC: a corrupt file (NUL inside the body)" \
+    "$GSPROV" decode <"$B/macenc.bin"
 
 # corrupt files: each must be refused with a reason
 cp "$B/spec.bin" "$B/flip.bin"
@@ -572,6 +638,20 @@ run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --plain \
     --user-agent 'Grandstream Model HW HT802 SW 1.0.3.5 DevId 000b82123456'
 if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/alice.want"; then ok "render --user-agent does not override a record's own <model>"
 else nok "render --user-agent does not override a record's own <model>" "$(diag)"; fi
+# the User-Agent's model picks a template only when it names a device:
+# the Wave softphone does not, the legacy HT-503 form does (dash dropped)
+U=$TMP/uastore
+cp -r "$S" "$U"
+printf '<gs_provision version="1"><config version="1"><P4300>from wave.xml</P4300></config></gs_provision>\n' >"$U/models/wave.xml"
+printf '<gs_provision version="1"><config version="1"><P4300>from ht503.xml</P4300></config></gs_provision>\n' >"$U/models/ht503.xml"
+run "$GSPROV" render --root "$U" 000b82aaaa01 "${VARS[@]}" --plain --user-agent 'Grandstream Wave 1.2.14'
+if [ "$RC" = 0 ] && ! grep -q 'P4300' "$TMP/out" && grep -q '<P2>admin-default</P2>' "$TMP/out"; then
+    ok "render --user-agent 'Grandstream Wave 1.2.14': no model, even with a models/wave.xml"
+else nok "render --user-agent Wave: no model" "$(diag)" "$(cat "$TMP/out")"; fi
+run "$GSPROV" render --root "$U" 000b82aaaa01 "${VARS[@]}" --plain --user-agent 'Grandstream HT-503  V1.1B 1.0.10.9  chip V2.2'
+if [ "$RC" = 0 ] && grep -q '<P4300>from ht503.xml</P4300>' "$TMP/out"; then
+    ok "render --user-agent 'Grandstream HT-503  V1.1B 1.0.10.9  chip V2.2': models/ht503.xml applies"
+else nok "render --user-agent HT-503: models/ht503.xml" "$(diag)" "$(cat "$TMP/out")"; fi
 expect 1 "no file for 000b82ffffff" "render of an unknown MAC: exit 1" "$GSPROV" render --root "$S" 000b82ffffff "${VARS[@]}"
 expect 1 "cannot open the store" "render --root of a missing directory: exit 1" "$GSPROV" render --root "$TMP/nonexistent" 000b82123456
 
@@ -725,6 +805,86 @@ done
 if ! grep -Eq '000b82123456\.xml:|000b82123456\.xml: |000b82abcdef|000b82aaaa0' "$TMP/lint.out"; then
     ok "lint reports nothing for the good devices beside the broken ones"
 else nok "lint reports nothing for the good devices" "$(cat "$TMP/lint.out")"; fi
+
+# ====================================== vendor templates: P1359-P1361 ==
+# t/fixtures/stores/vendor: a model template of the shape vendor-derived
+# templates have (t/fixtures/make-vendor-template.pl: an empty P1359 and
+# empty P1360/P1361 among 420 P-values), devices with a <password> and/or
+# HTTP credentials.
+V=$REPO/t/fixtures/stores/vendor
+run "$GSPROV" lint --root "$V"
+grep ': warning: ' "$TMP/err" >"$TMP/vwarn"
+if [ "$RC" = 0 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/vwarn")" = 6 ] \
+   && grep -q "^$V/models/ht802.xml:219: warning: P1359 (the XML config file password) is set here to an empty value: devices whose record has a <password> get that password instead" "$TMP/vwarn" \
+   && grep -q "^$V/models/ht802.xml:223: warning: P1360 .* to an empty value" "$TMP/vwarn" \
+   && grep -q "^$V/models/ht802.xml:227: warning: P1361 .* to an empty value" "$TMP/vwarn" \
+   && grep -q "^$V/groups/http-login.xml:5: warning: P1360 " "$TMP/vwarn" \
+   && grep -q "^$V/groups/http-login.xml:6: warning: P1361 " "$TMP/vwarn" \
+   && grep -q "^$V/devices/000b82f00005.xml:8: warning: P1359 " "$TMP/vwarn" \
+   && grep -q 'gsprov lint: 5 device records, 0 problems, 6 warnings' "$TMP/err"; then
+    ok "lint of vendor templates: exit 0, stdout empty, one warning per layer that sets P1359/P1360/P1361, naming file and line"
+else nok "lint of vendor templates: six warnings naming file and line" "$(diag)" "$(cat "$TMP/out" "$TMP/err")"; fi
+if ! grep -Eq 'xml-pw|other-pw|http-secret|dev-f0000' "$TMP/err"; then ok "lint warnings carry no value"
+else nok "lint warnings carry no value" "$(cat "$TMP/err")"; fi
+run "$GSPROV" lint --root "$S" "${VARS[@]}" --var floor_name=x
+if [ "$RC" = 0 ] && [ ! -s "$TMP/out" ] && [ "$(grep -c ': warning: ' "$TMP/err")" = 2 ] \
+   && grep -q "^$S/groups/sales.xml:6: warning: P1360 " "$TMP/err" && grep -q "^$S/groups/sales.xml:7: warning: P1361 " "$TMP/err"; then
+    ok "lint of the clean store: its group's P1360/P1361 warned about on stderr, still exit 0"
+else nok "lint of the clean store: P1360/P1361 warnings" "$(diag)" "$(cat "$TMP/err")"; fi
+
+# what the vendor store serves, read by the independent reader and openssl
+run "$GSPROV" render --root "$V" 000b82f00001 --format binary
+gsread "$TMP/out" >"$TMP/v1.ind" 2>"$TMP/err2"
+printf '# mac=000b82f00001\nP212=2\nP237=prov.example.com/gs\nP1359=xml-pw-1\nP1360=\nP1361=\nP234=\nP235=\n' >"$TMP/v1.want"
+if [ "$RC" = 0 ] && cmp -s "$TMP/v1.ind" "$TMP/v1.want"; then
+    ok "vendor template, record <password>: the bootstrap binary's P1359 is that password (independent reader)"
+else nok "vendor template, record <password>: bootstrap binary" "$(diag)" "$(cat "$TMP/err2")" "$(diff "$TMP/v1.want" "$TMP/v1.ind")"; fi
+run "$GSPROV" render --root "$V" 000b82f00001
+openssl enc -d -aes-256-cbc -md md5 -k xml-pw-1 -in "$TMP/out" >"$TMP/v1.xml" 2>/dev/null
+xml_pvalues "$TMP/v1.xml" >"$TMP/v1.pv"
+if [ "$RC" = 0 ] && [ "$(grep -c . "$TMP/v1.pv")" = 421 ] \
+   && [ "$(grep -c '^P1359=' "$TMP/v1.pv")" = 1 ] && [ "$(pval "$TMP/v1.pv" P1359)" = xml-pw-1 ]; then
+    ok "vendor template, record <password>: the XML decrypts (openssl enc -d) and its one P1359 is the password, among 421 P-values"
+else nok "vendor template, record <password>: the XML's P1359" "$(diag)" "$(grep -c . "$TMP/v1.pv") P-values, P1359: $(grep '^P1359=' "$TMP/v1.pv")"; fi
+run "$GSPROV" render --root "$V" 000b82f00002 --format binary --binary full
+gsread "$TMP/out" >"$TMP/v2.ind" 2>"$TMP/err2"
+if [ "$RC" = 0 ] && [ "$(grep -c '^P' "$TMP/v2.ind")" = 419 ] && ! grep -q '^P136[01]=' "$TMP/v2.ind" \
+   && [ "$(pval "$TMP/v2.ind" P1359)" = xml-pw-2 ]; then
+    ok "vendor template, record credentials: the full binary leaves out the empty P1360/P1361 (419 P-values)"
+else nok "vendor template, record credentials: full binary" "$(diag)" "$(cat "$TMP/err2")"; fi
+
+# the two refusals vendor templates run into, with what to change
+H=$TMP/hints
+mkdir -p "$H/models"
+cat >"$H/models/grp2614.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8" ?>
+<gs_provision version="1">
+  <config version="1">
+    <!-- Grandstream's parameter list
+      <!-- a nested opener, as the vendor's own template header has -->
+    <P2>admin</P2>
+  </config>
+</gs_provision>
+EOF
+cat >"$H/models/dp750.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8" ?>
+<gs_provision version="1">
+  <config version="1">
+    <P2>admin</P2>
+
+    Stray words between two parameters
+
+    <!-- a comment -->
+    <P3>x</P3>
+  </config>
+</gs_provision>
+EOF
+run "$GSPROV" lint --root "$H"
+if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 2 ] \
+   && grep -q "^$H/models/grp2614.xml:5: XML error: .*; hint: a comment may not hold \"--\", so not a nested \"<!--\" either.*remove the inner \"<!--\"" "$TMP/out" \
+   && grep -q "^$H/models/dp750.xml:6: unexpected text in <config>; hint: text outside any parameter element is not allowed: delete it or turn it into a comment" "$TMP/out"; then
+    ok "lint refuses a nested <!-- and stray text in <config>, each with file:line and what to change"
+else nok "lint of a nested <!-- and stray text: file:line and a hint" "$(diag)" "$(cat "$TMP/out")"; fi
 
 # ============================================================== redirect ==
 R=$TMP/redirect

@@ -453,7 +453,8 @@ START_TEST(binary_corrupt_nul_in_body)
 END_TEST
 
 /* Lenient on what other encoders write: raw values ([SIPX]), lowercase
- * hex escapes, '+' kept as '+' (never turned into a space). */
+ * hex escapes, '+' for a space (Grandstream's own GS_CFG_GEN and
+ * urlencode-based encoders; a '+' itself is %2B). */
 START_TEST(binary_decode_other_encoders)
 {
     static const char body[] = "P3=Alice Smith&P4=a%2fb&P5=1+1&gnkey=0b82";
@@ -469,7 +470,153 @@ START_TEST(binary_decode_other_encoders)
     ck_assert_str_eq(APR_ARRAY_IDX(pv, 0, gsprov_pvalue_t).value,
                      "Alice Smith");
     ck_assert_str_eq(APR_ARRAY_IDX(pv, 1, gsprov_pvalue_t).value, "a/b");
-    ck_assert_str_eq(APR_ARRAY_IDX(pv, 2, gsprov_pvalue_t).value, "1+1");
+    ck_assert_str_eq(APR_ARRAY_IDX(pv, 2, gsprov_pvalue_t).value, "1 1");
+}
+END_TEST
+
+/* '+' and %2B: a space and a plus, whichever encoder wrote them */
+START_TEST(binary_decode_plus)
+{
+    static const char body[] = "P270=Account+name&P3=1%2B1+%3D+2&P4=+&P5=%2B"
+                               "&P6=a++b&gnkey=0b82";
+    static const char *const want[] = { "Account name", "1+1 = 2", " ", "+",
+                                        "a  b" };
+    apr_size_t len;
+    unsigned char *b = file_with_body(body, sizeof(body) - 1, &len);
+    apr_array_header_t *pv = NULL;
+    char mac[13];
+    char *err = NULL;
+    int i;
+
+    ck_assert_status(gsprov_binary_decode(pool, b, len, mac, &pv, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(pv->nelts, 5);
+    for (i = 0; i < 5; i++)
+        ck_assert_str_eq(APR_ARRAY_IDX(pv, i, gsprov_pvalue_t).value, want[i]);
+    /* what this module writes reads back the same either way */
+    round_trip("000b82123456", pv_make("P3", "1+1 = 2", "P4", "+ +", NULL));
+}
+END_TEST
+
+/* A file as Grandstream's GS_CFG_GEN writes it: the length as 16 bits
+ * in bytes 2-3, and bytes 6-11 FF 01, two random bytes and a checksum
+ * of the body instead of the MAC (the last is not checked: how the tool
+ * computes it is not public, so this one is arbitrary). */
+static unsigned char *tool_file(const char *body, apr_size_t blen,
+                                apr_size_t *len)
+{
+    unsigned char *b = file_with_body(body, blen, len);
+    apr_size_t words = *len / 2;
+    b[0] = b[1] = 0;
+    b[2] = (unsigned char)(words >> 8);
+    b[3] = (unsigned char)words;
+    memcpy(b + 6, "\xff\x01\x5a\xc3\x12\x34", 6);
+    fix_checksum(b, *len);
+    return b;
+}
+
+START_TEST(binary_tool_layout)
+{
+    static const char body[] = "P271=1&P270=Account+name&gnkey=0b82";
+    apr_size_t len;
+    unsigned char *b = tool_file(body, sizeof(body) - 1, &len);
+    gsprov_binary_file_t f;
+    apr_array_header_t *pv = NULL;
+    char mac[13];
+    char *err = NULL;
+
+    ck_assert_status(gsprov_binary_read(pool, b, len, &f, &err), APR_SUCCESS);
+    ck_assert_int_eq(f.layout, GSPROV_BINARY_LAYOUT_TOOL);
+    ck_assert_str_eq(f.mac, "");
+    ck_assert_uint_eq(f.random, 0x5ac3);
+    ck_assert_uint_eq(f.body_sum, 0x1234);
+    ck_assert_int_eq(f.length16, 0);        /* < 128 KiB: the same field */
+    ck_assert_int_eq(f.encrypted, 0);
+    ck_assert_int_eq(f.pvalues->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(f.pvalues, 1, gsprov_pvalue_t).value,
+                     "Account name");
+    /* the MAC-only interface: no MAC */
+    memset(mac, 'x', sizeof(mac));
+    ck_assert_status(gsprov_binary_decode(pool, b, len, mac, &pv, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(mac, "");
+    ck_assert_int_eq(pv->nelts, 2);
+    /* ordinary files are the MAC layout */
+    b = file_with_body(body, sizeof(body) - 1, &len);
+    ck_assert_status(gsprov_binary_read(pool, b, len, &f, &err), APR_SUCCESS);
+    ck_assert_int_eq(f.layout, GSPROV_BINARY_LAYOUT_MAC);
+    ck_assert_str_eq(f.mac, "000b82123456");
+}
+END_TEST
+
+/* The tool's encrypted variant: a 64-byte header, then AES, after the
+ * same 16-byte file header.  Reported as such, never as a NUL in the
+ * body; a MAC-layout file with such a body is just corrupt. */
+START_TEST(binary_tool_encrypted)
+{
+    unsigned char body[64 + 48];
+    apr_size_t len, i;
+    unsigned char *b;
+    gsprov_binary_file_t f;
+    apr_array_header_t *pv = NULL;
+    char mac[13];
+    char *err = NULL;
+
+    for (i = 0; i < sizeof(body); i++)
+        body[i] = (unsigned char)(i * 37 + 11);
+    body[5] = 0;
+    b = tool_file((const char *)body, sizeof(body), &len);
+    ck_assert_status(gsprov_binary_read(pool, b, len, &f, &err),
+                     APR_ENOTIMPL);
+    ck_assert_int_eq(f.encrypted, 1);
+    ck_assert_int_eq(f.layout, GSPROV_BINARY_LAYOUT_TOOL);
+    ck_assert_ptr_nonnull(strstr(err, "ciphertext"));
+    ck_assert_ptr_null(strstr(err, "NUL"));
+    /* without a NUL, a control byte gives it away just as well */
+    body[5] = 1;
+    b = tool_file((const char *)body, sizeof(body), &len);
+    ck_assert_status(gsprov_binary_read(pool, b, len, &f, &err),
+                     APR_ENOTIMPL);
+    ck_assert_status(gsprov_binary_decode(pool, b, len, mac, &pv, &err),
+                     GSPROV_EPARSE);
+    /* the same body under a MAC: the old message */
+    body[5] = 0;
+    b = file_with_body((const char *)body, sizeof(body), &len);
+    expect_corrupt(b, len, "binary body, MAC layout", "NUL");
+}
+END_TEST
+
+/* 16 or 32 bits of length: the same below 128 KiB; above it a 16-bit
+ * writer wraps, and bytes 0-1 stay zero. */
+START_TEST(binary_length16)
+{
+    apr_size_t blen = 140000, len;
+    char *body = apr_palloc(pool, blen);
+    unsigned char *b;
+    gsprov_binary_file_t f;
+    char *err = NULL;
+
+    memcpy(body, "P3=", 3);
+    memset(body + 3, 'x', blen - 3 - 11);
+    memcpy(body + blen - 11, "&gnkey=0b82", 11);
+    b = file_with_body(body, blen, &len);
+    ck_assert_uint_gt(len / 2, 0xFFFF);
+    ck_assert_status(gsprov_binary_read(pool, b, len, &f, &err), APR_SUCCESS);
+    ck_assert_int_eq(f.length16, 0);
+    ck_assert_uint_eq(strlen(APR_ARRAY_IDX(f.pvalues, 0,
+                                           gsprov_pvalue_t).value),
+                      blen - 3 - 11);
+    b[1] = 0;                       /* 32-bit 0x000111xx -> 16-bit 0x11xx */
+    fix_checksum(b, len);
+    ck_assert_status(gsprov_binary_read(pool, b, len, &f, &err), APR_SUCCESS);
+    ck_assert_int_eq(f.length16, 1);
+    b[1] = 2;                       /* neither */
+    fix_checksum(b, len);
+    expect_corrupt(b, len, "16 bits, high bytes not 0", "length");
+    b[1] = 0;
+    b[3] ^= 2;                      /* 16 bits off by one word */
+    fix_checksum(b, len);
+    expect_corrupt(b, len, "16 bits, wrong", "length");
 }
 END_TEST
 
@@ -550,6 +697,10 @@ Suite *binary_suite(void)
     tcase_add_test(tc, binary_corrupt_body);
     tcase_add_test(tc, binary_corrupt_nul_in_body);
     tcase_add_test(tc, binary_decode_other_encoders);
+    tcase_add_test(tc, binary_decode_plus);
+    tcase_add_test(tc, binary_tool_layout);
+    tcase_add_test(tc, binary_tool_encrypted);
+    tcase_add_test(tc, binary_length16);
     tcase_add_test(tc, binary_independent_reader);
     suite_add_tcase(s, tc);
     return s;

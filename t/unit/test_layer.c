@@ -1,5 +1,6 @@
 #include <time.h>
 #include "unit.h"
+#include "gsprov_xml.h"
 #include "gsprov_layer.h"
 
 static gsprov_layer_t *parse_ok(const char *xml)
@@ -340,6 +341,58 @@ START_TEST(layer_billion_laughs)
 }
 END_TEST
 
+/* Stray text is reported on its own line, not at the next tag (vendor
+ * templates have it between comment blocks, lines above the next
+ * parameter). */
+START_TEST(layer_stray_text_line)
+{
+    ck_assert_str_eq(PERR("<gs_provision>\n<config>\n<P1>a</P1>\n"
+                          "  <!-- one\n  -->\n\n  stray words\n\n"
+                          "  <!-- two -->\n  more\n<P2>b</P2>\n"
+                          "</config></gs_provision>"),
+                     "t.xml:7: unexpected text in <config>");
+    ck_assert_str_eq(PERR("<gs_provision>\n<config>\n<P1>a</P1>\n\n"
+                          "stray\n\n</config></gs_provision>"),
+                     "t.xml:5: unexpected text in <config>");
+    ck_assert_str_eq(PERR("<gs_provision>\n<config>\n<P1>a</P1>"
+                          "<P2>b</P2>\n\n</config>\n  x\n"
+                          "</gs_provision>"),
+                     "t.xml:6: unexpected text in <gs_provision>");
+}
+END_TEST
+
+/* What lint adds to the two refusals vendor templates commonly run into
+ * (a "<!--" nested in a comment; stray text), and to nothing else. */
+START_TEST(layer_hints)
+{
+    const char *err;
+
+    err = PERR("<?xml version=\"1.0\"?>\n<gs_provision>\n<config>\n"
+               "<!-- Grandstream's header\n<!-- nested\n-->\n<P1>a</P1>\n"
+               "</config></gs_provision>");
+    ck_assert_msg(strncmp(err, "t.xml:5: XML error: ", 20) == 0, "%s", err);
+    ck_assert_ptr_nonnull(gsprov_xml_hint(err));
+    ck_assert_ptr_nonnull(strstr(gsprov_xml_hint(err), "<!--"));
+    err = PERR("<gs_provision><config>\n<!-- a -- b -->\n</config>"
+               "</gs_provision>");
+    ck_assert_ptr_nonnull(gsprov_xml_hint(err));
+    err = PERR("<gs_provision><config>\n<P1>a</P1>\ntext\n</config>"
+               "</gs_provision>");
+    ck_assert_str_eq(err, "t.xml:3: unexpected text in <config>");
+    ck_assert_ptr_nonnull(strstr(gsprov_xml_hint(err), "comment"));
+    ck_assert_ptr_null(gsprov_xml_hint(PERR("<gs_provision>\n<config>\n"
+                                            "<P1>x</P2>\n</config>"
+                                            "</gs_provision>")));
+    ck_assert_ptr_null(gsprov_xml_hint(PERR("<gs_provision><config>\n"
+                                            "<P1>${</P1></config>"
+                                            "</gs_provision>")));
+    ck_assert_ptr_null(gsprov_xml_hint(NULL));
+    /* the text of a value is never a reason for a hint */
+    ck_assert_ptr_null(gsprov_xml_hint("t.xml:1: undefined variable ${x} "
+                                       "in P1"));
+}
+END_TEST
+
 START_TEST(layer_pname_ident)
 {
     ck_assert_int_eq(gsprov_layer_pname_valid("P1"), 1);
@@ -385,6 +438,8 @@ Suite *layer_suite(void)
     tcase_add_test(tc, layer_doctype_external);
     tcase_add_test(tc, layer_billion_laughs);
     tcase_add_test(tc, layer_pname_ident);
+    tcase_add_test(tc, layer_stray_text_line);
+    tcase_add_test(tc, layer_hints);
     suite_add_tcase(s, tc);
     return s;
 }

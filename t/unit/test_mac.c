@@ -55,6 +55,38 @@ START_TEST(mac_null)
 }
 END_TEST
 
+/* With separators skipped (certificate fields, User-Agent DevIds). */
+START_TEST(mac_separators)
+{
+    static const char *const good[] = {
+        "EC:74:D7:89:1A:76", "ec-74-d7-89-1a-76", "ec74.d789.1a76",
+        "ec 74 d7 89 1a 76", "ec74d7891a76", "ec:74d7891a76",
+    };
+    static const char *const bad[] = {
+        "EC:74:D7:89:1A", "EC:74:D7:89:1A:76:00", "EC_74_D7_89_1A_76",
+        "EC:74:D7:89:1A:7G", "", ":::::", "ec74d7891a76\n",
+    };
+    char out[GSPROV_MAC_LEN + 1];
+    size_t i;
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        memset(out, 'x', sizeof(out));
+        ck_assert_msg(gsprov_mac_parse_sep(good[i], strlen(good[i]), out),
+                      "refused '%s'", good[i]);
+        ck_assert_str_eq(out, "ec74d7891a76");
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(out, "untouched!!!", 13);
+        ck_assert_msg(!gsprov_mac_parse_sep(bad[i], strlen(bad[i]), out),
+                      "accepted '%s'", bad[i]);
+        ck_assert_str_eq(out, "untouched!!!");
+    }
+    /* only len bytes count */
+    ck_assert(gsprov_mac_parse_sep("EC:74:D7:89:1A:76)", 17, out));
+    ck_assert(!gsprov_mac_parse_sep(NULL, 12, out));
+}
+END_TEST
+
 START_TEST(mac_bytes)
 {
     unsigned char b[6];
@@ -75,6 +107,7 @@ Suite *mac_suite(void)
                         (int)(sizeof(bad_macs) / sizeof(bad_macs[0])));
     tcase_add_test(tc, mac_null);
     tcase_add_test(tc, mac_bytes);
+    tcase_add_test(tc, mac_separators);
     suite_add_tcase(s, tc);
     return s;
 }

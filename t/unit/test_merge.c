@@ -109,6 +109,78 @@ START_TEST(merge_v2_parts)
 }
 END_TEST
 
+/* Leaving plain parameters out: the rest keep their order and can still
+ * be looked up; parts of a v2 item of the same name stay; the source
+ * merge is untouched (it may be a shared, memoized chain). */
+START_TEST(merge_without)
+{
+    const gsprov_layer_t *ls[2];
+    gsprov_merged_t *m = NULL, *w;
+    const char *const drop[] = { "P2", "P9", "acct" };
+    char *err = NULL;
+
+    ls[0] = layer("defaults.xml", "<config><P1>1</P1><P2>2</P2><P3>3</P3>"
+                  "</config>");
+    ls[1] = layer("devices/d.xml", "<config><P4>4</P4><P2>two</P2>"
+                  "</config>");
+    ck_assert_status(gsprov_merge(pool, ls, 2, &m, &err), APR_SUCCESS);
+    w = gsprov_merge_without(pool, m, drop, 3);
+    ck_assert_int_eq(w->params->nelts, 3);
+    ck_merged(w, 0, "P1", "1", "defaults.xml");
+    ck_merged(w, 1, "P3", "3", "defaults.xml");
+    ck_merged(w, 2, "P4", "4", "devices/d.xml");
+    ck_assert_ptr_null(gsprov_merge_get(w, "P2"));
+    ck_assert_str_eq(gsprov_merge_get(w, "P4")->value, "4");
+    ck_assert_int_eq(m->params->nelts, 4);
+    ck_assert_str_eq(gsprov_merge_get(m, "P2")->value, "two");
+
+    ls[0] = layer("defaults.xml", "<config version=\"2\">"
+                  "<item name=\"acct\"><part name=\"a\">1</part></item>"
+                  "<item name=\"x\">x</item></config>");
+    ck_assert_status(gsprov_merge(pool, ls, 1, &m, &err), APR_SUCCESS);
+    w = gsprov_merge_without(pool, m, drop, 3);
+    ck_assert_int_eq(w->params->nelts, 2);
+    ck_assert_str_eq(M(w, 0)->part, "a");
+    ck_assert_str_eq(gsprov_merge_get(w, "x")->value, "x");
+}
+END_TEST
+
+/* Replacing one plain parameter in place, also one that only an overlay
+ * added; the source merge is untouched. */
+START_TEST(merge_replace)
+{
+    const gsprov_layer_t *ls[1];
+    gsprov_merged_t *m = NULL, *o = NULL, *r;
+    gsprov_layer_t *dev;
+    gsprov_param_t prm;
+    char *err = NULL;
+
+    ls[0] = layer("defaults.xml", "<config><P1>1</P1><P2>2</P2></config>");
+    ck_assert_status(gsprov_merge(pool, ls, 1, &m, &err), APR_SUCCESS);
+    dev = layer("devices/d.xml", "<config><P3>3</P3><P1>one</P1></config>");
+    ck_assert_status(gsprov_merge_overlay(pool, m, dev, &o, &err),
+                     APR_SUCCESS);
+    memset(&prm, 0, sizeof(prm));
+    prm.name = "P3";
+    prm.value = "new";
+    prm.src = "x";
+    r = gsprov_merge_replace(pool, o, &prm);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->params->nelts, 3);
+    ck_merged(r, 0, "P1", "one", "devices/d.xml");
+    ck_merged(r, 1, "P2", "2", "defaults.xml");
+    ck_merged(r, 2, "P3", "new", "x");
+    ck_assert_str_eq(gsprov_merge_get(r, "P3")->value, "new");
+    ck_merged(o, 2, "P3", "3", "devices/d.xml");
+    prm.name = "P2";
+    r = gsprov_merge_replace(pool, r, &prm);
+    ck_merged(r, 1, "P2", "new", "x");
+    ck_merged(m, 1, "P2", "2", "defaults.xml");
+    prm.name = "P9";
+    ck_assert_ptr_null(gsprov_merge_replace(pool, r, &prm));
+}
+END_TEST
+
 START_TEST(merge_empty_layers)
 {
     const gsprov_layer_t *ls[3];
@@ -157,6 +229,8 @@ Suite *merge_suite(void)
     tcase_add_test(tc, merge_v2_parts);
     tcase_add_test(tc, merge_empty_layers);
     tcase_add_test(tc, merge_mixed);
+    tcase_add_test(tc, merge_without);
+    tcase_add_test(tc, merge_replace);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -21,6 +21,30 @@
  *            corpus, file id 70102838171), "the vendor a User-Agent names"
  *   [TWOC]   a PHP FoundPhones class comment (public code corpus, file id
  *            70486092886): GHP621W
+ *   [GST]    brucemwalker/gs_tools, plugnplay/fake_grp2612.py: the SIP PnP
+ *            SUBSCRIBE a real GRP2612W sent
+ *   [SIPOPT] a SIP OPTIONS scanner's source, the device's reply quoted in a
+ *            comment (public code corpus, file id 182709469): HT-503
+ *   [GOSIP]  a Go SIP test client that sends a softphone's User-Agent
+ *            (public code corpus, file id 41513240964): Wave 1.2.14
+ *   [ASTDB]  an Asterisk realtime sippeers dump, useragent column (public
+ *            code corpus, file id 5301227998): Wave 1.0.2.20
+ *   [RSUA]   a SIP fingerprinting tool's tests, a captured 200 OK (public
+ *            code corpus, file id 68803322599): HT802 1.0.29.8
+ *   [PYSIP]  a Python SIP INVITE test, headers from a device (public code
+ *            corpus, file id 52752996911): HT801 1.0.0.85
+ *   [JSSIP]  a JavaScript SIP parser's fixture, a captured INVITE (public
+ *            code corpus, file id 68332087526): HT801 1.0.3.2
+ *   [UALIST] a User-Agent parser's list of examples seen in the field
+ *            (public code corpus, file ids 58514745647, 58704486974):
+ *            HT802 1.0.17.5
+ *   [GVM]    Greenbone/OpenVAS SIP detection scripts, banner comments
+ *            (public code corpus, file ids 7098538394, 14333811162):
+ *            GXP1400 1.0.5.15, GXP1450 1.0.3.30
+ *   [TRACE]  a SIP trace of a REGISTER in a test (public code corpus, file
+ *            id 35901959700): GXP2200 1.0.3.27
+ *   [REPORT] an interop report listing User-Agents from device logs; this
+ *            one has no public source beyond it: HT801 with a bare MAC
  */
 #include "unit.h"
 #include "gsprov_useragent.h"
@@ -54,9 +78,9 @@ static const ua_case_t real[] = {
       1, "gxp1400", "", "1.0.4.13", "000b823704f7" },           /* UAJS */
     { "Grandstream Model HW GRP2616 SW 1.0.13.59 DevId ec74d7800474",
       1, "grp2616", "", "1.0.13.59", "ec74d7800474" },          /* PBOOK */
-    /* a DevId with colons is not a MAC the parser knows: no MAC */
+    /* a DevId with colons (upper case): the same MAC */
     { "Grandstream Model HW GRP2601W SW 1.0.7.32 DevId EC:74:D7:89:1A:76",
-      1, "grp2601w", "", "1.0.7.32", "" },                      /* PBOOK */
+      1, "grp2601w", "", "1.0.7.32", "ec74d7891a76" },          /* PBOOK */
     { "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId c074ad123456",
       1, "gxp2170", "", "1.0.11.3", "c074ad123456" },           /* ORYK */
     { "Grandstream Model HW GHP621W SW 1.0.1.37 DevId 000b82c12345",
@@ -71,6 +95,34 @@ static const ua_case_t real[] = {
       1, "bt110", "", "1.0.8.33", "" },                         /* SPEC */
     { "Grandstream GXP1400 1.0.4.13",
       1, "gxp1400", "", "1.0.4.13", "" },                       /* UAJS */
+    { "Grandstream GXP1400 1.0.5.15",
+      1, "gxp1400", "", "1.0.5.15", "" },                       /* GVM */
+    { "Grandstream GXP1450 1.0.3.30",
+      1, "gxp1450", "", "1.0.3.30", "" },                       /* GVM */
+    { "Grandstream GXP2200 1.0.3.27",
+      1, "gxp2200", "", "1.0.3.27", "" },                       /* TRACE */
+    { "Grandstream GRP2612W 1.0.5.67",
+      1, "grp2612w", "", "1.0.5.67", "" },                      /* GST */
+    { "Grandstream HT802 1.0.29.8",
+      1, "ht802", "", "1.0.29.8", "" },                         /* RSUA */
+    { "Grandstream HT802 1.0.17.5",
+      1, "ht802", "", "1.0.17.5", "" },                         /* UALIST */
+    { "Grandstream HT801 1.0.0.85",
+      1, "ht801", "", "1.0.0.85", "" },                         /* PYSIP */
+    { "Grandstream HT801 1.0.3.2",
+      1, "ht801", "", "1.0.3.2", "" },                          /* JSSIP */
+    /* a MAC without DevId, after the firmware */
+    { "Grandstream HT801 1.0.49.2 c074adca6f20",
+      1, "ht801", "", "1.0.49.2", "c074adca6f20" },             /* REPORT */
+    /* a dash in the model, two spaces, a hardware revision before the
+     * firmware and more after it */
+    { "Grandstream HT-503  V1.1B 1.0.10.9  chip V2.2",
+      1, "ht503", "V1.1B", "1.0.10.9", "" },                    /* SIPOPT */
+    /* the Wave softphone: Grandstream, but no device model */
+    { "Grandstream Wave 1.2.14",
+      1, "", "", "1.2.14", "" },                                /* GOSIP */
+    { "Grandstream Wave 1.0.2.20",
+      1, "", "", "1.0.2.20", "" },                              /* ASTDB */
     /* GXW42xx gateways put the DevId in parentheses (two MACs on the
      * 48-port model: the first is the device's). */
     { "Grandstream GXW4248 (DevId c074ad18429a / c074ad18429b)",
@@ -124,6 +176,32 @@ static const ua_case_t other[] = {
     { "Grandstream "
       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA 1.0", 1, "", "", "1.0", "" },
                                                    /* model of 33 chars */
+    { "Grandstream "
+      "AAAAAAAAAAAAAAAA-AAAAAAAAAAAAAAAA 1.0", 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      "", "1.0", "" },                             /* 32 once the dash is out */
+    /* separators in a DevId: colons or dashes, any case; not a MAC
+     * otherwise */
+    { "Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 00-0b-82-8a-a8-72",
+      1, "gxp2135", "", "1.0.7.97", "000b828aa872" },
+    { "Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 00:0b:82:8a:a8",
+      1, "gxp2135", "", "1.0.7.97", "" },          /* five bytes */
+    { "Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 00:0b:82:8a:a8:72:01",
+      1, "gxp2135", "", "1.0.7.97", "" },          /* seven bytes */
+    /* the legacy form's bare MAC comes only right after the firmware */
+    { "Grandstream HT801 c074adca6f20 1.0.49.2", 1, "ht801", "", "", "" },
+    { "Grandstream HT801 1.0.49.2 chip c074adca6f20", 1, "ht801", "",
+      "1.0.49.2", "" },
+    { "Grandstream HT801 1.0.49.2 c074adca6f2", 1, "ht801", "", "1.0.49.2",
+      "" },                                        /* 11 hex digits */
+    /* a hardware revision is one only before a firmware version */
+    { "Grandstream HT503 V1.1B", 1, "ht503", "", "", "" },
+    { "Grandstream HT503 V1.1B chip", 1, "ht503", "", "", "" },
+    /* the dash is dropped in the legacy form only */
+    { "Grandstream HT-503", 1, "ht503", "", "", "" },
+    { "Grandstream -", 0, "", "", "", "" },
+    /* Wave in any case; alone it says nothing usable */
+    { "Grandstream WAVE 1.2.14", 1, "", "", "1.2.14", "" },
+    { "Grandstream Wave", 0, "", "", "", "" },
 };
 
 static void check_case(const ua_case_t *c, const char *label)
@@ -159,7 +237,7 @@ START_TEST(ua_table_size)
     size_t i, n = 0;
     for (i = 0; i < sizeof(real) / sizeof(real[0]); i++)
         n += real[i].is_gs;
-    ck_assert_uint_ge(n, 15);
+    ck_assert_uint_ge(n, 25);
 }
 END_TEST
 

@@ -11,6 +11,8 @@ package GsProvTest;
 #   error_log_since($mark)  the error_log lines written since $mark
 #   gs_xml(...)             the exact body the module must render
 #   openssl_decrypt(...)    decrypt with the openssl command line
+#   gs_bin_decode($bytes)   an independent reader of the legacy binary file
+#   pairs_str(\@pairs)      [name, value] pairs as "name=value" lines
 #   httpd_configtest(...)   run "apache2 -t" on a small standalone config
 #
 # Requests are written by hand (IO::Socket) rather than through LWP so that
@@ -29,6 +31,8 @@ use Apache::Test ();
 use Apache::TestRequest ();
 use Test::More ();
 
+# on request (use GsProvTest qw(:DEFAULT gs_bin_decode pairs_str))
+our @EXPORT_OK = qw(gs_bin_decode pairs_str);
 our @EXPORT = qw(
     http_req note_for
     error_log_mark error_log_pos error_log_check error_log_since error_log_path
@@ -311,6 +315,44 @@ sub openssl_decrypt {
     my $pt = -e $out ? slurp($out) : '';
     return ($rc, $pt);
 }
+
+# ---------------------------------------------------------------------------
+# the legacy binary file, read independently of lib/gsprov_binary.c
+
+# (hashref, undef) or (undef, what is wrong): length field, word-sum
+# checksum, separator, NUL padding, gnkey last, strict percent-encoding.
+sub gs_bin_decode {
+    my ($d) = @_;
+    my $l = length $d;
+    return (undef, "odd length $l") if $l % 2;
+    return (undef, "only $l bytes") if $l < 16;
+    my $n = unpack 'N', $d;
+    return (undef, "length field $n words, file $l bytes") unless $n * 2 == $l;
+    my $s = 0;
+    $s += $_ for unpack 'n*', $d;
+    return (undef, sprintf 'word sum 0x%04x, not 0', $s % 65536) if $s % 65536;
+    return (undef, 'no 0D0A0D0A after the MAC') unless substr($d, 12, 4) eq "\r\n\r\n";
+    my $body = substr $d, 16;
+    my $padded = $body =~ s/\0\z//;
+    return (undef, 'NUL inside the body') if $body =~ /\0/;
+    return (undef, 'padding on an even body') if $padded && length($body) % 2 == 0;
+    my @items = split /&/, $body, -1;
+    return (undef, 'gnkey=0b82 is not the last item')
+        unless @items && $items[-1] eq 'gnkey=0b82';
+    pop @items;
+    my @pairs;
+    for my $it (@items) {
+        my ($k, $v) = $it =~ /\A(P[0-9]{1,5})=([A-Za-z0-9._%-]*)\z/
+            or return (undef, "item '$it' is not P<n>=<percent-encoded value>");
+        return (undef, "bad escape in '$it'") if $v =~ /%(?![0-9A-F]{2})/;
+        $v =~ s/%([0-9A-F]{2})/chr hex $1/ge;
+        push @pairs, [ $k, $v ];
+    }
+    return ({ mac => unpack('H12', substr $d, 6, 6), pairs => \@pairs,
+              body => $body, words => $n }, undef);
+}
+
+sub pairs_str { join "\n", map { "$_->[0]=$_->[1]" } @{ $_[0] } }
 
 sub _run_quiet {
     my @cmd = @_;
