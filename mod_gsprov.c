@@ -504,6 +504,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
     gsprov_register_status(p);
     gsprov_register_admin(p);
     gsprov_register_auditlog(p);
+    gsprov_register_check(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

@@ -117,6 +117,11 @@ const gsprov_auditlog_t *gsprov_auditlog_none(void);
 /* The opened log; NULL for none, unset, or before open_logs. */
 gsprov_audit_t *gsprov_auditlog_get(const gsprov_auditlog_t *l);
 
+/* gsprov_check.c: whole-configuration checks at startup and at
+ * apachectl -t (handlers without their store, tenants whose generic files
+ * do not render). */
+void gsprov_register_check(apr_pool_t *p);
+
 /* gsprov_logger.c: a lib/ logger writing to s's error log at its
  * LogLevel. */
 void gsprov_logger_for(server_rec *s, gsprov_logger_t *log);
