@@ -25,6 +25,9 @@ LIB_SRC    = $(sort $(wildcard lib/*/*.c))
 LIB_HDR    = $(wildcard lib/*/*.h)
 MOD_SRC    = mod_gsprov.c $(sort $(wildcard src/*.c))
 MOD_HDR    = mod_gsprov.h $(wildcard src/*.h)
+# the CLI: tools/gsprov.c (main, the subcommands) and its helpers
+CLI_SRC    = tools/gsprov.c $(filter-out tools/gsprov.c,$(sort $(wildcard tools/gsprov_*.c)))
+CLI_HDR    = $(wildcard tools/gsprov_*.h)
 
 # Objects for unit tests, fuzzers and the CLI (plain gcc, no httpd).
 BUILD     ?= build
@@ -55,8 +58,8 @@ $(BUILD)/libgsprov.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # The command-line tool, linked from the same lib/ as the module.
-gsprov: tools/gsprov.c $(BUILD)/libgsprov.a $(LIB_HDR)
-	$(CC) $(CFLAGS_LIB) tools/gsprov.c $(BUILD)/libgsprov.a \
+gsprov: $(CLI_SRC) $(CLI_HDR) $(BUILD)/libgsprov.a $(LIB_HDR)
+	$(CC) $(CFLAGS_LIB) -Itools $(CLI_SRC) $(BUILD)/libgsprov.a \
 	    $(APR_LIBS) $(PKG_LIBS) -o $@
 
 # The same module built with ASan/UBSan by plain gcc (not libtool, which
