@@ -2,7 +2,8 @@
 # `make test`: every stage, in order; the last line sums them up.
 # Each stage's output goes to build/test-logs/<stage>.log and is shown on
 # failure.  Stages: docs/config check, include-cycle check, unit tests,
-# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the unit tests
+# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the system
+# suites (the Debian package built, installed and purged as root), the unit tests
 # and the request path under valgrind, then unit tests + fuzz replay + the
 # Apache::Test suite again with AddressSanitizer/UBSan builds.
 set -uo pipefail
@@ -48,6 +49,7 @@ stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"
 stage cache         bash t/system/cache.sh "$(pwd)/.libs/mod_gsprov.so"
 stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage configtest    bash t/system/configtest.sh "$(pwd)/.libs/mod_gsprov.so"
+stage package       bash t/system/package.sh
 stage valgrind-unit make -s valgrind-unit
 stage valgrind-httpd bash t/system/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
 stage unit-asan     make -s unit-asan
