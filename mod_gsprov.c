@@ -22,6 +22,7 @@
 #include "gsprov_error.h"
 #include "gsprov_firmware.h"
 #include "gsprov_defaults.h"
+#include "gsprov_version.h"
 
 #define GSPROV_FILENAME_PREFIX "gsprov:"
 
@@ -41,6 +42,18 @@ static int gsprov_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* httpd unloads the module with pconf at every restart */
     apr_pool_cleanup_register(pconf, NULL, crypto_unload,
                               apr_pool_cleanup_null);
+    return OK;
+}
+
+/* Which version serves, at startup and after every restart, as httpd
+ * says its own ("configured -- resuming normal operations"); not in the
+ * first pass at startup, which only reads the configuration. */
+static int gsprov_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, GSPROV_LOGNO(0901)
+                     "%s configured", GSPROV_VERSION_STRING);
     return OK;
 }
 
@@ -475,6 +488,7 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
 static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(gsprov_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_access(p);
     /* after mod_rewrite/mod_alias (redirects to HTTPS must still win),
      * before core's own translation (REALLY_LAST) */
@@ -489,6 +503,8 @@ static void gsprov_register_hooks(apr_pool_t *p)
     ap_hook_child_init(gsprov_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_status(p);
     gsprov_register_admin(p);
+    gsprov_register_auditlog(p);
+    gsprov_register_check(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

@@ -16,6 +16,9 @@
 
 #define GSPROV_UNSET (-1)
 
+/* A GsProvAuditLog file (gsprov_auditlog.c). */
+typedef struct gsprov_auditlog gsprov_auditlog_t;
+
 /* The handlers (SetHandler names). */
 #define GSPROV_HANDLER         "gsprov"
 #define GSPROV_FW_HANDLER      "gsprov-firmware"
@@ -37,8 +40,8 @@ typedef struct {
                                  * variable (SAN: prefix ending in _);
                                  * NULL = unset (subject CN) */
     int status_scope;           /* GsProvStatusScope; GSPROV_UNSET */
-    const char *audit_log;      /* GsProvAuditLog (absolute), "" = none;
-                                 * NULL = unset */
+    const gsprov_auditlog_t *audit_log;  /* GsProvAuditLog; none is
+                                 * gsprov_auditlog_none(); NULL = unset */
     int activation_ttl;         /* GsProvActivationTTL s; GSPROV_UNSET */
     int claim_max_failures;     /* GsProvClaimMaxFailures; GSPROV_UNSET */
     int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
@@ -102,6 +105,22 @@ void gsprov_register_admin(apr_pool_t *p);
 long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
 int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
 int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
+
+/* gsprov_auditlog.c: GsProvAuditLog files, opened by the parent in
+ * open_logs (as root, like CustomLog), at every start and restart. */
+void gsprov_register_auditlog(apr_pool_t *p);
+/* The entry for path in this configuration cycle (one per path). */
+const gsprov_auditlog_t *gsprov_auditlog_add(apr_pool_t *pconf,
+                                             const char *path);
+/* "GsProvAuditLog none" */
+const gsprov_auditlog_t *gsprov_auditlog_none(void);
+/* The opened log; NULL for none, unset, or before open_logs. */
+gsprov_audit_t *gsprov_auditlog_get(const gsprov_auditlog_t *l);
+
+/* gsprov_check.c: whole-configuration checks at startup and at
+ * apachectl -t (handlers without their store, tenants whose generic files
+ * do not render). */
+void gsprov_register_check(apr_pool_t *p);
 
 /* gsprov_logger.c: a lib/ logger writing to s's error log at its
  * LogLevel. */

@@ -81,6 +81,23 @@ static int fail(adm_t *a, int status, const char *logno, int level,
     return send_json(a, status, j);
 }
 
+/* A 500 whose cause is logged but not answered: causes name files and
+ * paths on the server, so the body only says what failed and which log
+ * line (logno) tells why. */
+static int internal(adm_t *a, const char *logno, const char *what,
+                    const char *detail)
+{
+    json_t *j = gsprov_json_pool(a->r->pool, json_object());
+
+    json_object_set_new(j, "error", json_string(apr_psprintf(
+        a->r->pool, "%s (the server's error log says why: %.10s)", what,
+        logno)));
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, a->r, "%s%s %s: 500 %s: %s",
+                  logno, a->r->method, a->r->uri, what,
+                  detail ? detail : "unknown error");
+    return send_json(a, HTTP_INTERNAL_SERVER_ERROR, j);
+}
+
 /* The location has no store the admin API can work with (500). */
 static int unfit(adm_t *a, const char *why)
 {
@@ -106,8 +123,8 @@ static int not_allowed(adm_t *a, const char *allow)
 /* The store could not be written (lock, write, sync): 500. */
 static int io_error(adm_t *a, const char *err)
 {
-    return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0704), APLOG_ERR,
-                NULL, err ? err : "store write failed");
+    return internal(a, GSPROV_LOGNO(0704), "the store could not be written",
+                    err);
 }
 
 /* What the store holds cannot be read: 500; a store without this kind
@@ -116,8 +133,8 @@ static int unreadable(adm_t *a, apr_status_t rv, const char *msg)
 {
     if (rv == APR_ENOTIMPL)
         return unfit(a, msg);
-    return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0711), APLOG_ERR,
-                NULL, msg);
+    return internal(a, GSPROV_LOGNO(0711), "what the store holds could not "
+                    "be read", msg);
 }
 
 /* The state does not allow the change (409). */
@@ -194,20 +211,16 @@ static int read_json(adm_t *a, json_t **out)
     return OK;
 }
 
-/* A change's transaction, with the audit log it goes to: OK with *txn,
- * or DONE.  Without a log (or one that cannot be opened) a store that
+/* A change's transaction, with the audit log it goes to (opened by the
+ * parent at startup): OK with *txn, or DONE.  Without a log a store that
  * keeps no trail of its own refuses, rather than change unaudited. */
 static int begin(adm_t *a, gsprov_txn_t **txn)
 {
-    gsprov_audit_t *au = NULL;
-    char *err = NULL, *why = NULL;
+    gsprov_audit_t *au = gsprov_auditlog_get(a->conf->audit_log);
+    char *err = NULL;
     apr_status_t rv;
 
-    if (a->conf->audit_log && *a->conf->audit_log
-        && gsprov_audit_open(a->r->pool, a->conf->audit_log, &au, &why))
-        rv = GSPROV_EAUDIT;
-    else
-        rv = gsprov_store_begin(a->store, a->r->pool, au, txn, &err);
+    rv = gsprov_store_begin(a->store, a->r->pool, au, txn, &err);
     switch (rv) {
     case APR_SUCCESS:
         return OK;
@@ -217,8 +230,8 @@ static int begin(adm_t *a, gsprov_txn_t **txn)
                                      "changes (%s)", err));
     case GSPROV_EAUDIT:
         return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0702),
-                    APLOG_ERR, NULL, why ? why : "writes need GsProvAuditLog "
-                    "for this location; refused");
+                    APLOG_ERR, NULL, "writes need GsProvAuditLog for this "
+                    "location; refused");
     default:
         return io_error(a, err);
     }
@@ -508,8 +521,8 @@ static int device_rendered(adm_t *a, const char *mac)
         return bad_request(a, HTTP_NOT_FOUND, NULL, err ? err : apr_psprintf(
                            r->pool, "no record for device %s", mac));
     if (rv != APR_SUCCESS)
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0714),
-                    APLOG_ERR, NULL, err ? err : "rendering failed");
+        return internal(a, GSPROV_LOGNO(0714), "the file could not be "
+                        "rendered", err);
     ap_set_content_type(r, out.content_type);
     ap_set_content_length(r, (apr_off_t)out.len);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

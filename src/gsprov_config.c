@@ -528,7 +528,7 @@ static const char *cmd_GsProvAuditLog(cmd_parms *cmd, void *dconf,
 
     /* "none" overrides an inherited log: writes are refused here */
     if (!strcasecmp(arg, "none")) {
-        c->audit_log = "";
+        c->audit_log = gsprov_auditlog_none();
         return NULL;
     }
     if (!path)
@@ -542,7 +542,8 @@ static const char *cmd_GsProvAuditLog(cmd_parms *cmd, void *dconf,
         || fi.filetype != APR_DIR)
         return apr_psprintf(cmd->pool, "GsProvAuditLog: directory of '%s' "
                             "does not exist", path);
-    c->audit_log = path;
+    /* opened by the parent at startup (gsprov_auditlog.c) */
+    c->audit_log = gsprov_auditlog_add(cmd->pool, path);
     return NULL;
 }
 

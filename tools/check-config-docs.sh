@@ -101,8 +101,17 @@ check_struct() {   # struct-name create-function merge-function
 check_struct gsprov_dir_conf gsprov_create_dir_conf gsprov_merge_dir_conf
 check_struct gsprov_srv_conf gsprov_create_srv_conf gsprov_merge_srv_conf
 perl tools/check-log-ids.pl || fail=1
+# one version: debian/changelog's newest entry is gsprov_version.h's
+check_version() {
+    local v d
+    v=$(sed -n 's/^#define GSPROV_VERSION "\(.*\)"/\1/p' lib/base/gsprov_version.h)
+    d=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog)
+    [ -n "$v" ] || { echo "FAIL: no GSPROV_VERSION in lib/base/gsprov_version.h"; fail=1; return; }
+    [ "$v" = "$d" ] || { echo "FAIL: version $v (lib/base/gsprov_version.h) but debian/changelog's newest entry is '$d'"; fail=1; }
+}
+check_version
 n=$(wc -w <<<"$dirs")
 if [ $fail = 0 ]; then
-    echo "check-config-docs: $n directives documented, $m config fields with default and merge rule"
+    echo "check-config-docs: $n directives documented, $m config fields with default and merge rule, version $(sed -n 's/^#define GSPROV_VERSION "\(.*\)"/\1/p' lib/base/gsprov_version.h) in debian/changelog"
 fi
 exit $fail

@@ -7,6 +7,10 @@
  *   gsprov decode                            binary -> P-value text
  *   gsprov lint --root DIR [--var N=V]...    check a whole store
  *
+ * Each subcommand parses its options with getopt_long in a function of
+ * its own (parse_<command>); the options several share (the store and
+ * the tenant's variables, passwords) are gsprov_cliopt.c's.
+ *
  * Exit codes: 0 success; 1 the operation failed or lint found problems;
  * 2 usage error.
  */
@@ -27,12 +31,15 @@
 #include "gsprov_layer.h"
 #include "gsprov_guard.h"
 #include "gsprov_xml.h"
+#include "gsprov_version.h"
+#include "gsprov_cliopt.h"
+#include "gsprov_progress.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE GSPROV_EXIT_USAGE
 
 typedef struct {
     const char *name;
-    int (*run)(apr_pool_t *p, int argc, const char *const *argv);
+    int (*run)(apr_pool_t *p, int argc, char **argv);
     const char *usage;
 } command_t;
 
@@ -41,14 +48,6 @@ static void log_stderr(void *baton, const char *file, int line,
                        gsprov_log_level_e level, const char *msg)
 {
     fprintf(stderr, "gsprov: %s\n", msg);
-}
-
-static int usage_error(const char *usage, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "gsprov: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nusage: %s\n", usage);
-    return EXIT_USAGE;
 }
 
 static int fail(const char *what, const char *err)
@@ -113,36 +112,112 @@ static int write_stdout(apr_pool_t *p, const void *buf, apr_size_t len)
     return EXIT_SUCCESS;
 }
 
-/* --var NAME=VALUE into h; returns NULL or an error message. */
-static const char *add_var(apr_pool_t *p, apr_hash_t *h, const char *arg)
-{
-    const char *eq = strchr(arg, '=');
-    const char *name;
-    if (!eq)
-        return "--var needs NAME=VALUE";
-    name = apr_pstrmemdup(p, arg, (apr_size_t)(eq - arg));
-    if (!gsprov_layer_ident_valid(name))
-        return "--var: invalid variable name";
-    apr_hash_set(h, name, APR_HASH_KEY_STRING, eq + 1);
-    return NULL;
-}
-
 /* ---- render ---------------------------------------------------------- */
 
 static const char render_usage[] =
-    "gsprov render --root DIR MAC [--format xml|binary] [--user-agent UA]\n"
-    "       [--var NAME=VALUE]... [--plain] [--md md5|sha256]\n"
+    "gsprov render (--root DIR | --config FILE --vhost NAME) MAC\n"
+    "       [--var NAME=VALUE]... [--vars-file FILE] [--format xml|binary]\n"
+    "       [--user-agent UA] [--plain] [--md md5|sha256]\n"
     "       [--binary full|bootstrap] [--bootstrap-param PNNN]...\n"
     "  Prints exactly the bytes mod_gsprov serves for cfg<MAC>.xml (or the\n"
     "  binary cfg<MAC>), encrypted when the device has a password unless\n"
     "  --plain; for a redirected device (<redirect> record or redirect.map)\n"
-    "  its redirect file. --var stands in for the tenant's GsProvVar lines.";
+    "  its redirect file.  The tenant's variables: --config/--vhost reads\n"
+    "  GsProvRoot and GsProvVar from the vhost's Apache configuration,\n"
+    "  --vars-file a file of GsProvVar lines, --var one variable (the\n"
+    "  later wins).";
 
-static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
-{
-    const char *root = NULL, *mac = NULL, *ua_str = NULL, *e;
+typedef struct {
+    gsprov_cliopt_t o;
+    const char *mac, *ua;
     gsprov_settings_t set;
     gsprov_name_t name;
+} render_args_t;
+
+static int parse_render(apr_pool_t *p, int argc, char **argv,
+                        render_args_t *a)
+{
+    enum { O_FORMAT = 1, O_UA, O_PLAIN, O_MD, O_BINARY, O_BOOTSTRAP };
+    static const struct option own[] = {
+        { "format",          required_argument, NULL, O_FORMAT },
+        { "user-agent",      required_argument, NULL, O_UA },
+        { "plain",           no_argument,       NULL, O_PLAIN },
+        { "md",              required_argument, NULL, O_MD },
+        { "binary",          required_argument, NULL, O_BINARY },
+        { "bootstrap-param", required_argument, NULL, O_BOOTSTRAP },
+        { NULL, 0, NULL, 0 }
+    };
+    gsprov_cliopt_t *o = &a->o;
+    int c, rc, md;
+
+    memset(a, 0, sizeof(*a));
+    gsprov_cliopt_init(o, p, "render", render_usage, GSPROV_CLIOPT_STORE);
+    a->set.key_digest = GSPROV_DEFAULT_KEY_DIGEST;
+    a->set.binary = GSPROV_BINARY_BOOTSTRAP;
+    a->set.bootstrap_extra = apr_array_make(p, 4, sizeof(const char *));
+    a->name.kind = GSPROV_KIND_DEVICE_XML;
+    while ((c = gsprov_cliopt_next(o, argc, argv, own)) != -1) {
+        switch (c) {
+        case O_FORMAT:
+            if (!strcmp(optarg, "xml"))
+                a->name.kind = GSPROV_KIND_DEVICE_XML;
+            else if (!strcmp(optarg, "binary"))
+                a->name.kind = GSPROV_KIND_DEVICE_BIN;
+            else
+                return gsprov_cliopt_usage_error(o, "unknown format '%s'",
+                                                 optarg);
+            break;
+        case O_UA:
+            a->ua = optarg;
+            break;
+        case O_PLAIN:
+            a->set.plain = 1;
+            break;
+        case O_MD:
+            if ((md = gsprov_crypto_md_parse(optarg)) < 0)
+                return gsprov_cliopt_usage_error(o, "unknown digest '%s'",
+                                                 optarg);
+            a->set.key_digest = (gsprov_md_e)md;
+            break;
+        case O_BINARY:
+            if (!strcmp(optarg, "full"))
+                a->set.binary = GSPROV_BINARY_FULL;
+            else if (!strcmp(optarg, "bootstrap"))
+                a->set.binary = GSPROV_BINARY_BOOTSTRAP;
+            else
+                return gsprov_cliopt_usage_error(o, "unknown --binary '%s'",
+                                                 optarg);
+            break;
+        case O_BOOTSTRAP:
+            if (!gsprov_layer_pname_valid(optarg))
+                return gsprov_cliopt_usage_error(o, "'%s' is not a P-value",
+                                                 optarg);
+            APR_ARRAY_PUSH(a->set.bootstrap_extra, const char *) = optarg;
+            break;
+        default:
+            if ((rc = gsprov_cliopt_shared(o, c)))
+                return rc;
+        }
+    }
+    if (optind < argc)
+        a->mac = argv[optind++];
+    if (optind < argc)
+        return gsprov_cliopt_usage_error(o, "unexpected '%s'", argv[optind]);
+    if ((!o->root && !o->config) || !a->mac)
+        return gsprov_cliopt_usage_error(o, "%s", "--root and MAC are "
+                                         "required");
+    if (!gsprov_mac_parse(a->mac, strlen(a->mac), a->name.mac))
+        return gsprov_cliopt_usage_error(o, "'%s' is not a MAC (12 hex "
+                                         "digits)", a->mac);
+    if ((rc = gsprov_cliopt_finish(o)))
+        return rc;
+    a->set.tenant_vars = o->vars;
+    return 0;
+}
+
+static int cmd_render(apr_pool_t *p, int argc, char **argv)
+{
+    render_args_t a;
     gsprov_ua_t ua;
     gsprov_output_t out;
     gsprov_store_t *store;
@@ -150,85 +225,22 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
     const gsprov_templates_t *t;
     char *err = NULL;
     apr_status_t rv;
-    int i, md;
+    int rc;
 
-    memset(&set, 0, sizeof(set));
-    memset(&name, 0, sizeof(name));
-    set.tenant_vars = apr_hash_make(p);
-    set.key_digest = GSPROV_DEFAULT_KEY_DIGEST;
-    set.binary = GSPROV_BINARY_BOOTSTRAP;
-    set.bootstrap_extra = apr_array_make(p, 4, sizeof(const char *));
-    name.kind = GSPROV_KIND_DEVICE_XML;
+    if ((rc = parse_render(p, argc, argv, &a)))
+        return rc;
+    a.name.nreadings = 1;
+    a.name.reading[0].kind = a.name.kind;
+    a.name.any_affix = 1;   /* render the device's file whatever its P234/5 */
+    if (a.ua && gsprov_useragent_parse(a.ua, &ua))
+        a.set.ua = &ua;
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--plain")) {
-            set.plain = 1;
-            continue;
-        }
-        if (a[0] != '-') {
-            if (mac)
-                return usage_error(render_usage, "unexpected '%s'", a);
-            mac = a;
-            continue;
-        }
-        if (!v)
-            return usage_error(render_usage, "%s needs a value", a);
-        i++;
-        if (!strcmp(a, "--root"))
-            root = v;
-        else if (!strcmp(a, "--user-agent"))
-            ua_str = v;
-        else if (!strcmp(a, "--var")) {
-            if ((e = add_var(p, set.tenant_vars, v)))
-                return usage_error(render_usage, "%s", e);
-        }
-        else if (!strcmp(a, "--format")) {
-            if (!strcmp(v, "xml"))
-                name.kind = GSPROV_KIND_DEVICE_XML;
-            else if (!strcmp(v, "binary"))
-                name.kind = GSPROV_KIND_DEVICE_BIN;
-            else
-                return usage_error(render_usage, "unknown format '%s'", v);
-        }
-        else if (!strcmp(a, "--md")) {
-            if ((md = gsprov_crypto_md_parse(v)) < 0)
-                return usage_error(render_usage, "unknown digest '%s'", v);
-            set.key_digest = (gsprov_md_e)md;
-        }
-        else if (!strcmp(a, "--binary")) {
-            if (!strcmp(v, "full"))
-                set.binary = GSPROV_BINARY_FULL;
-            else if (!strcmp(v, "bootstrap"))
-                set.binary = GSPROV_BINARY_BOOTSTRAP;
-            else
-                return usage_error(render_usage, "unknown --binary '%s'", v);
-        }
-        else if (!strcmp(a, "--bootstrap-param")) {
-            if (!gsprov_layer_pname_valid(v))
-                return usage_error(render_usage, "'%s' is not a P-value", v);
-            APR_ARRAY_PUSH(set.bootstrap_extra, const char *) = v;
-        }
-        else
-            return usage_error(render_usage, "unknown option '%s'", a);
-    }
-    if (!root || !mac)
-        return usage_error(render_usage, "%s", "--root and MAC are required");
-    if (!gsprov_mac_parse(mac, strlen(mac), name.mac))
-        return usage_error(render_usage, "'%s' is not a MAC (12 hex digits)",
-                           mac);
-    name.nreadings = 1;
-    name.reading[0].kind = name.kind;
-    name.any_affix = 1;   /* render the device's file whatever its P234/5 */
-    if (ua_str && gsprov_useragent_parse(ua_str, &ua))
-        set.ua = &ua;
-
-    if ((rv = gsprov_store_file_open(p, root, &log, &store, &err)))
+    if ((rv = gsprov_store_file_open(p, a.o.root, &log, &store, &err)))
         return fail("cannot open the store", err);
     t = gsprov_store_templates(store, p, apr_time_from_sec(86400));
-    rv = gsprov_provision(p, store, t, &name, &set, &out, &err);
+    rv = gsprov_provision(p, store, t, &a.name, &a.set, &out, &err);
     if (rv == GSPROV_ENOTFOUND)
-        return fail(apr_psprintf(p, "no file for %s", name.mac), err);
+        return fail(apr_psprintf(p, "no file for %s", a.name.mac), err);
     if (rv != APR_SUCCESS)
         return fail("render failed", err);
     return write_stdout(p, out.body, out.len);
@@ -237,52 +249,82 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
 /* ---- encrypt / decrypt ----------------------------------------------- */
 
 static const char crypt_usage[] =
-    "gsprov encrypt|decrypt --password PW [--md md5|sha256]\n"
+    "gsprov encrypt|decrypt (--password PW | --password-file FILE)\n"
+    "       [--md md5|sha256]\n"
     "  Standard input to standard output, interoperable with\n"
-    "  openssl enc -aes-256-cbc -md md5 -k PW (with -d to decrypt).";
+    "  openssl enc -aes-256-cbc -md md5 -k PW (with -d to decrypt).\n"
+    "  PW takes openssl's -pass forms: env:NAME (an environment variable),\n"
+    "  file:PATH (the first line of a file), pass:PW; anything else is the\n"
+    "  password itself, which other users can see in ps: prefer the others.";
 
-static int run_crypt(apr_pool_t *p, int argc, const char *const *argv,
-                     int enc)
+typedef struct {
+    gsprov_cliopt_t o;
+    gsprov_md_e md;
+} crypt_args_t;
+
+static int parse_crypt(apr_pool_t *p, int argc, char **argv, int enc,
+                       crypt_args_t *a)
 {
-    const char *pw = NULL;
-    gsprov_md_e md = GSPROV_DEFAULT_KEY_DIGEST;
+    enum { O_MD = 1 };
+    static const struct option own[] = {
+        { "md", required_argument, NULL, O_MD },
+        { NULL, 0, NULL, 0 }
+    };
+    gsprov_cliopt_t *o = &a->o;
+    int c, rc, m;
+
+    gsprov_cliopt_init(o, p, enc ? "encrypt" : "decrypt", crypt_usage,
+                       GSPROV_CLIOPT_PASSWORD);
+    a->md = GSPROV_DEFAULT_KEY_DIGEST;
+    while ((c = gsprov_cliopt_next(o, argc, argv, own)) != -1) {
+        switch (c) {
+        case O_MD:
+            if ((m = gsprov_crypto_md_parse(optarg)) < 0)
+                return gsprov_cliopt_usage_error(o, "unknown digest '%s'",
+                                                 optarg);
+            a->md = (gsprov_md_e)m;
+            break;
+        default:
+            if ((rc = gsprov_cliopt_shared(o, c)))
+                return rc;
+        }
+    }
+    if (optind < argc)
+        return gsprov_cliopt_usage_error(o, "unexpected '%s'", argv[optind]);
+    if (!o->password_spec && !o->password_file)
+        return gsprov_cliopt_usage_error(o, "%s", "--password is required "
+                                         "(or --password-file)");
+    return gsprov_cliopt_finish(o);
+}
+
+static int run_crypt(apr_pool_t *p, int argc, char **argv, int enc)
+{
+    crypt_args_t a;
     unsigned char *out;
     apr_size_t len, olen;
     char *in;
-    int i, m;
+    int rc;
 
-    for (i = 1; i < argc; i++) {
-        if (i + 1 >= argc)
-            return usage_error(crypt_usage, "%s needs a value", argv[i]);
-        if (!strcmp(argv[i], "--password"))
-            pw = argv[++i];
-        else if (!strcmp(argv[i], "--md")) {
-            if ((m = gsprov_crypto_md_parse(argv[++i])) < 0)
-                return usage_error(crypt_usage, "unknown digest '%s'",
-                                   argv[i]);
-            md = (gsprov_md_e)m;
-        }
-        else
-            return usage_error(crypt_usage, "unknown option '%s'", argv[i]);
-    }
-    if (!pw || !*pw)
-        return usage_error(crypt_usage, "%s", "--password is required");
+    if ((rc = parse_crypt(p, argc, argv, enc, &a)))
+        return rc;
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
-    if ((enc ? gsprov_crypto_encrypt(p, pw, md, in, len, &out, &olen)
-             : gsprov_crypto_decrypt(p, pw, md, in, len, &out, &olen)))
+    if ((enc ? gsprov_crypto_encrypt(p, a.o.password, a.md, in, len, &out,
+                                     &olen)
+             : gsprov_crypto_decrypt(p, a.o.password, a.md, in, len, &out,
+                                     &olen)))
         return fail(enc ? "encryption failed"
                         : "decryption failed (wrong password or digest, or "
                           "not an openssl enc file)", NULL);
     return write_stdout(p, out, olen);
 }
 
-static int cmd_encrypt(apr_pool_t *p, int argc, const char *const *argv)
+static int cmd_encrypt(apr_pool_t *p, int argc, char **argv)
 {
     return run_crypt(p, argc, argv, 1);
 }
 
-static int cmd_decrypt(apr_pool_t *p, int argc, const char *const *argv)
+static int cmd_decrypt(apr_pool_t *p, int argc, char **argv)
 {
     return run_crypt(p, argc, argv, 0);
 }
@@ -295,25 +337,54 @@ static const char encode_usage[] =
     "  line) or a gs_provision XML file (config version 1) on standard\n"
     "  input, writes the binary cfg<MAC> file to standard output.";
 
-static int cmd_encode(apr_pool_t *p, int argc, const char *const *argv)
+/* No options but its own, and no arguments: 0, or the exit code. */
+static int parse_plain(gsprov_cliopt_t *o, int argc, char **argv,
+                       const struct option *own, const char **mac)
+{
+    int c;
+
+    while ((c = gsprov_cliopt_next(o, argc, argv, own)) != -1) {
+        if (c == 'm' && mac)
+            *mac = optarg;
+        else
+            return gsprov_cliopt_shared(o, c);
+    }
+    if (optind < argc)
+        return gsprov_cliopt_usage_error(o, "unexpected '%s'", argv[optind]);
+    return 0;
+}
+
+static int parse_encode(apr_pool_t *p, int argc, char **argv,
+                        char mac[GSPROV_MAC_LEN + 1])
+{
+    static const struct option own[] = {
+        { "mac", required_argument, NULL, 'm' },
+        { NULL, 0, NULL, 0 }
+    };
+    gsprov_cliopt_t o;
+    const char *macarg = NULL;
+    int rc;
+
+    gsprov_cliopt_init(&o, p, "encode", encode_usage, 0);
+    if ((rc = parse_plain(&o, argc, argv, own, &macarg)))
+        return rc;
+    if (!macarg || !gsprov_mac_parse(macarg, strlen(macarg), mac))
+        return gsprov_cliopt_usage_error(&o, "%s", "--mac MAC (12 hex "
+                                         "digits) is required");
+    return 0;
+}
+
+static int cmd_encode(apr_pool_t *p, int argc, char **argv)
 {
     char mac[GSPROV_MAC_LEN + 1];
-    const char *macarg = NULL;
     apr_array_header_t *pv = apr_array_make(p, 64, sizeof(gsprov_pvalue_t));
     unsigned char *bin;
     apr_size_t len, blen;
     char *in, *err = NULL, *s;
     int i;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--mac") && i + 1 < argc)
-            macarg = argv[++i];
-        else
-            return usage_error(encode_usage, "unexpected '%s'", argv[i]);
-    }
-    if (!macarg || !gsprov_mac_parse(macarg, strlen(macarg), mac))
-        return usage_error(encode_usage, "%s", "--mac MAC (12 hex digits) "
-                           "is required");
+    if ((i = parse_encode(p, argc, argv, mac)))
+        return i;
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
     if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {  /* UTF-8 BOM */
@@ -379,8 +450,10 @@ static const char decode_usage[] =
     "  first line), a 16-bit length, '+' for a space; its encrypted files\n"
     "  are recognised but not decoded.";
 
-static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
+static int cmd_decode(apr_pool_t *p, int argc, char **argv)
 {
+    static const struct option own[] = { { NULL, 0, NULL, 0 } };
+    gsprov_cliopt_t o;
     gsprov_binary_file_t f;
     apr_array_header_t *pv;
     char *in, *err = NULL;
@@ -388,8 +461,9 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
     apr_status_t rv;
     int i;
 
-    if (argc > 1)
-        return usage_error(decode_usage, "unexpected '%s'", argv[1]);
+    gsprov_cliopt_init(&o, p, "decode", decode_usage, 0);
+    if ((i = parse_plain(&o, argc, argv, own, NULL)))
+        return i;
     if (read_stdin(p, &in, &len) != APR_SUCCESS)
         return fail("cannot read standard input", NULL);
     rv = gsprov_binary_read(p, (const unsigned char *)in, len, &f, &err);
@@ -428,26 +502,38 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
 /* ---- lint ------------------------------------------------------------ */
 
 static const char lint_usage[] =
-    "gsprov lint --root DIR [--var NAME=VALUE]...\n"
+    "gsprov lint (--root DIR | --config FILE --vhost NAME)\n"
+    "       [--var NAME=VALUE]... [--vars-file FILE] [--no-progress]\n"
     "  Loads every template, the redirect map and every device record and\n"
-    "  renders every device;\n"
-    "  prints each problem as 'file:line: message' (with '; hint: ...'\n"
-    "  for the common vendor-template mistakes). Exit 1 if any.\n"
-    "  Warns on stderr ('file:line: warning: ...') about layers that set\n"
-    "  P1359-P1361, which device records own; warnings alone exit 0.";
+    "  renders every device with the tenant's variables (as for render:\n"
+    "  --config/--vhost, --vars-file, --var); prints each problem as\n"
+    "  'file:line: message' (with '; hint: ...' for the common\n"
+    "  vendor-template mistakes). Exit 1 if any.  Warns on stderr\n"
+    "  ('file:line: warning: ...') about layers that set P1359-P1361,\n"
+    "  which device records own; warnings alone exit 0.  On a terminal,\n"
+    "  a progress line shows on stderr after a few seconds (not with\n"
+    "  --no-progress).";
 
 typedef struct {
     int problems, warnings;
+    int undefined;              /* of them, undefined variables */
     long devices;
     gsprov_store_t *store;
     const gsprov_templates_t *t;
     const gsprov_settings_t *set;
+    gsprov_progress_t progress;
 } lint_t;
 
 static void lint_report(void *baton, const char *msg)
 {
+    lint_t *lint = baton;
     const char *hint = gsprov_xml_hint(msg);
-    ((lint_t *)baton)->problems++;
+
+    lint->problems++;
+    if (strstr(msg, "undefined variable ${"))
+        lint->undefined++;
+    if (lint->progress.shown)      /* the problem, not over the progress */
+        gsprov_progress_done(&lint->progress);
     printf("%s%s%s\n", msg, hint ? "; hint: " : "", hint ? hint : "");
 }
 
@@ -460,6 +546,8 @@ static void lint_warn(lint_t *lint, const apr_array_header_t *w)
     for (i = 0; i < w->nelts; i++) {
         const gsprov_guard_warning_t *g =
             &APR_ARRAY_IDX(w, i, gsprov_guard_warning_t);
+        if (lint->progress.shown)
+            gsprov_progress_done(&lint->progress);
         fprintf(stderr, "%s:%d: warning: %s\n", g->src, g->line, g->msg);
         lint->warnings++;
     }
@@ -478,6 +566,8 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
 
     if (rv != GSPROV_EBADNAME)
         lint->devices++;
+    gsprov_progress_update(&lint->progress, "gsprov lint: device records",
+                           lint->devices);
     if (rv != APR_SUCCESS) {            /* says which file */
         lint_report(lint, why);
         return 0;
@@ -512,34 +602,52 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     return 0;
 }
 
-static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
+static int parse_lint(apr_pool_t *p, int argc, char **argv,
+                      gsprov_cliopt_t *o, int *progress)
 {
-    const char *root = NULL, *e;
+    enum { O_NO_PROGRESS = 1 };
+    static const struct option own[] = {
+        { "no-progress", no_argument, NULL, O_NO_PROGRESS },
+        { NULL, 0, NULL, 0 }
+    };
+    int c, rc;
+
+    gsprov_cliopt_init(o, p, "lint", lint_usage, GSPROV_CLIOPT_STORE);
+    *progress = 1;
+    while ((c = gsprov_cliopt_next(o, argc, argv, own)) != -1) {
+        if (c == O_NO_PROGRESS)
+            *progress = 0;
+        else if ((rc = gsprov_cliopt_shared(o, c)))
+            return rc;
+    }
+    if (optind < argc)
+        return gsprov_cliopt_usage_error(o, "unexpected '%s'", argv[optind]);
+    if (!o->root && !o->config)
+        return gsprov_cliopt_usage_error(o, "%s", "--root is required (or "
+                                         "--config FILE --vhost NAME)");
+    return gsprov_cliopt_finish(o);
+}
+
+static int cmd_lint(apr_pool_t *p, int argc, char **argv)
+{
+    gsprov_cliopt_t o;
     lint_t lint;
     gsprov_report_t report = { lint_report, &lint };
     gsprov_settings_t set;
     char *err = NULL;
-    int i;
+    int rc, progress;
 
     memset(&lint, 0, sizeof(lint));
+    if ((rc = parse_lint(p, argc, argv, &o, &progress)))
+        return rc;
     memset(&set, 0, sizeof(set));
-    set.tenant_vars = apr_hash_make(p);
+    set.tenant_vars = o.vars;
     set.plain = 1;
     set.binary = GSPROV_BINARY_FULL;
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--root") && i + 1 < argc)
-            root = argv[++i];
-        else if (!strcmp(argv[i], "--var") && i + 1 < argc) {
-            if ((e = add_var(p, set.tenant_vars, argv[++i])))
-                return usage_error(lint_usage, "%s", e);
-        }
-        else
-            return usage_error(lint_usage, "unexpected '%s'", argv[i]);
-    }
-    if (!root)
-        return usage_error(lint_usage, "%s", "--root is required");
+    gsprov_progress_init(&lint.progress, stderr, progress);
 
-    if (gsprov_store_file_lint(p, root, &report, &lint.store) != APR_SUCCESS)
+    if (gsprov_store_file_lint(p, o.root, &report, &lint.store)
+        != APR_SUCCESS)
         return EXIT_FAILURE;
     lint.t = gsprov_store_templates(lint.store, p, 0);
     lint.set = &set;
@@ -551,11 +659,19 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (gsprov_store_record_iterate(lint.store, p, lint_record, &lint, &err))
         lint_report(&lint, err);
+    gsprov_progress_done(&lint.progress);
     fprintf(stderr, "gsprov lint: %ld device records, %d problem%s%s\n",
             lint.devices, lint.problems, lint.problems == 1 ? "" : "s",
             lint.warnings ? apr_psprintf(p, ", %d warning%s", lint.warnings,
                                          lint.warnings == 1 ? "" : "s")
                           : "");
+    /* the server has the tenant's GsProvVar lines; lint only what it is
+     * given: say so rather than blame every device */
+    if (lint.undefined && !o.have_vars)
+        fprintf(stderr, "gsprov lint: %d of them are undefined variables, "
+                "and no tenant variables were given: pass the vhost's "
+                "GsProvVar lines with --config FILE --vhost NAME, "
+                "--vars-file FILE or --var NAME=VALUE\n", lint.undefined);
     return lint.problems ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -574,15 +690,19 @@ static void usage_all(FILE *f)
 {
     size_t i;
     fprintf(f, "usage: gsprov COMMAND [options]   (gsprov COMMAND --help)\n"
+               "       gsprov --version\n"
                "exit codes: 0 success, 1 failure or lint problems, "
                "2 usage error\n\n");
+    /* encrypt and decrypt share one block: each is printed once */
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "%s\n\n", commands[i].usage);
+        if (i == 0 || commands[i].usage != commands[i - 1].usage)
+            fprintf(f, "%s\n\n", commands[i].usage);
 }
 
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *p;
+    char **av;
     size_t i;
     int rc = EXIT_USAGE;
 
@@ -590,10 +710,18 @@ int main(int argc, const char *const *argv)
         usage_all(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_SUCCESS;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("gsprov %s\n", GSPROV_VERSION);
+        return EXIT_SUCCESS;
+    }
     apr_app_initialize(&argc, &argv, NULL);
     xmlInitParser();
     gsprov_crypto_preload();
     apr_pool_create(&p, NULL);
+    /* getopt_long reorders the array (not the strings): a copy of it */
+    av = apr_pcalloc(p, ((apr_size_t)argc + 1) * sizeof(*av));
+    for (i = 0; i < (size_t)argc; i++)
+        av[i] = (char *)argv[i];
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
             if (want_help(argc - 1, argv + 1)) {
@@ -601,7 +729,7 @@ int main(int argc, const char *const *argv)
                 rc = EXIT_SUCCESS;
             }
             else
-                rc = commands[i].run(p, argc - 1, argv + 1);
+                rc = commands[i].run(p, argc - 1, av + 1);
             break;
         }
     }

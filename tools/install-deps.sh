@@ -1,12 +1,15 @@
 #!/bin/bash
-# Install what building, the demo and the tests need (Debian 12).
+# Install what building, the demo and the tests need (Debian 12); the
+# Debian package's build and its test need dpkg-dev, debhelper and
+# lintian (dh_apache2 comes with apache2-dev).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
 PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev
       libaprutil1-dev libxml2-dev libssl-dev libmemcached-dev memcached
       libapache2-mod-perl2 check curl wrk libxml2-utils openssl valgrind
-      xxd procps apache2-utils perl libjansson-dev iproute2"
+      xxd procps apache2-utils perl libjansson-dev iproute2
+      dpkg-dev debhelper fakeroot lintian bsdutils"
 
 # apache2's mod_ssl is built against the newest libssl3 of the release; an
 # older libssl3 left on the machine makes mod_ssl warn at every start

@@ -2,7 +2,8 @@
 # `make test`: every stage, in order; the last line sums them up.
 # Each stage's output goes to build/test-logs/<stage>.log and is shown on
 # failure.  Stages: docs/config check, include-cycle check, unit tests,
-# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the unit tests
+# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the system
+# suites (the Debian package built, installed and purged as root), the unit tests
 # and the request path under valgrind, then unit tests + fuzz replay + the
 # Apache::Test suite again with AddressSanitizer/UBSan builds.
 set -uo pipefail
@@ -16,7 +17,7 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 count() {
     awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
          /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
-         /^(cli|valgrind|fw-cert|security|cache|admin-crash): [0-9]+ passed/ { s += $2 }
+         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package): [0-9]+ passed/ { s += $2 }
          /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
          END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
@@ -47,6 +48,8 @@ stage fw-cert       bash t/system/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
 stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"
 stage cache         bash t/system/cache.sh "$(pwd)/.libs/mod_gsprov.so"
 stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
+stage configtest    bash t/system/configtest.sh "$(pwd)/.libs/mod_gsprov.so"
+stage package       bash t/system/package.sh
 stage valgrind-unit make -s valgrind-unit
 stage valgrind-httpd bash t/system/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
 stage unit-asan     make -s unit-asan

@@ -18,6 +18,30 @@ typedef struct {
     struct timespec wait;       /* how long to wait for a free connection */
 } mc_t;
 
+/* What is wrong with one option, for an administrator: libmemcached's
+ * parser message starts with its instance's address and ends with its
+ * own source file and line, and names a token class, not the option. */
+static const char *mc_bad_option(apr_pool_t *p, const char *opt)
+{
+    char buf[512] = "";
+    const char *eq = strchr(opt, '=');
+    const char *name = eq ? apr_pstrmemdup(p, opt, (apr_size_t)(eq - opt))
+                          : opt;
+
+    if (libmemcached_check_configuration(opt, strlen(opt), buf, sizeof(buf))
+        == MEMCACHED_SUCCESS)
+        return NULL;
+    if (strstr(buf, "UNKNOWN_OPTION") || opt[0] != '-')
+        return apr_psprintf(p, "'%s' is not a libmemcached option", name);
+    if (strstr(buf, "expecting NUMBER"))
+        return apr_psprintf(p, "'%s': %s takes a number", opt, name);
+    if (strstr(buf, "IPADDRESS or HOSTNAME") || !strcmp(name, "--SERVER"))
+        return apr_psprintf(p, "'%s': not a host[:port] libmemcached "
+                            "accepts", opt);
+    return apr_psprintf(p, "'%s': libmemcached does not accept this value",
+                        opt);
+}
+
 const char *gsprov_cache_memcached_check(apr_pool_t *p, const char *config)
 {
     char buf[512] = "";
@@ -25,8 +49,17 @@ const char *gsprov_cache_memcached_check(apr_pool_t *p, const char *config)
     uint32_t n;
 
     if (libmemcached_check_configuration(config, strlen(config), buf,
-                                         sizeof(buf)) != MEMCACHED_SUCCESS)
-        return apr_pstrdup(p, buf[0] ? buf : "invalid option string");
+                                         sizeof(buf)) != MEMCACHED_SUCCESS) {
+        /* the option at fault: the first that fails on its own */
+        char *copy = apr_pstrdup(p, config), *opt, *state;
+        const char *why;
+        for (opt = apr_strtok(copy, " \t", &state); opt;
+             opt = apr_strtok(NULL, " \t", &state))
+            if ((why = mc_bad_option(p, opt)))
+                return why;
+        return "invalid option string (each option is --NAME or "
+               "--NAME=value, separated by spaces)";
+    }
     if (!(m = memcached(config, strlen(config))))
         return "libmemcached could not use the option string";
     n = memcached_server_count(m);

@@ -3,6 +3,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 #include "gsprov_stats.h"
+#include "gsprov_version.h"
 
 static const char *const kind_names[GSPROV_SK_COUNT] = {
     "device-xml", "device-bin", "model-xml", "generic-xml", "firmware",
@@ -187,7 +188,8 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
 #define LINE(...) (*(const char **)apr_array_push(a) = apr_psprintf(p, __VA_ARGS__))
 
     apr_rfc822_date(date, since);
-    LINE("Since: %s\nTenants: %d\n", date, n);
+    LINE("Version: %s\nSince: %s\nTenants: %d\n", GSPROV_VERSION_STRING,
+         date, n);
     for (i = 0; i < n; i++) {
         snap_t v;
         snapshot(slots[i], &v);
@@ -248,6 +250,7 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
     int i, k, r;
 
     apr_pool_cleanup_register(p, root, json_release, apr_pool_cleanup_null);
+    json_object_set_new(root, "version", json_string(GSPROV_VERSION));
     json_object_set_new(root, "since", JU(apr_time_sec(since)));
     json_object_set_new(root, "tenants", tenants);
     for (i = 0; i < n; i++) {

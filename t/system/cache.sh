@@ -15,6 +15,7 @@
 #                             the same against the ASan/UBSan build
 set -u
 so=$(readlink -f "${1:-.libs/mod_gsprov.so}")
+top=$(cd "$(dirname "$0")/../.." && pwd)
 # (httpd: the harness's, with GSPROV_PRELOAD for the ASan build)
 . "$(dirname "$0")/harness.sh" cache
 cd "$tmp" || exit 1
@@ -339,9 +340,13 @@ get $pa a.test /status st.txt >/dev/null
 check "status (text): 200 with this tenant" 1 "$(grep -c '^Tenant: a.test:' st.txt)"
 check "status (text) of a vhost shows only its own tenant" 1 "$(grep -c '^Tenant:' st.txt)"
 check_true "status (text): cache hits counted" grep -q '^CacheHits: [1-9]' st.txt
+gsprov_version=$(sed -n 's/^#define GSPROV_VERSION "\(.*\)"/\1/p' "$top/lib/base/gsprov_version.h")
+check "status (text): the module's version first" "Version: mod_gsprov/$gsprov_version" "$(head -1 st.txt)"
 check "status (json): 200" 200 "$(get $pa a.test '/status?json' st.json)"
 json() { perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $t = $j->{tenants}[0]; print eval "\$t->$ARGV[0]" // "undef"' "$1" < st.json; }
 check "status (json): the tenant" a.test:$pa "$(json '{tenant}')"
+check "status (json): the module's version" "$gsprov_version" \
+    "$(perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{version} // "undef"' < st.json)"
 check_true "status (json): device-xml ok requests counted" test "$(json '{requests}{"device-xml"}{ok}')" -ge 5
 check "status (json): the 404 counted as device-xml not-found" 2 "$(json '{requests}{"device-xml"}{"not-found"}')"
 check "status (json): rejected values counted (garbage, another tenant's, node c's)" 3 "$(json '{cache}{rejected}')"

@@ -885,6 +885,158 @@ if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 2 ] \
    && grep -q "^$H/models/dp750.xml:6: unexpected text in <config>; hint: text outside any parameter element is not allowed: delete it or turn it into a comment" "$TMP/out"; then
     ok "lint refuses a nested <!-- and stray text in <config>, each with file:line and what to change"
 else nok "lint of a nested <!-- and stray text: file:line and a hint" "$(diag)" "$(cat "$TMP/out")"; fi
+# ================================= options, tenant variables, passwords ==
+# getopt_long everywhere: every unknown option is called one, --opt=value
+# works, the tenant's variables come from a GsProvVar file or the vhost's
+# Apache configuration, passwords stay off the command line, and a long
+# lint shows progress on a terminal only.
+
+for c in render encrypt decrypt encode decode lint; do
+    expect 2 "^gsprov $c: unknown option '--bogus'\$" "$c --bogus: exit 2, 'unknown option'" \
+        "$GSPROV" "$c" --bogus </dev/null
+done
+expect 2 "unknown option '--quiet'" "lint --root DIR --quiet: 'unknown option', not 'unexpected'" \
+    "$GSPROV" lint --root "$S" --quiet
+expect 2 "unknown option '--bogus'" "render --root DIR MAC --bogus (last): 'unknown option', not 'needs a value'" \
+    "$GSPROV" render --root "$S" 000b82123456 --bogus
+expect 2 "unknown option '--bogus=1'" "render --bogus=1: 'unknown option'" \
+    "$GSPROV" render --root "$S" 000b82123456 --bogus=1
+expect 2 "unknown option '-x'" "render -x: 'unknown option'" "$GSPROV" render --root "$S" 000b82123456 -x
+expect 2 "option '--root' needs a value" "render MAC --root (no value): names the option" \
+    "$GSPROV" render 000b82123456 --root
+expect 2 "unexpected '000b82c0ffee'" "render with two MACs: exit 2" \
+    "$GSPROV" render --root "$S" 000b82123456 000b82c0ffee
+
+run "$GSPROV" render --root "$S" 000b82123456 "${VARS[@]}" --plain
+cp "$TMP/out" "$TMP/render-sep"
+run "$GSPROV" render --plain --root="$S" --var=sip_server=sip.example.com:5060 000b82123456
+if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/render-sep"; then ok "render --root=DIR --var=N=V (and the MAC last): the same bytes"
+else nok "render --root=DIR --var=N=V: the same bytes" "$(diag)"; fi
+printf 'secret text\n' > "$TMP/plain.txt"
+run "$GSPROV" encrypt --password=pw1 --md=sha256 < "$TMP/plain.txt"
+check "encrypt --password=PW --md=sha256: openssl decrypts it" "secret text" \
+    "$(openssl enc -d -aes-256-cbc -md sha256 -k pw1 < "$TMP/out" 2>/dev/null)"
+
+run "$GSPROV" --help
+check "gsprov --help: the encrypt|decrypt block once" 1 "$(grep -c '^gsprov encrypt|decrypt' "$TMP/out")"
+for c in render encode decode lint; do
+    check "gsprov --help: the $c block once" 1 "$(grep -c "^gsprov $c" "$TMP/out")"
+done
+version=$(sed -n 's/^#define GSPROV_VERSION "\(.*\)"/\1/p' "$REPO/lib/base/gsprov_version.h")
+expect 0 "" "gsprov --version: exit 0" "$GSPROV" --version
+check "gsprov --version prints the version of gsprov_version.h" "gsprov $version" "$(cat "$TMP/out")"
+
+# --- --vars-file: GsProvVar lines
+printf '# the tenant'"'"'s variables\nGsProvVar sip_server sip.example.com:5060\n\n  GsProvVar floor_name "Floor \\"2\\""\n' > "$TMP/vars.conf"
+expect 0 "gsprov lint: 4 device records, 0 problems" "lint --vars-file: clean" \
+    "$GSPROV" lint --root "$S" --vars-file "$TMP/vars.conf"
+run "$GSPROV" render --root "$S" 000b82123456 --plain --vars-file "$TMP/vars.conf"
+if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$TMP/render-sep"; then ok "render --vars-file: the bytes of --var"
+else nok "render --vars-file: the bytes of --var" "$(diag)"; fi
+run "$GSPROV" render --root "$S" 000b82123456 --plain --vars-file "$TMP/vars.conf" --var sip_server=override.example
+check "--var after --vars-file wins" 1 "$(grep -c '<P47>override.example</P47>' "$TMP/out")"
+printf 'GsProvVar a b\nGsProvRoot /x\n' > "$TMP/badvars.conf"
+expect 1 "badvars.conf:2: not a GsProvVar line" "--vars-file with another directive: exit 1, file:line" \
+    "$GSPROV" lint --root "$S" --vars-file "$TMP/badvars.conf"
+printf '<VirtualHost *:80>\nGsProvVar a b\n</VirtualHost>\n' > "$TMP/badvars2.conf"
+expect 1 "badvars2.conf:1: not a GsProvVar line" "--vars-file with a section: exit 1, file:line" \
+    "$GSPROV" lint --root "$S" --vars-file "$TMP/badvars2.conf"
+expect 1 "nonexistent.conf" "--vars-file of a missing file: exit 1 naming it" \
+    "$GSPROV" lint --root "$S" --vars-file "$TMP/nonexistent.conf"
+
+# --- --config/--vhost: the vhost's Apache configuration
+mkdir -p "$TMP/apache/sites"
+cat > "$TMP/apache/sites/a.conf" <<CONF
+# another tenant first: not ours
+<VirtualHost *:443>
+    ServerName a.example
+    GsProvRoot $TMP/nonexistent-a
+    GsProvVar sip_server wrong.example
+</VirtualHost>
+CONF
+cat > "$TMP/apache/main.conf" <<CONF
+ServerRoot $TMP/apache
+GsProvVar floor_name "from the main server"
+Include sites/*.conf
+<IfModule gsprov_module>
+<VirtualHost *:443>
+    ServerName b.example:443
+    ServerAlias prov.b.example *.b.example
+    GsProvRoot $S
+    GsProvVar sip_server \\
+        "wrong, the location's wins"
+    <Location /admin>
+        SetHandler gsprov-admin
+        GsProvVar floor_name admin-only
+    </Location>
+    <Location /prov>
+        SetHandler gsprov
+        GsProvVar sip_server 'sip.example.com:5060'
+    </Location>
+</VirtualHost>
+</IfModule>
+CONF
+run "$GSPROV" lint --config "$TMP/apache/main.conf" --vhost b.example
+if [ "$RC" = 0 ] && grep -q "4 device records, 0 problems" "$TMP/err"; then ok "lint --config --vhost: GsProvRoot and the variables of the vhost's gsprov location"
+else nok "lint --config --vhost: clean" "$(diag)" "$(cat "$TMP/out")"; fi
+run "$GSPROV" render --config "$TMP/apache/main.conf" --vhost x.b.example --plain 000b82123456
+if [ "$RC" = 0 ] && grep -q '<P47>sip.example.com:5060</P47>' "$TMP/out"; then ok "render --config --vhost (a ServerAlias wildcard): the location's GsProvVar wins"
+else nok "render --config --vhost: the location's GsProvVar" "$(diag)" "$(head -c 300 "$TMP/out")"; fi
+run "$GSPROV" render --config "$TMP/apache/main.conf" --vhost b.example --plain 000b82aaaa02
+check "... the main server's GsProvVar applies (the admin location's does not)" 1 \
+    "$(grep -c 'from the main server' "$TMP/out")"
+expect 1 "no <VirtualHost> with ServerName or ServerAlias c.example" "--vhost that is not there: exit 1" \
+    "$GSPROV" lint --config "$TMP/apache/main.conf" --vhost c.example
+run "$GSPROV" lint --config "$TMP/apache/main.conf" --vhost a.example
+check "--vhost a.example (in an Include'd file): its GsProvRoot, exit 1" "1 1" \
+    "$RC $(cat "$TMP/out" "$TMP/err" | grep -c "$TMP/nonexistent-a")"
+expect 2 "--config and --vhost go together" "--config without --vhost: exit 2" \
+    "$GSPROV" lint --config "$TMP/apache/main.conf"
+
+# --- lint says when it was given no variables
+run "$GSPROV" lint --root "$S"
+check "lint without any variable: says none were given and how to give them" 1 \
+    "$(grep -c 'no tenant variables were given: pass the vhost.s GsProvVar lines with --config FILE --vhost NAME, --vars-file FILE' "$TMP/err")"
+run "$GSPROV" lint --root "$S" --var floor_name=x
+check "... not when some were given" 0 "$(grep -c 'no tenant variables were given' "$TMP/err")"
+
+# --- passwords off the command line
+printf 'file-pw\nsecond line ignored\n' > "$TMP/pw"
+run "$GSPROV" encrypt --password-file "$TMP/pw" < "$TMP/plain.txt"
+check "encrypt --password-file: the file's first line is the password" "secret text" \
+    "$(openssl enc -d -aes-256-cbc -md md5 -k file-pw < "$TMP/out" 2>/dev/null)"
+run "$GSPROV" encrypt --password "file:$TMP/pw" < "$TMP/plain.txt"
+check "encrypt --password file:PATH: the same" "secret text" \
+    "$(openssl enc -d -aes-256-cbc -md md5 -k file-pw < "$TMP/out" 2>/dev/null)"
+run env GSPROV_TEST_PW=env-pw "$GSPROV" encrypt --password env:GSPROV_TEST_PW < "$TMP/plain.txt"
+check "encrypt --password env:NAME: the variable's value" "secret text" \
+    "$(openssl enc -d -aes-256-cbc -md md5 -k env-pw < "$TMP/out" 2>/dev/null)"
+openssl enc -aes-256-cbc -md md5 -k env-pw -in "$TMP/plain.txt" -out "$TMP/enc.bin" 2>/dev/null
+run env GSPROV_TEST_PW=env-pw "$GSPROV" decrypt --password=env:GSPROV_TEST_PW < "$TMP/enc.bin"
+check "decrypt --password=env:NAME: openssl's file" "secret text" "$(cat "$TMP/out")"
+run "$GSPROV" encrypt --password pass:env:x < "$TMP/plain.txt"
+check "encrypt --password pass:PW: PW itself (here 'env:x')" "secret text" \
+    "$(openssl enc -d -aes-256-cbc -md md5 -k env:x < "$TMP/out" 2>/dev/null)"
+expect 1 "the environment has no GSPROV_NO_SUCH_VAR" "--password env:UNSET: exit 1" \
+    env -u GSPROV_NO_SUCH_VAR "$GSPROV" encrypt --password env:GSPROV_NO_SUCH_VAR < "$TMP/plain.txt"
+expect 2 "not both" "--password and --password-file: exit 2" \
+    "$GSPROV" encrypt --password x --password-file "$TMP/pw" < "$TMP/plain.txt"
+run "$GSPROV" encrypt --help
+check "encrypt --help says a --password on the command line shows in ps" 1 "$(grep -c 'see in ps' "$TMP/out")"
+
+# --- the progress line: on a terminal only
+if command -v script >/dev/null; then
+    GSPROV_PROGRESS_AFTER=0 script -qec "'$GSPROV' lint --root '$S' --vars-file '$TMP/vars.conf'" /dev/null > "$TMP/tty.out" 2>&1
+    check "lint on a terminal: a progress line on stderr" 1 \
+        "$(grep -c $'\rgsprov lint: device records: [0-9]' "$TMP/tty.out")"
+    check "... cleared before the summary" 1 "$(grep -c $'\r\e\[Kgsprov lint: 4 device records, 0 problems' "$TMP/tty.out")"
+    GSPROV_PROGRESS_AFTER=0 script -qec "'$GSPROV' lint --no-progress --root '$S' --vars-file '$TMP/vars.conf'" /dev/null > "$TMP/tty.out" 2>&1
+    check "lint --no-progress on a terminal: none" 0 "$(grep -c 'device records: ' "$TMP/tty.out")"
+else
+    nok "script(1) (bsdutils) is needed for the terminal check"
+fi
+GSPROV_PROGRESS_AFTER=0 run "$GSPROV" lint --root "$S" --vars-file "$TMP/vars.conf"
+check "lint with stderr not a terminal: no progress line" 0 "$(grep -c 'device records: ' "$TMP/err")"
 
 # ============================================================== redirect ==
 R=$TMP/redirect
