@@ -54,10 +54,20 @@ $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
 $(BUILD)/libgsprov.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# The database schema (sql/<engine>/NNN-*.sql) as C, for `gsprov db init`
+# and the unit tests; the module only checks the version.
+SQL_FILES  = $(sort $(wildcard sql/*/*.sql))
+$(BUILD)/gsprov_sql.c: $(SQL_FILES) tools/sql2c.sh
+	@mkdir -p $(dir $@)
+	bash tools/sql2c.sh sql > $@.tmp && mv $@.tmp $@
+$(BUILD)/gsprov_sql.o: $(BUILD)/gsprov_sql.c $(LIB_HDR)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
 # The command-line tool, linked from the same lib/ as the module.
-gsprov: tools/gsprov.c $(BUILD)/libgsprov.a $(LIB_HDR)
-	$(CC) $(CFLAGS_LIB) tools/gsprov.c $(BUILD)/libgsprov.a \
-	    $(APR_LIBS) $(PKG_LIBS) -o $@
+CLI_SRC    = tools/gsprov.c tools/gsprov_db.c
+gsprov: $(CLI_SRC) tools/gsprov_cli.h $(BUILD)/libgsprov.a $(BUILD)/gsprov_sql.o $(LIB_HDR)
+	$(CC) $(CFLAGS_LIB) -Itools $(CLI_SRC) $(BUILD)/gsprov_sql.o \
+	    $(BUILD)/libgsprov.a $(APR_LIBS) $(PKG_LIBS) -o $@
 
 # The same module built with ASan/UBSan by plain gcc (not libtool, which
 # drops sanitizer link flags); httpd runs it with libasan preloaded.

@@ -6,6 +6,10 @@
  *   gsprov encode --mac MAC                  P-value text or XML -> binary
  *   gsprov decode                            binary -> P-value text
  *   gsprov lint --root DIR [--var N=V]...    check a whole store
+ *   gsprov db init | import | export          the database store
+ *                                            (tools/gsprov_db.c)
+ *   render and lint take --driver D --params P --tenant T: the records
+ *   from a database, the templates from --root
  *
  * Exit codes: 0 success; 1 the operation failed or lint found problems;
  * 2 usage error.
@@ -25,6 +29,7 @@
 #include "gsprov_defaults.h"
 #include "gsprov_error.h"
 #include "gsprov_layer.h"
+#include "gsprov_cli.h"
 
 #define EXIT_USAGE 2
 
@@ -134,7 +139,9 @@ static const char render_usage[] =
     "  Prints exactly the bytes mod_gsprov serves for cfg<MAC>.xml (or the\n"
     "  binary cfg<MAC>), encrypted when the device has a password unless\n"
     "  --plain; for a redirected device (<redirect> record or redirect.map)\n"
-    "  its redirect file. --var stands in for the tenant's GsProvVar lines.";
+    "  its redirect file. --driver D --params P --tenant T: the record from\n"
+    "  that database (GsProvStore dbd), the templates from --root.\n"
+    "  --var stands in for the tenant's GsProvVar lines.";
 
 static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
 {
@@ -145,6 +152,7 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
     gsprov_output_t out;
     gsprov_store_t *store;
     gsprov_logger_t log = { log_stderr, NULL, GSPROV_LOG_DEBUG, NULL };
+    gsprov_cli_db_t db = { NULL, NULL, NULL };
     const gsprov_templates_t *t;
     char *err = NULL;
     apr_status_t rv;
@@ -175,6 +183,8 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
         i++;
         if (!strcmp(a, "--root"))
             root = v;
+        else if (gsprov_cli_db_arg(&db, a, v))
+            ;
         else if (!strcmp(a, "--user-agent"))
             ua_str = v;
         else if (!strcmp(a, "--var")) {
@@ -212,6 +222,8 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (!root || !mac)
         return usage_error(render_usage, "%s", "--root and MAC are required");
+    if ((e = gsprov_cli_db_check(&db)))
+        return usage_error(render_usage, "%s", e);
     if (!gsprov_mac_parse(mac, strlen(mac), name.mac))
         return usage_error(render_usage, "'%s' is not a MAC (12 hex digits)",
                            mac);
@@ -223,6 +235,8 @@ static int cmd_render(apr_pool_t *p, int argc, const char *const *argv)
 
     if ((rv = gsprov_store_file_open(p, root, &log, &store, &err)))
         return fail("cannot open the store", err);
+    if ((rv = gsprov_cli_records(p, &db, store, &log, &store, &err)))
+        return fail("cannot open the database", err);
     t = gsprov_store_templates(store, p, apr_time_from_sec(86400));
     rv = gsprov_provision(p, store, t, &name, &set, &out, &err);
     if (rv == GSPROV_ENOTFOUND)
@@ -411,8 +425,9 @@ static int cmd_decode(apr_pool_t *p, int argc, const char *const *argv)
 
 static const char lint_usage[] =
     "gsprov lint --root DIR [--var NAME=VALUE]...\n"
+    "            [--driver D --params P --tenant T]\n"
     "  Loads every template, the redirect map and every device record and\n"
-    "  renders every device;\n"
+    "  renders every device (the records of that database with --driver);\n"
     "  prints each problem as 'file:line: message'. Exit 1 if any.";
 
 typedef struct {
@@ -436,6 +451,7 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
                        const char *why)
 {
     lint_t *lint = baton;
+    gsprov_store_t *one;
     gsprov_name_t name;
     gsprov_output_t out;
     char *err = NULL;
@@ -452,12 +468,12 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     name.nreadings = 1;
     name.reading[0].kind = GSPROV_KIND_DEVICE_XML;
     name.any_affix = 1;
-    rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
-                          &err);
+    /* rendered from the bytes the walk read, not read again */
+    one = gsprov_store_one(p, lint->t, mac, rec, rec->label);
+    rv = gsprov_provision(p, one, lint->t, &name, lint->set, &out, &err);
     if (rv == APR_SUCCESS) {
         name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
-        rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
-                              &err);
+        rv = gsprov_provision(p, one, lint->t, &name, lint->set, &out, &err);
         if (rv == GSPROV_ENOTFOUND)   /* v2: no binary, by design */
             rv = APR_SUCCESS;
     }
@@ -475,6 +491,8 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
     const char *root = NULL, *e;
     lint_t lint;
     gsprov_report_t report = { lint_report, &lint };
+    gsprov_logger_t log = { log_stderr, NULL, GSPROV_LOG_WARN, NULL };
+    gsprov_cli_db_t db = { NULL, NULL, NULL };
     gsprov_settings_t set;
     char *err = NULL;
     int i;
@@ -491,15 +509,24 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
             if ((e = add_var(p, set.tenant_vars, argv[++i])))
                 return usage_error(lint_usage, "%s", e);
         }
+        else if (i + 1 < argc && gsprov_cli_db_arg(&db, argv[i], argv[i + 1]))
+            i++;
         else
             return usage_error(lint_usage, "unexpected '%s'", argv[i]);
     }
     if (!root)
         return usage_error(lint_usage, "%s", "--root is required");
+    if ((e = gsprov_cli_db_check(&db)))
+        return usage_error(lint_usage, "%s", e);
 
     if (gsprov_store_file_lint(p, root, &report, &lint.store) != APR_SUCCESS)
         return EXIT_FAILURE;
     lint.t = gsprov_store_templates(lint.store, p, 0);
+    if (gsprov_cli_records(p, &db, lint.store, &log, &lint.store, &err)) {
+        lint_report(&lint, apr_psprintf(p, "cannot open the database: %s",
+                                        err));
+        return EXIT_FAILURE;
+    }
     lint.set = &set;
     if (gsprov_store_record_iterate(lint.store, p, lint_record, &lint, &err))
         lint_report(&lint, err);
@@ -517,6 +544,9 @@ static const command_t commands[] = {
     { "encode",  cmd_encode,  encode_usage },
     { "decode",  cmd_decode,  decode_usage },
     { "lint",    cmd_lint,    lint_usage },
+    { "db",      gsprov_cli_db,     gsprov_cli_db_usage },
+    { "import",  gsprov_cli_import, gsprov_cli_import_usage },
+    { "export",  gsprov_cli_export, gsprov_cli_export_usage },
 };
 
 static void usage_all(FILE *f)

@@ -116,6 +116,16 @@
 #define GSPROV_MIN_PIN_LEN             4
 #define GSPROV_MAX_PIN_LEN             32
 #define GSPROV_MAX_NUMBER_LEN          32
+/* ---- The database store (GsProvStore dbd) ---- */
+/* A device or admin request the database cannot answer is 503 with this
+ * Retry-After (seconds). */
+#define GSPROV_DBD_RETRY_AFTER         5
+/* Database failures are logged at most once per this many seconds per
+ * tenant (the rest are counted on the status page). */
+#define GSPROV_DBD_LOG_INTERVAL        60
+/* SQLite: how long a writer waits for another's write lock (ms); set on
+ * the CLI's connections, and by DBDInitSQL in httpd's (README). */
+#define GSPROV_DBD_BUSY_TIMEOUT_MS     5000
 /* Largest activation file (a profile plus its bookkeeping). */
 #define GSPROV_MAX_ACTIVATION_BYTES    (GSPROV_ADMIN_MAX_BODY + 4096)
 
