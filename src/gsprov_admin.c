@@ -102,9 +102,22 @@ static int not_allowed(adm_t *a, const char *allow)
                                     "(allowed: %s)", a->r->method, allow));
 }
 
-/* The store could not be written (lock, write, sync): 500. */
-static int io_error(adm_t *a, const char *err)
+/* The database cannot answer: 503 with Retry-After, nothing changed. */
+static int unavailable(adm_t *a, const char *err)
 {
+    json_t *j = gsprov_json_pool(a->r->pool, json_object());
+    int status = gsprov_dbd_unavailable(a->r, GSPROV_LOGNO(0904), err);
+
+    json_object_set_new(j, "error", json_string("the database cannot "
+                                                "answer; try again later"));
+    return send_json(a, status, j);
+}
+
+/* The store could not be written (lock, write, sync): 500. */
+static int io_error(adm_t *a, apr_status_t rv, const char *err)
+{
+    if (rv == GSPROV_EUNAVAIL)
+        return unavailable(a, err);
     return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0704), APLOG_ERR,
                 NULL, err ? err : "store write failed");
 }
@@ -115,6 +128,8 @@ static int unreadable(adm_t *a, apr_status_t rv, const char *msg)
 {
     if (rv == APR_ENOTIMPL)
         return unfit(a, msg);
+    if (rv == GSPROV_EUNAVAIL)
+        return unavailable(a, msg);
     return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0711), APLOG_ERR,
                 NULL, msg);
 }
@@ -202,7 +217,12 @@ static int begin(adm_t *a, gsprov_txn_t **txn)
     char *err = NULL, *why = NULL;
     apr_status_t rv;
 
-    if (a->conf->audit_log && *a->conf->audit_log
+    /* "GsProvAuditLog none": this location changes nothing, whatever the
+     * store (a database store keeps its trail in its own table, and
+     * copies it to the file when one is named) */
+    if (a->conf->audit_log && !*a->conf->audit_log)
+        rv = GSPROV_EAUDIT;
+    else if (a->conf->audit_log && *a->conf->audit_log
         && gsprov_audit_open(a->r->pool, a->conf->audit_log, &au, &why))
         rv = GSPROV_EAUDIT;
     else
@@ -219,7 +239,7 @@ static int begin(adm_t *a, gsprov_txn_t **txn)
                     APLOG_ERR, NULL, why ? why : "writes need GsProvAuditLog "
                     "for this location; refused");
     default:
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
 }
 
@@ -242,7 +262,7 @@ static int commit(adm_t *a, gsprov_txn_t *txn, const char *mac)
     if (rv == GSPROV_EAUDIT)
         unaudited(a, err, mac, NULL);
     else if (rv != APR_SUCCESS)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     return OK;
 }
 
@@ -338,7 +358,7 @@ static int lock_record(adm_t *a, gsprov_txn_t *txn, const char *mac,
         return unreadable(a, rv, apr_psprintf(r->pool, "record unreadable: "
                                               "%s", err));
     if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     if (rv == APR_SUCCESS) {
         *etag = gsprov_precond_etag(r->pool, cur->version);
         if (old && (rc = parse_record(a, mac, cur, old)) != OK)
@@ -401,7 +421,7 @@ static int device_put(adm_t *a, const char *mac)
                                         r->pool, oldj, gsprov_record_to_json(
                                             r->pool, dev, 1)), &err))) {
         gsprov_store_rollback(txn);
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
     if ((rc = commit(a, txn, mac)) != OK)
         return rc;
@@ -443,7 +463,7 @@ static int device_delete(adm_t *a, const char *mac)
                                             r->pool, olddev, 1), NULL)
                                     : NULL, &err))) {
         gsprov_store_rollback(txn);
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
     if ((rc = commit(a, txn, mac)) != OK)
         return rc;
@@ -474,6 +494,8 @@ static int device_rendered(adm_t *a, const char *mac)
     if (rv == GSPROV_ENOTFOUND)
         return bad_request(a, HTTP_NOT_FOUND, NULL, err ? err : apr_psprintf(
                            r->pool, "no record for device %s", mac));
+    if (rv == GSPROV_EUNAVAIL)
+        return unavailable(a, err);
     if (rv != APR_SUCCESS)
         return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0714),
                     APLOG_ERR, NULL, err ? err : "rendering failed");
@@ -617,7 +639,7 @@ static int activation_create(adm_t *a)
     if (rv == GSPROV_EAUDIT)
         unaudited(a, err, NULL, number);
     else if (rv != APR_SUCCESS)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     res = gsprov_json_pool(r->pool, json_object());
     json_object_set_new(res, "number", json_string(number));
     json_object_set_new(res, "created", json_integer(act->created));
@@ -692,7 +714,7 @@ static int activation_delete(adm_t *a, const char *number)
     if (rv == GSPROV_EAUDIT)
         unaudited(a, err, NULL, number);
     else if (rv != APR_SUCCESS)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     return send_json(a, HTTP_NO_CONTENT, NULL);
 }
 
@@ -770,7 +792,7 @@ static int claim(adm_t *a)
     case GSPROV_ECORRUPT:   /* the activation itself */
         return invalid(a, rv, res.field, err);
     default:
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0709)
                   "device %s claimed activation %s", mac, number);
@@ -809,8 +831,9 @@ static int route(adm_t *a)
     int m = r->method_number;
 
     if (!a->store)
-        return unfit(a, "SetHandler gsprov-admin needs GsProvRoot (a "
-                     "directory store) for this location");
+        return unfit(a, "SetHandler gsprov-admin needs GsProvRoot (the "
+                     "templates, and the records unless GsProvStore dbd) for "
+                     "this location");
     if (m != M_PUT && m != M_POST && ap_discard_request_body(r) != OK)
         return DONE;
 
@@ -878,7 +901,7 @@ static int gsprov_admin_handler(request_rec *r)
     memset(&a, 0, sizeof(a));
     a.r = r;
     a.conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
-    a.store = a.conf->store;
+    a.store = gsprov_request_store(r, 0);
     a.who.user = r->user;
     a.who.client = r->useragent_ip;
     a.who.method = r->method;

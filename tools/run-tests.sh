@@ -2,7 +2,8 @@
 # `make test`: every stage, in order; the last line sums them up.
 # Each stage's output goes to build/test-logs/<stage>.log and is shown on
 # failure.  Stages: docs/config check, include-cycle check, unit tests,
-# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the unit tests
+# fuzz replay, the Apache::Test suite (and its admin files with the store in
+# PostgreSQL and in SQLite), the gsprov CLI tests, the unit tests
 # and the request path under valgrind, then unit tests + fuzz replay + the
 # Apache::Test suite again with AddressSanitizer/UBSan builds.
 set -uo pipefail
@@ -42,6 +43,14 @@ stage include-cycles bash tools/check-include-cycles.sh
 stage unit          make -s unit
 stage fuzz-replay   make -s fuzz-replay
 stage apache-test   bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so"
+# the admin API and claim files again, the admin tenant in a database
+dbd_files="94-admin.t 95-admin-writes.t 96-claim.t 97-admin-config.t"
+# shellcheck disable=SC2086
+stage apache-pgsql  env GSPROV_TEST_STORE=pgsql \
+                        bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so" $dbd_files
+# shellcheck disable=SC2086
+stage apache-sqlite3 env GSPROV_TEST_STORE=sqlite3 \
+                        bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so" $dbd_files
 stage cli           bash t/system/cli.sh "$(pwd)/gsprov"
 stage fw-cert       bash t/system/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
 stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"

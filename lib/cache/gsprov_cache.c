@@ -219,24 +219,9 @@ static void complain(const gsprov_serve_ctx_t *sc, const char *file,
                      int line, const char *msgid, gsprov_throttle_e which,
                      const char *what)
 {
-    apr_uint64_t more = 0;
-    char buf[GSPROV_STATS_ERROR_LEN];
-
-    if (sc->stats) {
-        gsprov_stats_error(sc->stats, gsprov_log_msgid(msgid), what);
-        if (!gsprov_stats_log_due(sc->stats, which, sc->log_interval,
-                                  &more))
-            return;
-    }
-    if (!gsprov_log_is_level(sc->log, GSPROV_LOG_WARN))
-        return;
-    if (more)
-        apr_snprintf(buf, sizeof(buf), " (%" APR_UINT64_T_FMT " more cache "
-                     "problems since the last message)", more);
-    else
-        buf[0] = '\0';
-    gsprov_log(sc->log, file, line, GSPROV_LOG_WARN, "%s%s: %s%s", msgid,
-               sc->tenant ? sc->tenant : "", what, buf);
+    gsprov_stats_complain(sc->stats, sc->log, file, line, GSPROV_LOG_WARN,
+                          which, sc->log_interval, msgid, sc->tenant, what,
+                          "cache problems");
 }
 
 /* A failed get or set: one id for both, as they share one throttle (a

@@ -251,9 +251,10 @@ static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
     return GSPROV_EUNAVAIL;
 }
 
+/* The next row; *row starts NULL and carries the position (pgsql counts
+ * from the previous row). */
 static int next_row(run_t *r, apr_dbd_results_t *res, apr_dbd_row_t **row)
 {
-    *row = NULL;
     return apr_dbd_get_row(r->c.driver, r->p, res, row, -1) == 0;
 }
 
@@ -308,7 +309,7 @@ static apr_status_t get_record(run_t *r, const char *mac, gsprov_blob_t *out,
 {
     const char *args[2] = { tenant(r), mac };
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     apr_status_t rv;
 
     if ((rv = exec(r, S_REC_GET, args, 2, &res, NULL, err)))
@@ -336,7 +337,7 @@ static apr_status_t db_record_version(gsprov_store_t *s, apr_pool_t *p,
 {
     const char *args[2];
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     run_t r;
     apr_status_t rv;
 
@@ -376,7 +377,7 @@ static apr_status_t db_record_list(gsprov_store_t *s, apr_pool_t *p,
                                    char **err)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     apr_array_header_t *a;
     run_t r;
     apr_status_t rv;
@@ -426,7 +427,7 @@ static apr_status_t db_record_iterate(gsprov_store_t *s, apr_pool_t *p,
     apr_pool_create(&iter, p);
     do {
         apr_dbd_results_t *res;
-        apr_dbd_row_t *row;
+        apr_dbd_row_t *row = NULL;
 
         apr_pool_clear(pg);
         r.p = pg;
@@ -486,7 +487,7 @@ static apr_status_t get_activation(run_t *r, const char *number,
 {
     const char *args[2] = { tenant(r), number };
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     apr_status_t rv;
 
     if ((rv = exec(r, S_ACT_GET, args, 2, &res, NULL, err)))
@@ -902,7 +903,7 @@ gsprov_store_t *gsprov_store_dbd_open(apr_pool_t *p,
 static apr_status_t schema_on(run_t *r, int *version, char **err)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
 
     *version = 0;
     if (exec(r, S_SCHEMA, NULL, 0, &res, NULL, err) == APR_SUCCESS) {
