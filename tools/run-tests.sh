@@ -17,7 +17,7 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 count() {
     awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
          /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
-         /^(cli|valgrind|fw-cert|security|cache|admin-crash): [0-9]+ passed/ { s += $2 }
+         /^(cli|valgrind|fw-cert|security|cache|admin-crash|farm): [0-9]+ passed/ { s += $2 }
          /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
          END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
@@ -55,6 +55,7 @@ stage cli           bash t/system/cli.sh "$(pwd)/gsprov"
 stage fw-cert       bash t/system/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
 stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"
 stage cache         bash t/system/cache.sh "$(pwd)/.libs/mod_gsprov.so"
+stage farm          bash t/system/farm.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage valgrind-unit make -s valgrind-unit
 stage valgrind-httpd bash t/system/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
