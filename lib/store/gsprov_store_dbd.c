@@ -37,11 +37,13 @@ static const gsprov_dbd_stmt_t stmts[S_COUNT] = {
         "SELECT mac, record FROM gsprov_devices"
         " WHERE tenant = %s AND mac > %s AND version <> ''"
         " ORDER BY mac LIMIT %d" },
+    /* the page of the group index first, then its records by key: a
+     * plain join may walk the records from the tenant's first MAC */
     [S_LIST_GROUP] = { "gsprov_list_group",
-        "SELECT d.mac, d.record FROM gsprov_device_groups g"
-        " JOIN gsprov_devices d ON d.tenant = g.tenant AND d.mac = g.mac"
-        " WHERE g.tenant = %s AND g.grp = %s AND g.mac > %s"
-        " AND d.version <> '' ORDER BY g.mac LIMIT %d" },
+        "SELECT d.mac, d.record FROM (SELECT mac FROM gsprov_device_groups"
+        " WHERE tenant = %s AND grp = %s AND mac > %s ORDER BY mac LIMIT %d) g"
+        " JOIN gsprov_devices d ON d.tenant = %s AND d.mac = g.mac"
+        " WHERE d.version <> '' ORDER BY g.mac" },
     /* a row lock that changes nothing (SELECT ... FOR UPDATE is not
      * SQLite's; an UPDATE locks the row in both) */
     [S_REC_TOUCH] = { "gsprov_rec_touch",
@@ -362,8 +364,9 @@ static apr_status_t page(run_t *r, const char *group, const char *after,
     const char *lim = apr_itoa(r->p, limit);
 
     if (group) {
-        const char *args[4] = { tenant(r), group, after ? after : "", lim };
-        return exec(r, S_LIST_GROUP, args, 4, res, NULL, err);
+        const char *args[5] = { tenant(r), group, after ? after : "", lim,
+                                tenant(r) };
+        return exec(r, S_LIST_GROUP, args, 5, res, NULL, err);
     }
     else {
         const char *args[3] = { tenant(r), after ? after : "", lim };

@@ -42,6 +42,7 @@ start)
             --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    chmod 700 "$dir/data"      # (a chmod -R of a parent must not stop it)
     opts="-k $dir/sock -p $port -h 127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c max_connections=200"
     for s in "$@"; do opts="$opts -c $s"; done
     as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -o "$opts" -w -t 60 \
