@@ -7,6 +7,7 @@
 # then 200s without an httpd restart, and a restart does not cost the
 # requests on the pooled connections it killed; one database query per
 # device request; tenants sharing the database see only their own rows;
+# a statement stuck behind a lock ends at statement_timeout with a 503;
 # an unknown schema refuses to start, an unreachable database does not.
 #
 #   t/system/farm.sh MODULE_SO GSPROV_TOOL     (about 60 s; root or not)
@@ -88,7 +89,7 @@ DocumentRoot $tmp/empty
 # per interval per tenant (GSPROV0901-0904)
 LogLevel warn dbd:crit
 DBDriver pgsql
-DBDParams "$params"
+DBDParams "$params options='-c statement_timeout=1000'"
 DBDMin 1
 DBDKeep 4
 DBDMax 8
@@ -324,5 +325,23 @@ for port in "$pa" "$pb"; do for i in 1 2 3 4 5 6; do
 done; done; wait_jobs
 check "right after a database restart, requests on the pooled connections: all 200" \
     "200x12" "$(cat after.* | sort | uniq -c | awk '{print $2 "x" $1}' | tr -d '\n')"
+
+# ---------------------------------------------------------------- slow
+# a statement that waits (here behind a lock) ends at the connection's
+# statement_timeout (DBDParams options, 1 s): 503, not a hang, no retry
+mark_jobs
+( sql "BEGIN; LOCK TABLE gsprov_devices IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null ) &
+sleep 0.5
+read -r code took < <(curl -s -m 10 -D slow.hdr -o /dev/null -w '%{http_code} %{time_total}\n' \
+    "http://127.0.0.1:$pa/prov/cfg000b82f00006.xml")
+check "a device request stuck behind a lock: 503" 503 "$code"
+check "... after statement_timeout, once (1 to 2.5 s, took $took s)" 1 \
+    "$(awk -v t="$took" 'BEGIN {print (t >= 0.9 && t < 2.5)}')"
+check "... with Retry-After" 1 "$(tr -d '\r' < slow.hdr | grep -c '^Retry-After: 5$')"
+check "an admin write stuck behind it: 503, nothing changed" "503 0" \
+    "$(c=$(api "$pb" PUT /admin/devices/000b82f00006 '{"model":"gxp2170","vars":{"ext":"slow"}}')
+       wait_jobs
+       echo "$c $(sql "SELECT count(*) FROM gsprov_devices WHERE mac = '000b82f00006' AND record LIKE '%>slow<%'")")"
+check "the lock gone, 200 again" 200 "$(get "$pa" /prov/cfg000b82f00006.xml)"
 
 harness_done

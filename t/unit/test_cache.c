@@ -356,7 +356,12 @@ START_TEST(stats_counting)
     ck_assert_uint_eq(stats.render_hist[3], 1);
     ck_assert_uint_eq(stats.render_hist[GSPROV_STATS_NBUCKETS - 1], 1);
     gsprov_stats_error(&stats, 105, "cfg.xml: broken <thing> \"q\"\n\x01");
+    stats.db_queries = 12;
+    stats.db_errors = 3;
+    stats.db_unavailable = 2;
     text = gsprov_stats_text(pool, slots, 1, apr_time_now());
+    ck_assert_ptr_nonnull(strstr(text, "DatabaseQueries: 12\nDatabaseErrors: "
+                                       "3\nDatabaseUnavailable: 2\n"));
     ck_assert_ptr_nonnull(strstr(text, "Tenant: t.test\n"));
     ck_assert_ptr_nonnull(strstr(text, "Requests device-xml ok: 2\n"));
     ck_assert_msg(strstr(text, "RenderP50Usec: <=1000\n") != NULL, "%s", text);
@@ -367,6 +372,9 @@ START_TEST(stats_counting)
     ck_assert_ptr_nonnull(strstr(json, "\"message\": \"cfg.xml: broken "
                                        "<thing> \\\"q\\\"??\""));
     ck_assert_ptr_nonnull(strstr(json, "\"p50_usec\": 1000"));
+    ck_assert_msg(strstr(json, "\"database\": {\n    \"queries\": 12,\n    "
+                         "\"errors\": 3,\n    \"unavailable\": 2\n   }"), "%s",
+                  json);
     /* throttle: the first caller logs, the next ones within the interval
      * are counted */
     ck_assert_int_eq(gsprov_stats_log_due(&stats, GSPROV_THROTTLE_CACHE_FAILED,
