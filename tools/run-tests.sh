@@ -65,6 +65,9 @@ stage apache-asan   env GSPROV_PRELOAD="$asan_rt" \
                         bash t/apache/run.sh "$(pwd)/build-asan/mod_gsprov.so"
 stage cache-asan    env GSPROV_PRELOAD="$asan_rt" \
                         bash t/system/cache.sh "$(pwd)/build-asan/mod_gsprov.so"
+# shellcheck disable=SC2086
+stage apache-asan-pgsql env GSPROV_PRELOAD="$asan_rt" GSPROV_TEST_STORE=pgsql \
+                        bash t/apache/run.sh "$(pwd)/build-asan/mod_gsprov.so" $dbd_files
 
 echo
 [ -z "$failed_stages" ] || echo "failed stages:$failed_stages"
