@@ -132,14 +132,16 @@ static int check_schema(server_rec *s, apr_pool_t *p, void *baton)
     const dbd_cfg_t *c = dbd_cfg_of(s);
     gsprov_srv_conf *sc = ap_get_module_config(s->module_config,
                                                &gsprov_module);
-    const char *key = apr_pstrcat(p, c->name, "\n", c->params, NULL);
-    const char *ok = apr_hash_get(seen, key, APR_HASH_KEY_STRING), *bad;
+    const char *key, *ok, *bad;
     gsprov_dbd_source_t *src;
     apr_pool_t *cp;
     char *err = NULL;
     int version;
 
-    if (!ok) {
+    if (!has_driver(s))     /* (check_config said so already) */
+        return 0;
+    key = apr_pstrcat(p, c->name, "\n", c->params ? c->params : "", NULL);
+    if (!(ok = apr_hash_get(seen, key, APR_HASH_KEY_STRING))) {
         /* the connection is closed before the children fork */
         apr_pool_create(&cp, p);
         if (gsprov_store_dbd_connect(cp, c->name, c->params, &src, &err)
