@@ -522,11 +522,8 @@ static int cmd_lint(apr_pool_t *p, int argc, const char *const *argv)
     if (gsprov_store_file_lint(p, root, &report, &lint.store) != APR_SUCCESS)
         return EXIT_FAILURE;
     lint.t = gsprov_store_templates(lint.store, p, 0);
-    if (gsprov_cli_records(p, &db, lint.store, &log, &lint.store, &err)) {
-        lint_report(&lint, apr_psprintf(p, "cannot open the database: %s",
-                                        err));
-        return EXIT_FAILURE;
-    }
+    if (gsprov_cli_records(p, &db, lint.store, &log, &lint.store, &err))
+        return fail("cannot open the database", err);
     lint.set = &set;
     if (gsprov_store_record_iterate(lint.store, p, lint_record, &lint, &err))
         lint_report(&lint, err);
