@@ -6,7 +6,8 @@
 # load gives 503s with Retry-After (never a wrong body, a 500 or a hang),
 # then 200s without an httpd restart, and a restart does not cost the
 # requests on the pooled connections it killed; one database query per
-# device request; tenants sharing the database see only their own rows;
+# device request; tenants sharing the database (two vhosts, two
+# locations) see only their own rows through every endpoint;
 # a statement stuck behind a lock ends at statement_timeout with a 503;
 # an unknown schema refuses to start, an unreachable database does not.
 #
@@ -18,8 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/harness.sh" farm
 cd "$tmp" || exit 1
 
-base=$(free_port 8)
+base=$(free_port 10)
 pgport=$base; mport=$((base + 1)); pa=$((base + 2)); pb=$((base + 3))
+po=$((base + 8))       # node a's other vhost: tenant other.test
 pgdir=$tmp/pg
 TENANT=farm.test
 MAXFAIL=5
@@ -129,6 +131,22 @@ CustomLog $tmp/logs/access-$1.log node
     Require all granted
 </Location>
 CONF
+    # a second vhost on the same database: its tenant is its ServerName
+    [ "$1" = a ] && cat >> "$1.conf" <<CONF
+Listen 127.0.0.1:$po
+<VirtualHost 127.0.0.1:$po>
+    ServerName other.test
+    GsProvStore dbd
+    <Location /prov>
+        SetHandler gsprov
+    </Location>
+    <Location /admin>
+        SetHandler gsprov-admin
+        Require all granted
+    </Location>
+</VirtualHost>
+CONF
+    return 0
 }
 node_conf a "$pa"
 node_conf b "$pb"
@@ -142,7 +160,7 @@ check "... and does not run" "" "$(cat "$tmp/httpd-a.pid" 2>/dev/null)"
 sql "UPDATE gsprov_schema SET version = 1"
 pg "$pgdir" "$pgport" -q -c "CREATE DATABASE bare" >/dev/null
 sed "s|dbname=gsprov|dbname=bare|" a.conf > bare.conf
-sed -i "s|^Listen .*|Listen 127.0.0.1:$((base + 7))|; s|httpd-a.pid|httpd-bare.pid|; s|error-a.log|error-bare.log|" bare.conf
+sed -i "s|:$pa\$|:$((base + 7))|; s|:$po\$|:$((base + 9))|; s|:$po>|:$((base + 9))>|; s|httpd-a.pid|httpd-bare.pid|; s|error-a.log|error-bare.log|" bare.conf
 out=$(httpd -f "$tmp/bare.conf" -k start 2>&1); sleep 1
 check "a database without the schema: httpd does not start, saying what to run" 1 \
     "$(grep -c "GSPROV0910: .*no gsprov schema (version 1 expected): create it with gsprov db init" <<<"$out$(cat logs/error-bare.log 2>/dev/null)")"
@@ -192,6 +210,19 @@ check "the other tenant's listing has its own record only" '{"devices":[{"mac":"
     "$(api "$pa" GET /admin-other/devices >/dev/null; cat api.out)"
 check "a PUT through the other tenant's API" 201 "$(api "$pb" PUT /admin-other/devices/000b82f00003 '{"model":"gxp2170","vars":{"ext":"other"}}')"
 check "... leaves farm.test's record alone" 1003 "$(get "$pa" /prov/cfg000b82f00003.xml f.xml >/dev/null; p35 f.xml)"
+# the vhost other.test (GsProvStore dbd, no tenant named) is that tenant
+check "vhost other.test: its ServerName is its tenant" 9001 "$(get "$po" /prov/cfg$M.xml v.xml >/dev/null; p35 v.xml)"
+check "... farm.test's records are not there: GET" 404 "$(api "$po" GET /admin/devices/000b82f00004)"
+check "... DELETE" 404 "$(api "$po" DELETE /admin/devices/000b82f00004)"
+check "... device file" 404 "$(get "$po" /prov/cfg000b82f00004.xml)"
+check "... and farm.test's record is still there" 200 "$(get "$pa" /prov/cfg000b82f00004.xml)"
+check "an activation of farm.test" 201 "$(api "$pa" POST /admin/activations '{"number":"777009","pin":"4711","model":"gxp2170","vars":{"ext":"iso"}}')"
+check "... is not one of other.test: GET" 404 "$(api "$po" GET /admin/activations/777009)"
+check "... claim" 404 "$(api "$po" POST /admin/claim '{"mac":"000b82e99999","number":"777009","pin":"4711"}')"
+check "... DELETE" 404 "$(api "$po" DELETE /admin/activations/777009)"
+check "... still pending for farm.test, no failure counted" '"failures":0' \
+    "$(api "$pb" GET /admin/activations/777009 >/dev/null; grep -o '"failures":0' api.out)"
+check "... removed through farm.test" 204 "$(api "$pb" DELETE /admin/activations/777009)"
 
 # ---------------------------------------------------------------- one query per request
 # (the executions of a prepared statement count under its PREPARE text)
