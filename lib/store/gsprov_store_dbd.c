@@ -162,20 +162,27 @@ static apr_dbd_prepared_t *prepared(run_t *r, int id)
 }
 
 /* After a fast failure: reconnect if the connection is dead, and prepare
- * the statements again (a PostgreSQL reconnect loses them; preparing one
- * that still exists fails harmlessly, outside a transaction). */
-static void heal(run_t *r)
+ * the statements again (a PostgreSQL reconnect loses them all, and a
+ * transaction goes on with others; one that still exists fails
+ * harmlessly, outside a transaction).  0 if it is worth retrying: not if
+ * a statement took a timeout's time to prepare (a locked table), so that
+ * a request never waits for more than one timeout. */
+static int heal(run_t *r)
 {
     int i;
 
     apr_dbd_check_conn(r->c.driver, r->p, r->c.handle);
     if (is_sqlite(&r->c))
-        return;
+        return 0;
     for (i = 0; i < S_COUNT; i++) {
         apr_dbd_prepared_t *st = NULL;
+        apr_time_t start = apr_time_now();
         apr_dbd_prepare(r->c.driver, r->p, r->c.handle, stmts[i].sql,
                         stmts[i].label, &st);
+        if (apr_time_now() - start > FAST_FAILURE)
+            return -1;
     }
+    return 0;
 }
 
 static int plain(run_t *r, const char *sql, char **err)
@@ -246,8 +253,7 @@ static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
             break;
         if (r->in_txn)
             plain(r, "ROLLBACK", NULL);
-        heal(r);
-        if (r->in_txn && begin_sql(r, err))
+        if (heal(r) || (r->in_txn && begin_sql(r, err)))
             break;
     }
     return GSPROV_EUNAVAIL;

@@ -23,7 +23,8 @@
  *     or fails a statement is GSPROV_EUNAVAIL, never a wrong answer; a
  *     statement that fails at once on a connection that has done nothing
  *     yet in this transaction is retried once after the connection is
- *     checked (reconnected) and its statements prepared again: a pooled
+ *     checked (reconnected) and its statements prepared again (given up
+ *     when preparing waits, as behind a lock): a pooled
  *     connection that died with a database restart costs no request.
  */
 #ifndef GSPROV_STORE_DBD_H

@@ -349,6 +349,9 @@ mark_jobs
 for port in "$pa" "$pb"; do for i in 1 2 3 4; do get "$port" /prov/cfg000b82f00005.xml >/dev/null & done; done; wait_jobs
 bash "$here/pg.sh" stop "$pgdir" fast
 q bash "$here/pg.sh" start "$pgdir" "$pgport" fsync=off
+# a write (several statements in one transaction) on a dead connection
+check "right after a database restart, an admin write on each node: 200" "200 200" \
+    "$(api "$pa" PUT /admin/devices/000b82f00040 '{"model":"gxp2170","vars":{"ext":"r1"}}') $(api "$pb" PUT /admin/devices/000b82f00040 '{"model":"gxp2170","vars":{"ext":"r2"}}')"
 rm -f after.*
 mark_jobs
 for port in "$pa" "$pb"; do for i in 1 2 3 4 5 6; do
@@ -356,6 +359,16 @@ for port in "$pa" "$pb"; do for i in 1 2 3 4 5 6; do
 done; done; wait_jobs
 check "right after a database restart, requests on the pooled connections: all 200" \
     "200x12" "$(cat after.* | sort | uniq -c | awk '{print $2 "x" $1}' | tr -d '\n')"
+
+# ---------------------------------------------------------------- start without it
+httpd_stop "$tmp/b.conf"
+bash "$here/pg.sh" stop "$pgdir" fast
+check "node b starts while the database is down" 0 "$(httpd_start "$tmp/b.conf" >/dev/null 2>&1; echo $?)"
+check "... saying so (GSPROV0911)" 1 "$(grep -c 'GSPROV0911: GsProvStore dbd for .*cannot be reached now' logs/error-b.log)"
+check "... and answers 503" 503 "$(get "$pb" /prov/cfg000b82f00007.xml)"
+q bash "$here/pg.sh" start "$pgdir" "$pgport" fsync=off
+check "the database up: 200, no restart (the child checks the schema first)" 200 \
+    "$(get "$pb" /prov/cfg000b82f00007.xml)"
 
 # ---------------------------------------------------------------- slow
 # a statement that waits (here behind a lock) ends at the connection's
