@@ -21,13 +21,15 @@ CREATE TABLE gsprov_devices (
     PRIMARY KEY (tenant, mac)
 );
 
--- The groups of each record, for GET /devices?group= (keyset paging).
+-- The groups of each record, for GET /devices?group= (keyset paging),
+-- and by record, for replacing them when the record changes.
 CREATE TABLE gsprov_device_groups (
     tenant VARCHAR(255) NOT NULL,
     grp    VARCHAR(64)  NOT NULL,
     mac    VARCHAR(12)  NOT NULL,
     PRIMARY KEY (tenant, grp, mac)
 );
+CREATE INDEX gsprov_device_groups_mac ON gsprov_device_groups (tenant, mac);
 
 -- Pending PIN activations (a pin_hash of '' is a hold, as above).
 CREATE TABLE gsprov_activations (
