@@ -29,6 +29,7 @@
 # Usage: bench/run-farm.sh     (about 15 minutes; make first)
 # Env:   NDEV=100000 BIG=1000000 SAMPLE=100000 ROUNDS=3 DURATION=8s
 #        WARMUP=2s CONNS=32 (split over the two nodes) STORM=1 SCALE=1
+#        NEAR=16M (GsProvCacheNear of the nodes; 512M holds every file)
 #        PIN=0 MODULE_FROM=tree|HEAD OUT=bench/out
 # Only loopback traffic. Scratch files go to bench/out (gitignored).
 set -euo pipefail
@@ -44,6 +45,7 @@ CONNS=${CONNS:-32}
 THREADS=1
 STORM=${STORM:-1}
 SCALE=${SCALE:-1}
+NEAR=${NEAR:-16M}
 TARGET=0.6
 THREADS_PER_CHILD=25
 MAX_WORKERS=50
@@ -73,11 +75,18 @@ PA2=$((PGPORT + 4)); PB2=$((PGPORT + 5)); PS=$((PGPORT + 6))
 
 # ---------------------------------------------------------------- database
 rm -rf "$OUT/pg"; mkdir -p "$OUT/pg" "$OUT/run"
-pg_start "$OUT/pg" "$PGPORT" shared_buffers=512MB max_connections=300 \
+# a database host sized for its working set: the million-device table
+# (about 800 MB with its indexes) fits in shared_buffers
+pg_start "$OUT/pg" "$PGPORT" shared_buffers=1GB max_connections=300 \
     || die "PostgreSQL did not start"
-PARAMS=$(bash "$PG" params "$OUT/pg" "$PGPORT")
+# on this host: its Unix socket (a farm's nodes reach it over TCP)
+PARAMS="host=$OUT/pg/sock port=$PGPORT user=gsprov dbname=gsprov connect_timeout=2"
+chmod a+rx "$OUT" "$OUT/pg"
 sql() { pg "$OUT/pg" "$PGPORT" -Atq --no-psqlrc -c "$1"; }
 pg "$OUT/pg" "$PGPORT" -q -c "CREATE DATABASE scale" >/dev/null
+for db in gsprov scale; do
+    pg "$OUT/pg" "$PGPORT" -q -d "$db" -c "CREATE EXTENSION pg_prewarm" >/dev/null
+done
 "$CLI" db init --driver pgsql --params "$PARAMS" >/dev/null
 "$CLI" db init --driver pgsql --params "${PARAMS/dbname=gsprov/dbname=scale}" >/dev/null
 pg_pss() {      # PostgreSQL's memory (MiB): proportional set size summed
@@ -87,7 +96,17 @@ pg_pss() {      # PostgreSQL's memory (MiB): proportional set size summed
         awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null
     done | awk '{s += $1} END {print int(s / 1024)}'
 }
-echo "postgres: 127.0.0.1:$PGPORT ($OUT/pg), shared_buffers 512MB, fsync and synchronous_commit on"
+echo "postgres: $OUT/pg/sock (port $PGPORT), shared_buffers 1GB, fsync and synchronous_commit on"
+# after a bulk load: statistics, the dirty pages written, autovacuum done,
+# the table and its index in shared_buffers (not measured while it runs)
+settle_db() {   # settle_db DATABASE TABLE...
+    local db=$1 t; shift
+    for t in "$@"; do
+        pg "$OUT/pg" "$PGPORT" -Atq --no-psqlrc -d "$db" -c "VACUUM ANALYZE $t" \
+            -c "SELECT pg_prewarm('$t'), pg_prewarm('${t}_pkey')" >/dev/null
+    done
+    pg "$OUT/pg" "$PGPORT" -Atq --no-psqlrc -d "$db" -c "CHECKPOINT" >/dev/null
+}
 
 # ================================================================ part 1 ===
 echo
@@ -106,6 +125,7 @@ for pass in first second; do
     printf 'import:  %-6s %s, %s s\n' "$pass" "$(tail -1 "$OUT/import.log" | sed 's/^gsprov import: //')" \
         "$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')"
 done
+settle_db gsprov gsprov_devices gsprov_device_groups
 echo "rows:    $(sql "SELECT count(*) FROM gsprov_devices WHERE tenant = '$TENANT'") records, $(sql "SELECT count(*) FROM gsprov_audit WHERE tenant = '$TENANT'") audit rows, database $(sql "SELECT pg_size_pretty(pg_database_size('gsprov'))")"
 
 # ================================================================ nodes ====
@@ -127,6 +147,7 @@ DBDKeep 8
 DBDMax $THREADS_PER_CHILD
 GsProvStore dbd $TENANT
 GsProvCache memcached "--SERVER=127.0.0.1:$MPORT"
+GsProvCacheNear $NEAR
 <Location /status>
     SetHandler gsprov-status
 </Location>
@@ -156,7 +177,7 @@ rm -rf "$OUT/docroot"; mkdir -p "$OUT/docroot/static"
 [ "$(id -u)" = 0 ] && chmod -R a+rX "$OUT/store" "$OUT/docroot" "$OUT"/run-? "$OUT"/logs-? && chmod a+rx "$OUT"
 bench_httpd_start "$OUT/httpd-a.conf" "$PA"; BASE_A=$BASE
 bench_httpd_start "$OUT/httpd-b.conf" "$PB"; BASE_B=$BASE
-echo "nodes:   $BASE_A and $BASE_B (cached; no cache on :$PA2, :$PB2), each mpm_event $((MAX_WORKERS / THREADS_PER_CHILD)) x $THREADS_PER_CHILD threads, DBDMax $THREADS_PER_CHILD per child, near cache 16M per child"
+echo "nodes:   $BASE_A and $BASE_B (cached; no cache on :$PA2, :$PB2), each mpm_event $((MAX_WORKERS / THREADS_PER_CHILD)) x $THREADS_PER_CHILD threads, DBDMax $THREADS_PER_CHILD per child, near cache $NEAR per child"
 
 # ================================================================ part 2 ===
 echo
@@ -293,6 +314,7 @@ if [ "$SCALE" = 1 ]; then
               ANALYZE"
     }
     gen_rows 1 1000
+    settle_db scale gsprov_devices gsprov_device_groups
     ssql "SELECT mac FROM gsprov_devices ORDER BY mac" > "$OUT/scale-1k.txt"
     SBASE=http://127.0.0.1:$PS
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$SBASE/prov/cfg$(head -1 "$OUT/scale-1k.txt").xml")" = 200 ] \
@@ -312,6 +334,7 @@ if [ "$SCALE" = 1 ]; then
     echo "render:  1,000 devices in the database: $r1k req/s (median of $ROUNDS, uncached)"
     g0=$(date +%s)
     gen_rows 1001 "$BIG"
+    settle_db scale gsprov_devices gsprov_device_groups
     echo "rows:    $(ssql "SELECT count(*) FROM gsprov_devices") records made by SQL in $(( $(date +%s) - g0 )) s, database $(ssql "SELECT pg_size_pretty(pg_database_size('scale'))")"
     ssql "SELECT mac FROM gsprov_devices ORDER BY random() LIMIT $SAMPLE" > "$OUT/scale-sample.txt"
     rbig=$(render "$OUT/scale-sample.txt")
