@@ -145,7 +145,7 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
 
     if (rv == GSPROV_EUNAVAIL) {
         set_notes(r, name, "unavailable");
-        return gsprov_dbd_unavailable(r, GSPROV_LOGNO(0902), err);
+        return gsprov_dbd_unavailable(r, GSPROV_LOGNO(1002), err);
     }
     if (rv == GSPROV_ENOTFOUND) {
         set_notes(r, name, "not-found");
@@ -324,7 +324,7 @@ static int fw_error(request_rec *r, fw_req_t *fr, apr_status_t rv,
 {
     if (rv == GSPROV_EUNAVAIL) {
         apr_table_setn(r->notes, "gsprov-result", "unavailable");
-        fr->status = gsprov_dbd_unavailable(r, GSPROV_LOGNO(0903), err);
+        fr->status = gsprov_dbd_unavailable(r, GSPROV_LOGNO(1003), err);
         return OK;
     }
     apr_table_setn(r->notes, "gsprov-result", "error");
@@ -481,7 +481,7 @@ static int gsprov_read_record(request_rec *r)
         return DECLINED;
     apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
     apr_table_setn(r->notes, "gsprov-result", "unavailable");
-    return gsprov_dbd_unavailable(r, GSPROV_LOGNO(0901), err);
+    return gsprov_dbd_unavailable(r, GSPROV_LOGNO(1001), err);
 }
 
 /* Cache backends are per child (a connection pool never crosses a

@@ -106,7 +106,7 @@ static int not_allowed(adm_t *a, const char *allow)
 static int unavailable(adm_t *a, const char *err)
 {
     json_t *j = gsprov_json_pool(a->r->pool, json_object());
-    int status = gsprov_dbd_unavailable(a->r, GSPROV_LOGNO(0904), err);
+    int status = gsprov_dbd_unavailable(a->r, GSPROV_LOGNO(1004), err);
 
     json_object_set_new(j, "error", json_string("the database cannot "
                                                 "answer; try again later"));

@@ -112,7 +112,7 @@ static int need_driver(server_rec *s, apr_pool_t *p, void *baton)
     if (has_driver(s))
         return 0;
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
-                 GSPROV_LOGNO(0914) "GsProvStore dbd for %s (%s:%d) needs "
+                 GSPROV_LOGNO(1014) "GsProvStore dbd for %s (%s:%d) needs "
                  "DBDriver and DBDParams in that virtual host (or the main "
                  "server)", s->server_hostname ? s->server_hostname : "?",
                  s->defn_name ? s->defn_name : "?", s->defn_line_number);
@@ -147,7 +147,7 @@ static int check_schema(server_rec *s, apr_pool_t *p, void *baton)
         if (gsprov_store_dbd_connect(cp, c->name, c->params, &src, &err)
             || gsprov_store_dbd_schema(cp, src, &version, &err)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         GSPROV_LOGNO(0911) "GsProvStore dbd for %s: the "
+                         GSPROV_LOGNO(1011) "GsProvStore dbd for %s: the "
                          "database cannot be reached now (%s); starting "
                          "anyway: requests answer 503 until it can, and "
                          "each child checks the schema version first",
@@ -156,7 +156,7 @@ static int check_schema(server_rec *s, apr_pool_t *p, void *baton)
         }
         else if ((bad = gsprov_store_dbd_schema_check(p, version))) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
-                         GSPROV_LOGNO(0910) "GsProvStore dbd for %s: %s%s%s",
+                         GSPROV_LOGNO(1010) "GsProvStore dbd for %s: %s%s%s",
                          s->server_hostname, bad, err ? "; " : "",
                          err ? err : "");
             apr_pool_destroy(cp);

@@ -858,7 +858,7 @@ static apr_status_t db_commit(gsprov_txn_t *txn, char **err)
                                 APR_ARRAY_IDX(t->lines, i, const char *),
                                 &why))
             gsprov_log(&txn->store->log, GSPROV_LOG_MARK, GSPROV_LOG_WARN,
-                       GSPROV_LOGNO(0913) "%s (the change is in the "
+                       GSPROV_LOGNO(1013) "%s (the change is in the "
                        "database's audit trail)", why);
     }
     return APR_SUCCESS;

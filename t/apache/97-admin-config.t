@@ -53,7 +53,7 @@ isnt($rc, 0, 'GsProvStore dbd without mod_dbd fails apache2 -t');
 like($out, qr/GsProvStore dbd: mod_dbd is not loaded \(LoadModule dbd_module/, '... naming mod_dbd') or diag($out);
 ($rc, $out) = httpd_configtest($DBD . vhost('GsProvStore dbd'), files => \%STORE);
 isnt($rc, 0, 'GsProvStore dbd in a vhost without DBDriver fails apache2 -t');
-like($out, qr/GSPROV0914: GsProvStore dbd for \S+ \(.*httpd\.conf:\d+\) needs DBDriver and DBDParams/, '... naming the vhost') or diag($out);
+like($out, qr/GSPROV1014: GsProvStore dbd for \S+ \(.*httpd\.conf:\d+\) needs DBDriver and DBDParams/, '... naming the vhost') or diag($out);
 ($rc, $out) = httpd_configtest($DBD . vhost('DBDriver sqlite3', 'DBDParams @DIR@/db.sqlite', 'GsProvStore dbd tenant-x.example'), files => \%STORE);
 is($rc, 0, 'GsProvStore dbd with DBDriver and DBDParams: Syntax OK') or diag($out);
 ($rc, $out) = httpd_configtest($DBD . "DBDriver sqlite3\nDBDParams \@DIR\@/db.sqlite\n" . vhost('GsProvStore dbd'), files => \%STORE);

@@ -88,7 +88,7 @@ MinSpareThreads 1
 MaxSpareThreads 16
 DocumentRoot $tmp/empty
 # mod_dbd logs every failed connection attempt; mod_gsprov logs one line
-# per interval per tenant (GSPROV0901-0904)
+# per interval per tenant (GSPROV1001-1004)
 LogLevel warn dbd:crit
 DBDriver pgsql
 DBDParams "$params options='-c statement_timeout=1000'"
@@ -155,7 +155,7 @@ node_conf b "$pb"
 sql "UPDATE gsprov_schema SET version = 99"
 out=$(httpd -f "$tmp/a.conf" -k start 2>&1); sleep 1
 check "a schema version the module does not know: httpd does not start" 1 \
-    "$(grep -c "GSPROV0910: GsProvStore dbd for .*schema is version 99, newer than this module knows (1)" <<<"$out$(cat logs/error-a.log 2>/dev/null)")"
+    "$(grep -c "GSPROV1010: GsProvStore dbd for .*schema is version 99, newer than this module knows (1)" <<<"$out$(cat logs/error-a.log 2>/dev/null)")"
 check "... and does not run" "" "$(cat "$tmp/httpd-a.pid" 2>/dev/null)"
 sql "UPDATE gsprov_schema SET version = 1"
 pg "$pgdir" "$pgport" -q -c "CREATE DATABASE bare" >/dev/null
@@ -163,7 +163,7 @@ sed "s|dbname=gsprov|dbname=bare|" a.conf > bare.conf
 sed -i "s|:$pa\$|:$((base + 7))|; s|:$po\$|:$((base + 9))|; s|:$po>|:$((base + 9))>|; s|httpd-a.pid|httpd-bare.pid|; s|error-a.log|error-bare.log|" bare.conf
 out=$(httpd -f "$tmp/bare.conf" -k start 2>&1); sleep 1
 check "a database without the schema: httpd does not start, saying what to run" 1 \
-    "$(grep -c "GSPROV0910: .*no gsprov schema (version 1 expected): create it with gsprov db init" <<<"$out$(cat logs/error-bare.log 2>/dev/null)")"
+    "$(grep -c "GSPROV1010: .*no gsprov schema (version 1 expected): create it with gsprov db init" <<<"$out$(cat logs/error-bare.log 2>/dev/null)")"
 
 httpd_start "$tmp/a.conf" || exit 1
 httpd_start "$tmp/b.conf" || exit 1
@@ -332,7 +332,7 @@ check "... no request took more than 5 s" "" "$(awk '$2 > 5 { print }' load.all 
 check "... and 200s again at the end, no httpd restart" "200 200 200 200" \
     "$(for f in load.1 load.2 load.3 load.4; do tail -1 $f | cut -d' ' -f1; done | tr '\n' ' ' | sed 's/ $//')"
 for n in a b; do
-    check "node $n logged the outage once (GSPROV0901-0904, one line per interval)" 1 \
+    check "node $n logged the outage once (GSPROV1001-1004, one line per interval)" 1 \
         "$(grep -cE 'GSPROV090[1-4]' logs/error-$n.log)"
 done
 check "the status page counts the 503s" 1 "$(( $(status_val "$pa" DatabaseUnavailable) > 0 ))"
@@ -364,7 +364,7 @@ check "right after a database restart, requests on the pooled connections: all 2
 httpd_stop "$tmp/b.conf"
 bash "$here/pg.sh" stop "$pgdir" fast
 check "node b starts while the database is down" 0 "$(httpd_start "$tmp/b.conf" >/dev/null 2>&1; echo $?)"
-check "... saying so (GSPROV0911)" 1 "$(grep -c 'GSPROV0911: GsProvStore dbd for .*cannot be reached now' logs/error-b.log)"
+check "... saying so (GSPROV1011)" 1 "$(grep -c 'GSPROV1011: GsProvStore dbd for .*cannot be reached now' logs/error-b.log)"
 check "... and answers 503" 503 "$(get "$pb" /prov/cfg000b82f00007.xml)"
 q bash "$here/pg.sh" start "$pgdir" "$pgport" fsync=off
 check "the database up: 200, no restart (the child checks the schema first)" 200 \
