@@ -76,10 +76,19 @@ $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
 $(BUILD)/libgsprov.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# The database schema (sql/<engine>/NNN-*.sql) as C, for `gsprov db init`
+# and the unit tests; the module only checks the version.
+SQL_FILES  = $(sort $(wildcard sql/*/*.sql))
+$(BUILD)/gsprov_sql.c: $(SQL_FILES) tools/sql2c.sh
+	@mkdir -p $(dir $@)
+	bash tools/sql2c.sh sql > $@.tmp && mv $@.tmp $@
+$(BUILD)/gsprov_sql.o: $(BUILD)/gsprov_sql.c $(LIB_HDR)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
 # The command-line tool, linked from the same lib/ as the module.
-gsprov: $(CLI_SRC) $(CLI_HDR) $(BUILD)/libgsprov.a $(LIB_HDR)
-	$(CC) $(CFLAGS_LIB) -Itools $(CLI_SRC) $(BUILD)/libgsprov.a \
-	    $(LDFLAGS) $(APR_LIBS) $(PKG_LIBS) -o $@
+gsprov: $(CLI_SRC) $(CLI_HDR) $(BUILD)/libgsprov.a $(BUILD)/gsprov_sql.o $(LIB_HDR)
+	$(CC) $(CFLAGS_LIB) -Itools $(CLI_SRC) $(BUILD)/gsprov_sql.o \
+	    $(BUILD)/libgsprov.a $(LDFLAGS) $(APR_LIBS) $(PKG_LIBS) -o $@
 
 # The man pages carry the version from gsprov_version.h.
 MAN_SRC = man/gsprov.1 man/mod_gsprov.8

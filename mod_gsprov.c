@@ -156,6 +156,10 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
         : name->kind == GSPROV_KIND_MODEL_XML
         ? apr_pstrcat(r->pool, "cfg", name->model, ".xml", NULL) : "cfg.xml";
 
+    if (rv == GSPROV_EUNAVAIL) {
+        set_notes(r, name, "unavailable");
+        return gsprov_dbd_unavailable(r, GSPROV_LOGNO(1002), err);
+    }
     if (rv == GSPROV_ENOTFOUND) {
         set_notes(r, name, "not-found");
         /* lib/'s reasons already name the device */
@@ -209,6 +213,7 @@ static int gsprov_handler(request_rec *r)
     gsprov_srv_conf *srv;
     gsprov_served_e served;
     gsprov_logger_t log;
+    gsprov_store_t *store;
     const char *seg;
     char *err = NULL;
     apr_bucket_brigade *bb;
@@ -249,7 +254,8 @@ static int gsprov_handler(request_rec *r)
         return status;
     }
 
-    t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
+    store = gsprov_request_store(r, 1);
+    t = gsprov_store_templates(store, r->pool, gsprov_conf_reload(conf));
     gsprov_request_settings(conf, is_gs ? &ua : NULL, &set);
 
     srv = ap_get_module_config(r->server->module_config, &gsprov_module);
@@ -263,7 +269,7 @@ static int gsprov_handler(request_rec *r)
     sc.stats = srv->stats;
     sc.log = &log;
     sc.log_interval = apr_time_from_sec(GSPROV_CACHE_LOG_INTERVAL);
-    rv = gsprov_cache_serve(r->pool, conf->store, t, &name, &set, &sc, &out,
+    rv = gsprov_cache_serve(r->pool, store, t, &name, &set, &sc, &out,
                       &served, &err);
     apr_table_setn(r->notes, "gsprov-cache", served_note[served]);
     if (out.model)
@@ -324,10 +330,16 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
     return OK;
 }
 
-/* a lib/ error: 500, logged with the id of its cause */
+/* a lib/ error: 500, logged with the id of its cause (503 when the
+ * database cannot answer) */
 static int fw_error(request_rec *r, fw_req_t *fr, apr_status_t rv,
                     const char *err)
 {
+    if (rv == GSPROV_EUNAVAIL) {
+        apr_table_setn(r->notes, "gsprov-result", "unavailable");
+        fr->status = gsprov_dbd_unavailable(r, GSPROV_LOGNO(1003), err);
+        return OK;
+    }
     apr_table_setn(r->notes, "gsprov-result", "error");
     log_failure(r, error_id(rv, 1), apr_pstrcat(r->pool, "firmware ",
                 r->uri, ": ", err ? err : "unknown error", NULL));
@@ -340,6 +352,7 @@ static int gsprov_fw_fixups(request_rec *r)
     gsprov_dir_conf *conf;
     fw_req_t *fr;
     const gsprov_templates_t *t;
+    gsprov_store_t *store;
     gsprov_settings_t set;
     gsprov_context_t ctx;
     gsprov_fw_t fw;
@@ -377,12 +390,13 @@ static int gsprov_fw_fixups(request_rec *r)
     gsprov_request_settings(conf, NULL, &set);
     if (gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua))
         set.ua = &ua;
-    t = gsprov_store_templates(conf->store, r->pool, gsprov_conf_reload(conf));
+    store = gsprov_request_store(r, 1);
+    t = gsprov_store_templates(store, r->pool, gsprov_conf_reload(conf));
 
     if (!mac && (mac = gsprov_cert_mac(r, macbuf)))
         id = "cert";
     if (mac) {
-        rv = gsprov_context(r->pool, conf->store, t, mac, NULL, &set, &ctx,
+        rv = gsprov_context(r->pool, store, t, mac, NULL, &set, &ctx,
                             &err);
         if (rv == GSPROV_ENOTFOUND && strcmp(id, "cert") == 0) {
             mac = NULL;     /* a certificate of a device we don't know: */
@@ -398,7 +412,7 @@ static int gsprov_fw_fixups(request_rec *r)
             return fw_error(r, fr, rv, err);
     }
     if (!mac && set.ua && set.ua->mac[0]) {
-        rv = gsprov_context(r->pool, conf->store, t, set.ua->mac, NULL, &set,
+        rv = gsprov_context(r->pool, store, t, set.ua->mac, NULL, &set,
                             &ctx, &err);
         if (rv == APR_SUCCESS) {
             mac = set.ua->mac;
@@ -417,7 +431,7 @@ static int gsprov_fw_fixups(request_rec *r)
         if (set.ua && set.ua->model[0]
             && apr_hash_get(t->models, set.ua->model, APR_HASH_KEY_STRING))
             model = set.ua->model;
-        if ((rv = gsprov_context(r->pool, conf->store, t, NULL, model, &set,
+        if ((rv = gsprov_context(r->pool, store, t, NULL, model, &set,
                                  &ctx, &err)))
             return fw_error(r, fr, rv, err);
     }
@@ -460,6 +474,29 @@ static int gsprov_fw_handler(request_rec *r)
     return fr->status == OK ? DECLINED : fr->status;
 }
 
+/* The record of a device request is read before access control, so that
+ * a database that cannot answer is 503 for every request (the authn
+ * provider's only failure is 500); access control and the handler then
+ * share this read (gsprov_request_store memoises it). */
+static int gsprov_read_record(request_rec *r)
+{
+    const char *h = apr_table_get(r->notes, "gsprov-handler");
+    char mac[GSPROV_MAC_LEN + 1];
+    gsprov_store_t *store;
+    gsprov_blob_t rec;
+    char *err = NULL;
+
+    if (!h || (strcmp(h, GSPROV_HANDLER) && strcmp(h, GSPROV_FW_HANDLER))
+        || !gsprov_request_mac(r, mac)
+        || !(store = gsprov_request_store(r, 1))
+        || gsprov_store_record_get(store, r->pool, mac, &rec, &err)
+           != GSPROV_EUNAVAIL)
+        return DECLINED;
+    apr_table_setn(r->notes, "gsprov-mac", apr_pstrdup(r->pool, mac));
+    apr_table_setn(r->notes, "gsprov-result", "unavailable");
+    return gsprov_dbd_unavailable(r, GSPROV_LOGNO(1001), err);
+}
+
 /* Cache backends are per child (a connection pool never crosses a
  * fork), sized for the child's threads; vhosts with alike settings share
  * one. */
@@ -496,6 +533,8 @@ static void gsprov_register_hooks(apr_pool_t *p)
                            APR_HOOK_LAST);
     ap_hook_map_to_storage(gsprov_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
+    /* before access control (authn/authz come after access_checker) */
+    ap_hook_access_checker(gsprov_read_record, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(gsprov_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* after core_override_type, which applies SetHandler */
     ap_hook_fixups(gsprov_fw_fixups, NULL, NULL, APR_HOOK_LAST);
@@ -505,6 +544,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
     gsprov_register_admin(p);
     gsprov_register_auditlog(p);
     gsprov_register_check(p);
+    gsprov_register_dbd(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

@@ -45,7 +45,13 @@ typedef struct {
     int activation_ttl;         /* GsProvActivationTTL s; GSPROV_UNSET */
     int claim_max_failures;     /* GsProvClaimMaxFailures; GSPROV_UNSET */
     int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
+    int store_kind;             /* GsProvStore file|dbd; GSPROV_UNSET */
+    const char *db_tenant;      /* its TENANT ("": the vhost's ServerName);
+                                 * goes with store_kind */
 } gsprov_dir_conf;
+
+/* GsProvStore: where the records are (the templates are GsProvRoot's). */
+typedef enum { GSPROV_STORE_FILE = 0, GSPROV_STORE_DBD } gsprov_store_kind_e;
 
 /* Per-server (vhost) config: the cache is shared by a farm per tenant,
  * the counters are per vhost. */
@@ -65,6 +71,9 @@ typedef struct {
     gsprov_stats_t *stats;
     gsprov_cache_t *cache;
     gsprov_cache_t *near;
+    /* GsProvStore dbd: the schema version was found right (post_config,
+     * or this child's first connection) */
+    volatile apr_uint32_t db_verified;
 } gsprov_srv_conf;
 
 extern module AP_MODULE_DECLARE_DATA gsprov_module;
@@ -121,6 +130,19 @@ gsprov_audit_t *gsprov_auditlog_get(const gsprov_auditlog_t *l);
  * apachectl -t (handlers without their store, tenants whose generic files
  * do not render). */
 void gsprov_register_check(apr_pool_t *p);
+
+/* gsprov_dbd.c: GsProvStore dbd on mod_dbd. */
+void gsprov_register_dbd(apr_pool_t *p);
+/* The GsProvStore dbd line's part: NULL, or why it cannot be used. */
+const char *gsprov_dbd_configure(cmd_parms *cmd);
+/* The database store for r under conf (built per request). */
+gsprov_store_t *gsprov_dbd_store(request_rec *r, const gsprov_dir_conf *conf);
+/* A request the database cannot answer: counted, logged at most once per
+ * interval per tenant (msgid: its GSPROV_LOGNO), Retry-After set; returns
+ * HTTP_SERVICE_UNAVAILABLE. */
+int gsprov_dbd_unavailable(request_rec *r, const char *msgid,
+                           const char *err);
+gsprov_store_kind_e gsprov_conf_store_kind(const gsprov_dir_conf *c);
 
 /* gsprov_logger.c: a lib/ logger writing to s's error log at its
  * LogLevel. */

@@ -83,19 +83,18 @@ static apr_status_t request_device(request_rec *r, const char *user,
                                    gsprov_device_t **dev, char *mac,
                                    char **err)
 {
-    gsprov_dir_conf *c = ap_get_module_config(r->per_dir_config,
-                                              &gsprov_module);
+    gsprov_store_t *store = gsprov_request_store(r, 1);
 
     *dev = NULL;
     *err = NULL;
-    if (!c->store)
+    if (!store)
         return GSPROV_ENOTFOUND;
     if (!gsprov_request_mac(r, mac)
         && !(user && gsprov_mac_parse(user, strlen(user), mac)))
         return GSPROV_ENOTFOUND;
     /* the access log says which device a refusal was about */
     apr_table_set(r->notes, "gsprov-mac", mac);
-    return gsprov_store_device(c->store, r->pool, mac, dev, err);
+    return gsprov_store_device(store, r->pool, mac, dev, err);
 }
 
 /* A record that exists but cannot be read is the server's failure, not

@@ -120,9 +120,22 @@ static int not_allowed(adm_t *a, const char *allow)
                                     "(allowed: %s)", a->r->method, allow));
 }
 
-/* The store could not be written (lock, write, sync): 500. */
-static int io_error(adm_t *a, const char *err)
+/* The database cannot answer: 503 with Retry-After, nothing changed. */
+static int unavailable(adm_t *a, const char *err)
 {
+    json_t *j = gsprov_json_pool(a->r->pool, json_object());
+    int status = gsprov_dbd_unavailable(a->r, GSPROV_LOGNO(1004), err);
+
+    json_object_set_new(j, "error", json_string("the database cannot "
+                                                "answer; try again later"));
+    return send_json(a, status, j);
+}
+
+/* The store could not be written (lock, write, sync): 500. */
+static int io_error(adm_t *a, apr_status_t rv, const char *err)
+{
+    if (rv == GSPROV_EUNAVAIL)
+        return unavailable(a, err);
     return internal(a, GSPROV_LOGNO(0704), "the store could not be written",
                     err);
 }
@@ -133,6 +146,8 @@ static int unreadable(adm_t *a, apr_status_t rv, const char *msg)
 {
     if (rv == APR_ENOTIMPL)
         return unfit(a, msg);
+    if (rv == GSPROV_EUNAVAIL)
+        return unavailable(a, msg);
     return internal(a, GSPROV_LOGNO(0711), "what the store holds could not "
                     "be read", msg);
 }
@@ -220,7 +235,13 @@ static int begin(adm_t *a, gsprov_txn_t **txn)
     char *err = NULL;
     apr_status_t rv;
 
-    rv = gsprov_store_begin(a->store, a->r->pool, au, txn, &err);
+    /* "GsProvAuditLog none": this location changes nothing, whatever the
+     * store (a database store keeps its trail in its own table, and
+     * copies it to the file when one is named) */
+    if (a->conf->audit_log == gsprov_auditlog_none())
+        rv = GSPROV_EAUDIT;
+    else
+        rv = gsprov_store_begin(a->store, a->r->pool, au, txn, &err);
     switch (rv) {
     case APR_SUCCESS:
         return OK;
@@ -233,7 +254,7 @@ static int begin(adm_t *a, gsprov_txn_t **txn)
                     APLOG_ERR, NULL, "writes need GsProvAuditLog for this "
                     "location; refused");
     default:
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
 }
 
@@ -256,7 +277,7 @@ static int commit(adm_t *a, gsprov_txn_t *txn, const char *mac)
     if (rv == GSPROV_EAUDIT)
         unaudited(a, err, mac, NULL);
     else if (rv != APR_SUCCESS)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     return OK;
 }
 
@@ -380,7 +401,7 @@ static int lock_record(adm_t *a, gsprov_txn_t *txn, const char *mac,
         return unreadable(a, rv, apr_psprintf(r->pool, "record unreadable: "
                                               "%s", err));
     if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     if (rv == APR_SUCCESS) {
         *etag = gsprov_precond_etag(r->pool, cur->version);
         if (old && (rc = parse_record(a, mac, cur, old)) != OK)
@@ -446,7 +467,7 @@ static int device_put(adm_t *a, const char *mac)
                                         r->pool, oldj, gsprov_record_to_json(
                                             r->pool, dev, 1)), &err))) {
         gsprov_store_rollback(txn);
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
     if ((rc = commit(a, txn, mac)) != OK)
         return rc;
@@ -489,7 +510,7 @@ static int device_delete(adm_t *a, const char *mac)
                                             r->pool, olddev, 1), NULL)
                                     : NULL, &err))) {
         gsprov_store_rollback(txn);
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
     if ((rc = commit(a, txn, mac)) != OK)
         return rc;
@@ -520,6 +541,8 @@ static int device_rendered(adm_t *a, const char *mac)
     if (rv == GSPROV_ENOTFOUND)
         return bad_request(a, HTTP_NOT_FOUND, NULL, err ? err : apr_psprintf(
                            r->pool, "no record for device %s", mac));
+    if (rv == GSPROV_EUNAVAIL)
+        return unavailable(a, err);
     if (rv != APR_SUCCESS)
         return internal(a, GSPROV_LOGNO(0714), "the file could not be "
                         "rendered", err);
@@ -666,7 +689,7 @@ static int activation_create(adm_t *a)
     if (rv == GSPROV_EAUDIT)
         unaudited(a, err, NULL, number);
     else if (rv != APR_SUCCESS)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     res = gsprov_json_pool(r->pool, json_object());
     json_object_set_new(res, "number", json_string(number));
     json_object_set_new(res, "created", json_integer(act->created));
@@ -742,7 +765,7 @@ static int activation_delete(adm_t *a, const char *number)
     if (rv == GSPROV_EAUDIT)
         unaudited(a, err, NULL, number);
     else if (rv != APR_SUCCESS)
-        return io_error(a, err);
+        return io_error(a, rv, err);
     return send_json(a, HTTP_NO_CONTENT, NULL);
 }
 
@@ -820,7 +843,7 @@ static int claim(adm_t *a)
     case GSPROV_ECORRUPT:   /* the activation itself */
         return invalid(a, rv, res.field, err);
     default:
-        return io_error(a, err);
+        return io_error(a, rv, err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, GSPROV_LOGNO(0709)
                   "device %s claimed activation %s", mac, number);
@@ -859,8 +882,9 @@ static int route(adm_t *a)
     int m = r->method_number;
 
     if (!a->store)
-        return unfit(a, "SetHandler gsprov-admin needs GsProvRoot (a "
-                     "directory store) for this location");
+        return unfit(a, "SetHandler gsprov-admin needs GsProvRoot (the "
+                     "templates, and the records unless GsProvStore dbd) for "
+                     "this location");
     if (m != M_PUT && m != M_POST && ap_discard_request_body(r) != OK)
         return DONE;
 
@@ -928,7 +952,7 @@ static int gsprov_admin_handler(request_rec *r)
     memset(&a, 0, sizeof(a));
     a.r = r;
     a.conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
-    a.store = a.conf->store;
+    a.store = gsprov_request_store(r, 0);
     a.who.user = r->user;
     a.who.client = r->useragent_ip;
     a.who.method = r->method;

@@ -40,6 +40,8 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->activation_ttl = GSPROV_UNSET;
     c->claim_max_failures = GSPROV_UNSET;
     c->admin_secrets = GSPROV_UNSET;
+    c->store_kind = GSPROV_UNSET;
+    c->db_tenant = NULL;
     return c;
 }
 
@@ -73,6 +75,10 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     cfgMergeInt(activation_ttl);
     cfgMergeInt(claim_max_failures);
     cfgMergeInt(admin_secrets);
+    cfgMergeInt(store_kind);
+    /* the tenant goes with the GsProvStore line that chose the store */
+    c->db_tenant = add->store_kind != GSPROV_UNSET ? add->db_tenant
+                                                   : base->db_tenant;
     return c;
 }
 
@@ -90,6 +96,7 @@ void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->stats = NULL;
     c->cache = NULL;
     c->near = NULL;
+    c->db_verified = 0;
     return c;
 }
 
@@ -114,6 +121,7 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     c->stats = NULL;
     c->cache = NULL;
     c->near = NULL;
+    c->db_verified = 0;
     return c;
 }
 
@@ -190,6 +198,41 @@ int gsprov_conf_admin_secrets(const gsprov_dir_conf *c)
 {
     return c->admin_secrets != GSPROV_UNSET ? c->admin_secrets
                                             : GSPROV_DEFAULT_ADMIN_SECRETS;
+}
+
+gsprov_store_kind_e gsprov_conf_store_kind(const gsprov_dir_conf *c)
+{
+    return c->store_kind != GSPROV_UNSET ? (gsprov_store_kind_e)c->store_kind
+                                         : GSPROV_DEFAULT_STORE;
+}
+
+/* GsProvStore file | dbd [TENANT]: the records' backend (the templates
+ * stay GsProvRoot's files) */
+static const char *cmd_GsProvStore(cmd_parms *cmd, void *dconf,
+                                   const char *kind, const char *tenant)
+{
+    gsprov_dir_conf *c = dconf;
+    const char *err;
+
+    if (!strcasecmp(kind, "file")) {
+        if (tenant)
+            return "GsProvStore file: takes no tenant (the directory is the "
+                   "tenant's)";
+        c->store_kind = GSPROV_STORE_FILE;
+        c->db_tenant = NULL;
+        return NULL;
+    }
+    if (strcasecmp(kind, "dbd"))
+        return apr_psprintf(cmd->pool, "GsProvStore: unknown '%s', supported "
+                            "values are 'file' and 'dbd'", kind);
+    if (tenant && (!*tenant || strlen(tenant) > GSPROV_MAX_TENANT_LEN))
+        return apr_psprintf(cmd->pool, "GsProvStore dbd: the tenant must be "
+                            "1 to %d characters", GSPROV_MAX_TENANT_LEN);
+    if ((err = gsprov_dbd_configure(cmd)))
+        return err;
+    c->store_kind = GSPROV_STORE_DBD;
+    c->db_tenant = tenant ? apr_pstrdup(cmd->pool, tenant) : "";
+    return NULL;
 }
 
 /* One store per root directory and configuration cycle, shared by every
@@ -551,6 +594,11 @@ const command_rec gsprov_cmds[] = {
     AP_INIT_TAKE1("GsProvRoot", cmd_GsProvRoot, NULL, RSRC_CONF | ACCESS_CONF,
                   "Directory of the tenant's store (defaults.xml, models/, "
                   "groups/, devices/)"),
+    AP_INIT_TAKE12("GsProvStore", cmd_GsProvStore, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "Where the device records, activations and audit trail "
+                   "are: file (default, GsProvRoot) or dbd [TENANT] (the "
+                   "database of DBDriver/DBDParams, through mod_dbd)"),
     AP_INIT_TAKE2("GsProvVar", cmd_GsProvVar, NULL, RSRC_CONF | ACCESS_CONF,
                   "A tenant variable for ${name} in templates: NAME VALUE"),
     AP_INIT_TAKE1("GsProvKeyDerivation", cmd_GsProvKeyDerivation, NULL,

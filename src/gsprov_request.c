@@ -6,6 +6,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_expr.h"
+#include "apr_strings.h"
 
 #include "gsprov_request.h"
 
@@ -74,6 +75,29 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
         return 1;
     }
     return 0;
+}
+
+gsprov_store_t *gsprov_request_store(request_rec *r, int memo)
+{
+    gsprov_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                 &gsprov_module);
+    const char *key;
+    gsprov_store_t *s = NULL;
+
+    if (!conf->store)
+        return NULL;
+    if (!memo)
+        return gsprov_conf_store_kind(conf) == GSPROV_STORE_DBD
+               ? gsprov_dbd_store(r, conf) : conf->store;
+    /* one per request and location config (an internal redirect shares
+     * the pool, maybe not the config) */
+    key = apr_psprintf(r->pool, "gsprov-store-%pp", (void *)conf);
+    apr_pool_userdata_get((void **)&s, key, r->pool);
+    if (!s) {
+        s = gsprov_store_memo(r->pool, gsprov_request_store(r, 0));
+        apr_pool_userdata_setn(s, key, apr_pool_cleanup_null, r->pool);
+    }
+    return s;
 }
 
 int gsprov_request_only_get(request_rec *r)

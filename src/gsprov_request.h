@@ -29,6 +29,13 @@ int gsprov_request_fw_split(request_rec *r, char mac[GSPROV_MAC_LEN + 1],
  * <mac> segment of a firmware path.  1 if there is one. */
 int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
 
+/* The store of the request's location: GsProvRoot's directory store, or
+ * with GsProvStore dbd the database store over its templates; NULL
+ * without GsProvRoot.  memo: records read at most once per request (the
+ * device handlers and access control share one read); the admin API,
+ * which writes, takes it without. */
+gsprov_store_t *gsprov_request_store(request_rec *r, int memo);
+
 /* The handlers only answer GET (and HEAD): OK, or 405 with Allow set. */
 int gsprov_request_only_get(request_rec *r);
 

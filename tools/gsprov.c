@@ -6,6 +6,10 @@
  *   gsprov encode --mac MAC                  P-value text or XML -> binary
  *   gsprov decode                            binary -> P-value text
  *   gsprov lint --root DIR [--var N=V]...    check a whole store
+ *   gsprov db init | import | export          the database store
+ *                                            (tools/gsprov_db.c)
+ *   render and lint take --driver D --params P --tenant T: the records
+ *   from a database, the templates from --root
  *
  * Each subcommand parses its options with getopt_long in a function of
  * its own (parse_<command>); the options several share (the store and
@@ -34,6 +38,7 @@
 #include "gsprov_version.h"
 #include "gsprov_cliopt.h"
 #include "gsprov_progress.h"
+#include "gsprov_cli.h"
 
 #define EXIT_USAGE GSPROV_EXIT_USAGE
 
@@ -119,19 +124,22 @@ static const char render_usage[] =
     "       [--var NAME=VALUE]... [--vars-file FILE] [--format xml|binary]\n"
     "       [--user-agent UA] [--plain] [--md md5|sha256]\n"
     "       [--binary full|bootstrap] [--bootstrap-param PNNN]...\n"
+    "       [--driver D --params P --tenant T]\n"
     "  Prints exactly the bytes mod_gsprov serves for cfg<MAC>.xml (or the\n"
     "  binary cfg<MAC>), encrypted when the device has a password unless\n"
     "  --plain; for a redirected device (<redirect> record or redirect.map)\n"
     "  its redirect file.  The tenant's variables: --config/--vhost reads\n"
     "  GsProvRoot and GsProvVar from the vhost's Apache configuration,\n"
     "  --vars-file a file of GsProvVar lines, --var one variable (the\n"
-    "  later wins).";
+    "  later wins).  --driver D --params P --tenant T: the record from\n"
+    "  that database (GsProvStore dbd), the templates from --root.";
 
 typedef struct {
     gsprov_cliopt_t o;
     const char *mac, *ua;
     gsprov_settings_t set;
     gsprov_name_t name;
+    gsprov_cli_db_t db;
 } render_args_t;
 
 static int parse_render(apr_pool_t *p, int argc, char **argv,
@@ -145,9 +153,11 @@ static int parse_render(apr_pool_t *p, int argc, char **argv,
         { "md",              required_argument, NULL, O_MD },
         { "binary",          required_argument, NULL, O_BINARY },
         { "bootstrap-param", required_argument, NULL, O_BOOTSTRAP },
+        GSPROV_CLI_DB_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     gsprov_cliopt_t *o = &a->o;
+    const char *e;
     int c, rc, md;
 
     memset(a, 0, sizeof(*a));
@@ -195,6 +205,8 @@ static int parse_render(apr_pool_t *p, int argc, char **argv,
             APR_ARRAY_PUSH(a->set.bootstrap_extra, const char *) = optarg;
             break;
         default:
+            if (gsprov_cli_db_option(&a->db, c, optarg))
+                break;
             if ((rc = gsprov_cliopt_shared(o, c)))
                 return rc;
         }
@@ -209,6 +221,8 @@ static int parse_render(apr_pool_t *p, int argc, char **argv,
     if (!gsprov_mac_parse(a->mac, strlen(a->mac), a->name.mac))
         return gsprov_cliopt_usage_error(o, "'%s' is not a MAC (12 hex "
                                          "digits)", a->mac);
+    if ((e = gsprov_cli_db_check(&a->db)))
+        return gsprov_cliopt_usage_error(o, "%s", e);
     if ((rc = gsprov_cliopt_finish(o)))
         return rc;
     a->set.tenant_vars = o->vars;
@@ -237,6 +251,8 @@ static int cmd_render(apr_pool_t *p, int argc, char **argv)
 
     if ((rv = gsprov_store_file_open(p, a.o.root, &log, &store, &err)))
         return fail("cannot open the store", err);
+    if ((rv = gsprov_cli_records(p, &a.db, store, &log, &store, &err)))
+        return fail("cannot open the database", err);
     t = gsprov_store_templates(store, p, apr_time_from_sec(86400));
     rv = gsprov_provision(p, store, t, &a.name, &a.set, &out, &err);
     if (rv == GSPROV_ENOTFOUND)
@@ -504,9 +520,11 @@ static int cmd_decode(apr_pool_t *p, int argc, char **argv)
 static const char lint_usage[] =
     "gsprov lint (--root DIR | --config FILE --vhost NAME)\n"
     "       [--var NAME=VALUE]... [--vars-file FILE] [--no-progress]\n"
+    "       [--driver D --params P --tenant T]\n"
     "  Loads every template, the redirect map and every device record and\n"
     "  renders every device with the tenant's variables (as for render:\n"
-    "  --config/--vhost, --vars-file, --var); prints each problem as\n"
+    "  --config/--vhost, --vars-file, --var); with --driver the records\n"
+    "  are that database's.  Prints each problem as\n"
     "  'file:line: message' (with '; hint: ...' for the common\n"
     "  vendor-template mistakes). Exit 1 if any.  Warns on stderr\n"
     "  ('file:line: warning: ...') about layers that set P1359-P1361,\n"
@@ -560,6 +578,7 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
                        const char *why)
 {
     lint_t *lint = baton;
+    gsprov_store_t *one;
     gsprov_name_t name;
     gsprov_output_t out;
     char *err = NULL;
@@ -578,8 +597,9 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     name.nreadings = 1;
     name.reading[0].kind = GSPROV_KIND_DEVICE_XML;
     name.any_affix = 1;
-    rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
-                          &err);
+    /* rendered from the bytes the walk read, not read again */
+    one = gsprov_store_one(p, lint->t, mac, rec, rec->label);
+    rv = gsprov_provision(p, one, lint->t, &name, lint->set, &out, &err);
     if (out.device) {
         apr_array_header_t *w = apr_array_make(p, 4,
                                                sizeof(gsprov_guard_warning_t));
@@ -588,8 +608,7 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     }
     if (rv == APR_SUCCESS) {
         name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
-        rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
-                              &err);
+        rv = gsprov_provision(p, one, lint->t, &name, lint->set, &out, &err);
         if (rv == GSPROV_ENOTFOUND)   /* v2: no binary, by design */
             rv = APR_SUCCESS;
     }
@@ -603,13 +622,15 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
 }
 
 static int parse_lint(apr_pool_t *p, int argc, char **argv,
-                      gsprov_cliopt_t *o, int *progress)
+                      gsprov_cliopt_t *o, gsprov_cli_db_t *db, int *progress)
 {
     enum { O_NO_PROGRESS = 1 };
     static const struct option own[] = {
         { "no-progress", no_argument, NULL, O_NO_PROGRESS },
+        GSPROV_CLI_DB_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
+    const char *e;
     int c, rc;
 
     gsprov_cliopt_init(o, p, "lint", lint_usage, GSPROV_CLIOPT_STORE);
@@ -617,6 +638,8 @@ static int parse_lint(apr_pool_t *p, int argc, char **argv,
     while ((c = gsprov_cliopt_next(o, argc, argv, own)) != -1) {
         if (c == O_NO_PROGRESS)
             *progress = 0;
+        else if (gsprov_cli_db_option(db, c, optarg))
+            ;
         else if ((rc = gsprov_cliopt_shared(o, c)))
             return rc;
     }
@@ -625,6 +648,8 @@ static int parse_lint(apr_pool_t *p, int argc, char **argv,
     if (!o->root && !o->config)
         return gsprov_cliopt_usage_error(o, "%s", "--root is required (or "
                                          "--config FILE --vhost NAME)");
+    if ((e = gsprov_cli_db_check(db)))
+        return gsprov_cliopt_usage_error(o, "%s", e);
     return gsprov_cliopt_finish(o);
 }
 
@@ -633,12 +658,14 @@ static int cmd_lint(apr_pool_t *p, int argc, char **argv)
     gsprov_cliopt_t o;
     lint_t lint;
     gsprov_report_t report = { lint_report, &lint };
+    gsprov_logger_t log = { log_stderr, NULL, GSPROV_LOG_WARN, NULL };
+    gsprov_cli_db_t db = { NULL, NULL, NULL };
     gsprov_settings_t set;
     char *err = NULL;
     int rc, progress;
 
     memset(&lint, 0, sizeof(lint));
-    if ((rc = parse_lint(p, argc, argv, &o, &progress)))
+    if ((rc = parse_lint(p, argc, argv, &o, &db, &progress)))
         return rc;
     memset(&set, 0, sizeof(set));
     set.tenant_vars = o.vars;
@@ -650,6 +677,8 @@ static int cmd_lint(apr_pool_t *p, int argc, char **argv)
         != APR_SUCCESS)
         return EXIT_FAILURE;
     lint.t = gsprov_store_templates(lint.store, p, 0);
+    if (gsprov_cli_records(p, &db, lint.store, &log, &lint.store, &err))
+        return fail("cannot open the database", err);
     lint.set = &set;
     {
         apr_array_header_t *w = apr_array_make(p, 4,
@@ -684,6 +713,9 @@ static const command_t commands[] = {
     { "encode",  cmd_encode,  encode_usage },
     { "decode",  cmd_decode,  decode_usage },
     { "lint",    cmd_lint,    lint_usage },
+    { "db",      gsprov_cli_db,     gsprov_cli_db_usage },
+    { "import",  gsprov_cli_import, gsprov_cli_import_usage },
+    { "export",  gsprov_cli_export, gsprov_cli_export_usage },
 };
 
 static void usage_all(FILE *f)

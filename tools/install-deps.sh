@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev
       libaprutil1-dev libxml2-dev libssl-dev libmemcached-dev memcached
       libapache2-mod-perl2 check curl wrk libxml2-utils openssl valgrind
       xxd procps apache2-utils perl libjansson-dev iproute2
-      dpkg-dev debhelper fakeroot lintian bsdutils"
+      dpkg-dev debhelper fakeroot lintian bsdutils
+      libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 postgresql sqlite3"
 
 # apache2's mod_ssl is built against the newest libssl3 of the release; an
 # older libssl3 left on the machine makes mod_ssl warn at every start
@@ -41,7 +42,8 @@ echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # policy-rc.d keeps apt from starting the distribution's own apache2 and
-# memcached services: the demo and the tests run their own instances.
+# memcached and postgresql services: the demo and the tests run their own
+# instances.
 rcd=/usr/sbin/policy-rc.d
 if [ ! -e "$rcd" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$rcd"; chmod 755 "$rcd"

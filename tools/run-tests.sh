@@ -2,7 +2,8 @@
 # `make test`: every stage, in order; the last line sums them up.
 # Each stage's output goes to build/test-logs/<stage>.log and is shown on
 # failure.  Stages: docs/config check, include-cycle check, unit tests,
-# fuzz replay, the Apache::Test suite, the gsprov CLI tests, the system
+# fuzz replay, the Apache::Test suite (and its admin files with the store in
+# PostgreSQL and in SQLite), the gsprov CLI tests, the system
 # suites (the Debian package built, installed and purged as root), the unit tests
 # and the request path under valgrind, then unit tests + fuzz replay + the
 # Apache::Test suite again with AddressSanitizer/UBSan builds.
@@ -17,7 +18,7 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 count() {
     awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
          /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
-         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package): [0-9]+ passed/ { s += $2 }
+         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package|farm): [0-9]+ passed/ { s += $2 }
          /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
          END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
@@ -43,10 +44,19 @@ stage include-cycles bash tools/check-include-cycles.sh
 stage unit          make -s unit
 stage fuzz-replay   make -s fuzz-replay
 stage apache-test   bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so"
+# the admin API and claim files again, the admin tenant in a database
+dbd_files="94-admin.t 95-admin-writes.t 96-claim.t 97-admin-config.t"
+# shellcheck disable=SC2086
+stage apache-pgsql  env GSPROV_TEST_STORE=pgsql \
+                        bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so" $dbd_files
+# shellcheck disable=SC2086
+stage apache-sqlite3 env GSPROV_TEST_STORE=sqlite3 \
+                        bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so" $dbd_files
 stage cli           bash t/system/cli.sh "$(pwd)/gsprov"
 stage fw-cert       bash t/system/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
 stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"
 stage cache         bash t/system/cache.sh "$(pwd)/.libs/mod_gsprov.so"
+stage farm          bash t/system/farm.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage configtest    bash t/system/configtest.sh "$(pwd)/.libs/mod_gsprov.so"
 stage package       bash t/system/package.sh
@@ -58,6 +68,9 @@ stage apache-asan   env GSPROV_PRELOAD="$asan_rt" \
                         bash t/apache/run.sh "$(pwd)/build-asan/mod_gsprov.so"
 stage cache-asan    env GSPROV_PRELOAD="$asan_rt" \
                         bash t/system/cache.sh "$(pwd)/build-asan/mod_gsprov.so"
+# shellcheck disable=SC2086
+stage apache-asan-pgsql env GSPROV_PRELOAD="$asan_rt" GSPROV_TEST_STORE=pgsql \
+                        bash t/apache/run.sh "$(pwd)/build-asan/mod_gsprov.so" $dbd_files
 
 echo
 [ -z "$failed_stages" ] || echo "failed stages:$failed_stages"

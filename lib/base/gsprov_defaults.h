@@ -116,6 +116,20 @@
 #define GSPROV_MIN_PIN_LEN             4
 #define GSPROV_MAX_PIN_LEN             32
 #define GSPROV_MAX_NUMBER_LEN          32
+/* ---- The database store (GsProvStore dbd) ---- */
+/* GsProvStore: the directory store.  GSPROV_STORE_FILE (mod_gsprov.h) */
+#define GSPROV_DEFAULT_STORE           0
+/* Longest tenant name (GsProvStore dbd TENANT, the tables' key). */
+#define GSPROV_MAX_TENANT_LEN          255
+/* A device or admin request the database cannot answer is 503 with this
+ * Retry-After (seconds). */
+#define GSPROV_DBD_RETRY_AFTER         5
+/* Database failures are logged at most once per this many seconds per
+ * tenant (the rest are counted on the status page). */
+#define GSPROV_DBD_LOG_INTERVAL        60
+/* SQLite: how long the CLI's writer waits for another's write lock (ms).
+ * Not for httpd's connections: apr_dbd's driver waits itself there. */
+#define GSPROV_DBD_BUSY_TIMEOUT_MS     5000
 /* Largest activation file (a profile plus its bookkeeping). */
 #define GSPROV_MAX_ACTIVATION_BYTES    (GSPROV_ADMIN_MAX_BODY + 4096)
 

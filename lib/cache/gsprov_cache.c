@@ -45,29 +45,22 @@ static int cmp_var(const void *a, const void *b)
     return strcmp(((const var_t *)a)->k, ((const var_t *)b)->k);
 }
 
-/* The key, and (*dev_version) the device record version it holds. */
-static const char *cache_key(apr_pool_t *p, gsprov_store_t *store,
-                             const gsprov_templates_t *t,
+/* The key of a request whose device record (if it names one) has
+ * content version dev ("" for none). */
+static const char *cache_key(apr_pool_t *p, const gsprov_templates_t *t,
                              const gsprov_name_t *name,
                              const gsprov_settings_t *set,
                              const char *tenant, const char *request_name,
-                             const char **dev_version)
+                             const char *dev)
 {
     static const char *const binary_names[] = { "off", "bootstrap", "full" };
     unsigned int nvars = set->tenant_vars ? apr_hash_count(set->tenant_vars)
                                           : 0;
     int nextra = set->bootstrap_extra ? set->bootstrap_extra->nelts : 0;
     unsigned char md[GSPROV_SHA256_LEN];
-    const char *dev = "";
     material_t m;
     var_t *vars = NULL;
-    char *err = NULL;
     int i;
-
-    if (name->mac[0]
-        && gsprov_store_record_version(store, p, name->mac, &dev, &err))
-        return NULL;   /* no record (404) or unreadable (500): not cached */
-    *dev_version = dev;
 
     m.max = 2 * (12 + nextra + 2 * (int)nvars);
     m.v = apr_palloc(p, sizeof(*m.v) * (apr_size_t)m.max);
@@ -112,8 +105,14 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
                              const gsprov_settings_t *set,
                              const char *tenant, const char *request_name)
 {
-    const char *dev;
-    return cache_key(p, store, t, name, set, tenant, request_name, &dev);
+    gsprov_blob_t rec;
+    char *err = NULL;
+
+    if (name->mac[0]
+        && gsprov_store_record_get(store, p, name->mac, &rec, &err))
+        return NULL;   /* no record (404) or unreadable (500): not cached */
+    return cache_key(p, t, name, set, tenant, request_name,
+                     name->mac[0] ? rec.version : "");
 }
 
 /* The digest that binds a value to its key: key, metadata and body. */
@@ -220,24 +219,9 @@ static void complain(const gsprov_serve_ctx_t *sc, const char *file,
                      int line, const char *msgid, gsprov_throttle_e which,
                      const char *what)
 {
-    apr_uint64_t more = 0;
-    char buf[GSPROV_STATS_ERROR_LEN];
-
-    if (sc->stats) {
-        gsprov_stats_error(sc->stats, gsprov_log_msgid(msgid), what);
-        if (!gsprov_stats_log_due(sc->stats, which, sc->log_interval,
-                                  &more))
-            return;
-    }
-    if (!gsprov_log_is_level(sc->log, GSPROV_LOG_WARN))
-        return;
-    if (more)
-        apr_snprintf(buf, sizeof(buf), " (%" APR_UINT64_T_FMT " more cache "
-                     "problems since the last message)", more);
-    else
-        buf[0] = '\0';
-    gsprov_log(sc->log, file, line, GSPROV_LOG_WARN, "%s%s: %s%s", msgid,
-               sc->tenant ? sc->tenant : "", what, buf);
+    gsprov_stats_complain(sc->stats, sc->log, file, line, GSPROV_LOG_WARN,
+                          which, sc->log_interval, msgid, sc->tenant, what,
+                          "cache problems");
 }
 
 /* A failed get or set: one id for both, as they share one throttle (a
@@ -263,14 +247,31 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
                           gsprov_output_t *out, gsprov_served_e *served,
                           char **err)
 {
-    const char *key = NULL, *why = NULL, *dev_version = "";
-    int get_failed = 0;
+    const char *key = NULL, *why = NULL;
+    gsprov_blob_t rec;
+    int get_failed = 0, have = 0;
     apr_time_t start;
     apr_status_t rv;
 
+    memset(out, 0, sizeof(*out));
     *served = GSPROV_SERVED_RENDERED;
-    if (sc->cache && (key = cache_key(p, store, t, name, set, sc->tenant,
-                                      sc->request_name, &dev_version))) {
+    /* The record is read once, with its version: the key is made from the
+     * version of the very bytes a miss renders (a one-record view), so a
+     * value can never be stored under another version's key, and a
+     * device request costs the store one read. */
+    if (name->mac[0]) {
+        rv = gsprov_store_record_get(store, p, name->mac, &rec, err);
+        if (rv != APR_SUCCESS && rv != GSPROV_ENOTFOUND)
+            return rv;      /* unreadable (500) or unavailable (503) */
+        have = rv == APR_SUCCESS;
+        store = gsprov_store_one(p, t, name->mac, have ? &rec : NULL,
+                                 store->label);
+    }
+    /* no record (404, or a redirect.map line): not cached */
+    if (sc->cache && (!name->mac[0] || have))
+        key = cache_key(p, t, name, set, sc->tenant, sc->request_name,
+                        have ? rec.version : "");
+    if (key) {
         char *val = NULL;
         apr_size_t len = 0;
         /* the near cache holds only values checked on their way in */
@@ -318,15 +319,6 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
         gsprov_stats_render(sc->stats, apr_time_now() - start);
     if (!key)
         return APR_SUCCESS;
-    /* The record is read twice (for the key, then to render): if it was
-     * replaced in between, these bytes belong to another version than the
-     * key says; serve them, store nothing. */
-    if (name->mac[0]
-        && (!out->device
-            || strcmp(out->device->version, dev_version))) {
-        *served = GSPROV_SERVED_RENDERED;
-        return APR_SUCCESS;
-    }
     {
         char *val;
         apr_size_t len;

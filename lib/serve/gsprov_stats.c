@@ -99,6 +99,32 @@ int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
     return 1;
 }
 
+void gsprov_stats_complain(gsprov_stats_t *s, const gsprov_logger_t *log,
+                           const char *file, int line,
+                           gsprov_log_level_e level, gsprov_throttle_e which,
+                           apr_interval_time_t interval, const char *msgid,
+                           const char *tenant, const char *what,
+                           const char *noun)
+{
+    apr_uint64_t more = 0;
+    char buf[GSPROV_STATS_ERROR_LEN];
+
+    if (s) {
+        gsprov_stats_error(s, gsprov_log_msgid(msgid), what);
+        if (!gsprov_stats_log_due(s, which, interval, &more))
+            return;
+    }
+    if (!gsprov_log_is_level(log, level))
+        return;
+    if (more)
+        apr_snprintf(buf, sizeof(buf), " (%" APR_UINT64_T_FMT " more %s "
+                     "since the last message)", more, noun);
+    else
+        buf[0] = '\0';
+    gsprov_log(log, file, line, level, "%s%s: %s%s", msgid,
+               tenant ? tenant : "", what, buf);
+}
+
 /* A consistent copy of the last error; 0 if there was none. */
 static int last_error(gsprov_stats_t *s, apr_uint32_t *id, apr_time_t *when,
                       char text[GSPROV_STATS_ERROR_LEN])
@@ -141,6 +167,7 @@ typedef struct {
     apr_uint64_t hits, near_hits, misses, errors, rejected, stores;
     apr_uint64_t store_errors;
     apr_uint64_t renders, usec, hist[GSPROV_STATS_NBUCKETS];
+    apr_uint64_t db_queries, db_errors, db_unavailable;
     int has_error;
     apr_uint32_t error_id;
     apr_time_t error_time;
@@ -162,6 +189,9 @@ static void snapshot(gsprov_stats_t *s, snap_t *v)
     v->stores = apr_atomic_read64(&s->cache_stores);
     v->store_errors = apr_atomic_read64(&s->cache_store_errors);
     v->usec = apr_atomic_read64(&s->render_usec);
+    v->db_queries = apr_atomic_read64(&s->db_queries);
+    v->db_errors = apr_atomic_read64(&s->db_errors);
+    v->db_unavailable = apr_atomic_read64(&s->db_unavailable);
     for (k = 0; k < GSPROV_STATS_NBUCKETS; k++)
         n += v->hist[k] = apr_atomic_read64(&s->render_hist[k]);
     /* writers count renders first: take the histogram's own total */
@@ -218,6 +248,9 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
                  usec_label(p, k < GSPROV_STATS_NBUCKETS - 1
                                ? (long long)bucket_usec[k] : -1),
                  v.hist[k]);
+        LINE("DatabaseQueries: %" APR_UINT64_T_FMT "\nDatabaseErrors: %"
+             APR_UINT64_T_FMT "\nDatabaseUnavailable: %" APR_UINT64_T_FMT
+             "\n", v.db_queries, v.db_errors, v.db_unavailable);
         if (v.has_error) {
             apr_rfc822_date(date, v.error_time);
             LINE("LastError: %s GSPROV%04u: %s\n", date,
@@ -293,6 +326,10 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
                                         v.renders, 0.99),
                            "histogram", hist);
         json_object_set_new(t, "render", render);
+        json_object_set_new(t, "database", json_pack("{s:I,s:I,s:I}",
+                            "queries", (json_int_t)v.db_queries,
+                            "errors", (json_int_t)v.db_errors,
+                            "unavailable", (json_int_t)v.db_unavailable));
         json_object_set_new(t, "last_error", v.has_error
             ? json_pack("{s:I,s:s,s:s}", "time",
                         (json_int_t)apr_time_sec(v.error_time), "id",

@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 #include <apr_atomic.h>
+#include "gsprov_log.h"
 
 /* what was asked for */
 typedef enum {
@@ -41,6 +42,7 @@ typedef enum {
 typedef enum {
     GSPROV_THROTTLE_CACHE_FAILED = 0,
     GSPROV_THROTTLE_CACHE_REJECTED,
+    GSPROV_THROTTLE_DB_FAILED,      /* the database store cannot answer */
     GSPROV_THROTTLE_COUNT
 } gsprov_throttle_e;
 
@@ -54,6 +56,8 @@ typedef struct {
     apr_uint64_t cache_near_hits;   /* of cache_hits, from the near cache */
     apr_uint64_t cache_stores, cache_store_errors;
     apr_uint64_t renders, render_usec;
+    /* the database store: statements run, failed, requests answered 503 */
+    apr_uint64_t db_queries, db_errors, db_unavailable;
     apr_uint64_t render_hist[GSPROV_STATS_NBUCKETS];
     /* throttled messages (gsprov_throttle_e): when each was last logged,
      * and how many were not logged since */
@@ -81,6 +85,19 @@ void gsprov_stats_error(gsprov_stats_t *s, int msgid, const char *text);
 int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
                          apr_interval_time_t interval,
                          apr_uint64_t *suppressed);
+
+/* A problem that may come with every request (a dead memcached or
+ * database in a reboot storm): remembered as the tenant's last error, and
+ * logged at level at most once per interval per tenant and kind `which`
+ * across the whole server, with how many were held back since ("... (N
+ * more <noun> since the last message)").  msgid is its GSPROV_LOGNO tag;
+ * file and line its GSPROV_LOG_MARK.  s may be NULL (always logged). */
+void gsprov_stats_complain(gsprov_stats_t *s, const gsprov_logger_t *log,
+                           const char *file, int line,
+                           gsprov_log_level_e level, gsprov_throttle_e which,
+                           apr_interval_time_t interval, const char *msgid,
+                           const char *tenant, const char *what,
+                           const char *noun);
 
 /* Map a kind name as in the "gsprov-file" note to its index. */
 gsprov_stat_kind_e gsprov_stats_kind(const char *name);

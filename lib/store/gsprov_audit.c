@@ -39,22 +39,27 @@ apr_status_t gsprov_audit_open(apr_pool_t *p, const char *path,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_audit_write(apr_pool_t *p, gsprov_audit_t *a,
-                                json_t *entry, char **err)
+const char *gsprov_audit_line(apr_pool_t *p, json_t *entry)
 {
     json_t *line = gsprov_json_pool(p, json_object());
     apr_time_exp_t tm;
     apr_size_t n;
     char ts[32];
-    const char *s;
-    ssize_t w;
 
     apr_time_exp_gmt(&tm, apr_time_now());
     apr_strftime(ts, &n, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
     json_object_set_new(line, "time", json_string(ts));
     json_object_update(line, entry);
-    s = apr_pstrcat(p, gsprov_json_dump(p, line), "\n", NULL);
-    n = strlen(s);
+    return gsprov_json_dump(p, line);
+}
+
+apr_status_t gsprov_audit_append(apr_pool_t *p, gsprov_audit_t *a,
+                                 const char *line, char **err)
+{
+    const char *s = apr_pstrcat(p, line, "\n", NULL);
+    apr_size_t n = strlen(s);
+    ssize_t w;
+
     /* one write: O_APPEND makes it atomic with respect to other appenders
      * on local filesystems */
     do
@@ -66,4 +71,10 @@ apr_status_t gsprov_audit_write(apr_pool_t *p, gsprov_audit_t *a,
         return GSPROV_EIO;
     }
     return APR_SUCCESS;
+}
+
+apr_status_t gsprov_audit_write(apr_pool_t *p, gsprov_audit_t *a,
+                                json_t *entry, char **err)
+{
+    return gsprov_audit_append(p, a, gsprov_audit_line(p, entry), err);
 }

@@ -32,8 +32,9 @@
  *                    commit appends the audit lines (one write() each,
  *                    O_APPEND) and drops the locks; rollback only drops
  *                    the locks
- *   database store   one SQL transaction: writes and audit rows commit
- *                    together or not at all
+ *   database store   (gsprov_store_dbd.c) one SQL transaction: writes
+ *                    and audit rows commit together or not at all; a
+ *                    database that cannot answer is GSPROV_EUNAVAIL
  */
 #ifndef GSPROV_STORE_H
 #define GSPROV_STORE_H
@@ -116,7 +117,8 @@ typedef struct {
                                    const char *mac, const char **version,
                                    char **err);
     /* A page of records (array of gsprov_listed_t); *more is set when
-     * records follow the last one (whether or not they are in q->group). */
+     * records may follow the last one (the directory store: any record;
+     * the database store: one of q->group). */
     apr_status_t (*record_list)(gsprov_store_t *s, apr_pool_t *p,
                                 const gsprov_list_query_t *q,
                                 apr_array_header_t **items, int *more,
@@ -249,6 +251,20 @@ apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
                                 char **err);
 apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err);
 void gsprov_store_rollback(gsprov_txn_t *txn);
+
+/* ---- views (gsprov_store_view.c) ---- */
+
+/* A read-only store of one record already read (rec; NULL: mac has none)
+ * under templates t: what the pipeline renders when the bytes it must
+ * render are those it keyed the cache with.  Other MACs have no record. */
+gsprov_store_t *gsprov_store_one(apr_pool_t *p, const gsprov_templates_t *t,
+                                 const char *mac, const gsprov_blob_t *rec,
+                                 const char *label);
+
+/* base, with each record read at most once for the life of pool p (its
+ * result, error or not, is kept): one request's access control and
+ * handler share one read.  Reads only; changes are not offered. */
+gsprov_store_t *gsprov_store_memo(apr_pool_t *p, gsprov_store_t *base);
 
 /* The content version of a record's bytes, what a blob's version is:
  * hex SHA-256 (NULL if OpenSSL fails). */

@@ -15,7 +15,8 @@ error_log_mark();
 admin_setup();
 
 my $MAC = '000b82aa0001';
-my $rec = slurp(admin_store_file("devices/$MAC.xml"));
+my $rec = slurp(admin_store_file("devices/$MAC.xml"));    # the fixture
+is(admin_record($MAC), $rec, 'the admin store holds the fixture record byte for byte');
 
 # --- authentication: ordinary httpd auth in front of everything ---------
 my $r = api(GET => "/admin/devices/$MAC", user => undef);
@@ -109,7 +110,7 @@ $r = api(PUT => "/admin/devices/$MAC", body => '{"model":"a","model":"b"}');
 is($r->{code}, 400, 'duplicate keys: 400');
 $r = api(PUT => "/admin/devices/$MAC", body => '{"vars":{"x":"' . ('y' x 70000) . '"}}');
 is($r->{code}, 413, 'body over 64 KiB: 413');
-is(slurp(admin_store_file("devices/$MAC.xml")), $rec, 'the record is unchanged by all of that');
+is(admin_record($MAC), $rec, 'the record is unchanged by all of that');
 $r = api(HEAD => "/admin/devices/$MAC");
 is($r->{code}, 200, 'HEAD: 200');
 is($r->{body}, '', '... no body');

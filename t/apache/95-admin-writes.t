@@ -17,7 +17,6 @@ admin_setup();
 
 my $M1 = '000b82bb0001';
 my $path = "/admin/devices/$M1";
-my $file = admin_store_file("devices/$M1.xml");
 my $audit0 = () = audit_lines();
 
 my %rec = (model => 'gxp2170', groups => ['sip-account', 'sales'],
@@ -30,8 +29,8 @@ my %rec = (model => 'gxp2170', groups => ['sip-account', 'sales'],
 my $r = api(PUT => $path, body => \%rec);
 is($r->{code}, 201, 'PUT new record: 201') or diag($r->{body});
 is($r->{header}->('Location'), $path, 'Location of the new record');
-ok(-f $file, 'devices/<mac>.xml written');
-my $bytes = slurp($file);
+my $bytes = admin_record($M1);
+ok(defined $bytes, 'devices/<mac>.xml written');
 is($r->{header}->('ETag'), '"' . Digest::SHA::sha256_hex($bytes) . '"', 'ETag of the bytes written');
 like($bytes, qr{^<\?xml version="1.0" encoding="UTF-8"\?>\n<device>\n  <model>gxp2170</model>\n  <group>sip-account</group>\n  <group>sales</group>\n  <password>put-pw-secret-1</password>}, 'record XML as the store reads it');
 like($bytes, qr{<P3>Alice \$\{ext\}</P3>}, 'config written with the variable unexpanded');
@@ -58,17 +57,17 @@ my %rec2 = (%rec, config => { P3 => 'Bob ${ext}' });
 $r = api(PUT => $path, body => \%rec2, headers => ['If-Match' => '"0000"']);
 is($r->{code}, 412, 'If-Match with a stale ETag: 412');
 is($r->{header}->('ETag'), $etag, '... answer carries the current ETag');
-is(slurp($file), $bytes, '... and the record is unchanged');
+is(admin_record($M1), $bytes, '... and the record is unchanged');
 $r = api(PUT => $path, body => \%rec2, headers => ['If-None-Match' => '*']);
 is($r->{code}, 412, 'If-None-Match: * on an existing record: 412');
 $r = api(PUT => $path, body => \%rec2, headers => ['If-Match' => $etag]);
 is($r->{code}, 200, 'If-Match with the current ETag: 200 (replaced)') or diag($r->{body});
 isnt($r->{header}->('ETag'), $etag, '... new ETag');
-like(slurp($file), qr{<P3>Bob \$\{ext\}</P3>}, '... new bytes on disk');
+like(admin_record($M1), qr{<P3>Bob \$\{ext\}</P3>}, '... new bytes on disk');
 $etag = $r->{header}->('ETag');
 $r = api(PUT => '/admin/devices/000b82bb0099', body => { model => 'gxp2170' }, headers => ['If-Match' => '*']);
 is($r->{code}, 412, 'If-Match: * on a missing record: 412');
-ok(!-e admin_store_file('devices/000b82bb0099.xml'), '... nothing created');
+ok(!defined admin_record('000b82bb0099'), '... nothing created');
 
 # --- validation: exactly like files on disk -----------------------------
 my @bad = (
@@ -91,7 +90,7 @@ my @bad = (
     [{ model => 'gxp2170', redacted => ['password'] }, 'invalid record', qr/secrets=1/, 'redacted', 'record read without secrets written back'],
     [[1, 2], 'invalid record', qr/JSON object/, undef, 'not an object'],
 );
-my $before = slurp($file);
+my $before = admin_record($M1);
 for my $b (@bad) {
     my ($body, $err, $detail, $field, $name) = @$b;
     $r = api(PUT => $path, body => $body);
@@ -100,7 +99,7 @@ for my $b (@bad) {
     like($r->{json}{detail} // '', $detail, "$name: detail names the problem");
     is($r->{json}{field}, $field, "$name: field") if defined $field;
 }
-is(slurp($file), $before, 'no rejected record reached the disk');
+is(admin_record($M1), $before, 'no rejected record reached the disk');
 $r = api(PUT => '/admin/devices/000b82zz0001', body => { model => 'gxp2170' });
 is($r->{code}, 422, 'PUT to a bad MAC: 422');
 is($r->{json}{field}, 'mac', '... naming the mac');
@@ -109,7 +108,7 @@ is($r->{json}{field}, 'mac', '... naming the mac');
 $r = api(PUT => '/admin-noaudit/devices/000b82bb0003', user => undef, body => { model => 'gxp2170' });
 is($r->{code}, 500, 'no GsProvAuditLog: 500');
 like($r->{json}{error}, qr/GsProvAuditLog/, '... saying why');
-ok(!-e admin_store_file('devices/000b82bb0003.xml'), '... nothing written');
+ok(!defined admin_record('000b82bb0003'), '... nothing written');
 $r = api(GET => "/admin-noaudit/devices/$M1", user => undef);
 is($r->{code}, 200, '... reads still work there');
 
@@ -138,11 +137,11 @@ is_deeply([map { $_->{mac} } @{ $r->{json}{devices} }], ['000b82bb0006'], 'temp 
 # --- delete -------------------------------------------------------------
 $r = api(DELETE => '/admin/devices/000b82bb0006', headers => ['If-Match' => '"nope"']);
 is($r->{code}, 412, 'DELETE with a stale If-Match: 412');
-ok(-e admin_store_file('devices/000b82bb0006.xml'), '... still there');
+ok(defined admin_record('000b82bb0006'), '... still there');
 $r = api(DELETE => '/admin/devices/000b82bb0006');
 is($r->{code}, 204, 'DELETE: 204');
 is($r->{body}, '', '... no body');
-ok(!-e admin_store_file('devices/000b82bb0006.xml'), '... record gone');
+ok(!defined admin_record('000b82bb0006'), '... record gone');
 is(http_req(vhost => 'tenant_admin', path => '/prov/cfg000b82bb0006.xml')->{code}, 404, '... device gets 404 now');
 $r = api(DELETE => '/admin/devices/000b82bb0006');
 is($r->{code}, 404, 'DELETE again: 404');
@@ -168,7 +167,7 @@ is_deeply($repl->{changes}, { 'config.P3' => 'Bob ${ext}', 'config.P33' => undef
 my ($del) = grep { $_->{action} eq 'device-delete' } @a;
 is($del->{mac}, '000b82bb0006', 'audit line for the delete');
 is(scalar(grep { $_->{result} =~ /^(?:created|replaced|deleted)$/ } @a), 8, 'one line per change, none for refused writes');
-my $alog = slurp(logs_dir() . '/gsprov_audit.log');
+my $alog = audit_text();
 ok($alog !~ /put-(?:pw|http|sip)-secret-1/, 'no secret anywhere in the audit log');
 
 # --- parallel writers to one record -------------------------------------
@@ -202,7 +201,7 @@ my @codes = parallel(sub {
 is(scalar @codes, $N, "$N parallel PUTs answered");
 is(scalar(grep { $_ eq '201' } @codes), 1, 'exactly one created the record') or diag("@codes");
 is(scalar(grep { $_ eq '200' } @codes), $N - 1, 'the others replaced it');
-my $final = slurp(admin_store_file("devices/$M2.xml"));
+my $final = admin_record($M2);
 like($final, qr{^<\?xml version="1.0" encoding="UTF-8"\?>\n<device>\n  <model>gxp2170</model>\n  <var name="ext">v[1-$N]</var>\n</device>\n\z}, 'the record is one complete version');
 
 # all writers with the same If-Match: exactly one wins, the rest get 412

@@ -41,6 +41,36 @@ for my $c (
     like($out, $re, "... naming the directive and the problem") or diag($out);
 }
 
+# GsProvStore: dbd needs mod_dbd and a DBDriver in the vhost; the schema is
+# checked at startup, not at apache2 -t (t/system/farm.sh starts servers)
+my $DBD = "LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so\n";
+sub vhost {
+    return "<VirtualHost 127.0.0.1:1>\n    GsProvRoot \@DIR\@/store\n    "
+         . join("\n    ", @_) . "\n</VirtualHost>\n";
+}
+($rc, $out) = httpd_configtest(vhost('GsProvStore dbd'), files => \%STORE);
+isnt($rc, 0, 'GsProvStore dbd without mod_dbd fails apache2 -t');
+like($out, qr/GsProvStore dbd: mod_dbd is not loaded \(LoadModule dbd_module/, '... naming mod_dbd') or diag($out);
+($rc, $out) = httpd_configtest($DBD . vhost('GsProvStore dbd'), files => \%STORE);
+isnt($rc, 0, 'GsProvStore dbd in a vhost without DBDriver fails apache2 -t');
+like($out, qr/GSPROV1014: GsProvStore dbd for \S+ \(.*httpd\.conf:\d+\) needs DBDriver and DBDParams/, '... naming the vhost') or diag($out);
+($rc, $out) = httpd_configtest($DBD . vhost('DBDriver sqlite3', 'DBDParams @DIR@/db.sqlite', 'GsProvStore dbd tenant-x.example'), files => \%STORE);
+is($rc, 0, 'GsProvStore dbd with DBDriver and DBDParams: Syntax OK') or diag($out);
+($rc, $out) = httpd_configtest($DBD . "DBDriver sqlite3\nDBDParams \@DIR\@/db.sqlite\n" . vhost('GsProvStore dbd'), files => \%STORE);
+is($rc, 0, '... DBDriver of the main server applies to the vhost') or diag($out);
+for my $c (
+    ['GsProvStore bogus', qr/GsProvStore: unknown 'bogus', supported values are 'file' and 'dbd'/],
+    ['GsProvStore file tenant-x', qr/GsProvStore file: takes no tenant/],
+    ['GsProvStore dbd ' . ('t' x 256), qr/GsProvStore dbd: the tenant must be 1 to 255 characters/],
+) {
+    my ($line, $re) = @$c;
+    ($rc, $out) = httpd_configtest($DBD . vhost('DBDriver sqlite3', 'DBDParams @DIR@/db.sqlite', $line), files => \%STORE);
+    isnt($rc, 0, "'" . substr($line, 0, 40) . "' fails apache2 -t");
+    like($out, $re, '... naming the directive and the problem') or diag($out);
+}
+($rc, $out) = httpd_configtest(vhost('GsProvStore file'), files => \%STORE);
+is($rc, 0, 'GsProvStore file (no mod_dbd needed): Syntax OK') or diag($out);
+
 # the main server has no GsProvRoot
 my $r = http_req(vhost => 'default', path => '/gsprov-admin-noroot/devices');
 is($r->{code}, 500, 'gsprov-admin without a store: 500');

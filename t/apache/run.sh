@@ -13,6 +13,13 @@
 #                   detect_leaks=0 (httpd's pools are freed at exit, by design).
 #   GSPROV_TEST_USER  unprivileged user to run as when invoked as root
 #                   (default: nobody); Apache::Test refuses to run as root.
+#   GSPROV_TEST_STORE file (default), pgsql or sqlite3: the store of vhost
+#                   tenant_admin (the admin API and claim tests, 94-97):
+#                   with pgsql a private PostgreSQL (t/system/pg.sh) in
+#                   t/var/pg, with sqlite3 a database file in t/var; the
+#                   schema made by `gsprov db init` and the fixture stores'
+#                   records imported with `gsprov import` (GSPROV_CLI: the
+#                   gsprov tool, default ./gsprov of this tree).
 #
 # How it works: the suite (TEST.PL, conf/, lib/, *.t) and the fixture stores
 # (t/fixtures/stores/<tenant> -> stores/<tenant>, t/fixtures/fwroot ->
@@ -94,6 +101,67 @@ cp -rp "$tdir/../fixtures/fwroot/." "$st/static-fw/"
 # generated leftovers must not be copied in from a stray in-tree run
 rm -f "$st/conf/httpd.conf" "$st/conf/extra.conf" "$st/conf/apache_test_config.pm"
 
+# The admin tenant's store (conf/store-*.conf, included by extra.conf.in):
+# the fixture directory, or the same records in a database.
+store=${GSPROV_TEST_STORE:-file}
+: >"$st/conf/store-admin.conf"
+: >"$st/conf/store-admin-a.conf"
+case $store in
+file) ;;
+pgsql|sqlite3)
+    cli=$(readlink -f "${GSPROV_CLI:-$tdir/../../gsprov}")
+    [ -x "$cli" ] || die "the gsprov tool is needed for $store: make gsprov"
+    if [ "$store" = pgsql ]; then
+        pgdir=$scratch/pg
+        bash "$tdir/../system/pg.sh" stop "$pgdir" immediate 2>/dev/null || true
+        rm -rf "$pgdir"; mkdir -p "$pgdir"
+        pgport=$(comm -23 <(seq 24000 24999) <(ss -Htan | awk '{sub(/.*:/, "", $4); print $4}' | sort -u) | shuf -n 1)
+        bash "$tdir/../system/pg.sh" start "$pgdir" "$pgport" fsync=off             synchronous_commit=off || die "PostgreSQL did not start"
+        trap 'bash "$tdir/../system/pg.sh" stop "$pgdir" immediate' EXIT
+        params=$(bash "$tdir/../system/pg.sh" params "$pgdir" "$pgport")
+        export GSPROV_TEST_SQL="$tdir/../system/pg.sh psql $pgdir $pgport -Atq --no-psqlrc -c"
+        init_sql=""
+    else
+        params=$scratch/admin.sqlite
+        rm -f "$params"*
+        export GSPROV_TEST_SQL="sqlite3 -cmd '.timeout 5000' $params"
+        # no busy_timeout: apr_dbd's SQLite driver waits for a busy
+        # database itself, unlocking its process-wide mutex meanwhile;
+        # SQLite's own wait would hold that mutex, and the writer it
+        # waits for could never commit
+        init_sql=""
+    fi
+    "$cli" db init --driver "$store" --params "$params" >/dev/null
+    # import STORE TENANT REJECTED VAR=VALUE...: the store's records into
+    # the database; REJECTED of them are broken on purpose (fixtures of
+    # the error tests), and lint rejects them
+    import_store() {
+        local s=$1 t=$2 want=$3 v out a=(); shift 3
+        for v in "$@"; do a+=(--var "$v"); done
+        out=$("$cli" export --root "$st/stores/$s" 2>/dev/null \
+              | "$cli" import --root "$st/stores/$s" --driver "$store" \
+                  --params "$params" --tenant "$t" "${a[@]}" 2>&1 | tail -1 || true)
+        [[ $out == *", $want rejected" ]] || die "import of store $s: $out"
+    }
+    import_store admin admin.test 0 sip_server=sip.admin.example \
+        ivr_user=provisioning 'ivr_number=*98'
+    import_store a a.test 7 sip_server=sip.a.example \
+        'company=A&B <Phones> Ltd'
+    cat >"$st/conf/store-admin.conf" <<CONF
+<IfModule !mod_dbd.c>
+    LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+</IfModule>
+DBDriver $store
+DBDParams "$params"
+$init_sql
+GsProvStore dbd admin.test
+CONF
+    echo "GsProvStore dbd a.test" >"$st/conf/store-admin-a.conf"
+    ;;
+*) die "GSPROV_TEST_STORE: file, pgsql or sqlite3, not '$store'" ;;
+esac
+export GSPROV_TEST_STORE=$store
+
 # The module must be readable by the user httpd runs as.
 if [ -n "$run_user" ] && ! runuser -u "$run_user" -- test -r "$so"; then
     cp "$so" "$scratch/bin/mod_gsprov.so"
@@ -172,7 +240,7 @@ as_user() {
 cd "$suite"
 common=(-apxs "$apxs" -httpd "$wrapper" -httpd_conf "$httpd_conf")
 
-echo "run-apache-tests: module $GSPROV_MODULE${GSPROV_PRELOAD:+ (LD_PRELOAD $GSPROV_PRELOAD)}"
+echo "run-apache-tests: module $GSPROV_MODULE${GSPROV_PRELOAD:+ (LD_PRELOAD $GSPROV_PRELOAD)}, admin store: $store"
 # (9<&-: httpd must not inherit the lock; a leftover server would hold it)
 as_user perl t/TEST.PL -clean >/dev/null 9<&-
 rc=0
@@ -191,4 +259,4 @@ if [ "$rc" -ne 0 ]; then
     echo "run-apache-tests: FAILED (exit $rc); logs in $st/logs" >&2
     exit 1
 fi
-echo "run-apache-tests: all tests passed ($GSPROV_MODULE)"
+echo "run-apache-tests: all tests passed ($GSPROV_MODULE, admin store: $store)"

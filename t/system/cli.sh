@@ -1101,4 +1101,64 @@ if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 3 ] \
     ok "lint of a broken map and redirect record: one line per problem, naming file and line"
 else nok "lint of a broken map and redirect record: one line per problem" "$(diag)" "$(cat "$TMP/out")"; fi
 
+
+# ---------------------------------------------------------------- database --
+# The database store through the CLI (SQLite; PostgreSQL: t/system/farm.sh):
+# schema, export/import round trip byte for byte, checks with line numbers,
+# a second import changes nothing, lint and render of the database's records.
+D=$TMP/dbstore
+mkdir -p "$D/models" "$D/groups" "$D/devices"
+printf '<gs_provision version="1"><config version="1"><P35>${ext}</P35></config></gs_provision>\n' >"$D/defaults.xml"
+printf '<gs_provision version="1"><config version="1"><P8>1</P8></config></gs_provision>\n' >"$D/models/gxp2170.xml"
+for i in 1 2 3; do
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<device>\n  <model>gxp2170</model>\n  <var name="ext">10%s</var>\n</device>\n' "$i" \
+        >"$D/devices/000b82c0000$i.xml"
+done
+DB=(--driver sqlite3 --params "$TMP/db.sqlite" --tenant t1.example)
+expect 0 "" "db init on an empty database: exit 0" "$GSPROV" db init --driver sqlite3 --params "$TMP/db.sqlite"
+if grep -qx "gsprov db init: schema version 1 created" "$TMP/out"; then ok "db init says it created version 1"
+else nok "db init says it created version 1" "$(cat "$TMP/out")"; fi
+run "$GSPROV" db init --driver sqlite3 --params "$TMP/db.sqlite"
+if [ "$RC" = 0 ] && grep -qx "gsprov db init: schema version 1 is current, nothing to do" "$TMP/out"; then
+    ok "a second db init is a no-op"; else nok "a second db init is a no-op" "$(diag)"; fi
+expect 2 "--driver and --params are required" "db init without --params: usage error" \
+    "$GSPROV" db init --driver sqlite3
+expect 1 "no gsprov schema" "lint against a database without the schema: exit 1" \
+    "$GSPROV" lint --root "$D" --driver sqlite3 --params "$TMP/none.sqlite" --tenant t1.example
+run "$GSPROV" export --root "$D"
+cp "$TMP/out" "$TMP/export.jsonl"
+if [ "$RC" = 0 ] && [ "$(wc -l <"$TMP/export.jsonl")" = 3 ] \
+   && grep -q '^gsprov export: 3 records, 0 problems$' "$TMP/err"; then ok "export of a directory store: one JSON line per record"
+else nok "export of a directory store" "$(diag)"; fi
+expect 0 "3 lines, 3 created, 0 replaced, 0 unchanged, 0 rejected \(dry run" "import --dry-run counts, writes nothing" \
+    "$GSPROV" import --root "$D" "${DB[@]}" --dry-run "$TMP/export.jsonl"
+expect 0 "3 lines, 3 created, 0 replaced, 0 unchanged, 0 rejected$" "import into the database" \
+    "$GSPROV" import --root "$D" "${DB[@]}" "$TMP/export.jsonl"
+expect 0 "3 lines, 0 created, 0 replaced, 3 unchanged, 0 rejected$" "the same import again changes nothing" \
+    "$GSPROV" import --root "$D" "${DB[@]}" "$TMP/export.jsonl"
+run "$GSPROV" export "${DB[@]}"
+if [ "$RC" = 0 ] && cmp -s <(sort "$TMP/out") <(sort "$TMP/export.jsonl"); then ok "export of the database: the same lines, byte for byte (in MAC order)"
+else nok "export of the database: the same lines" "$(diag)"; fi
+expect 0 "gsprov lint: 3 device records, 0 problems" "lint of the database's records" \
+    "$GSPROV" lint --root "$D" "${DB[@]}"
+run "$GSPROV" render --root "$D" "${DB[@]}" 000b82c00002 --plain
+if [ "$RC" = 0 ] && grep -q '<P35>102</P35>' "$TMP/out"; then ok "render of a database record"
+else nok "render of a database record" "$(diag)"; fi
+{ grep '"000b82c00002"' "$TMP/export.jsonl" | sed 's/>102</>202</'
+  echo '{"mac":"000b82c00009","record":"<device><model>nosuch</model></device>"}'
+  echo 'not json'
+  echo '{"mac":"zz","record":"<device/>"}'; } >"$TMP/mixed.jsonl"
+expect 1 "line 2: 000b82c00009: .*model 'nosuch' has no models/nosuch.xml" "import of a bad record: its line and MAC, exit 1" \
+    "$GSPROV" import --root "$D" "${DB[@]}" "$TMP/mixed.jsonl"
+if grep -q "line 3: malformed JSON" "$TMP/err" && grep -q "line 4: zz: not a MAC" "$TMP/err" \
+   && grep -q "4 lines, 0 created, 1 replaced, 0 unchanged, 3 rejected$" "$TMP/err"; then
+    ok "... every problem with its line number; the good line still replaced"
+else nok "... every problem with its line number" "$(diag)"; fi
+run "$GSPROV" render --root "$D" "${DB[@]}" 000b82c00002 --plain
+if grep -q '<P35>202</P35>' "$TMP/out"; then ok "... and served from the database"; else nok "... and served from the database" "$(diag)"; fi
+expect 2 "a directory store is changed only with --audit-log FILE" "import into a directory store without --audit-log: usage error" \
+    "$GSPROV" import --root "$D" "$TMP/export.jsonl"
+expect 2 "--driver, --params and --tenant go together" "--driver without --tenant: usage error" \
+    "$GSPROV" export --driver sqlite3 --params "$TMP/db.sqlite"
+
 harness_done

@@ -33,6 +33,12 @@
 #   memcached_start [-o "OPTIONS"] PIDFILE PORT [PREFIX...]
 #                                   memcached on 127.0.0.1:PORT, waited for
 #   memcached_stop [PIDFILE]        (no PIDFILE: every one started)
+#   pg_start DIR PORT [SETTING=VALUE...]
+#                                   a private PostgreSQL in DIR (t/system/
+#                                   pg.sh: initdb as nobody, database and
+#                                   role gsprov), waited for
+#   pg_stop [DIR]                   (no DIR: every one started)
+#   pg DIR PORT ARGS...             t/system/pg.sh psql (-Atq for scripts)
 #
 # Knobs: APACHE (/usr/sbin/apache2), APACHE_MODDIR
 # (/usr/lib/apache2/modules), GSPROV_PRELOAD, GSPROV_KEEP, TMPDIR.
@@ -303,11 +309,31 @@ memcached_stop() {
     return 0
 }
 
+# ---------------------------------------------------------------- postgresql
+_H_PG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg.sh
+pg_start() {
+    local dir=$1 port=$2; shift 2
+    _h_forget "$(printf 'pg\t%s' "$dir")"
+    printf 'pg\t%s\n' "$dir" >> "$_H_REG"
+    bash "$_H_PG" start "$dir" "$port" "$@"
+}
+pg_stop() {
+    local kind dir
+    while IFS=$'\t' read -r kind dir _; do
+        [ "$kind" = pg ] && { [ $# = 0 ] || [ "$dir" = "$1" ]; } || continue
+        bash "$_H_PG" stop "$dir" fast
+        _h_forget "$(printf '%s\t%s' "$kind" "$dir")"
+    done < <(tac "$_H_REG")
+    return 0
+}
+pg() { local dir=$1 port=$2; shift 2; bash "$_H_PG" psql "$dir" "$port" "$@"; }
+
 # ---------------------------------------------------------------- exit
 _h_exit() {
     set +e
     httpd_stop
     memcached_stop
+    pg_stop
     if [ -n "${GSPROV_KEEP:-}" ]; then echo "# kept $tmp"
     else chmod -R u+rwX "$tmp" 2>/dev/null; rm -rf "$tmp"; fi
 }

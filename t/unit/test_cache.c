@@ -356,7 +356,12 @@ START_TEST(stats_counting)
     ck_assert_uint_eq(stats.render_hist[3], 1);
     ck_assert_uint_eq(stats.render_hist[GSPROV_STATS_NBUCKETS - 1], 1);
     gsprov_stats_error(&stats, 105, "cfg.xml: broken <thing> \"q\"\n\x01");
+    stats.db_queries = 12;
+    stats.db_errors = 3;
+    stats.db_unavailable = 2;
     text = gsprov_stats_text(pool, slots, 1, apr_time_now());
+    ck_assert_ptr_nonnull(strstr(text, "DatabaseQueries: 12\nDatabaseErrors: "
+                                       "3\nDatabaseUnavailable: 2\n"));
     ck_assert_ptr_nonnull(strstr(text, "Tenant: t.test\n"));
     ck_assert_ptr_nonnull(strstr(text, "Requests device-xml ok: 2\n"));
     ck_assert_msg(strstr(text, "RenderP50Usec: <=1000\n") != NULL, "%s", text);
@@ -367,6 +372,9 @@ START_TEST(stats_counting)
     ck_assert_ptr_nonnull(strstr(json, "\"message\": \"cfg.xml: broken "
                                        "<thing> \\\"q\\\"??\""));
     ck_assert_ptr_nonnull(strstr(json, "\"p50_usec\": 1000"));
+    ck_assert_msg(strstr(json, "\"database\": {\n    \"queries\": 12,\n    "
+                         "\"errors\": 3,\n    \"unavailable\": 2\n   }"), "%s",
+                  json);
     /* throttle: the first caller logs, the next ones within the interval
      * are counted */
     ck_assert_int_eq(gsprov_stats_log_due(&stats, GSPROV_THROTTLE_CACHE_FAILED,
@@ -543,13 +551,23 @@ START_TEST(near_in_serve)
 }
 END_TEST
 
-/* the record replaced between the version read for the key and the read
- * for rendering: served, never stored under the old version's key */
-static apr_status_t stale_version(gsprov_store_t *st, apr_pool_t *p,
-                                  const char *mac, const char **version,
-                                  char **err)
+/* The record replaced while a request is served: the store answers the
+ * old bytes first, the new ones to any later read.  The request reads it
+ * once, renders those bytes and stores them under the key of their own
+ * version: never a value under a key that does not match its bytes. */
+static int racy_reads;
+static apr_status_t replaced_after_first_read(gsprov_store_t *st,
+                                              apr_pool_t *p, const char *mac,
+                                              gsprov_blob_t *out, char **err)
 {
-    *version = "0000000000000000000000000000000000000000000000000000000000000000";
+    static const char v1[] = "<device><config><P4>before</P4></config></device>";
+    static const char v2[] = "<device><config><P4>after</P4></config></device>";
+    const char *d = racy_reads++ ? v2 : v1;
+
+    out->data = d;
+    out->len = strlen(d);
+    out->label = "racy";
+    out->version = gsprov_store_version(p, d, out->len);
     return APR_SUCCESS;
 }
 
@@ -558,28 +576,50 @@ START_TEST(record_replaced_between_reads)
     gsprov_store_ops_t ops = *store->ops;
     gsprov_store_t racy = *store;
     gsprov_serve_ctx_t sc;
-    gsprov_output_t a;
+    gsprov_output_t a, stored;
     gsprov_served_e s;
+    const struct iovec *v;
+    const char *k1;
     char *err = NULL;
     const char *f = "cfg000b82000002.xml";
 
-    ops.record_version = stale_version;
+    ops.record_get = replaced_after_first_read;
+    ops.record_version = NULL;      /* the version comes with the bytes */
     racy.ops = &ops;
+    racy_reads = 0;
     memset(&sc, 0, sizeof(sc));
     sc.cache = &cache;
     sc.tenant = "t.test";
     sc.request_name = f;
     ck_assert_status(gsprov_cache_serve(pool, &racy, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
-    ck_assert_int_eq(s, GSPROV_SERVED_RENDERED);
-    ck_assert_ptr_nonnull(strstr(a.body, "<P4>two</P4>"));
-    ck_assert_int_eq(fake.sets, 0);
-    /* with matching versions it is stored */
-    sc.cache = &cache;
+    ck_assert_int_eq(racy_reads, 1);            /* one read per request */
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_ptr_nonnull(strstr(a.body, "<P4>before</P4>"));
+    ck_assert_int_eq(fake.sets, 1);
+    /* stored under the key of the bytes rendered: the key of the first
+     * read's version (reads counted from 0 again, so the key function
+     * sees those bytes) */
+    racy_reads = 0;
+    k1 = gsprov_cache_key(pool, &racy, tpl, nm(f), &set, "t.test", f);
+    ck_assert_ptr_nonnull(k1);
+    v = apr_hash_get(fake.h, k1, APR_HASH_KEY_STRING);
+    ck_assert_ptr_nonnull(v);
+    ck_assert(gsprov_cache_unpack(pool, &cache, k1, v->iov_base, v->iov_len,
+                                  &stored));
+    ck_assert_ptr_nonnull(strstr(stored.body, "<P4>before</P4>"));
+    ck_assert_int_eq(apr_hash_count(fake.h), 1);
+    /* the next request reads the new bytes: a new key, a miss, rendered */
+    ck_assert_status(gsprov_cache_serve(pool, &racy, tpl, nm(f), &set, &sc, &a, &s,
+                                  &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_ptr_nonnull(strstr(a.body, "<P4>after</P4>"));
+    ck_assert_int_eq(fake.sets, 2);
+    /* and the directory store's own record is stored as before */
     ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
     ck_assert_int_eq(s, GSPROV_SERVED_MISS);
-    ck_assert_int_eq(fake.sets, 1);
+    ck_assert_int_eq(fake.sets, 3);
 }
 END_TEST
 

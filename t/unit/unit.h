@@ -54,6 +54,7 @@ Suite *vars_suite(void);
 Suite *render_suite(void);
 Suite *crypto_suite(void);
 Suite *store_suite(void);
+Suite *store_dbd_suite(void);
 Suite *provision_suite(void);
 Suite *binary_suite(void);
 Suite *useragent_suite(void);

@@ -28,8 +28,9 @@ $(BUILD)/t/unit/%.o: t/unit/%.c t/unit/unit.h $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -c $< -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgsprov.a
-	$(CC) $(SAN) -o $@ $(UNIT_OBJ) $(TEST_LIBS) $(CHECK_LIBS)
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgsprov.a $(BUILD)/gsprov_sql.o
+	$(CC) $(SAN) -o $@ $(UNIT_OBJ) $(BUILD)/gsprov_sql.o $(TEST_LIBS) \
+	    $(CHECK_LIBS)
 
 $(BUILD)/t/fuzz/%.o: t/fuzz/%.c t/fuzz/fuzz.h $(LIB_HDR)
 	@mkdir -p $(dir $@)

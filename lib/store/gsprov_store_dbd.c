@@ -1,0 +1,1115 @@
+/*
+ * The database store (see gsprov_store_dbd.h): gsprov_store_ops_t over
+ * apr_dbd, one SQL text per statement for PostgreSQL and SQLite 3.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <apr_atomic.h>
+#include <libxml/xmlstring.h>
+#include "gsprov_store_dbd.h"
+#include "gsprov_json.h"
+#include "gsprov_mac.h"
+#include "gsprov_defaults.h"
+
+/* ---- statements ------------------------------------------------------- */
+
+enum {
+    S_SCHEMA, S_REC_GET, S_REC_VERSION, S_LIST, S_LIST_GROUP,
+    S_REC_TOUCH, S_REC_HOLD, S_REC_PUT, S_REC_DEL, S_REC_UNHOLD,
+    S_GRP_DEL, S_GRP_ADD,
+    S_ACT_GET, S_ACT_TOUCH, S_ACT_HOLD, S_ACT_PUT, S_ACT_DEL, S_ACT_UNHOLD,
+    S_AUDIT, S_COUNT
+};
+
+/* Rows with version '' (pin_hash '') are holds: never seen by reads. */
+static const gsprov_dbd_stmt_t stmts[S_COUNT] = {
+    [S_SCHEMA] = { "gsprov_schema",
+        "SELECT version FROM gsprov_schema" },
+    [S_REC_GET] = { "gsprov_rec_get",
+        "SELECT version, record FROM gsprov_devices"
+        " WHERE tenant = %s AND mac = %s AND version <> ''" },
+    [S_REC_VERSION] = { "gsprov_rec_version",
+        "SELECT version FROM gsprov_devices"
+        " WHERE tenant = %s AND mac = %s AND version <> ''" },
+    [S_LIST] = { "gsprov_list",
+        "SELECT mac, record FROM gsprov_devices"
+        " WHERE tenant = %s AND mac > %s AND version <> ''"
+        " ORDER BY mac LIMIT %d" },
+    /* the page of the group index first, then its records by key: a
+     * plain join may walk the records from the tenant's first MAC */
+    [S_LIST_GROUP] = { "gsprov_list_group",
+        "SELECT d.mac, d.record FROM (SELECT mac FROM gsprov_device_groups"
+        " WHERE tenant = %s AND grp = %s AND mac > %s ORDER BY mac LIMIT %d) g"
+        " JOIN gsprov_devices d ON d.tenant = %s AND d.mac = g.mac"
+        " WHERE d.version <> '' ORDER BY g.mac" },
+    /* a row lock that changes nothing (SELECT ... FOR UPDATE is not
+     * SQLite's; an UPDATE locks the row in both) */
+    [S_REC_TOUCH] = { "gsprov_rec_touch",
+        "UPDATE gsprov_devices SET version = version"
+        " WHERE tenant = %s AND mac = %s" },
+    [S_REC_HOLD] = { "gsprov_rec_hold",
+        "INSERT INTO gsprov_devices"
+        " (tenant, mac, version, model, record, changed)"
+        " VALUES (%s, %s, '', '', '', 0) ON CONFLICT DO NOTHING" },
+    [S_REC_PUT] = { "gsprov_rec_put",
+        "UPDATE gsprov_devices SET version = %s, model = %s, record = %s,"
+        " changed = %lld WHERE tenant = %s AND mac = %s" },
+    [S_REC_DEL] = { "gsprov_rec_del",
+        "DELETE FROM gsprov_devices WHERE tenant = %s AND mac = %s" },
+    [S_REC_UNHOLD] = { "gsprov_rec_unhold",
+        "DELETE FROM gsprov_devices"
+        " WHERE tenant = %s AND mac = %s AND version = ''" },
+    [S_GRP_DEL] = { "gsprov_grp_del",
+        "DELETE FROM gsprov_device_groups WHERE tenant = %s AND mac = %s" },
+    [S_GRP_ADD] = { "gsprov_grp_add",
+        "INSERT INTO gsprov_device_groups (tenant, grp, mac)"
+        " VALUES (%s, %s, %s)" },
+    [S_ACT_GET] = { "gsprov_act_get",
+        "SELECT pin_hash, created, expires, failures, claimed_by, profile"
+        " FROM gsprov_activations"
+        " WHERE tenant = %s AND number = %s AND pin_hash <> ''" },
+    [S_ACT_TOUCH] = { "gsprov_act_touch",
+        "UPDATE gsprov_activations SET failures = failures"
+        " WHERE tenant = %s AND number = %s" },
+    [S_ACT_HOLD] = { "gsprov_act_hold",
+        "INSERT INTO gsprov_activations (tenant, number, pin_hash, created,"
+        " expires, failures, claimed_by, profile)"
+        " VALUES (%s, %s, '', 0, 0, 0, '', '') ON CONFLICT DO NOTHING" },
+    [S_ACT_PUT] = { "gsprov_act_put",
+        "UPDATE gsprov_activations SET pin_hash = %s, created = %lld,"
+        " expires = %lld, failures = %d, claimed_by = %s, profile = %s"
+        " WHERE tenant = %s AND number = %s" },
+    [S_ACT_DEL] = { "gsprov_act_del",
+        "DELETE FROM gsprov_activations WHERE tenant = %s AND number = %s" },
+    [S_ACT_UNHOLD] = { "gsprov_act_unhold",
+        "DELETE FROM gsprov_activations"
+        " WHERE tenant = %s AND number = %s AND pin_hash = ''" },
+    [S_AUDIT] = { "gsprov_audit",
+        "INSERT INTO gsprov_audit (tenant, at, mac, entry)"
+        " VALUES (%s, %lld, %s, %s)" },
+};
+
+const gsprov_dbd_stmt_t *gsprov_store_dbd_statements(int *n)
+{
+    *n = S_COUNT;
+    return stmts;
+}
+
+/* ---- running statements ------------------------------------------------ */
+
+typedef struct {
+    gsprov_dbd_opts_t o;
+} dbd_t;
+
+/* A statement's context: pool, connection, and the transaction's state. */
+typedef struct {
+    const dbd_t *d;
+    apr_pool_t *p;
+    gsprov_dbd_conn_t c;
+    int in_txn;             /* BEGIN has run */
+    int work;               /* statements run since */
+} run_t;
+
+/* A failure this fast is a dead connection or a lost prepared statement,
+ * not a timeout: worth one retry. */
+#define FAST_FAILURE apr_time_from_msec(250)
+
+#define COUNT(ptr) do { if (ptr) apr_atomic_inc64(ptr); } while (0)
+
+static int is_sqlite(const gsprov_dbd_conn_t *c)
+{
+    return !strcmp(apr_dbd_name(c->driver), "sqlite3");
+}
+
+/* The database's message on one line. */
+static char *db_error(apr_pool_t *p, const gsprov_dbd_conn_t *c, int rc,
+                      const char *what)
+{
+    const char *m = c->handle ? apr_dbd_error(c->driver, c->handle, rc) : NULL;
+    char *s = apr_psprintf(p, "database (%s): %s: %s",
+                           c->driver ? apr_dbd_name(c->driver) : "?", what,
+                           m && *m ? m : "unknown error"), *q;
+    apr_size_t n;
+
+    for (q = s; *q; q++)
+        if (*q == '\n' || *q == '\t' || *q == '\r')
+            *q = ' ';
+    for (n = strlen(s); n && s[n - 1] == ' '; n--)
+        s[n - 1] = '\0';
+    return s;
+}
+
+static apr_status_t acquire(run_t *r, char **err)
+{
+    memset(&r->c, 0, sizeof(r->c));
+    return r->d->o.source->acquire(r->d->o.source, r->p, &r->c, err);
+}
+
+static apr_dbd_prepared_t *prepared(run_t *r, int id)
+{
+    apr_dbd_prepared_t *st = r->c.prepared
+        ? apr_hash_get(r->c.prepared, stmts[id].label, APR_HASH_KEY_STRING)
+        : NULL;
+
+    /* not prepared with the connection: an unnamed statement, parsed per
+     * use (apr_dbd's pgsql driver runs it with PQexecParams) */
+    if (!st && apr_dbd_prepare(r->c.driver, r->p, r->c.handle, stmts[id].sql,
+                               NULL, &st))
+        return NULL;
+    return st;
+}
+
+/* After a fast failure: reconnect if the connection is dead, and prepare
+ * the statements again (a PostgreSQL reconnect loses them all, and a
+ * transaction goes on with others; one that still exists fails
+ * harmlessly, outside a transaction).  0 if it is worth retrying: not if
+ * a statement took a timeout's time to prepare (a locked table), so that
+ * a request never waits for more than one timeout. */
+static int heal(run_t *r)
+{
+    int i;
+
+    apr_dbd_check_conn(r->c.driver, r->p, r->c.handle);
+    if (is_sqlite(&r->c))
+        return 0;
+    for (i = 0; i < S_COUNT; i++) {
+        apr_dbd_prepared_t *st = NULL;
+        apr_time_t start = apr_time_now();
+        apr_dbd_prepare(r->c.driver, r->p, r->c.handle, stmts[i].sql,
+                        stmts[i].label, &st);
+        if (apr_time_now() - start > FAST_FAILURE)
+            return -1;
+    }
+    return 0;
+}
+
+static int plain(run_t *r, const char *sql, char **err)
+{
+    int n = 0, rc;
+
+    COUNT(r->d->o.queries);
+    if ((rc = apr_dbd_query(r->c.driver, r->c.handle, &n, sql))) {
+        COUNT(r->d->o.errors);
+        if (err)
+            *err = db_error(r->p, &r->c, rc, sql);
+    }
+    return rc;
+}
+
+static apr_status_t begin_sql(run_t *r, char **err)
+{
+    int attempt;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        apr_time_t start = apr_time_now();
+        /* SQLite: the write lock now, not at the first write, so that two
+         * writers never deadlock upgrading their read locks */
+        if (!plain(r, is_sqlite(&r->c) ? "BEGIN IMMEDIATE" : "BEGIN", err)) {
+            r->in_txn = 1;
+            r->work = 0;
+            return APR_SUCCESS;
+        }
+        if (apr_time_now() - start > FAST_FAILURE)
+            break;
+        heal(r);
+    }
+    return GSPROV_EUNAVAIL;
+}
+
+/* Run statement id with args: a SELECT (*res) or a change (*nrows). */
+static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
+                         apr_dbd_results_t **res, int *nrows, char **err)
+{
+    int attempt, rc = 0, n = 0;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        apr_time_t start = apr_time_now();
+        apr_dbd_prepared_t *st = prepared(r, id);
+
+        COUNT(r->d->o.queries);
+        if (!st)
+            rc = -1;
+        else if (res) {
+            *res = NULL;
+            rc = apr_dbd_pselect(r->c.driver, r->p, r->c.handle, res, st, 1,
+                                 nargs, args);
+        }
+        else
+            rc = apr_dbd_pquery(r->c.driver, r->p, r->c.handle, &n, st,
+                                nargs, args);
+        if (rc == 0) {
+            if (nrows)
+                *nrows = n;
+            r->work++;
+            return APR_SUCCESS;
+        }
+        COUNT(r->d->o.errors);
+        *err = db_error(r->p, &r->c, rc, stmts[id].label);
+        /* retried only where nothing can have been written yet */
+        if (attempt || (r->in_txn && r->work)
+            || apr_time_now() - start > FAST_FAILURE)
+            break;
+        if (r->in_txn)
+            plain(r, "ROLLBACK", NULL);
+        if (heal(r) || (r->in_txn && begin_sql(r, err)))
+            break;
+    }
+    return GSPROV_EUNAVAIL;
+}
+
+/* The next row; *row starts NULL and carries the position (pgsql counts
+ * from the previous row). */
+static int next_row(run_t *r, apr_dbd_results_t *res, apr_dbd_row_t **row)
+{
+    return apr_dbd_get_row(r->c.driver, r->p, res, row, -1) == 0;
+}
+
+static const char *col(run_t *r, apr_dbd_row_t *row, int n)
+{
+    const char *v = apr_dbd_get_entry(r->c.driver, row, n);
+    return v ? v : "";
+}
+
+/* A read outside any transaction: a connection for p. */
+static apr_status_t reader(gsprov_store_t *s, apr_pool_t *p, run_t *r,
+                           char **err)
+{
+    memset(r, 0, sizeof(*r));
+    r->d = s->impl;
+    r->p = p;
+    return acquire(r, err);
+}
+
+static const char *tenant(const run_t *r)
+{
+    return r->d->o.tenant;
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+static const gsprov_templates_t *db_templates(gsprov_store_t *s,
+                                              apr_pool_t *p,
+                                              apr_interval_time_t interval)
+{
+    return gsprov_store_templates(((dbd_t *)s->impl)->o.templates, p,
+                                  interval);
+}
+
+/* A record row's bytes as a blob: the version is computed from them, so
+ * what is served and what keys the cache can never disagree. */
+static apr_status_t to_blob(apr_pool_t *p, const char *mac, const char *data,
+                            gsprov_blob_t *out, char **err)
+{
+    out->data = data;
+    out->len = strlen(data);
+    out->label = apr_pstrcat(p, "record ", mac, NULL);
+    if (!(out->version = gsprov_store_version(p, data, out->len))) {
+        *err = apr_psprintf(p, "%s: cannot hash (OpenSSL)", out->label);
+        return GSPROV_ECRYPTO;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t get_record(run_t *r, const char *mac, gsprov_blob_t *out,
+                               char **err)
+{
+    const char *args[2] = { tenant(r), mac };
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    if ((rv = exec(r, S_REC_GET, args, 2, &res, NULL, err)))
+        return rv;
+    if (!next_row(r, res, &row))
+        return GSPROV_ENOTFOUND;
+    return to_blob(r->p, mac, apr_pstrdup(r->p, col(r, row, 1)), out, err);
+}
+
+static apr_status_t db_record_get(gsprov_store_t *s, apr_pool_t *p,
+                                  const char *mac, gsprov_blob_t *out,
+                                  char **err)
+{
+    run_t r;
+    apr_status_t rv;
+
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    return get_record(&r, mac, out, err);
+}
+
+static apr_status_t db_record_version(gsprov_store_t *s, apr_pool_t *p,
+                                      const char *mac, const char **version,
+                                      char **err)
+{
+    const char *args[2];
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    run_t r;
+    apr_status_t rv;
+
+    *version = NULL;
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    args[0] = tenant(&r);
+    args[1] = mac;
+    if ((rv = exec(&r, S_REC_VERSION, args, 2, &res, NULL, err)))
+        return rv;
+    if (!next_row(&r, res, &row))
+        return GSPROV_ENOTFOUND;
+    *version = apr_pstrdup(p, col(&r, row, 0));
+    return APR_SUCCESS;
+}
+
+/* One page in MAC order (limit + 1 rows asked for, to know if more follow):
+ * fn(baton, mac, record) per row, or a stop. */
+static apr_status_t page(run_t *r, const char *group, const char *after,
+                         int limit, apr_dbd_results_t **res, char **err)
+{
+    const char *lim = apr_itoa(r->p, limit);
+
+    if (group) {
+        const char *args[5] = { tenant(r), group, after ? after : "", lim,
+                                tenant(r) };
+        return exec(r, S_LIST_GROUP, args, 5, res, NULL, err);
+    }
+    else {
+        const char *args[3] = { tenant(r), after ? after : "", lim };
+        return exec(r, S_LIST, args, 3, res, NULL, err);
+    }
+}
+
+static apr_status_t db_record_list(gsprov_store_t *s, apr_pool_t *p,
+                                   const gsprov_list_query_t *q,
+                                   apr_array_header_t **items, int *more,
+                                   char **err)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_array_header_t *a;
+    run_t r;
+    apr_status_t rv;
+
+    *more = 0;
+    if ((rv = reader(s, p, &r, err))
+        || (rv = page(&r, q->group, q->after, q->limit + 1, &res, err)))
+        return rv;
+    a = apr_array_make(p, q->limit, sizeof(gsprov_listed_t));
+    while (next_row(&r, res, &row)) {
+        gsprov_listed_t *e;
+        const char *data;
+        char *why = NULL;
+
+        if (a->nelts == q->limit) {
+            *more = 1;
+            continue;       /* (the driver's rows are read to the end) */
+        }
+        e = apr_array_push(a);
+        e->mac = apr_pstrdup(p, col(&r, row, 0));
+        data = apr_pstrdup(p, col(&r, row, 1));
+        e->dev = NULL;
+        if (gsprov_xml_parse_device(p, e->mac, data, strlen(data), "record",
+                                    &e->dev, &why))
+            e->dev = NULL;
+        e->err = e->dev ? NULL : why ? why : "record unreadable";
+    }
+    *items = a;
+    return APR_SUCCESS;
+}
+
+#define ITERATE_PAGE 500
+
+static apr_status_t db_record_iterate(gsprov_store_t *s, apr_pool_t *p,
+                                      gsprov_record_fn *fn, void *baton,
+                                      char **err)
+{
+    apr_pool_t *pg, *iter;
+    const char *after = "";
+    run_t r;
+    apr_status_t rv;
+    int stop = 0, got;
+
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    apr_pool_create(&pg, p);
+    apr_pool_create(&iter, p);
+    do {
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+
+        apr_pool_clear(pg);
+        r.p = pg;
+        if ((rv = page(&r, NULL, after, ITERATE_PAGE, &res, err))) {
+            *err = apr_pstrdup(p, *err);
+            break;
+        }
+        for (got = 0; next_row(&r, res, &row); got++) {
+            const char *mac = col(&r, row, 0);
+            gsprov_blob_t b;
+            char *why = NULL;
+            apr_status_t brv;
+
+            after = mac;
+            if (stop)
+                continue;
+            apr_pool_clear(iter);
+            brv = to_blob(iter, mac, col(&r, row, 1), &b, &why);
+            stop = fn(baton, iter, apr_pstrdup(iter, mac),
+                      brv ? NULL : &b, brv, why);
+        }
+        after = apr_pstrdup(p, after);
+    } while (!rv && !stop && got == ITERATE_PAGE);
+    apr_pool_destroy(iter);
+    apr_pool_destroy(pg);
+    return rv ? rv : stop;
+}
+
+/* An activation row: GSPROV_ECORRUPT if its profile is not an object. */
+static apr_status_t to_activation(run_t *r, const char *number,
+                                  apr_dbd_row_t *row,
+                                  gsprov_activation_t **out, char **err)
+{
+    gsprov_activation_t *a = apr_pcalloc(r->p, sizeof(*a));
+    json_t *profile;
+
+    a->number = apr_pstrdup(r->p, number);
+    a->pin_hash = apr_pstrdup(r->p, col(r, row, 0));
+    a->created = apr_atoi64(col(r, row, 1));
+    a->expires = apr_atoi64(col(r, row, 2));
+    a->failures = atoi(col(r, row, 3));
+    a->claimed_by = *col(r, row, 4) ? apr_pstrdup(r->p, col(r, row, 4))
+                                    : NULL;
+    a->profile = apr_pstrdup(r->p, col(r, row, 5));
+    a->label = apr_pstrcat(r->p, "activation ", number, NULL);
+    if (gsprov_json_parse(r->p, a->profile, strlen(a->profile), &profile,
+                          err) != APR_SUCCESS || !json_is_object(profile)) {
+        *err = apr_psprintf(r->p, "%s: not a valid activation", a->label);
+        return GSPROV_ECORRUPT;
+    }
+    *out = a;
+    return APR_SUCCESS;
+}
+
+static apr_status_t get_activation(run_t *r, const char *number,
+                                   gsprov_activation_t **out, char **err)
+{
+    const char *args[2] = { tenant(r), number };
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    if ((rv = exec(r, S_ACT_GET, args, 2, &res, NULL, err)))
+        return rv;
+    if (!next_row(r, res, &row))
+        return GSPROV_ENOTFOUND;
+    return to_activation(r, number, row, out, err);
+}
+
+static apr_status_t db_activation_get(gsprov_store_t *s, apr_pool_t *p,
+                                      const char *number,
+                                      gsprov_activation_t **out, char **err)
+{
+    run_t r;
+    apr_status_t rv;
+
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    return get_activation(&r, number, out, err);
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+/* What the transaction holds, by "d<mac>" / "a<number>". */
+typedef enum { HELD_NEW = 1, HELD_OLD, HELD_WRITTEN, HELD_GONE } held_e;
+
+typedef struct {
+    run_t r;
+    gsprov_audit_t *log;            /* a copy of the trail, or NULL */
+    apr_hash_t *held;
+    apr_array_header_t *lines;      /* audit lines, for the copy */
+    int ended;
+} dbd_txn_t;
+
+static void end_txn(dbd_txn_t *t, const char *sql)
+{
+    if (!t->ended && t->r.in_txn)
+        plain(&t->r, sql, NULL);
+    t->ended = 1;
+}
+
+/* A transaction abandoned with its pool is rolled back (before the pool
+ * gives its connection back: this cleanup was registered later). */
+static apr_status_t txn_cleanup(void *data)
+{
+    end_txn(data, "ROLLBACK");
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_begin(gsprov_store_t *s, apr_pool_t *p,
+                             gsprov_audit_t *log, gsprov_txn_t **out,
+                             char **err)
+{
+    gsprov_txn_t *txn = apr_pcalloc(p, sizeof(*txn));
+    dbd_txn_t *t = apr_pcalloc(p, sizeof(*t));
+    apr_status_t rv;
+
+    t->r.d = s->impl;
+    t->r.p = p;
+    t->log = log;
+    t->held = apr_hash_make(p);
+    t->lines = apr_array_make(p, 2, sizeof(const char *));
+    if ((rv = acquire(&t->r, err)) || (rv = begin_sql(&t->r, err)))
+        return rv;
+    apr_pool_cleanup_register(p, t, txn_cleanup, apr_pool_cleanup_null);
+    txn->store = s;
+    txn->pool = p;
+    txn->impl = t;
+    *out = txn;
+    return APR_SUCCESS;
+}
+
+static apr_status_t ended(dbd_txn_t *t, char **err)
+{
+    *err = apr_pstrdup(t->r.p, "the transaction has ended");
+    return APR_EINVAL;
+}
+
+static held_e *held(dbd_txn_t *t, char kind, const char *key)
+{
+    return apr_hash_get(t->held, apr_pstrcat(t->r.p, kind == 'd' ? "d" : "a",
+                                             key, NULL), APR_HASH_KEY_STRING);
+}
+
+static void hold(dbd_txn_t *t, char kind, const char *key, held_e state)
+{
+    held_e *h = held(t, kind, key);
+
+    if (!h) {
+        h = apr_palloc(t->r.p, sizeof(*h));
+        apr_hash_set(t->held, apr_pstrcat(t->r.p, kind == 'd' ? "d" : "a",
+                                          key, NULL), APR_HASH_KEY_STRING, h);
+    }
+    *h = state;
+}
+
+/* Lock the row of key (touch), or hold its place when there is none: a
+ * creator racing us waits on the unique key until we end, then finds the
+ * row.  *fresh: the row is our hold. */
+static apr_status_t lock_row(dbd_txn_t *t, int touch, int hold_id,
+                             const char *key, int *fresh, char **err)
+{
+    const char *args[2] = { t->r.d->o.tenant, key };
+    apr_status_t rv;
+    int n, tries;
+
+    for (tries = 0; tries < 3; tries++) {
+        if ((rv = exec(&t->r, touch, args, 2, NULL, &n, err)))
+            return rv;
+        if (n > 0) {
+            *fresh = 0;
+            return APR_SUCCESS;
+        }
+        if ((rv = exec(&t->r, hold_id, args, 2, NULL, &n, err)))
+            return rv;
+        if (n > 0) {
+            *fresh = 1;
+            return APR_SUCCESS;
+        }
+        /* created and committed by another meanwhile: lock that */
+    }
+    *err = apr_psprintf(t->r.p, "%s: cannot lock (it keeps changing)", key);
+    return GSPROV_EUNAVAIL;
+}
+
+/* Lock (once) and read: APR_SUCCESS, GSPROV_ENOTFOUND, or an error. */
+static apr_status_t locked(dbd_txn_t *t, char kind, const char *key,
+                           char **err)
+{
+    held_e *h;
+    apr_status_t rv;
+    int fresh;
+
+    if (t->ended)
+        return ended(t, err);
+    if ((h = held(t, kind, key)))
+        return *h == HELD_NEW || *h == HELD_GONE ? GSPROV_ENOTFOUND
+                                                 : APR_SUCCESS;
+    if ((rv = lock_row(t, kind == 'd' ? S_REC_TOUCH : S_ACT_TOUCH,
+                       kind == 'd' ? S_REC_HOLD : S_ACT_HOLD, key, &fresh,
+                       err)))
+        return rv;
+    hold(t, kind, key, fresh ? HELD_NEW : HELD_OLD);
+    return fresh ? GSPROV_ENOTFOUND : APR_SUCCESS;
+}
+
+static apr_status_t db_record_lock(gsprov_txn_t *txn, const char *mac,
+                                   gsprov_blob_t *cur, char **err)
+{
+    dbd_txn_t *t = txn->impl;
+    apr_status_t rv = locked(t, 'd', mac, err);
+
+    return rv == APR_SUCCESS ? get_record(&t->r, mac, cur, err) : rv;
+}
+
+/* Writes touch only what the transaction holds. */
+static apr_status_t holds(dbd_txn_t *t, char kind, const char *key,
+                          held_e **h, char **err)
+{
+    if (t->ended)
+        return ended(t, err);
+    if (!(*h = held(t, kind, key))) {
+        *err = apr_psprintf(t->r.p, "%s: not locked by this transaction",
+                            key);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+static int has_group(const apr_array_header_t *a, int upto, const char *g)
+{
+    int i;
+    for (i = 0; i < upto; i++)
+        if (!strcmp(APR_ARRAY_IDX(a, i, const char *), g))
+            return 1;
+    return 0;
+}
+
+static apr_status_t db_record_put(gsprov_txn_t *txn, const char *mac,
+                                  const char *data, apr_size_t len,
+                                  char **err)
+{
+    dbd_txn_t *t = txn->impl;
+    apr_pool_t *p = txn->pool;
+    const char *text = apr_pstrmemdup(p, data, len);
+    const char *args[6], *del[2] = { t->r.d->o.tenant, mac };
+    gsprov_device_t *dev;
+    held_e *h;
+    apr_status_t rv;
+    int i;
+
+    if ((rv = holds(t, 'd', mac, &h, err)))
+        return rv;
+    if (*h == HELD_GONE) {
+        *err = apr_psprintf(p, "%s: removed earlier in this transaction", mac);
+        return APR_EINVAL;
+    }
+    /* a TEXT column: the bytes must be UTF-8 (as the admin API writes
+     * them) to come back byte for byte */
+    if (strlen(text) != len || !xmlCheckUTF8((const xmlChar *)text)) {
+        *err = apr_psprintf(p, "record %s: not UTF-8 text; the database "
+                            "store keeps records as UTF-8", mac);
+        return GSPROV_EINVAL;
+    }
+    if ((rv = gsprov_xml_parse_device(p, mac, text, len, "record", &dev,
+                                      err)))
+        return rv;
+    args[0] = gsprov_store_version(p, text, len);
+    args[1] = dev->model ? dev->model : "";
+    args[2] = text;
+    args[3] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                           (apr_int64_t)apr_time_sec(apr_time_now()));
+    args[4] = t->r.d->o.tenant;
+    args[5] = mac;
+    if ((rv = exec(&t->r, S_REC_PUT, args, 6, NULL, NULL, err))
+        || (rv = exec(&t->r, S_GRP_DEL, del, 2, NULL, NULL, err)))
+        return rv;
+    for (i = 0; i < dev->groups->nelts; i++) {
+        const char *g = APR_ARRAY_IDX(dev->groups, i, const char *);
+        const char *ga[3] = { t->r.d->o.tenant, g, mac };
+        if (!has_group(dev->groups, i, g)
+            && (rv = exec(&t->r, S_GRP_ADD, ga, 3, NULL, NULL, err)))
+            return rv;
+    }
+    *h = HELD_WRITTEN;
+    return APR_SUCCESS;
+}
+
+/* Remove a held row: GSPROV_ENOTFOUND if there is none. */
+static apr_status_t remove_held(dbd_txn_t *t, char kind, const char *key,
+                                int id, int also, char **err)
+{
+    const char *args[2] = { t->r.d->o.tenant, key };
+    held_e *h;
+    apr_status_t rv;
+
+    if ((rv = holds(t, kind, key, &h, err)))
+        return rv;
+    if (*h == HELD_NEW || *h == HELD_GONE)
+        return GSPROV_ENOTFOUND;
+    if ((rv = exec(&t->r, id, args, 2, NULL, NULL, err))
+        || (also >= 0 && (rv = exec(&t->r, also, args, 2, NULL, NULL, err))))
+        return rv;
+    *h = HELD_GONE;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_record_delete(gsprov_txn_t *txn, const char *mac,
+                                     char **err)
+{
+    return remove_held(txn->impl, 'd', mac, S_REC_DEL, S_GRP_DEL, err);
+}
+
+static apr_status_t db_activation_lock(gsprov_txn_t *txn,
+                                       const char *number,
+                                       gsprov_activation_t **cur, char **err)
+{
+    dbd_txn_t *t = txn->impl;
+    apr_status_t rv = locked(t, 'a', number, err);
+
+    return rv == APR_SUCCESS ? get_activation(&t->r, number, cur, err) : rv;
+}
+
+static apr_status_t db_activation_put(gsprov_txn_t *txn,
+                                      const gsprov_activation_t *a,
+                                      char **err)
+{
+    dbd_txn_t *t = txn->impl;
+    apr_pool_t *p = txn->pool;
+    const char *args[8];
+    json_t *profile;
+    held_e *h;
+    apr_status_t rv;
+
+    if ((rv = holds(t, 'a', a->number, &h, err)))
+        return rv;
+    if (*h == HELD_GONE) {
+        *err = apr_psprintf(p, "activation %s: removed earlier in this "
+                            "transaction", a->number);
+        return APR_EINVAL;
+    }
+    if (gsprov_json_parse(p, a->profile, strlen(a->profile), &profile, err)
+        != APR_SUCCESS || !json_is_object(profile)) {
+        *err = apr_psprintf(p, "activation %s: the profile is not a JSON "
+                            "object", a->number);
+        return GSPROV_EINVAL;
+    }
+    args[0] = a->pin_hash;
+    args[1] = apr_psprintf(p, "%" APR_INT64_T_FMT, a->created);
+    args[2] = apr_psprintf(p, "%" APR_INT64_T_FMT, a->expires);
+    args[3] = apr_itoa(p, a->failures);
+    args[4] = a->claimed_by ? a->claimed_by : "";
+    args[5] = a->profile;
+    args[6] = t->r.d->o.tenant;
+    args[7] = a->number;
+    if ((rv = exec(&t->r, S_ACT_PUT, args, 8, NULL, NULL, err)))
+        return rv;
+    *h = HELD_WRITTEN;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_activation_delete(gsprov_txn_t *txn,
+                                         const char *number, char **err)
+{
+    return remove_held(txn->impl, 'a', number, S_ACT_DEL, -1, err);
+}
+
+static apr_status_t db_audit(gsprov_txn_t *txn, json_t *entry, char **err)
+{
+    dbd_txn_t *t = txn->impl;
+    apr_pool_t *p = txn->pool;
+    const json_t *mac = json_object_get(entry, "mac");
+    const char *line = gsprov_audit_line(p, entry);
+    const char *args[4];
+    apr_status_t rv;
+
+    if (t->ended)
+        return ended(t, err);
+    args[0] = t->r.d->o.tenant;
+    args[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                           (apr_int64_t)apr_time_sec(apr_time_now()));
+    args[2] = json_is_string(mac) ? json_string_value(mac) : "";
+    args[3] = line;
+    if ((rv = exec(&t->r, S_AUDIT, args, 4, NULL, NULL, err)))
+        return rv;
+    APR_ARRAY_PUSH(t->lines, const char *) = line;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_commit(gsprov_txn_t *txn, char **err)
+{
+    dbd_txn_t *t = txn->impl;
+    apr_hash_index_t *hi;
+    apr_status_t rv;
+    int i;
+
+    if (t->ended)
+        return APR_SUCCESS;
+    /* holds that were not written give their place back */
+    for (hi = apr_hash_first(txn->pool, t->held); hi; hi = apr_hash_next(hi)) {
+        const char *key = apr_hash_this_key(hi);
+        const char *args[2] = { t->r.d->o.tenant, key + 1 };
+        if (*(held_e *)apr_hash_this_val(hi) == HELD_NEW
+            && (rv = exec(&t->r, key[0] == 'd' ? S_REC_UNHOLD : S_ACT_UNHOLD,
+                          args, 2, NULL, NULL, err))) {
+            end_txn(t, "ROLLBACK");
+            return rv;
+        }
+    }
+    t->ended = 1;
+    if (plain(&t->r, "COMMIT", err)) {
+        plain(&t->r, "ROLLBACK", NULL);
+        return GSPROV_EUNAVAIL;
+    }
+    /* the trail is in the database; the file is a local copy */
+    for (i = 0; t->log && i < t->lines->nelts; i++) {
+        char *why = NULL;
+        if (gsprov_audit_append(txn->pool, t->log,
+                                APR_ARRAY_IDX(t->lines, i, const char *),
+                                &why))
+            gsprov_log(&txn->store->log, GSPROV_LOG_MARK, GSPROV_LOG_WARN,
+                       GSPROV_LOGNO(1013) "%s (the change is in the "
+                       "database's audit trail)", why);
+    }
+    return APR_SUCCESS;
+}
+
+static void db_rollback(gsprov_txn_t *txn)
+{
+    end_txn(txn->impl, "ROLLBACK");
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+static const gsprov_store_ops_t dbd_ops = {
+    .name = "dbd",
+    .templates = db_templates,
+    .record_get = db_record_get,
+    .record_version = db_record_version,
+    .record_list = db_record_list,
+    .record_iterate = db_record_iterate,
+    .activation_get = db_activation_get,
+    .begin = db_begin,
+    .record_lock = db_record_lock,
+    .record_put = db_record_put,
+    .record_delete = db_record_delete,
+    .activation_lock = db_activation_lock,
+    .activation_put = db_activation_put,
+    .activation_delete = db_activation_delete,
+    .audit = db_audit,
+    .commit = db_commit,
+    .rollback = db_rollback,
+};
+
+gsprov_store_t *gsprov_store_dbd_open(apr_pool_t *p,
+                                      const gsprov_dbd_opts_t *o)
+{
+    gsprov_store_t *s = apr_pcalloc(p, sizeof(*s));
+    dbd_t *d = apr_palloc(p, sizeof(*d));
+
+    d->o = *o;
+    s->ops = &dbd_ops;
+    s->label = apr_pstrcat(p, "database tenant ", o->tenant, NULL);
+    s->log = o->log;
+    s->impl = d;
+    return s;
+}
+
+/* ---- schema ------------------------------------------------------------ */
+
+/* gsprov_schema's version through connection c; 0 if the table cannot be
+ * read on a connection that works (no schema yet). */
+static apr_status_t schema_on(run_t *r, int *version, char **err)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+
+    *version = 0;
+    if (exec(r, S_SCHEMA, NULL, 0, &res, NULL, err) == APR_SUCCESS) {
+        if (next_row(r, res, &row))
+            *version = atoi(col(r, row, 0));
+        while (next_row(r, res, &row))
+            ;
+        return APR_SUCCESS;
+    }
+    if (apr_dbd_check_conn(r->c.driver, r->p, r->c.handle) != APR_SUCCESS)
+        return GSPROV_EUNAVAIL;
+    return APR_SUCCESS;     /* (*err says why it could not be read) */
+}
+
+apr_status_t gsprov_store_dbd_schema(apr_pool_t *p,
+                                     const gsprov_dbd_source_t *src,
+                                     int *version, char **err)
+{
+    dbd_t d;
+    run_t r;
+    apr_status_t rv;
+
+    memset(&d, 0, sizeof(d));
+    d.o.source = src;
+    memset(&r, 0, sizeof(r));
+    r.d = &d;
+    r.p = p;
+    *err = NULL;
+    if ((rv = acquire(&r, err)))
+        return rv;
+    return schema_on(&r, version, err);
+}
+
+const char *gsprov_store_dbd_schema_check(apr_pool_t *p, int version)
+{
+    if (version == GSPROV_DBD_SCHEMA_VERSION)
+        return NULL;
+    if (version <= 0)
+        return apr_psprintf(p, "the database has no gsprov schema (version "
+                            "%d expected): create it with gsprov db init "
+                            "--driver DRIVER --params PARAMS",
+                            GSPROV_DBD_SCHEMA_VERSION);
+    if (version < GSPROV_DBD_SCHEMA_VERSION)
+        return apr_psprintf(p, "the database's gsprov schema is version %d, "
+                            "this module needs version %d: upgrade it with "
+                            "gsprov db init --driver DRIVER --params PARAMS",
+                            version, GSPROV_DBD_SCHEMA_VERSION);
+    return apr_psprintf(p, "the database's gsprov schema is version %d, "
+                        "newer than this module knows (%d): upgrade "
+                        "mod_gsprov", version, GSPROV_DBD_SCHEMA_VERSION);
+}
+
+/* ---- a connection of our own -------------------------------------------- */
+
+typedef struct {
+    gsprov_dbd_conn_t c;
+} direct_t;
+
+static apr_status_t direct_acquire(const gsprov_dbd_source_t *src,
+                                   apr_pool_t *p, gsprov_dbd_conn_t *out,
+                                   char **err)
+{
+    *out = ((direct_t *)src->baton)->c;
+    return APR_SUCCESS;
+}
+
+static apr_status_t direct_close(void *data)
+{
+    direct_t *d = data;
+    apr_dbd_close(d->c.driver, d->c.handle);
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_store_dbd_connect(apr_pool_t *p, const char *driver,
+                                      const char *params,
+                                      gsprov_dbd_source_t **out, char **err)
+{
+    direct_t *d = apr_pcalloc(p, sizeof(*d));
+    gsprov_dbd_source_t *src = apr_pcalloc(p, sizeof(*src));
+    const char *why = NULL;
+    apr_status_t rv;
+    int i, n;
+
+    apr_dbd_init(p);
+    if ((rv = apr_dbd_get_driver(p, driver, &d->c.driver))) {
+        *err = apr_psprintf(p, "apr_dbd driver '%s' not available (%pm; "
+                            "Debian: libaprutil1-dbd-%s)", driver, &rv,
+                            driver);
+        return GSPROV_EUNAVAIL;
+    }
+    if ((rv = apr_dbd_open_ex(d->c.driver, p, params, &d->c.handle, &why))
+        || !d->c.handle) {
+        *err = apr_psprintf(p, "cannot connect (%s): %s", driver,
+                            why ? why : "unknown error");
+        return GSPROV_EUNAVAIL;
+    }
+    apr_pool_cleanup_register(p, d, direct_close, apr_pool_cleanup_null);
+    if (is_sqlite(&d->c))
+        apr_dbd_query(d->c.driver, d->c.handle, &n,
+                      "PRAGMA busy_timeout = " APR_STRINGIFY(
+                          GSPROV_DBD_BUSY_TIMEOUT_MS));
+    /* prepared once, with their labels (a database without the schema
+     * fails them: they are then prepared per use) */
+    d->c.prepared = apr_hash_make(p);
+    for (i = 0; i < S_COUNT; i++) {
+        apr_dbd_prepared_t *st = NULL;
+        if (!apr_dbd_prepare(d->c.driver, p, d->c.handle, stmts[i].sql,
+                             stmts[i].label, &st))
+            apr_hash_set(d->c.prepared, stmts[i].label, APR_HASH_KEY_STRING,
+                         st);
+    }
+    src->acquire = direct_acquire;
+    src->baton = d;
+    *out = src;
+    return APR_SUCCESS;
+}
+
+/* ---- gsprov db init ----------------------------------------------------- */
+
+/* Each statement of a migration (they end with ';' at a line's end). */
+static apr_status_t run_script(run_t *r, const char *sql, char **err)
+{
+    char *copy = apr_pstrdup(r->p, sql), *s = copy, *e;
+
+    while (*s) {
+        while (*s && apr_isspace(*s))
+            s++;
+        if (!*s)
+            break;
+        if (!(e = strstr(s, ";\n")))
+            e = s + strlen(s);
+        else
+            *e++ = '\0';
+        if (plain(r, s, err))
+            return GSPROV_EUNAVAIL;
+        s = e;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_store_dbd_init(apr_pool_t *p,
+                                   const gsprov_dbd_source_t *src,
+                                   const gsprov_dbd_migration_t *m, int n,
+                                   int *from, int *to, char **err)
+{
+    const char *engine;
+    char *why = NULL;
+    dbd_t d;
+    run_t r;
+    apr_status_t rv;
+    int i, last = 0;
+
+    memset(&d, 0, sizeof(d));
+    d.o.source = src;
+    memset(&r, 0, sizeof(r));
+    r.d = &d;
+    r.p = p;
+    if ((rv = acquire(&r, err)) || (rv = schema_on(&r, from, &why))) {
+        if (!*err)
+            *err = why;
+        return rv;
+    }
+    engine = apr_dbd_name(r.c.driver);
+    for (i = 0; i < n; i++)
+        if (!strcmp(m[i].engine, engine) && m[i].version > last)
+            last = m[i].version;
+    *to = *from;
+    if (!last) {
+        *err = apr_psprintf(p, "no schema for the %s driver", engine);
+        return APR_ENOTIMPL;
+    }
+    if (*from > last) {
+        *err = apr_psprintf(p, "the database's gsprov schema is version %d, "
+                            "newer than this tool knows (%d)", *from, last);
+        return GSPROV_ECORRUPT;
+    }
+    if (*from == last)
+        return APR_SUCCESS;
+    /* SQLite's journal: readers never wait for the writer */
+    if (is_sqlite(&r.c))
+        plain(&r, "PRAGMA journal_mode = WAL", NULL);
+    if ((rv = begin_sql(&r, err)))
+        return rv;
+    for (i = 0; i < n; i++) {
+        if (strcmp(m[i].engine, engine) || m[i].version <= *from)
+            continue;
+        if ((rv = run_script(&r, m[i].sql, err))
+            || plain(&r, apr_psprintf(p, "UPDATE gsprov_schema SET version "
+                                      "= %d", m[i].version), err)) {
+            plain(&r, "ROLLBACK", NULL);
+            return GSPROV_EUNAVAIL;
+        }
+    }
+    if (plain(&r, "COMMIT", err)) {
+        plain(&r, "ROLLBACK", NULL);
+        return GSPROV_EUNAVAIL;
+    }
+    *to = last;
+    return APR_SUCCESS;
+}
