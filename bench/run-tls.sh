@@ -30,10 +30,11 @@
 # Reported: requests/s (pairs/s for c), httpd CPU ms per request, and
 # gsprov/static ratios; the medians over ROUNDS.
 #
-# Usage: bench/run-tls.sh     (about 8 minutes; needs make done first)
+# Usage: bench/run-tls.sh     (about 10 minutes; needs make done first)
 # Env:   ROUNDS=3, DURATION=4 (s per measurement), CLIENTS=4 (parallel
 #        clients, one device each), PIN=1 (httpd on CPU 0, clients on 1),
-#        MODULE_FROM=tree|HEAD, OUT=bench/out
+#        ROW_LIST="rsa ecdsa ..." (a subset of the rows), SETTLE=30 (s to
+#        wait for a load below 1), MODULE_FROM=tree|HEAD, OUT=bench/out
 # Only loopback traffic. Scratch files go to bench/out (gitignored).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -140,13 +141,14 @@ LogFormat "%{msec}t %{local}p %U %>s %{SSL_PROTOCOL}x %{SSL_SESSION_RESUMED}x %{
 CustomLog "$(dirname "$(_h_directive PidFile "$conf")")/access_log" tls
 EOF
 }
+ECDSA_DESC="ecdsa: ECDSA P-256 first, RSA-2048 for old clients; tickets"
 CONF_A=$OUT/httpd-tls-a.conf
 CONF_B=$OUT/httpd-tls-b.conf
 RUN_DIR=$OUT/run/tls-a LOG_DIR=$OUT/logs/tls-a tls_conf "$CONF_A" "$PORT" \
     "shmcb:$OUT/run/tls-a/ssl_scache(512000)"
 {
     tls_vhost "$P_RSA" "rsa: RSA-2048 only" on srv-rsa
-    tls_vhost "$P_ECDSA" "ecdsa: ECDSA P-256 first, RSA-2048 for old clients; tickets" on srv-ecdsa srv-rsa
+    tls_vhost "$P_ECDSA" "$ECDSA_DESC" on srv-ecdsa srv-rsa
     tls_vhost "$P_CACHE" "cache: ECDSA + RSA, no tickets: the session cache" off srv-ecdsa srv-rsa
 } >> "$CONF_A"
 RUN_DIR=$OUT/run/tls-b LOG_DIR=$OUT/logs/tls-b tls_conf "$CONF_B" "$PORT_B" \
@@ -193,6 +195,14 @@ s13=$(sigtype "$P_ECDSA" tls1_3); s12=$(sigtype "$P_ECDSA" tls1_2); sr=$(sigtype
 echo "files:   cfg<mac>.xml $LEN_XML bytes (encrypted), cfg<mac> $LEN_BIN bytes; another MAC's certificate: 403"
 echo "keys:    the ecdsa vhost signs with ECDSA (TLS 1.3 and 1.2), the rsa vhost with RSA-PSS"
 echo "tools:   openssl s_time x $CLIENTS in parallel (rows a, b); bench/tls-pairs.py x $CLIENTS (row c); ${DURATION} s each, $ROUNDS rounds"
+
+# README's "TLS at reboot-storm scale" shows the ecdsa vhost as run here,
+# its paths under /etc/gsprov/tls and port 443: say so if it differs
+readme_vhost=$(sed -n '/^### TLS at reboot-storm scale$/,/^## /p' "$REPO/README.md" \
+    | sed -n '/^Listen 127.0.0.1:443 https$/,/^<\/VirtualHost>$/p')
+[ "$readme_vhost" = "$(T=/etc/gsprov/tls tls_vhost 443 "$ECDSA_DESC" on srv-ecdsa srv-rsa | sed 1d)" ] \
+    && echo "README:  its TLS snippet is this run's ecdsa vhost" \
+    || echo "WARNING: README's TLS snippet is not this run's ecdsa vhost"
 
 # ------------------------------------------------------------- measuring
 # measure ROW TLS SIDE: one measurement -> "rate cpu_ms resumed% requests"
@@ -259,7 +269,7 @@ measure() {
     echo "$rate $cpu_ms $(awk -v r="$res_n" -v n="$nreq" 'BEGIN {printf "%d", n ? 100 * r / n : 0}') $nreq"
 }
 
-ROWS=(${ROW_LIST:-rsa ecdsa tickets shmcb memcache ka two resume})
+read -ra ROWS <<<"${ROW_LIST:-rsa ecdsa tickets shmcb memcache ka two resume}"
 declare -A RATE CPU RES
 printf '%-5s %-9s %-4s %-7s %10s %8s %8s %8s\n' round row tls side rate cpu_ms resumed% requests
 for ((r = 1; r <= ROUNDS; r++)); do
