@@ -109,6 +109,7 @@ static const struct {
     { GSPROV_EREF,      GSPROV_LOGNO(0104), GSPROV_LOGNO(0306) },
     { GSPROV_ECRYPTO,   GSPROV_LOGNO(0105), NULL },
     { GSPROV_EREDIRECT, GSPROV_LOGNO(0801), GSPROV_LOGNO(0307) },
+    { GSPROV_EOUTSIDE,  GSPROV_LOGNO(0007), GSPROV_LOGNO(0308) },
     { APR_SUCCESS,      GSPROV_LOGNO(0101), GSPROV_LOGNO(0303) }
 };
 
@@ -154,6 +155,12 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     }
     log_failure(r, error_id(rv, 0), apr_pstrcat(r->pool, mac, ": ", what,
                                                 NULL));
+    /* a record that is a link out of the store is not this tenant's: as
+     * for none, 404 (the operator has the error line) */
+    if (rv == GSPROV_EOUTSIDE) {
+        set_notes(r, name, "not-found");
+        return HTTP_NOT_FOUND;
+    }
     set_notes(r, name, "error");
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -311,14 +318,18 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
     return OK;
 }
 
-/* a lib/ error: 500, logged with the id of its cause */
+/* a lib/ error: 500 (404 for a record that is a link out of the store),
+ * logged with the id of its cause */
 static int fw_error(request_rec *r, fw_req_t *fr, apr_status_t rv,
                     const char *err)
 {
-    apr_table_setn(r->notes, "gsprov-result", "error");
+    int outside = rv == GSPROV_EOUTSIDE;
+
+    apr_table_setn(r->notes, "gsprov-result", outside ? "not-found"
+                                                      : "error");
     log_failure(r, error_id(rv, 1), apr_pstrcat(r->pool, "firmware ",
                 r->uri, ": ", err ? err : "unknown error", NULL));
-    fr->status = HTTP_INTERNAL_SERVER_ERROR;
+    fr->status = outside ? HTTP_NOT_FOUND : HTTP_INTERNAL_SERVER_ERROR;
     return OK;
 }
 

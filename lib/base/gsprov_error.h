@@ -20,6 +20,8 @@
 #define GSPROV_EREDIRECT  (APR_OS_START_USERERR + 10) /* bad <redirect> or map */
 #define GSPROV_ECORRUPT   (APR_OS_START_USERERR + 11) /* stored data invalid */
 #define GSPROV_EAUDIT     (APR_OS_START_USERERR + 12) /* done, not audited */
+#define GSPROV_EOUTSIDE   (APR_OS_START_USERERR + 13) /* a link out of the
+                                                     * store's root */
 
 /* Admin API and PIN claim (numbered after its GSPROV07xx message ids, so
  * other additions above do not collide). */

@@ -10,6 +10,8 @@
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
  * and durable when it returns; the audit entries are kept until commit,
  * which appends them to the log (one write() each), then drops the locks.
+ * Every file is read, listed and written through gsprov_fsio.c, beneath
+ * the root: a link out of it is refused (GSPROV_EOUTSIDE).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,12 @@
 #include "gsprov_defaults.h"
 #include "gsprov_fsio.h"
 
+/* The folders of the root (GsProvRoot) the store reads and writes. */
+#define DEVICES     "devices"
+#define ACTIVATIONS "activations"
+
 typedef struct {
     const char *root;
-    const char *devices;        /* <root>/devices */
-    const char *activations;    /* <root>/activations */
     gsprov_templates_dir_t *tpl;
 } file_store_t;
 
@@ -55,18 +59,20 @@ static int record_name(const char *name, char mac[GSPROV_MAC_LEN + 1])
            && !memcmp(mac, name, GSPROV_MAC_LEN);
 }
 
-/* devices/<mac>.xml: GSPROV_ENOTFOUND if there is none */
+/* devices/<mac>.xml: GSPROV_ENOTFOUND if there is none, GSPROV_EOUTSIDE
+ * if it is a link out of the store */
 static apr_status_t read_record(apr_pool_t *p, const file_store_t *fs,
                                 const char *mac, gsprov_blob_t *out,
                                 char **err)
 {
-    const char *path = apr_pstrcat(p, fs->devices, "/", mac, ".xml", NULL);
+    const char *rel = apr_pstrcat(p, DEVICES "/", mac, ".xml", NULL);
+    const char *path = apr_pstrcat(p, fs->root, "/", rel, NULL);
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_DEVICE_BYTES, &buf, &len,
-                               err);
+    rv = gsprov_fsio_read_file(p, fs->root, rel, GSPROV_MAX_DEVICE_BYTES,
+                               &buf, &len, err);
     if (rv != APR_SUCCESS)
         return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
     out->data = buf;
@@ -103,33 +109,38 @@ static int cmp_mac(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The names in devices/ (none if there is no such folder). */
+static apr_status_t list_devices(apr_pool_t *p, const file_store_t *fs,
+                                 apr_array_header_t **names, char **err)
+{
+    apr_status_t rv = gsprov_fsio_list(p, fs->root, DEVICES, names, err);
+
+    if (rv == APR_ENOENT) {
+        *names = apr_array_make(p, 1, sizeof(const char *));
+        return APR_SUCCESS;
+    }
+    return rv;
+}
+
 /* The MACs of devices/ in order, those after `after` (all when NULL). */
 static apr_status_t list_macs(apr_pool_t *p, const file_store_t *fs,
                               const char *after, apr_array_header_t **out,
                               char **err)
 {
     apr_array_header_t *a = apr_array_make(p, 64, sizeof(const char *));
-    apr_finfo_t fi;
-    apr_dir_t *dir;
+    apr_array_header_t *names;
     apr_status_t rv;
+    int i;
 
-    rv = apr_dir_open(&dir, fs->devices, p);
-    if (APR_STATUS_IS_ENOENT(rv)) {
-        *out = a;
-        return APR_SUCCESS;
-    }
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: cannot open directory: %pm", fs->devices,
-                            &rv);
-        return GSPROV_EIO;
-    }
-    while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+    if ((rv = list_devices(p, fs, &names, err)))
+        return rv;
+    for (i = 0; i < names->nelts; i++) {
         char mac[GSPROV_MAC_LEN + 1];
-        if (!record_name(fi.name, mac) || (after && strcmp(mac, after) <= 0))
+        if (!record_name(APR_ARRAY_IDX(names, i, const char *), mac)
+            || (after && strcmp(mac, after) <= 0))
             continue;
         APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, mac);
     }
-    apr_dir_close(dir);
     qsort(a->elts, (size_t)a->nelts, sizeof(const char *), cmp_mac);
     *out = a;
     return APR_SUCCESS;
@@ -209,33 +220,28 @@ static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
                                       char **err)
 {
     file_store_t *fs = s->impl;
+    apr_array_header_t *names;
     apr_pool_t *iter;
-    apr_finfo_t fi;
-    apr_dir_t *dir;
     apr_status_t rv;
-    int stop = 0;
+    int i, stop = 0;
 
-    rv = apr_dir_open(&dir, fs->devices, p);
-    if (APR_STATUS_IS_ENOENT(rv))
-        return APR_SUCCESS;
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: cannot open: %pm", fs->devices, &rv);
-        return GSPROV_EIO;
-    }
+    if ((rv = list_devices(p, fs, &names, err)))
+        return rv;
     apr_pool_create(&iter, p);
-    while (!stop && apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+    for (i = 0; !stop && i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
         char mac[GSPROV_MAC_LEN + 1];
         gsprov_blob_t b;
         char *why = NULL;
 
-        if (fi.name[0] == '.')          /* hidden and temporary files */
+        if (name[0] == '.')             /* hidden and temporary files */
             continue;
         apr_pool_clear(iter);
-        if (!record_name(fi.name, mac)) {
+        if (!record_name(name, mac)) {
             stop = fn(baton, iter, NULL, NULL, GSPROV_EBADNAME, apr_psprintf(
-                      iter, "%s/%s: bad device file name (expected 12 "
-                      "lowercase hex digits, then .xml)", fs->devices,
-                      fi.name));
+                      iter, "%s/" DEVICES "/%s: bad device file name "
+                      "(expected 12 lowercase hex digits, then .xml)",
+                      fs->root, name));
             continue;
         }
         rv = read_record(iter, fs, mac, &b, &why);
@@ -244,7 +250,6 @@ static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
         stop = fn(baton, iter, apr_pstrdup(iter, mac), rv ? NULL : &b, rv,
                   why);
     }
-    apr_dir_close(dir);
     apr_pool_destroy(iter);
     return stop;
 }
@@ -263,8 +268,8 @@ static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
                                     const char *number,
                                     gsprov_activation_t **out, char **err)
 {
-    const char *path = apr_pstrcat(p, fs->activations, "/", number, ".json",
-                                   NULL);
+    const char *rel = apr_pstrcat(p, ACTIVATIONS "/", number, ".json", NULL);
+    const char *path = apr_pstrcat(p, fs->root, "/", rel, NULL);
     const json_t *pin, *profile, *claimed;
     gsprov_activation_t *a;
     json_t *doc;
@@ -272,8 +277,8 @@ static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_ACTIVATION_BYTES, &buf,
-                               &len, err);
+    rv = gsprov_fsio_read_file(p, fs->root, rel, GSPROV_MAX_ACTIVATION_BYTES,
+                               &buf, &len, err);
     if (rv == APR_ENOENT)
         return GSPROV_ENOTFOUND;
     if (rv != APR_SUCCESS)
@@ -330,7 +335,7 @@ static apr_status_t write_activation(apr_pool_t *p, const file_store_t *fs,
                         ? json_string(a->claimed_by) : json_null());
     json_object_set(d, "profile", profile);
     s = gsprov_json_dump(p, d);
-    return gsprov_fsio_write_atomic(p, fs->activations,
+    return gsprov_fsio_write_atomic(p, fs->root, ACTIVATIONS,
                                     apr_pstrcat(p, a->number, ".json", NULL),
                                     s, strlen(s), err);
 }
@@ -436,7 +441,7 @@ static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
 
     if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
         return rv;
-    return gsprov_fsio_write_atomic(txn->pool, fs->devices,
+    return gsprov_fsio_write_atomic(txn->pool, fs->root, DEVICES,
                                     apr_pstrcat(txn->pool, mac, ".xml", NULL),
                                     data, len, err);
 }
@@ -451,15 +456,16 @@ static apr_status_t remove_locked(gsprov_txn_t *txn, const char *lock,
 
     if ((rv = txn_holds(txn, lock, err)))
         return rv;
-    rv = gsprov_fsio_remove_durable(txn->pool, dir, name, err);
+    rv = gsprov_fsio_remove_durable(txn->pool,
+                                    ((file_store_t *)txn->store->impl)->root,
+                                    dir, name, err);
     return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
 }
 
 static apr_status_t fs_record_delete(gsprov_txn_t *txn, const char *mac,
                                      char **err)
 {
-    return remove_locked(txn, device_lock(txn->pool, mac),
-                         ((file_store_t *)txn->store->impl)->devices,
+    return remove_locked(txn, device_lock(txn->pool, mac), DEVICES,
                          apr_pstrcat(txn->pool, mac, ".xml", NULL), err);
 }
 
@@ -488,8 +494,7 @@ static apr_status_t fs_activation_put(gsprov_txn_t *txn,
 static apr_status_t fs_activation_delete(gsprov_txn_t *txn,
                                          const char *number, char **err)
 {
-    return remove_locked(txn, activation_lock(txn->pool, number),
-                         ((file_store_t *)txn->store->impl)->activations,
+    return remove_locked(txn, activation_lock(txn->pool, number), ACTIVATIONS,
                          apr_pstrcat(txn->pool, number, ".json", NULL), err);
 }
 
@@ -573,8 +578,6 @@ static gsprov_store_t *make(apr_pool_t *p, const char *root,
     file_store_t *fs = apr_pcalloc(p, sizeof(*fs));
 
     fs->root = apr_pstrdup(p, root);
-    fs->devices = apr_pstrcat(p, root, "/devices", NULL);
-    fs->activations = apr_pstrcat(p, root, "/activations", NULL);
     s->ops = ops;
     s->label = fs->root;
     s->impl = fs;
