@@ -118,5 +118,10 @@
 #define GSPROV_MAX_NUMBER_LEN          32
 /* Largest activation file (a profile plus its bookkeeping). */
 #define GSPROV_MAX_ACTIVATION_BYTES    (GSPROV_ADMIN_MAX_BODY + 4096)
+/* Temporary files of writes (devices/.<mac>.xml.tmp.*, activations/
+ * .<n>.json.tmp.*) older than this are a dead writer's: removed when the
+ * store is opened.  A live write takes milliseconds; this leaves room for
+ * other nodes of a farm writing to a shared store meanwhile. */
+#define GSPROV_STALE_TEMP_SECONDS      300
 
 #endif

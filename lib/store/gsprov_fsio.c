@@ -412,3 +412,33 @@ apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *root,
     close(dfd);
     return rv;
 }
+
+int gsprov_fsio_clean_temps(apr_pool_t *p, const char *root, const char *dir,
+                            apr_interval_time_t age)
+{
+    time_t before = (time_t)apr_time_sec(apr_time_now() - age);
+    apr_array_header_t *names;
+    apr_status_t rv;
+    char *err = NULL;
+    int dfd, i, n = 0;
+
+    if (gsprov_fsio_list(p, root, dir, &names, &err) != APR_SUCCESS
+        || (dfd = open_in(p, root, dir, O_RDONLY | O_DIRECTORY, 1,
+                          "open directory", &rv, &err)) < 0)
+        return 0;
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        struct stat st;
+
+        /* what write_atomic names its temporary files */
+        if (name[0] != '.' || !strstr(name, ".tmp.")
+            || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0
+            || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+            || st.st_mtime >= before)
+            continue;
+        if (unlinkat(dfd, name, 0) == 0)
+            n++;
+    }
+    close(dfd);
+    return n;
+}

@@ -21,6 +21,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 
 /* Lock files live here, under the store root (created on demand). */
 #define GSPROV_LOCK_DIR ".gsprov-locks"
@@ -66,5 +67,12 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *root,
                                         const char *dir, const char *name,
                                         char **err);
+
+/* Remove the temporary files of writers that died mid-write
+ * (".<name>.tmp.*" in root/dir) last modified more than age ago; younger
+ * ones may be a live writer's (another node of a farm).  Returns how many
+ * were removed. */
+int gsprov_fsio_clean_temps(apr_pool_t *p, const char *root, const char *dir,
+                            apr_interval_time_t age);
 
 #endif

@@ -551,6 +551,27 @@ static void fs_rollback(gsprov_txn_t *txn)
 
 /* ---- opening ---------------------------------------------------------- */
 
+/* Writers killed mid-write leave their temporary files; nobody reads
+ * them, but nothing else would ever remove them.  At startup, those old
+ * enough not to be a live writer's (another node of a farm). */
+static void clean_temps(apr_pool_t *p, gsprov_store_t *s)
+{
+    static const char *const dirs[] = { DEVICES, ACTIVATIONS };
+    const char *root = ((file_store_t *)s->impl)->root;
+    apr_pool_t *scratch;
+    unsigned i;
+    int n;
+
+    apr_pool_create(&scratch, p);
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if ((n = gsprov_fsio_clean_temps(scratch, root, dirs[i],
+                     apr_time_from_sec(GSPROV_STALE_TEMP_SECONDS))) > 0)
+            gsprov_log(&s->log, GSPROV_LOG_MARK, GSPROV_LOG_INFO,
+                       GSPROV_LOGNO(0203) "%s/%s: removed %d temporary "
+                       "file(s) of interrupted writes", root, dirs[i], n);
+    apr_pool_destroy(scratch);
+}
+
 static const gsprov_store_ops_t file_ops = {
     .name = "file",
     .templates = fs_templates,
@@ -637,6 +658,7 @@ apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
     if ((rv = gsprov_templates_dir_open(p, root, log,
                                     &((file_store_t *)s->impl)->tpl, err)))
         return rv;
+    clean_temps(p, s);
     *out = s;
     return APR_SUCCESS;
 }

@@ -2,6 +2,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <time.h>
 #include "unit.h"
 #include "gsprov_store.h"
 #include "gsprov_fsio.h"
@@ -1103,6 +1105,46 @@ START_TEST(store_activation_link_refused)
 }
 END_TEST
 
+/* Temporary files of writers killed mid-write are removed when the store
+ * opens, if they are old enough not to be a live writer's. */
+START_TEST(store_open_removes_stale_temps)
+{
+    const char *d = make_store();
+    logrec_t rec = { 0 };
+    const char *old[] = { "devices/.000b82000001.xml.tmp.11.12",
+                          "activations/.5551.json.tmp.11.12" };
+    const char *keep[] = { "devices/.000b82000002.xml.tmp.13.14",
+                           "devices/.notes", "devices/000b82abcdef.xml" };
+    struct timespec ts[2];
+    unsigned i;
+
+    ts[0].tv_sec = ts[1].tv_sec = time(NULL) - GSPROV_STALE_TEMP_SECONDS - 60;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    for (i = 0; i < 2; i++) {
+        unit_write(d, old[i], "<x", -1);
+        ck_assert_int_eq(utimensat(AT_FDCWD, apr_pstrcat(pool, d, "/", old[i],
+                                                         NULL), ts, 0), 0);
+    }
+    unit_write(d, keep[0], "<x", -1);
+    unit_write(d, keep[1], "x", -1);
+    ck_assert_int_eq(utimensat(AT_FDCWD, apr_pstrcat(pool, d, "/", keep[1],
+                                                     NULL), ts, 0), 0);
+    open_ok(d, &rec);
+    for (i = 0; i < 2; i++)
+        ck_assert_msg(access(apr_pstrcat(pool, d, "/", old[i], NULL), F_OK)
+                      != 0, "%s still there", old[i]);
+    for (i = 0; i < 3; i++)
+        ck_assert_msg(access(apr_pstrcat(pool, d, "/", keep[i], NULL), F_OK)
+                      == 0, "%s removed", keep[i]);
+    ck_assert_int_eq(rec.other, 2);
+    ck_assert_str_eq(rec.last, apr_pstrcat(pool, "GSPROV0203: ", d,
+                                           "/activations: removed 1 "
+                                           "temporary file(s) of interrupted "
+                                           "writes", NULL));
+    ck_assert_int_eq(rec.last_level, GSPROV_LOG_INFO);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -1129,6 +1171,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, store_links_out_of_root_refused);
     tcase_add_test(tc, store_template_links_out_of_root_refused);
     tcase_add_test(tc, store_activation_link_refused);
+    tcase_add_test(tc, store_open_removes_stale_temps);
     suite_add_tcase(s, tc);
     return s;
 }
