@@ -767,8 +767,9 @@ static int claim(adm_t *a)
     case GSPROV_EUNDEFVAR:
     case GSPROV_EMIXED:
     case GSPROV_EPARSE:
-    case GSPROV_ECORRUPT:   /* the activation itself */
         return invalid(a, rv, res.field, err);
+    case GSPROV_ECORRUPT:   /* the activation itself: not the client's */
+        return unreadable(a, rv, err);
     default:
         return io_error(a, err);
     }

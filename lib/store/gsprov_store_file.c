@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "gsprov_store.h"
@@ -24,6 +25,7 @@
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 #include "gsprov_fsio.h"
+#include "gsprov_activation.h"
 
 /* The folders of the root (GsProvRoot) the store reads and writes. */
 #define DEVICES     "devices"
@@ -256,21 +258,16 @@ static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
 
 /* ---- activations ------------------------------------------------------ */
 
-static apr_int64_t int_or_0(const json_t *doc, const char *key)
-{
-    const json_t *v = json_object_get(doc, key);
-    return json_is_integer(v) ? (apr_int64_t)json_integer_value(v) : 0;
-}
-
 /* activations/<number>.json: GSPROV_ENOTFOUND if there is none,
- * GSPROV_ECORRUPT if it cannot be read or is not an activation. */
+ * GSPROV_ECORRUPT if it cannot be read or is not a valid activation (by
+ * gsprov_activation_valid: what is on disk is input, whoever wrote it). */
 static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
                                     const char *number,
                                     gsprov_activation_t **out, char **err)
 {
     const char *rel = apr_pstrcat(p, ACTIVATIONS "/", number, ".json", NULL);
     const char *path = apr_pstrcat(p, fs->root, "/", rel, NULL);
-    const json_t *pin, *profile, *claimed;
+    const json_t *pin, *profile, *claimed, *created, *expires, *failures;
     gsprov_activation_t *a;
     json_t *doc;
     char *buf;
@@ -283,24 +280,34 @@ static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
         return GSPROV_ENOTFOUND;
     if (rv != APR_SUCCESS)
         return GSPROV_ECORRUPT;
+    /* the module writes every member; a number that is not an integer (or
+     * does not fit) is not one it wrote */
     if (gsprov_json_parse(p, buf, len, &doc, err) != APR_SUCCESS
         || !json_is_object(doc)
         || !json_is_string(pin = json_object_get(doc, "pin"))
-        || !json_is_object(profile = json_object_get(doc, "profile"))) {
+        || !json_is_object(profile = json_object_get(doc, "profile"))
+        || !json_is_integer(created = json_object_get(doc, "created"))
+        || !json_is_integer(expires = json_object_get(doc, "expires"))
+        || !json_is_integer(failures = json_object_get(doc, "failures"))
+        || json_integer_value(failures) < 0
+        || json_integer_value(failures) > INT_MAX
+        || !(json_is_null(claimed = json_object_get(doc, "claimed_by"))
+             || json_is_string(claimed))) {
         *err = apr_psprintf(p, "%s: not a valid activation file", path);
         return GSPROV_ECORRUPT;
     }
     a = apr_pcalloc(p, sizeof(*a));
     a->number = apr_pstrdup(p, number);
     a->pin_hash = apr_pstrdup(p, json_string_value(pin));
-    a->created = int_or_0(doc, "created");
-    a->expires = int_or_0(doc, "expires");     /* not a number: expired */
-    a->failures = (int)int_or_0(doc, "failures");
-    claimed = json_object_get(doc, "claimed_by");
+    a->created = (apr_int64_t)json_integer_value(created);
+    a->expires = (apr_int64_t)json_integer_value(expires);
+    a->failures = (int)json_integer_value(failures);
     a->claimed_by = json_is_string(claimed)
                     ? apr_pstrdup(p, json_string_value(claimed)) : NULL;
     a->profile = gsprov_json_dump(p, profile);
     a->label = path;
+    if ((rv = gsprov_activation_valid(p, a, err)))
+        return rv;
     *out = a;
     return APR_SUCCESS;
 }
