@@ -884,8 +884,13 @@ static int gsprov_admin_handler(request_rec *r)
     a.who.client = r->useragent_ip;
     a.who.method = r->method;
     r->status = HTTP_OK;
-    ap_args_to_table(r, &a.args);
-    rc = route(&a);
+    if (!gsprov_request_args(r, &a.args)) {
+        a.args = apr_table_make(r->pool, 1);
+        rc = bad_request(&a, HTTP_BAD_REQUEST, NULL, "the query string "
+                         "holds a NUL byte (%00)");
+    }
+    else
+        rc = route(&a);
     return rc == DONE ? OK : rc;
 }
 

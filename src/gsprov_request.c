@@ -5,6 +5,7 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "util_script.h"
 #include "ap_expr.h"
 
 #include "gsprov_request.h"
@@ -74,6 +75,15 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1])
         return 1;
     }
     return 0;
+}
+
+int gsprov_request_args(request_rec *r, apr_table_t **args)
+{
+    /* '+' decodes to a space: only %00 decodes to a NUL */
+    if (r->args && ap_strcasestr(r->args, "%00"))
+        return 0;
+    ap_args_to_table(r, args);
+    return 1;
 }
 
 int gsprov_request_only_get(request_rec *r)

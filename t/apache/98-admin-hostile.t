@@ -1,8 +1,8 @@
-# What the admin API reads from the store is input:
+# What the admin API reads from the store or the query string is input:
 # activation files with a hostile PBKDF2 iteration count (answered within a
 # second), negative or absurd counters, corrupt JSON are a server-side
 # problem (500, GSPROV0711) on both GET and claim, never "invalid input"
-# (422).
+# (422); a decoded NUL in a query argument makes it invalid (400).
 use strict;
 use warnings;
 use FindBin;
@@ -74,6 +74,18 @@ for my $c (@hostile) {
     $r = api(DELETE => "/admin/activations/$number");
     is($r->{code}, 204, "$what: a corrupt activation can be deleted");
 }
+
+# --- a decoded NUL in a query argument ------------------------------------
+my $MAC = '000b82aa0001';
+my $r = api(GET => "/admin/devices/$MAC/rendered?file=cfg$MAC.xml");
+is($r->{code}, 200, 'rendered?file=cfg<mac>.xml: 200');
+for my $q ("file=cfg$MAC.xml%00junk", "file=cfg$MAC.xml%00", 'file=%00', "file=cfg$MAC.xml&x=%00") {
+    $r = api(GET => "/admin/devices/$MAC/rendered?$q");
+    is($r->{code}, 400, "rendered?$q: 400");
+    unlike($r->{body}, qr/<gs_provision/, "rendered?$q: no file");
+}
+$r = api(GET => "/admin/devices/$MAC?secrets=1%00");
+is($r->{code}, 400, 'GET ?secrets=1%00: 400');
 
 error_log_check(expected_ids => ['GSPROV0706', 'GSPROV0711']);
 done_testing();
