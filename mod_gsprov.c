@@ -458,6 +458,13 @@ static int gsprov_fw_handler(request_rec *r)
     return fr->status == OK ? DECLINED : fr->status;
 }
 
+/* Also run by apachectl -t. */
+static int gsprov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    return gsprov_conf_check_cache(ptemp, s);
+}
+
 /* Cache backends are per child (a connection pool never crosses a
  * fork), sized for the child's threads; vhosts with alike settings share
  * one. */
@@ -486,6 +493,7 @@ static void gsprov_child_init(apr_pool_t *pchild, server_rec *s)
 static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(gsprov_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_access(p);
     /* after mod_rewrite/mod_alias (redirects to HTTPS must still win),
      * before core's own translation (REALLY_LAST) */

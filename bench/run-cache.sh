@@ -73,11 +73,14 @@ PORT=$(( MPORT + 1 ))
 PORT2=$(( MPORT + 2 ))
 
 start_httpd() {
+    [ -s "$OUT/cache.secret" ] || openssl rand -hex 32 > "$OUT/cache.secret"
     write_conf "$CONF" "$PORT"
     cat >> "$CONF" <<EOF
 
-# the main server (port $PORT): cached; port $PORT2: the same store, no cache
+# the main server (port $PORT): cached, values sealed with the farm's
+# secret (required); port $PORT2: the same store, no cache
 GsProvCache memcached "--SERVER=127.0.0.1:$MPORT"
+GsProvCacheSecret $OUT/cache.secret
 Listen 127.0.0.1:$PORT2
 <VirtualHost 127.0.0.1:$PORT2>
     GsProvCache none
