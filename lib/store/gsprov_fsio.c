@@ -110,10 +110,12 @@ static int open_beneath(int rootfd, const char *root, const char *rel,
      * too: try again before calling it outside */
     for (tries = 0; tries < 3; tries++) {
         if ((fd = openat(rootfd, r, flags)) < 0) {
-            if (errno == ENOENT && parent_outside(rootfd, root, r)) {
+            int e = errno;      /* (the check below may change errno) */
+            if (e == ENOENT && parent_outside(rootfd, root, r)) {
                 *outside = 1;
-                errno = EXDEV;
+                e = EXDEV;
             }
+            errno = e;
             return -1;
         }
         if (inside(root, r, fd))

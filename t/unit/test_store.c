@@ -4,6 +4,13 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <time.h>
+#include <stddef.h>
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/openat2.h>
 #include "unit.h"
 #include "gsprov_store.h"
 #include "gsprov_fsio.h"
@@ -1087,6 +1094,92 @@ START_TEST(store_template_links_out_of_root_refused)
 }
 END_TEST
 
+/* The same containment where the kernel has no openat2 (older kernels,
+ * seccomp, valgrind): a child process refused openat2 by a seccomp filter
+ * runs the reads and writes, the parent checks what they returned. */
+static void refuse_openat2(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+        || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+        _exit(99);
+}
+
+START_TEST(store_links_without_openat2)
+{
+    const char *a = store_in("a"), *b = store_in("b");
+    struct { const char *rel; apr_status_t want; } reads[] = {
+        { "devices/000b82abcdef.xml", APR_SUCCESS },
+        { "devices/000b82000002.xml", APR_SUCCESS },    /* link inside */
+        { "devices/000b82000003.xml", APR_SUCCESS },    /* absolute, inside */
+        { "devices/000b82ff0001.xml", GSPROV_EOUTSIDE },
+        { "devices/000b82ff0002.xml", GSPROV_EOUTSIDE },
+        { "devices/000b82999999.xml", APR_ENOENT },     /* missing */
+        { "defaults.xml/x", APR_ENOENT },               /* not a folder */
+        { "out/000b82000001.xml", GSPROV_EOUTSIDE },    /* folder out */
+        { "out/000b82999999.xml", GSPROV_EOUTSIDE },    /* missing there */
+        { "../b/defaults.xml", GSPROV_EOUTSIDE },
+    };
+    apr_status_t got[sizeof(reads) / sizeof(reads[0]) + 3];
+    const size_t n = sizeof(reads) / sizeof(reads[0]);
+    int fds[2], st;
+    size_t i;
+    pid_t pid;
+
+    unit_write(b, "devices/000b82000001.xml", "<device/>", -1);
+    link_to("000b82abcdef.xml", a, "devices/000b82000002.xml");
+    link_to(apr_pstrcat(pool, a, "/devices/000b82abcdef.xml", NULL), a,
+            "devices/000b82000003.xml");
+    link_to(apr_pstrcat(pool, b, "/devices/000b82000001.xml", NULL), a,
+            "devices/000b82ff0001.xml");
+    link_to("../../b/devices/000b82000001.xml", a, "devices/000b82ff0002.xml");
+    link_to(apr_pstrcat(pool, b, "/devices", NULL), a, "out");
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        apr_array_header_t *names;
+        struct open_how how;
+        char *buf, *err = NULL;
+        apr_size_t len;
+
+        close(fds[0]);
+        refuse_openat2();
+        memset(&how, 0, sizeof(how));
+        got[n] = syscall(SYS_openat2, AT_FDCWD, a, &how, sizeof(how)) < 0
+                 && errno == ENOSYS ? APR_SUCCESS : APR_EGENERAL;
+        for (i = 0; i < n; i++)
+            got[i] = gsprov_fsio_read_file(pool, a, reads[i].rel, 4096,
+                                           &buf, &len, &err);
+        got[n + 1] = gsprov_fsio_list(pool, a, "out", &names, &err);
+        got[n + 2] = gsprov_fsio_write_atomic(pool, a, "out", "x.xml", "x", 1,
+                                              &err);
+        _exit(write(fds[1], got, sizeof(got)) == (ssize_t)sizeof(got)
+              ? 0 : 98);
+    }
+    close(fds[1]);
+    ck_assert_int_eq(read(fds[0], got, sizeof(got)), (ssize_t)sizeof(got));
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+    ck_assert_msg(got[n] == APR_SUCCESS, "openat2 was not refused");
+    for (i = 0; i < n; i++)
+        ck_assert_msg(got[i] == reads[i].want, "%s: status %d, expected %d",
+                      reads[i].rel, (int)got[i], (int)reads[i].want);
+    ck_assert_status(got[n + 1], GSPROV_EOUTSIDE);
+    ck_assert_status(got[n + 2], GSPROV_EOUTSIDE);
+    ck_assert_int_eq(access(apr_pstrcat(pool, b, "/devices/x.xml", NULL),
+                            F_OK), -1);
+}
+END_TEST
+
 /* An activation linked to another tenant's: corrupt (500), never read. */
 START_TEST(store_activation_link_refused)
 {
@@ -1170,6 +1263,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, store_activation_round_trip);
     tcase_add_test(tc, store_links_out_of_root_refused);
     tcase_add_test(tc, store_template_links_out_of_root_refused);
+    tcase_add_test(tc, store_links_without_openat2);
     tcase_add_test(tc, store_activation_link_refused);
     tcase_add_test(tc, store_open_removes_stale_temps);
     suite_add_tcase(s, tc);
