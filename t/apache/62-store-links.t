@@ -4,8 +4,8 @@
 # (404 for the device, GSPROV0007 naming the record, GSPROV0308 for its
 # firmware, the last good
 # templates kept with GSPROV0201), never served; links inside the store keep
-# working; the admin API answers 500 naming the file and never touches the
-# target.
+# working; the admin API answers 500 naming the file (a record or an
+# activation) and never touches the target.
 use strict;
 use warnings;
 use FindBin;
@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use JSON::PP ();
 use GsProvTest;
+use GsProvAdmin;
 
 error_log_mark();
 
@@ -104,6 +105,29 @@ for my $mac (qw(000b82a1aa01 000b82a1aa02)) {
     like($r->{body}, qr{devices/000b82a1ff01\.xml: leads outside the store}, '... naming the file');
     ok(-f "$B/devices/$MB.xml", "... tenant B's record is untouched");
     is(get_b("cfg$MB.xml")->{code}, 200, "... and tenant B still serves it");
+}
+# an activation linked to the other tenant's: corrupt (500), never read
+{
+    # a valid activation file, made through the admin tenant's API
+    admin_setup();
+    my $r = api(POST => '/admin/activations',
+                body => { number => '4242', pin => '11223344', groups => ['sip-account'],
+                          model => 'gxp2170', vars => { ext => '4242', sip_password => 'b-sip-secret-9' } });
+    is($r->{code}, 201, 'an activation file made') or diag($r->{body});
+    my $json = slurp(admin_store_file('activations/4242.json'));
+    is(api(DELETE => '/admin/activations/4242')->{code}, 204, '... and taken out of the admin tenant');
+    mkdir "$_/activations" for $A, $B;
+    write_file("$_/activations/4242.json", $json) for $A, $B;
+    # the control: tenant A's own copy is read
+    $r = admin(GET => 'activations/4242');
+    is($r->{code}, 200, "tenant A's own activation file: 200") or diag($r->{body});
+    relink("$B/activations/4242.json", "$A/activations/4242.json");
+    $r = admin(GET => 'activations/4242');
+    is($r->{code}, 500, 'admin GET of an activation linked out of the store: 500');
+    like($r->{body}, qr{activations/4242\.json}, '... naming the file');
+    unlike($r->{body}, qr{linkb}, '... not the target');
+    no_b_secret($r, 'admin GET activation');
+    unlink "$A/activations/4242.json", "$B/activations/4242.json";
 }
 unlink map { "$A/devices/$_.xml" } qw(000b82a1ff01 000b82a1ff02 000b82a1ff03 000b82a1aa01 000b82a1aa02);
 unlink "$B/devices/000b82b1ff01.xml";
