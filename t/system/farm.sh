@@ -29,6 +29,8 @@ MAXFAIL=5
 # ---------------------------------------------------------------- templates
 # deployed to both nodes alike (one directory here)
 mkdir -p store/models store/groups logs empty
+# the nodes share the secret that seals the values they cache
+openssl rand -hex 32 > cache-secret
 cat > store/defaults.xml <<'X'
 <?xml version="1.0" encoding="UTF-8"?>
 <gs_provision version="1"><var name="ext">0</var><config version="1">
@@ -98,6 +100,7 @@ DBDMax 8
 GsProvRoot $tmp/store
 GsProvStore dbd $TENANT
 GsProvCache memcached "--SERVER=127.0.0.1:$mport"
+GsProvCacheSecret $tmp/cache-secret
 GsProvCacheNear 1M
 GsProvReloadInterval 60
 GsProvClaimMaxFailures $MAXFAIL
