@@ -489,6 +489,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
     ap_hook_child_init(gsprov_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_status(p);
     gsprov_register_admin(p);
+    gsprov_register_converge(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

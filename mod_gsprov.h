@@ -103,6 +103,9 @@ long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
 int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
 int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
 
+/* gsprov_converge.c: the children share the template sets they load. */
+void gsprov_register_converge(apr_pool_t *p);
+
 /* gsprov_logger.c: a lib/ logger writing to s's error log at its
  * LogLevel. */
 void gsprov_logger_for(server_rec *s, gsprov_logger_t *log);

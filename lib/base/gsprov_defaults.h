@@ -28,6 +28,13 @@
 /* Seconds between checks of a store's templates for changes on disk. */
 #define GSPROV_DEFAULT_RELOAD_SECONDS  5
 #define GSPROV_MAX_RELOAD_SECONDS      86400
+/* The children of a server check a store's templates one at a time; a
+ * check not finished after this long (its process died) is given up, and
+ * another process checks. */
+#define GSPROV_TEMPLATES_LEASE_SECONDS 60
+/* Largest snapshot file of a template set shared between the children
+ * (the set's files one after the other). */
+#define GSPROV_MAX_TEMPLATE_SNAPSHOT_BYTES (1024 * 1024 * 1024)
 
 /* Template chains (model + groups) merged once per template snapshot and
  * kept for later requests; distinct chains beyond this are merged per

@@ -65,5 +65,6 @@ Suite *admin_suite(void);
 Suite *defaults_suite(void);
 Suite *log_suite(void);
 Suite *cache_provider_suite(void);
+Suite *tplshare_suite(void);
 
 #endif
