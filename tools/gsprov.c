@@ -430,12 +430,15 @@ static void lint_report(void *baton, const char *msg)
 }
 
 /* One entry of the store: a stray file, or a record rendered the way the
- * module serves it (and, for v1 chains, encoded as a binary file). */
+ * module serves it (and, for v1 chains, encoded as a binary file), from
+ * the bytes the walk has read: each record is read once. */
 static int lint_record(void *baton, apr_pool_t *p, const char *mac,
                        const gsprov_blob_t *rec, apr_status_t rv,
                        const char *why)
 {
     lint_t *lint = baton;
+    gsprov_store_one_t one;
+    gsprov_store_t *store;
     gsprov_name_t name;
     gsprov_output_t out;
     char *err = NULL;
@@ -452,11 +455,11 @@ static int lint_record(void *baton, apr_pool_t *p, const char *mac,
     name.nreadings = 1;
     name.reading[0].kind = GSPROV_KIND_DEVICE_XML;
     name.any_affix = 1;
-    rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
-                          &err);
+    store = gsprov_store_one(&one, lint->store->label, rec, lint->t);
+    rv = gsprov_provision(p, store, lint->t, &name, lint->set, &out, &err);
     if (rv == APR_SUCCESS) {
         name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
-        rv = gsprov_provision(p, lint->store, lint->t, &name, lint->set, &out,
+        rv = gsprov_provision(p, store, lint->t, &name, lint->set, &out,
                               &err);
         if (rv == GSPROV_ENOTFOUND)   /* v2: no binary, by design */
             rv = APR_SUCCESS;

@@ -383,43 +383,6 @@ json_t *gsprov_record_to_json(apr_pool_t *p, const gsprov_device_t *d,
 
 /* ---- validation ------------------------------------------------------ */
 
-/* A store of one record: the candidate, in front of the real templates,
- * so the unchanged provisioning pipeline renders it.  Reads only. */
-typedef struct {
-    gsprov_blob_t rec;
-    const gsprov_templates_t *t;
-} one_t;
-
-static const gsprov_templates_t *one_templates(gsprov_store_t *s,
-                                               apr_pool_t *p,
-                                               apr_interval_time_t i)
-{
-    return ((one_t *)s->impl)->t;
-}
-
-static apr_status_t one_record_get(gsprov_store_t *s, apr_pool_t *p,
-                                   const char *mac, gsprov_blob_t *out,
-                                   char **err)
-{
-    *out = ((one_t *)s->impl)->rec;
-    return APR_SUCCESS;
-}
-
-static apr_status_t one_record_version(gsprov_store_t *s, apr_pool_t *p,
-                                       const char *mac, const char **version,
-                                       char **err)
-{
-    *version = ((one_t *)s->impl)->rec.version;
-    return APR_SUCCESS;
-}
-
-static const gsprov_store_ops_t one_ops = {
-    .name = "candidate",
-    .templates = one_templates,
-    .record_get = one_record_get,
-    .record_version = one_record_version,
-};
-
 apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
                                  const gsprov_settings_t *set,
                                  const char *mac, const char *xml,
@@ -429,23 +392,22 @@ apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
     const char *label = apr_pstrcat(p, "devices/", mac, ".xml", NULL);
     gsprov_settings_t s = *set;
     gsprov_device_t *dev;
-    gsprov_store_t store;
+    gsprov_store_one_t one;
+    gsprov_store_t *store;
+    gsprov_blob_t rec;
     gsprov_output_t o;
     gsprov_name_t name;
-    one_t one;
     apr_status_t rv;
 
     if ((rv = gsprov_xml_parse_device(p, mac, xml, len, label, &dev, err)))
         return rv;
-    one.rec.data = xml;
-    one.rec.len = len;
-    one.rec.label = label;
-    one.rec.version = gsprov_store_version(p, xml, len);
-    one.t = t;
-    memset(&store, 0, sizeof(store));
-    store.ops = &one_ops;
-    store.label = "candidate";
-    store.impl = &one;
+    /* the candidate, in front of the real templates, so the unchanged
+     * provisioning pipeline renders it */
+    rec.data = xml;
+    rec.len = len;
+    rec.label = label;
+    rec.version = gsprov_store_version(p, xml, len);
+    store = gsprov_store_one(&one, "candidate", &rec, t);
     s.plain = 1;
     s.ua = NULL;
     memset(&name, 0, sizeof(name));
@@ -453,12 +415,12 @@ apr_status_t gsprov_record_check(apr_pool_t *p, const gsprov_templates_t *t,
     name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_XML;
     name.nreadings = 1;
     name.any_affix = 1;
-    if ((rv = gsprov_provision(p, &store, t, &name, &s, &o, err)))
+    if ((rv = gsprov_provision(p, store, t, &name, &s, &o, err)))
         return rv;
     /* v1 chains must also encode as a binary file (as lint checks) */
     s.binary = GSPROV_BINARY_FULL;
     name.kind = name.reading[0].kind = GSPROV_KIND_DEVICE_BIN;
-    rv = gsprov_provision(p, &store, t, &name, &s, &o, err);
+    rv = gsprov_provision(p, store, t, &name, &s, &o, err);
     if (rv == GSPROV_ENOTFOUND)     /* v2: no binary file, by design */
         rv = APR_SUCCESS;
     if (rv == APR_SUCCESS && out)

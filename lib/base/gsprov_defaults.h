@@ -46,6 +46,10 @@
 
 /* Largest template (defaults/model/group) file accepted. */
 #define GSPROV_MAX_TEMPLATE_BYTES      (4 * 1024 * 1024)
+/* A walk over every device record (lint, export) asks the kernel for
+ * the records this far ahead of the one it reads, so the disk works
+ * while the walk renders. */
+#define GSPROV_WALK_PREFETCH           64
 /* Largest device record accepted; records are read per request. */
 #define GSPROV_MAX_DEVICE_BYTES        (256 * 1024)
 /* Most template files one store may hold (models + groups). */

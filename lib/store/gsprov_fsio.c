@@ -1,6 +1,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -207,4 +208,46 @@ apr_status_t gsprov_fsio_read_file(apr_pool_t *p, const char *path,
     *buf = b;
     *len = got;
     return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_scan_dir(apr_pool_t *p, const char *dir,
+                                  void (*fn)(void *baton, const char *name,
+                                             apr_ino_t ino),
+                                  void *baton, char **err)
+{
+    struct dirent *e;
+    DIR *d = opendir(dir);
+
+    if (!d) {
+        if (errno == ENOENT)
+            return APR_ENOENT;
+        *err = apr_psprintf(p, "%s: cannot open directory: %s", dir,
+                            strerror(errno));
+        return GSPROV_EIO;
+    }
+    errno = 0;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            fn(baton, e->d_name, (apr_ino_t)e->d_ino);
+        errno = 0;
+    }
+    if (errno) {
+        *err = apr_psprintf(p, "%s: cannot read directory: %s", dir,
+                            strerror(errno));
+        closedir(d);
+        return GSPROV_EIO;
+    }
+    closedir(d);
+    return APR_SUCCESS;
+}
+
+void gsprov_fsio_prefetch(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd >= 0) {
+        /* the reads it starts go on after the close */
+        posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+        close(fd);
+    }
 }

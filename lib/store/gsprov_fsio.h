@@ -34,6 +34,20 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,
                                    const char *name, char **err);
 
+/* Every name in dir (but "." and ".."), with its inode number, to fn.
+ * readdir(3) itself: apr_dir_read copies each name into the directory's
+ * pool, a million names for a million records.  APR_ENOENT if there is
+ * no dir, GSPROV_EIO with *err if it cannot be read. */
+apr_status_t gsprov_fsio_scan_dir(apr_pool_t *p, const char *dir,
+                                  void (*fn)(void *baton, const char *name,
+                                             apr_ino_t ino),
+                                  void *baton, char **err);
+
+/* Ask the kernel to start reading path into the page cache (a walk over
+ * many small files has the next ones read while it works on this one);
+ * nothing happens if it cannot. */
+void gsprov_fsio_prefetch(const char *path);
+
 /* Read a whole file of at most max bytes into p (NUL-terminated).
  * APR_ENOENT if missing, GSPROV_ETOOBIG if larger, GSPROV_EIO otherwise. */
 apr_status_t gsprov_fsio_read_file(apr_pool_t *p, const char *path,

@@ -2,6 +2,7 @@
  * The store calls, so callers never reach into the vtable and a backend
  * may leave out a read, or all changes, that it cannot do (APR_ENOTIMPL).
  */
+#include <string.h>
 #include <apr_strings.h>
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
@@ -140,6 +141,51 @@ const char *gsprov_store_version(apr_pool_t *p, const char *data,
                                  apr_size_t len)
 {
     return gsprov_crypto_sha256_hex(p, data, len);
+}
+
+/* ---- a store of one record ---- */
+
+static const gsprov_templates_t *one_templates(gsprov_store_t *s,
+                                               apr_pool_t *p,
+                                               apr_interval_time_t i)
+{
+    return ((gsprov_store_one_t *)s->impl)->t;
+}
+
+static apr_status_t one_record_get(gsprov_store_t *s, apr_pool_t *p,
+                                   const char *mac, gsprov_blob_t *out,
+                                   char **err)
+{
+    *out = ((gsprov_store_one_t *)s->impl)->rec;
+    return APR_SUCCESS;
+}
+
+static apr_status_t one_record_version(gsprov_store_t *s, apr_pool_t *p,
+                                       const char *mac, const char **version,
+                                       char **err)
+{
+    *version = ((gsprov_store_one_t *)s->impl)->rec.version;
+    return APR_SUCCESS;
+}
+
+static const gsprov_store_ops_t one_ops = {
+    .name = "one-record",
+    .templates = one_templates,
+    .record_get = one_record_get,
+    .record_version = one_record_version,
+};
+
+gsprov_store_t *gsprov_store_one(gsprov_store_one_t *one, const char *label,
+                                 const gsprov_blob_t *rec,
+                                 const gsprov_templates_t *t)
+{
+    memset(one, 0, sizeof(*one));
+    one->rec = *rec;
+    one->t = t;
+    one->store.ops = &one_ops;
+    one->store.label = label;
+    one->store.impl = one;
+    return &one->store;
 }
 
 apr_status_t gsprov_store_device(gsprov_store_t *s, apr_pool_t *p,

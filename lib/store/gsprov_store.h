@@ -253,6 +253,21 @@ void gsprov_store_rollback(gsprov_txn_t *txn);
 const char *gsprov_store_version(apr_pool_t *p, const char *data,
                                  apr_size_t len);
 
+/* A store of one record in front of templates t, so the provisioning
+ * pipeline renders bytes that are not read from a store (a candidate
+ * record, or one a walk has read already): record_get and record_version
+ * answer rec whatever the MAC, templates answer t; nothing else.  It
+ * lives in *one, as long as rec's bytes and t. */
+typedef struct {
+    gsprov_store_t store;
+    gsprov_blob_t rec;
+    const gsprov_templates_t *t;
+} gsprov_store_one_t;
+
+gsprov_store_t *gsprov_store_one(gsprov_store_one_t *one, const char *label,
+                                 const gsprov_blob_t *rec,
+                                 const gsprov_templates_t *t);
+
 /* A record read and parsed (record_get + gsprov_xml_parse_device,
  * labelled with the blob's label, (*out)->version its version):
  * GSPROV_ENOTFOUND if there is none. */
