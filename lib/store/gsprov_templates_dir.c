@@ -26,7 +26,12 @@ struct gsprov_templates_dir {
     gsprov_logger_t log;
     int lint;                      /* never reloaded */
     apr_thread_mutex_t *mutex;     /* guards current and gen */
-    gsprov_templates_t *current;
+    gsprov_templates_t *volatile current;
+    /* the set loaded when the configuration was read, in httpd's parent:
+     * it lives as long as d, so requests served from it take no reference
+     * and write nothing to the pages the children share with the parent
+     * (a write would copy them into every child, for every tenant) */
+    gsprov_templates_t *seed;
     volatile apr_uint32_t gen;     /* the slot generation current is */
     /* one thread of a process changes current at a time; the others wait
      * for it rather than serve an older set meanwhile */
@@ -228,6 +233,27 @@ static int classify(apr_pool_t *p, const char *rel, const char **name)
     return 0;
 }
 
+/* defaults, and defaults < each model, merged once (gsprov_templates.h);
+ * a model that mixes versions with defaults is left out: requests for it
+ * merge it themselves and fail, naming both files. */
+static void merge_chains(gsprov_templates_t *t)
+{
+    const gsprov_layer_t *two[2];
+    apr_hash_index_t *hi;
+    gsprov_merged_t *m;
+    char *err = NULL;
+
+    two[0] = t->defaults;
+    if (gsprov_merge(t->pool, two, 1, &m, &err) == APR_SUCCESS)
+        t->base = m;
+    for (hi = apr_hash_first(NULL, t->models); hi; hi = apr_hash_next(hi)) {
+        two[1] = apr_hash_this_val(hi);
+        if (gsprov_merge(t->pool, two, 2, &m, &err) == APR_SUCCESS)
+            apr_hash_set(t->chains, apr_hash_this_key(hi), APR_HASH_KEY_STRING,
+                         m);
+    }
+}
+
 /* Parse a set of template files into a snapshot in its own pool; nothing
  * is kept on error.  With report set (lint), every problem is reported
  * and the snapshot holds whatever was valid; without it the first
@@ -254,10 +280,7 @@ static apr_status_t build(const char *root, apr_pool_t *scratch,
     t->groups = apr_hash_make(tp);
     t->defaults = gsprov_layer_empty(tp, "defaults.xml");
     t->stamp = apr_pstrdup(tp, stamp);
-    t->memo = apr_hash_make(tp);
-    if (apr_thread_mutex_create(&t->memo_lock, APR_THREAD_MUTEX_DEFAULT, tp)
-        != APR_SUCCESS)
-        t->memo = NULL;   /* no memo: every request merges its chain */
+    t->chains = apr_hash_make(tp);
     sums = apr_array_make(scratch, files->nelts + 1, sizeof(const char *));
 
     for (i = 0; i < files->nelts; i++) {
@@ -301,6 +324,7 @@ static apr_status_t build(const char *root, apr_pool_t *scratch,
     s = apr_array_pstrcat(scratch, sums, 0);
     t->version = apr_pstrdup(tp, gsprov_crypto_sha256_hex(scratch, s,
                                                           strlen(s)));
+    merge_chains(t);
     t->refs = 1;
     *out = t;
     return APR_SUCCESS;
@@ -341,7 +365,18 @@ static apr_status_t release_current(void *data)
         release(d->current);
         d->current = NULL;
     }
+    if (d->seed) {
+        release(d->seed);
+        d->seed = NULL;
+    }
     return APR_SUCCESS;
+}
+
+/* The first snapshot: current, and the seed (a reference each). */
+static void seed(gsprov_templates_dir_t *d, gsprov_templates_t *t)
+{
+    t->refs = 2;
+    d->current = d->seed = t;
 }
 
 /* Serve t, the slot's generation gen, from now on (under d->swap). */
@@ -521,6 +556,10 @@ const gsprov_templates_t *gsprov_templates_dir_get(gsprov_templates_dir_t *d,
             gsprov_tplshare_release(d->slot);
         }
     }
+    /* a stale read is the seed, or a set whose reference is taken under
+     * the mutex: either way alive */
+    if ((t = d->current) == d->seed)
+        return t;
     apr_thread_mutex_lock(d->mutex);
     t = d->current;
     apr_atomic_inc32(&t->refs);
@@ -555,6 +594,7 @@ apr_status_t gsprov_templates_dir_open(apr_pool_t *p, const char *root,
                                        gsprov_templates_dir_t **out, char **err)
 {
     gsprov_templates_dir_t *d;
+    gsprov_templates_t *t;
     apr_array_header_t *all = NULL;
     apr_pool_t *scratch;
     apr_status_t rv;
@@ -564,13 +604,14 @@ apr_status_t gsprov_templates_dir_open(apr_pool_t *p, const char *root,
     if (log)
         d->log = *log;
     apr_pool_create(&scratch, p);
-    rv = load(d->root, scratch, &d->current, NULL, err, NULL);
+    rv = load(d->root, scratch, &t, NULL, err, NULL);
     if (rv != APR_SUCCESS) {
         *err = apr_pstrdup(p, *err);
         apr_pool_destroy(scratch);
         return rv;
     }
     apr_pool_destroy(scratch);
+    seed(d, t);
     apr_pool_cleanup_register(p, d, release_current, apr_pool_cleanup_null);
     /* a slot of its own, seeded with what was loaded, until shared */
     d->slot = apr_pcalloc(p, sizeof(*d->slot));
@@ -613,17 +654,19 @@ apr_status_t gsprov_templates_dir_open_lint(apr_pool_t *p, const char *root,
                                             gsprov_templates_dir_t **out)
 {
     gsprov_templates_dir_t *d;
+    gsprov_templates_t *t = NULL;
     char *err = NULL;
     apr_status_t rv;
 
     if ((rv = dir_make(p, root, &d, &err)) == APR_SUCCESS) {
         d->lint = 1;
-        rv = load(d->root, p, &d->current, NULL, &err, report);
+        rv = load(d->root, p, &t, NULL, &err, report);
     }
     if (rv != APR_SUCCESS) {
         report->fn(report->baton, err ? err : root);
         return rv;
     }
+    seed(d, t);
     apr_pool_cleanup_register(p, d, release_current, apr_pool_cleanup_null);
     *out = d;
     return APR_SUCCESS;

@@ -112,6 +112,16 @@ START_TEST(store_open)
     ck_assert_str_eq(value_of(apr_hash_get(t->groups, "sales",
                                            APR_HASH_KEY_STRING), "P3"),
                      "group");
+    /* defaults, and defaults < each model, merged with the snapshot */
+    ck_assert_ptr_nonnull(t->base);
+    ck_assert_str_eq(gsprov_merge_get(t->base, "P1")->value, "default");
+    ck_assert_uint_eq(apr_hash_count(t->chains), 1);
+    ck_assert_str_eq(gsprov_merge_get(apr_hash_get(t->chains, "gxp2170",
+                                                   APR_HASH_KEY_STRING),
+                                      "P1")->value, "model");
+    ck_assert_str_eq(gsprov_merge_get(apr_hash_get(t->chains, "gxp2170",
+                                                   APR_HASH_KEY_STRING),
+                                      "P2")->value, "${x}");
     /* the version is content-based: sha256 of "rel:sha256\n" in name order */
     want_version = apr_pstrcat(pool,
         "defaults.xml:", gsprov_crypto_sha256_hex(pool, DEFAULTS, sizeof(DEFAULTS) - 1),
