@@ -264,13 +264,15 @@ static apr_status_t index_build(apr_pool_t *p, const file_store_t *fs,
         apr_pool_destroy(tp);
         return rv;
     }
-    qsort(m.elts, m.n, 6, cmp6);
+    if (m.n)
+        qsort(m.elts, m.n, 6, cmp6);
     x = apr_pcalloc(xp, sizeof(*x));
     x->pool = xp;
     x->refs = 1;
     x->dir = *dir;
     x->n = m.n;
-    x->macs = apr_pmemdup(xp, m.elts, 6 * m.n + 1);
+    /* an empty devices/ grew nothing: no bytes to copy */
+    x->macs = m.n ? apr_pmemdup(xp, m.elts, 6 * m.n) : apr_pcalloc(xp, 1);
     apr_pool_destroy(tp);
     x->racy = now - (dir->mtime > dir->ctime ? dir->mtime : dir->ctime)
               < RACY_WINDOW;
@@ -487,7 +489,8 @@ static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
         apr_pool_destroy(wp);
         return rv == APR_ENOENT ? APR_SUCCESS : rv;
     }
-    qsort(w.recs.elts, w.recs.n, sizeof(walk_rec_t), cmp_ino);
+    if (w.recs.n)
+        qsort(w.recs.elts, w.recs.n, sizeof(walk_rec_t), cmp_ino);
     apr_pool_create(&iter, wp);
     for (i = 0; !stop && i < w.strays->nelts; i++) {
         apr_pool_clear(iter);
