@@ -78,7 +78,7 @@ void gsprov_fsio_unlock(gsprov_lock_t *l)
         apr_pool_cleanup_run(l->pool, l, lock_release);
 }
 
-static apr_status_t sync_dir(apr_pool_t *p, const char *dir, char **err)
+apr_status_t gsprov_fsio_sync_dir(apr_pool_t *p, const char *dir, char **err)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
@@ -92,15 +92,15 @@ static apr_status_t sync_dir(apr_pool_t *p, const char *dir, char **err)
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
-                                 const char *name, const void *data,
-                                 apr_size_t len, char **err)
+apr_status_t gsprov_fsio_stage(apr_pool_t *p, const char *dir,
+                              const char *name, const void *data,
+                              apr_size_t len, const char **tmp_out,
+                              char **err)
 {
     /* pid and thread id: unique among live writers; a leftover of a
      * crashed writer with the same name is simply overwritten */
     const char *tmp = apr_psprintf(p, "%s/.%s.tmp.%ld.%ld", dir, name,
                                    (long)getpid(), (long)syscall(SYS_gettid));
-    const char *path = apr_pstrcat(p, dir, "/", name, NULL);
     const char *b = data;
     int fd;
 
@@ -131,10 +131,8 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
         fd = -1;
         goto fail;
     }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail;
-    return sync_dir(p, dir, err);
+    *tmp_out = tmp;
+    return APR_SUCCESS;
 
 fail:
     *err = apr_psprintf(p, "%s: cannot write: %s", tmp, strerror(errno));
@@ -142,6 +140,34 @@ fail:
         close(fd);
     unlink(tmp);
     return GSPROV_EIO;
+}
+
+apr_status_t gsprov_fsio_publish(apr_pool_t *p, const char *dir,
+                                 const char *tmp, const char *name,
+                                 char **err)
+{
+    const char *path = apr_pstrcat(p, dir, "/", name, NULL);
+
+    if (rename(tmp, path) != 0) {
+        *err = apr_psprintf(p, "%s: cannot rename to %s: %s", tmp, path,
+                            strerror(errno));
+        unlink(tmp);
+        return GSPROV_EIO;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
+                                 const char *name, const void *data,
+                                 apr_size_t len, char **err)
+{
+    const char *tmp;
+    apr_status_t rv;
+
+    if ((rv = gsprov_fsio_stage(p, dir, name, data, len, &tmp, err))
+        || (rv = gsprov_fsio_publish(p, dir, tmp, name, err)))
+        return rv;
+    return gsprov_fsio_sync_dir(p, dir, err);
 }
 
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,
@@ -156,7 +182,7 @@ apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,
                             strerror(errno));
         return GSPROV_EIO;
     }
-    return sync_dir(p, dir, err);
+    return gsprov_fsio_sync_dir(p, dir, err);
 }
 
 apr_status_t gsprov_fsio_read_file(apr_pool_t *p, const char *path,

@@ -30,6 +30,19 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
                                  const char *name, const void *data,
                                  apr_size_t len, char **err);
 
+/* The two halves of gsprov_fsio_write_atomic, for changes that must take
+ * effect together: stage writes data beside dir/name (the temp file,
+ * fsynced; *tmp its path), publish renames it over name (a failure
+ * removes the temp file); then gsprov_fsio_sync_dir once for them all.
+ * GSPROV_EIO with *err. */
+apr_status_t gsprov_fsio_stage(apr_pool_t *p, const char *dir,
+                              const char *name, const void *data,
+                              apr_size_t len, const char **tmp, char **err);
+apr_status_t gsprov_fsio_publish(apr_pool_t *p, const char *dir,
+                                 const char *tmp, const char *name,
+                                 char **err);
+apr_status_t gsprov_fsio_sync_dir(apr_pool_t *p, const char *dir, char **err);
+
 /* Remove dir/name and fsync dir: APR_SUCCESS, APR_ENOENT, or GSPROV_EIO. */
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,
                                    const char *name, char **err);

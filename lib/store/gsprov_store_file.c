@@ -10,9 +10,21 @@
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
  * and durable when it returns; the audit entries are kept until commit,
  * which appends them to the log (one write() each), then drops the locks.
+ *
+ * A deferred transaction (a bulk import: every record or none) stages its
+ * writes instead: each put is written and fsynced beside its record
+ * (.<mac>.xml.tmp.*, which the store never reads), and commit renames them
+ * all into place, fsyncs the directory once and then appends the audit
+ * entries.  A failure while staging, or a rollback, removes the staged
+ * files: nothing changed.  A crash while staging leaves only temp files;
+ * a crash (or a failed rename) while the renames run leaves the records
+ * before it new and the rest old, each whole, and no audit entry of the
+ * transaction (commit reports how many were moved).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "gsprov_store.h"
@@ -35,7 +47,15 @@ typedef struct {
     apr_hash_t *locks;          /* lock name -> gsprov_lock_t * */
     apr_array_header_t *entries;    /* json_t *, appended at commit */
     int ended;
+    int deferred;
+    apr_array_header_t *staged;     /* staged_t, moved into place at commit */
+    int applied;                    /* staged entries already moved */
 } file_txn_t;
+
+typedef struct {
+    const char *dir, *name;     /* the file it becomes */
+    const char *tmp;            /* its staged content; NULL: a removal */
+} staged_t;
 
 static const gsprov_templates_t *fs_templates(gsprov_store_t *s, apr_pool_t *p,
                                               apr_interval_time_t interval)
@@ -431,6 +451,97 @@ static apr_status_t fs_record_lock(gsprov_txn_t *txn, const char *mac,
     return rv == APR_SUCCESS || rv == GSPROV_ENOTFOUND ? rv : GSPROV_ECORRUPT;
 }
 
+/* ---- deferred writes ---- */
+
+/* Staged files not moved into place (rollback, or a pool cleared before
+ * the end) are removed. */
+static apr_status_t unstage(void *data)
+{
+    file_txn_t *t = data;
+    int i;
+
+    for (i = t->applied; i < t->staged->nelts; i++) {
+        const staged_t *st = &APR_ARRAY_IDX(t->staged, i, staged_t);
+        if (st->tmp)
+            unlink(st->tmp);
+    }
+    t->applied = t->staged->nelts;
+    return APR_SUCCESS;
+}
+
+static apr_status_t fs_defer(gsprov_txn_t *txn, char **err)
+{
+    file_txn_t *t = txn->impl;
+
+    if (t->ended)
+        return ended(txn, err);
+    if (!t->deferred) {
+        t->deferred = 1;
+        t->staged = apr_array_make(txn->pool, 64, sizeof(staged_t));
+        apr_pool_cleanup_register(txn->pool, t, unstage,
+                                  apr_pool_cleanup_null);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t stage(gsprov_txn_t *txn, const char *dir,
+                          const char *name, const char *data, apr_size_t len,
+                          char **err)
+{
+    file_txn_t *t = txn->impl;
+    staged_t *st;
+    const char *tmp = NULL;
+    apr_status_t rv;
+
+    if (data && (rv = gsprov_fsio_stage(txn->pool, dir, name, data, len,
+                                        &tmp, err)))
+        return rv;
+    st = &APR_ARRAY_PUSH(t->staged, staged_t);
+    st->dir = dir;
+    st->name = name;
+    st->tmp = tmp;
+    return APR_SUCCESS;
+}
+
+/* Move the staged files into place, in order, then sync the directories
+ * once (they are all devices/ today). */
+static apr_status_t apply_staged(gsprov_txn_t *txn, char **err)
+{
+    file_txn_t *t = txn->impl;
+    const char *synced = NULL;
+    apr_status_t rv = APR_SUCCESS;
+
+    while (t->applied < t->staged->nelts) {
+        const staged_t *st = &APR_ARRAY_IDX(t->staged, t->applied, staged_t);
+        if (st->tmp)
+            rv = gsprov_fsio_publish(txn->pool, st->dir, st->tmp, st->name,
+                                     err);
+        else if (unlink(apr_pstrcat(txn->pool, st->dir, "/", st->name, NULL))
+                 && errno != ENOENT) {
+            *err = apr_psprintf(txn->pool, "%s/%s: cannot remove: %s",
+                                st->dir, st->name, strerror(errno));
+            rv = GSPROV_EIO;
+        }
+        if (rv) {
+            *err = apr_psprintf(txn->pool, "%s (%d of %d changes of the "
+                                "transaction had taken effect; the rest did "
+                                "not)", *err, t->applied, t->staged->nelts);
+            unstage(t);
+            return rv;
+        }
+        t->applied++;
+    }
+    for (int i = 0; i < t->staged->nelts; i++) {
+        const staged_t *st = &APR_ARRAY_IDX(t->staged, i, staged_t);
+        if (synced && !strcmp(synced, st->dir))
+            continue;
+        synced = st->dir;
+        if ((rv = gsprov_fsio_sync_dir(txn->pool, st->dir, err)))
+            return rv;
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
                                   const char *data, apr_size_t len,
                                   char **err)
@@ -440,6 +551,9 @@ static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
 
     if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
         return rv;
+    if (((file_txn_t *)txn->impl)->deferred)
+        return stage(txn, fs->devices, apr_pstrcat(txn->pool, mac, ".xml",
+                                                   NULL), data, len, err);
     return gsprov_fsio_write_atomic(txn->pool, fs->devices,
                                     apr_pstrcat(txn->pool, mac, ".xml", NULL),
                                     data, len, err);
@@ -462,6 +576,15 @@ static apr_status_t remove_locked(gsprov_txn_t *txn, const char *lock,
 static apr_status_t fs_record_delete(gsprov_txn_t *txn, const char *mac,
                                      char **err)
 {
+    file_txn_t *t = txn->impl;
+    apr_status_t rv;
+
+    if (t->deferred) {
+        if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
+            return rv;
+        return stage(txn, ((file_store_t *)txn->store->impl)->devices,
+                     apr_pstrcat(txn->pool, mac, ".xml", NULL), NULL, 0, err);
+    }
     return remove_locked(txn, device_lock(txn->pool, mac),
                          ((file_store_t *)txn->store->impl)->devices,
                          apr_pstrcat(txn->pool, mac, ".xml", NULL), err);
@@ -530,6 +653,10 @@ static apr_status_t fs_commit(gsprov_txn_t *txn, char **err)
                            "ended");
         return APR_EINVAL;
     }
+    if (t->deferred && (rv = apply_staged(txn, err))) {
+        end(t);
+        return rv;
+    }
     /* under the locks, so the trail has a record's changes in order */
     for (i = 0; i < t->entries->nelts; i++) {
         char *why = NULL;
@@ -548,8 +675,11 @@ static void fs_rollback(gsprov_txn_t *txn)
 {
     file_txn_t *t = txn->impl;
 
-    if (!t->ended)
+    if (!t->ended) {
+        if (t->deferred)
+            unstage(t);
         end(t);
+    }
 }
 
 /* ---- opening ---------------------------------------------------------- */
@@ -564,6 +694,7 @@ static const gsprov_store_ops_t file_ops = {
     .activation_get = fs_activation_get,
     .begin = fs_begin,
     .record_lock = fs_record_lock,
+    .defer = fs_defer,
     .record_put = fs_record_put,
     .record_delete = fs_record_delete,
     .activation_lock = fs_activation_lock,
