@@ -36,8 +36,9 @@ static int mkdir_p1(const char *path)
     return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
-                         gsprov_lock_t **out, char **err)
+static apr_status_t lock_mode(apr_pool_t *p, const char *root,
+                              const char *name, int op, gsprov_lock_t **out,
+                              char **err)
 {
     const char *dir = apr_pstrcat(p, root, "/" GSPROV_LOCK_DIR, NULL);
     const char *path = apr_pstrcat(p, dir, "/", name, ".lock", NULL);
@@ -56,7 +57,7 @@ apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
                             strerror(errno));
         return GSPROV_EIO;
     }
-    while (flock(fd, LOCK_EX) != 0) {
+    while (flock(fd, op) != 0) {
         if (errno != EINTR) {
             *err = apr_psprintf(p, "%s: cannot lock: %s", path,
                                 strerror(errno));
@@ -70,6 +71,19 @@ apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
     apr_pool_cleanup_register(p, l, lock_release, apr_pool_cleanup_null);
     *out = l;
     return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
+                         gsprov_lock_t **out, char **err)
+{
+    return lock_mode(p, root, name, LOCK_EX, out, err);
+}
+
+apr_status_t gsprov_fsio_lock_shared(apr_pool_t *p, const char *root,
+                                     const char *name, gsprov_lock_t **out,
+                                     char **err)
+{
+    return lock_mode(p, root, name, LOCK_SH, out, err);
 }
 
 void gsprov_fsio_unlock(gsprov_lock_t *l)

@@ -21,6 +21,11 @@ typedef struct gsprov_fsio_lock gsprov_lock_t;
  * when p is cleared.  GSPROV_EIO with *err if the lock cannot be made. */
 apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
                          gsprov_lock_t **out, char **err);
+/* The same lock shared: holders of a shared lock exclude only its
+ * exclusive holder. */
+apr_status_t gsprov_fsio_lock_shared(apr_pool_t *p, const char *root,
+                                     const char *name, gsprov_lock_t **out,
+                                     char **err);
 void gsprov_fsio_unlock(gsprov_lock_t *l);
 
 /* Replace dir/name with data: write ".<name>.tmp.<pid>.<tid>" in dir,

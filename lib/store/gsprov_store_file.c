@@ -4,12 +4,18 @@
  *   activations/<number>.json    pending activations: {"number", "pin",
  *                                "created", "expires", "failures",
  *                                "claimed_by", "profile"}
- *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock
+ *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock, store.lock
  *   defaults.xml, models/, groups/, redirect.map: the templates, through
  *                                the loader of gsprov_templates_dir.c
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
  * and durable when it returns; the audit entries are kept until commit,
  * which appends them to the log (one write() each), then drops the locks.
+ *
+ * Every transaction also holds .gsprov-locks/store.lock, shared, from its
+ * first lock on (so always before a record's or an activation's); a
+ * deferred transaction holds it exclusively instead of a lock per record,
+ * which excludes every other writer of the store without a descriptor per
+ * record (an import of 100,000 records would exceed the open-file limit).
  *
  * A deferred transaction (a bulk import: every record or none) stages its
  * writes instead: each put is written and fsynced beside its record
@@ -48,6 +54,7 @@ typedef struct {
     apr_array_header_t *entries;    /* json_t *, appended at commit */
     int ended;
     int deferred;
+    gsprov_lock_t *store_lock;      /* shared, or exclusive when deferred */
     apr_array_header_t *staged;     /* staged_t, moved into place at commit */
     int applied;                    /* staged entries already moved */
 } file_txn_t;
@@ -392,6 +399,8 @@ static apr_status_t ended(gsprov_txn_t *txn, char **err)
     return APR_EINVAL;
 }
 
+#define STORE_LOCK "store"
+
 /* Take a lock for the transaction, once: a second flock of our own lock
  * file (another descriptor) would wait for ourselves. */
 static apr_status_t txn_lock(gsprov_txn_t *txn, const char *name,
@@ -405,11 +414,18 @@ static apr_status_t txn_lock(gsprov_txn_t *txn, const char *name,
         return ended(txn, err);
     if (apr_hash_get(t->locks, name, APR_HASH_KEY_STRING))
         return APR_SUCCESS;
-    if ((rv = gsprov_fsio_lock(txn->pool,
-                               ((file_store_t *)txn->store->impl)->root, name,
-                               &l, err)))
+    if (!t->store_lock
+        && (rv = gsprov_fsio_lock_shared(txn->pool, ((file_store_t *)
+                                         txn->store->impl)->root,
+                                         STORE_LOCK, &t->store_lock, err)))
         return rv;
-    apr_hash_set(t->locks, name, APR_HASH_KEY_STRING, l);
+    if (t->deferred)        /* the store's exclusive lock covers it */
+        l = NULL;
+    else if ((rv = gsprov_fsio_lock(txn->pool,
+                                    ((file_store_t *)txn->store->impl)->root,
+                                    name, &l, err)))
+        return rv;
+    apr_hash_set(t->locks, name, APR_HASH_KEY_STRING, l ? (void *)l : t);
     return APR_SUCCESS;
 }
 
@@ -476,6 +492,15 @@ static apr_status_t fs_defer(gsprov_txn_t *txn, char **err)
     if (t->ended)
         return ended(txn, err);
     if (!t->deferred) {
+        apr_status_t rv;
+        if (t->store_lock) {
+            *err = apr_pstrdup(txn->pool, "defer after a lock");
+            return APR_EINVAL;
+        }
+        if ((rv = gsprov_fsio_lock(txn->pool, ((file_store_t *)
+                                   txn->store->impl)->root, STORE_LOCK,
+                                   &t->store_lock, err)))
+            return rv;
         t->deferred = 1;
         t->staged = apr_array_make(txn->pool, 64, sizeof(staged_t));
         apr_pool_cleanup_register(txn->pool, t, unstage,
@@ -636,8 +661,11 @@ static void end(file_txn_t *t)
     apr_hash_index_t *hi;
 
     for (hi = apr_hash_first(NULL, t->locks); hi; hi = apr_hash_next(hi))
-        gsprov_fsio_unlock(apr_hash_this_val(hi));
+        if (apr_hash_this_val(hi) != t)     /* t: under the store lock */
+            gsprov_fsio_unlock(apr_hash_this_val(hi));
     apr_hash_clear(t->locks);
+    gsprov_fsio_unlock(t->store_lock);
+    t->store_lock = NULL;
     t->ended = 1;
 }
 
