@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <apr_strings.h>
 #include "gsprov_cli.h"
 #include "gsprov_import.h"
@@ -85,18 +84,6 @@ static int slurp(apr_pool_t *p, FILE *in, char **buf, apr_size_t *len)
     return 1;
 }
 
-/* One lock descriptor per record for the directory store: raise the soft
- * limit of open files to the hard one (as far as that goes). */
-static void more_files(void)
-{
-    struct rlimit rl;
-
-    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 int gsprov_cli_bulk_import(apr_pool_t *p, const gsprov_cli_bulk_t *b,
                            FILE *in)
 {
@@ -124,7 +111,6 @@ int gsprov_cli_bulk_import(apr_pool_t *p, const gsprov_cli_bulk_t *b,
         if (b->dry_run)
             rv = gsprov_import_count(im, b->store, &err);
         else {
-            more_files();
             if (!(rv = gsprov_store_begin(b->store, p, b->audit, &txn,
                                           &err))) {
                 rv = gsprov_import_apply(im, txn, &err);
