@@ -414,6 +414,16 @@ static void read_csv(apr_pool_t *p, const char *buf, apr_size_t len,
 
 /* ---- reading JSON lines ------------------------------------------------ */
 
+/* (the input need not be NUL-terminated) */
+static int blank(const char *s, apr_size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    return !n;
+}
+
 static void read_jsonl(apr_pool_t *p, const char *buf, apr_size_t len,
                        apr_array_header_t *items)
 {
@@ -433,7 +443,7 @@ static void read_jsonl(apr_pool_t *p, const char *buf, apr_size_t len,
         n = (apr_size_t)(nl - s);
         if (n && s[n - 1] == '\r')
             n--;
-        if (!n || strspn(s, " \t") >= n)
+        if (blank(s, n))
             continue;
         it = new_item(items, line);
         if (gsprov_json_parse(p, s, n, &doc, &err)) {

@@ -35,6 +35,8 @@ sub import_csv {
                body => $body, ct => $a{ct} // 'text/csv', user => $a{user} // 'admin');
 }
 my $audit0 = () = audit_lines();
+# (earlier test files may leave temporary files of their own)
+my $tmp0 = () = glob(admin_store_file('devices') . '/.*tmp*');
 my $before = admin_record(mac_of(0));
 ok(!defined $before, 'the bulk MACs have no records yet');
 
@@ -58,7 +60,7 @@ is($r->{json}{error}, '1 problem: nothing was imported', '... nothing imported')
 ok(!defined admin_record(mac_of(0)) && !defined admin_record(mac_of(999)), '... not even the good records');
 is(scalar(() = audit_lines()), $audit0, '... and the audit log is unchanged');
 my @tmp = glob(admin_store_file('devices') . '/.*tmp*');
-is(scalar @tmp, 0, '... no staged file left behind');
+is(scalar @tmp, $tmp0, '... no staged file left behind');
 
 # every problem, by line
 $r = import_csv(csv_of(3 => mac_of(0) . ',gxp2170,,,1,x,y',          # MAC twice

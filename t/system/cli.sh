@@ -1168,8 +1168,95 @@ expect 2 "--driver, --params and --tenant go together" "--driver without --tenan
 # httpd serves from the five compared with cmp; problems by line number,
 # a dry run that changes nothing, all or nothing.
 elapsed() { echo "$1 $2" | awk '{ printf "%.1f", $2 - $1 }'; }
+# bulk_fetch PORT LOC: every device file of the round trip from
+# http://127.0.0.1:PORT/LOC into $B/got/LOC, the status codes into
+# $B/codes-LOC, and all of them in MAC order (each behind its name) into
+# $B/all-LOC
+bulk_fetch() {
+    local port=$1 loc=$2 i mac
+    mkdir -p "$B/got/$loc"
+    perl -e 'my ($port, $loc, $dir, $n) = @ARGV;
+             printf qq{url = "http://127.0.0.1:%s/%s/cfg%s.xml"\noutput = "%s/%s"\n},
+                 $port, $loc, $_, $dir, $_ for map { sprintf "000b82f%05x", $_ } 0 .. $n - 1' \
+        "$port" "$loc" "$B/got/$loc" "$N" >"$B/curl-$loc.cfg"
+    curl -s -K "$B/curl-$loc.cfg" -w '%{http_code}\n' >"$B/codes-$loc" 2>/dev/null
+    # encrypted files differ by their salt: compared decrypted
+    for ((i = 7; i < N; i += 1000)); do
+        mac=$(printf '000b82f%05x' "$i")
+        openssl enc -d -aes-256-cbc -md md5 -k "pw-$i" -in "$B/got/$loc/$mac" -out "$B/got/$loc/$mac.plain" 2>/dev/null \
+            && mv "$B/got/$loc/$mac.plain" "$B/got/$loc/$mac"
+    done
+    perl -e 'my ($dir, $n) = @ARGV; local $/;
+             for my $m (map { sprintf "000b82f%05x", $_ } 0 .. $n - 1) {
+                 print "== $m\n";
+                 open my $fh, "<", "$dir/$m" or do { print "missing\n"; next };
+                 print <$fh>;
+             }' "$B/got/$loc" "$N" >"$B/all-$loc"
+}
+# bulk_same LOC: LOC's device files are the source's, byte for byte
+bulk_same() {
+    if [ "$(grep -c '^200$' "$B/codes-$1")" = "$N" ] && cmp -s "$B/all-src" "$B/all-$1"; then
+        ok "bulk: every device file served from /$1 is byte-identical to the source's ($N files, cmp)"
+    else nok "bulk: every device file served from /$1 is byte-identical" "$(grep -c '^200$' "$B/codes-$1") of $N are 200" "$(cmp "$B/all-src" "$B/all-$1" 2>&1 | head -2)"; fi
+}
+# The same round trip through a private PostgreSQL (t/system/pg.sh):
+# import from both formats, export again, every device file served.
+bulk_pgsql() {
+    local pgdir=$B/pg pgport port params f loc CONF=$B/httpd-pg.conf
+    pgport=$(free_port)
+    if ! pg_start "$pgdir" "$pgport" fsync=off >"$B/pg-start.log" 2>&1; then
+        nok "bulk: a private PostgreSQL starts (t/system/pg.sh)" "$(tail -5 "$B/pg-start.log")"; return
+    fi
+    params=$(bash "$HERE/pg.sh" params "$pgdir" "$pgport")
+    q "$GSPROV" db init --driver pgsql --params "$params"
+    for f in csv jsonl; do
+        t0=$(date +%s.%N)
+        run "$GSPROV" import --root "$B/src" --driver pgsql --params "$params" --tenant "$f.test" "${AUD[@]}" --format "$f" "$B/export.$f"
+        t1=$(date +%s.%N)
+        note "bulk: import of $N records from $f into PostgreSQL: $(elapsed "$t0" "$t1") s"
+        if [ "$RC" = 0 ] && grep -q "^gsprov import: $N records, $N created, 0 replaced, 0 unchanged$" "$TMP/err"; then
+            ok "import --format $f of $N records into an empty PostgreSQL store"
+        else nok "import --format $f into PostgreSQL" "$(diag)"; fi
+        run "$GSPROV" export --driver pgsql --params "$params" --tenant "$f.test" --format "$f"
+        if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$B/export.$f"; then ok "... exported again from PostgreSQL: the same $f, byte for byte"
+        else nok "... exported again from PostgreSQL: the same $f" "$(diag)"; fi
+    done
+    port=$(free_port)
+    httpd_conf_head "$CONF" "$port" "$B/error-pg.log" dbd
+    {
+        echo "StartServers 1"
+        echo "ServerLimit 1"
+        echo "ThreadsPerChild 4"
+        echo "MaxRequestWorkers 4"
+        echo "MinSpareThreads 1"
+        echo "MaxSpareThreads 4"
+        echo "DBDriver pgsql"
+        echo "DBDParams \"$params\""
+        echo "GsProvRoot \"$B/src\""
+        echo "GsProvVar sip_server sip.bulk.example"
+        echo "GsProvVar note -"
+        echo "GsProvVar ext 0"
+        echo "LogLevel warn dbd:crit"
+        for loc in pcsv pjsonl; do
+            echo "<Location /$loc>"
+            echo "    SetHandler gsprov"
+            echo "    GsProvStore dbd ${loc#p}.test"
+            echo "</Location>"
+        done
+    } >>"$CONF"
+    if ! httpd_start -u "http://127.0.0.1:$port/pcsv/cfg.xml" "$CONF"; then
+        nok "bulk: httpd on PostgreSQL starts for the round trip" "(why: the lines above)"; return
+    fi
+    for loc in pcsv pjsonl; do
+        bulk_fetch "$port" "$loc"
+        bulk_same "$loc"
+    done
+    httpd_stop "$CONF" >/dev/null 2>&1
+    pg_stop "$pgdir"
+}
+B=$TMP/bulk N=10000
 bulk_tests() {
-    local B=$TMP/bulk N=10000 f st t0 t1 i
+    local f st t0 t1 i
     mkdir -p "$B/src/models" "$B/src/groups" "$B/src/devices"
     printf '<gs_provision version="1"><config version="1"><P47>${sip_server}</P47><P35>${ext}</P35></config></gs_provision>\n' >"$B/src/defaults.xml"
     printf '<gs_provision version="1"><config version="1"><P8>1</P8></config></gs_provision>\n' >"$B/src/models/gxp2170.xml"
@@ -1195,7 +1282,7 @@ bulk_tests() {
                 ($i % 4 == 0 ? "<P33></P33>" : ""), "</config>\n</device>\n";
         }' "$B/src/devices" "$N"
     # ${note} must be defined for every device: a tenant default
-    local AUD=(--var sip_server=sip.bulk.example --var note=-)
+    AUD=(--var sip_server=sip.bulk.example --var note=-)
     q "$GSPROV" db init --driver sqlite3 --params "$B/db.sqlite"
     for f in csv jsonl; do
         t0=$(date +%s.%N)
@@ -1266,25 +1353,7 @@ bulk_tests() {
     fi
     t0=$(date +%s.%N)
     for loc in src dcsv djsonl scsv sjsonl; do
-        mkdir -p "$B/got/$loc"
-        perl -e 'my ($port, $loc, $dir, $n) = @ARGV;
-                 printf qq{url = "http://127.0.0.1:%s/%s/cfg%s.xml"\noutput = "%s/%s"\n},
-                     $port, $loc, $_, $dir, $_ for map { sprintf "000b82f%05x", $_ } 0 .. $n - 1' \
-            "$port" "$loc" "$B/got/$loc" "$N" >"$B/curl-$loc.cfg"
-        curl -s -K "$B/curl-$loc.cfg" -w '%{http_code}\n' >"$B/codes-$loc" 2>/dev/null
-        # encrypted files differ by their salt: compared decrypted
-        for ((i = 7; i < N; i += 1000)); do
-            mac=$(printf '000b82f%05x' "$i")
-            openssl enc -d -aes-256-cbc -md md5 -k "pw-$i" -in "$B/got/$loc/$mac" -out "$B/got/$loc/$mac.plain" 2>/dev/null \
-                && mv "$B/got/$loc/$mac.plain" "$B/got/$loc/$mac"
-        done
-        # one stream of every file in MAC order, each behind its name
-        perl -e 'my ($dir, $n) = @ARGV; local $/;
-                 for my $m (map { sprintf "000b82f%05x", $_ } 0 .. $n - 1) {
-                     print "== $m\n";
-                     open my $fh, "<", "$dir/$m" or do { print "missing\n"; next };
-                     print <$fh>;
-                 }' "$B/got/$loc" "$N" >"$B/all-$loc"
+        bulk_fetch "$port" "$loc"
     done
     t1=$(date +%s.%N)
     note "bulk: $((5 * N)) device files fetched and collected: $(elapsed "$t0" "$t1") s"
@@ -1296,11 +1365,10 @@ bulk_tests() {
         ok "bulk: ... what the records say, the encrypted ones decrypted"
     else nok "bulk: ... what the records say" "$(head -c 600 "$B/got/src/000b82f0000a")"; fi
     for loc in dcsv djsonl scsv sjsonl; do
-        if [ "$(grep -c '^200$' "$B/codes-$loc")" = "$N" ] && cmp -s "$B/all-src" "$B/all-$loc"; then
-            ok "bulk: every device file served from /$loc is byte-identical to the source's ($N files, cmp)"
-        else nok "bulk: every device file served from /$loc is byte-identical" "$(grep -c '^200$' "$B/codes-$loc") of $N are 200" "$(cmp "$B/all-src" "$B/all-$loc" 2>&1 | head -2)"; fi
+        bulk_same "$loc"
     done
     httpd_stop "$CONF" >/dev/null 2>&1
+    bulk_pgsql
 
     # problems by line number; nothing written
     mkdir -p "$B/e/devices"
