@@ -270,7 +270,10 @@ static void csv_row(apr_pool_t *p, const col_t *cols,
                     const apr_array_header_t *cells, gsprov_bulk_item_t *it)
 {
     json_t *rec = gsprov_json_pool(p, json_object());
-    json_t *creds[2] = { NULL, NULL }, *v;
+    /* usernames and secrets, added after the loop (held by the pool
+     * meanwhile, so an early return leaks nothing) */
+    json_t *creds = gsprov_json_pool(p, json_object()), *v, *a;
+    static const char *const cred_keys[2] = { "usernames", "secrets" };
     int i, k;
 
     it->rec = rec;
@@ -307,21 +310,17 @@ static void csv_row(apr_pool_t *p, const col_t *cols,
             break;
         case COL_USERNAME:
         case COL_SECRET:
-            k = col->kind == COL_SECRET;
-            if (!creds[k])
-                creds[k] = json_array();
+            a = obj_child(creds, cred_keys[col->kind == COL_SECRET], 1);
             /* numbered cells in order; a gap is refused by the index */
-            while (json_array_size(creds[k]) <= (size_t)col->index)
-                json_array_append_new(creds[k], json_null());
-            json_array_set_new(creds[k], (size_t)col->index, v);
+            while (json_array_size(a) <= (size_t)col->index)
+                json_array_append_new(a, json_null());
+            json_array_set_new(a, (size_t)col->index, v);
             break;
         case COL_CONFIG_VERSION:
             json_decref(v);
             if (strcmp(c->s, "1") && strcmp(c->s, "2")) {
                 item_fail(p, it, "config_version",
                           "config_version must be 1 or 2");
-                json_decref(creds[0]);
-                json_decref(creds[1]);
                 return;
             }
             json_object_set_new(rec, "config_version",
@@ -342,8 +341,8 @@ static void csv_row(apr_pool_t *p, const col_t *cols,
     /* the fields gsprov_record_from_json reads by name may come in any
      * order; only vars and config keep the columns' order */
     for (k = 0; k < 2; k++)
-        if (creds[k])
-            json_object_set_new(rec, k ? "secrets" : "usernames", creds[k]);
+        if ((a = json_object_get(creds, cred_keys[k])))
+            json_object_set(rec, cred_keys[k], a);
     /* as in every exported record JSON, so a record comes out of a CSV
      * import with the same bytes as out of a jsonl one */
     obj_child(rec, "config", 0);
@@ -530,6 +529,13 @@ static void add_col(gsprov_bulk_csv_t *c, col_kind_e kind, const char *name,
     c->sorted = 0;
 }
 
+/* A config column is written config.<name> unless it is a version 1
+ * P-value (P3), so that it reads back as the same column. */
+static int prefixed(int version, const char *name)
+{
+    return version || !gsprov_layer_pname_valid(name);
+}
+
 void gsprov_bulk_csv_add(gsprov_bulk_csv_t *c, const json_t *rec)
 {
     const json_t *v, *pv;
@@ -552,7 +558,7 @@ void gsprov_bulk_csv_add(gsprov_bulk_csv_t *c, const json_t *rec)
         add_col(c, COL_VAR, k, NULL, 0);
     json_object_foreach((json_t *)json_object_get(rec, "config"), k, v) {
         if (!json_is_object(v))
-            add_col(c, COL_CONFIG, k, NULL, version);
+            add_col(c, COL_CONFIG, k, NULL, prefixed(version, k));
         else
             json_object_foreach((json_t *)v, pk, pv)
                 add_col(c, COL_PART, k, pk, 0);
@@ -727,7 +733,8 @@ apr_status_t gsprov_bulk_csv_row(apr_pool_t *p, const gsprov_bulk_csv_t *c,
             apr_pstrcat(p, "vars.", k, NULL));
     json_object_foreach((json_t *)json_object_get(rec, "config"), k, v) {
         if (!json_is_object(v))
-            SET(COL_CONFIG, k, NULL, version, json_string_value(v),
+            SET(COL_CONFIG, k, NULL, prefixed(version, k),
+                json_string_value(v),
                 apr_pstrcat(p, "config.", k, NULL));
         else
             json_object_foreach((json_t *)v, pk, pv)
