@@ -122,6 +122,7 @@ static const struct {
     { GSPROV_EREF,      GSPROV_LOGNO(0104), GSPROV_LOGNO(0306) },
     { GSPROV_ECRYPTO,   GSPROV_LOGNO(0105), NULL },
     { GSPROV_EREDIRECT, GSPROV_LOGNO(0801), GSPROV_LOGNO(0307) },
+    { GSPROV_EOUTSIDE,  GSPROV_LOGNO(0007), GSPROV_LOGNO(0308) },
     { APR_SUCCESS,      GSPROV_LOGNO(0101), GSPROV_LOGNO(0303) }
 };
 
@@ -171,6 +172,12 @@ static int fail(request_rec *r, const gsprov_name_t *name, apr_status_t rv,
     }
     log_failure(r, error_id(rv, 0), apr_pstrcat(r->pool, mac, ": ", what,
                                                 NULL));
+    /* a record that is a link out of the store is not this tenant's: as
+     * for none, 404 (the operator has the error line) */
+    if (rv == GSPROV_EOUTSIDE) {
+        set_notes(r, name, "not-found");
+        return HTTP_NOT_FOUND;
+    }
     set_notes(r, name, "error");
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -330,20 +337,23 @@ static int fw_fail(request_rec *r, fw_req_t *fr, int status,
     return OK;
 }
 
-/* a lib/ error: 500, logged with the id of its cause (503 when the
- * database cannot answer) */
+/* a lib/ error: 500 (404 for a record that is a link out of the store;
+ * 503 when the database cannot answer), logged with the id of its cause */
 static int fw_error(request_rec *r, fw_req_t *fr, apr_status_t rv,
                     const char *err)
 {
+    int outside = rv == GSPROV_EOUTSIDE;
+
     if (rv == GSPROV_EUNAVAIL) {
         apr_table_setn(r->notes, "gsprov-result", "unavailable");
         fr->status = gsprov_dbd_unavailable(r, GSPROV_LOGNO(1003), err);
         return OK;
     }
-    apr_table_setn(r->notes, "gsprov-result", "error");
+    apr_table_setn(r->notes, "gsprov-result", outside ? "not-found"
+                                                      : "error");
     log_failure(r, error_id(rv, 1), apr_pstrcat(r->pool, "firmware ",
                 r->uri, ": ", err ? err : "unknown error", NULL));
-    fr->status = HTTP_INTERNAL_SERVER_ERROR;
+    fr->status = outside ? HTTP_NOT_FOUND : HTTP_INTERNAL_SERVER_ERROR;
     return OK;
 }
 
@@ -497,6 +507,13 @@ static int gsprov_read_record(request_rec *r)
     return gsprov_dbd_unavailable(r, GSPROV_LOGNO(1001), err);
 }
 
+/* Also run by apachectl -t. */
+static int gsprov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    return gsprov_conf_check_cache(ptemp, s);
+}
+
 /* Cache backends are per child (a connection pool never crosses a
  * fork), sized for the child's threads; vhosts with alike settings share
  * one. */
@@ -526,6 +543,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(gsprov_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(gsprov_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(gsprov_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     gsprov_register_access(p);
     /* after mod_rewrite/mod_alias (redirects to HTTPS must still win),
      * before core's own translation (REALLY_LAST) */

@@ -66,7 +66,8 @@ typedef struct {
     int cache_retry;            /* GsProvCacheRetry; GSPROV_UNSET */
     apr_int64_t cache_near;     /* GsProvCacheNear bytes; GSPROV_UNSET */
     const unsigned char *cache_secret;  /* GsProvCacheSecret's bytes;
-                                         * NULL = unset */
+                                         * NULL = unset; length 0 = "none"
+                                         * (the risk accepted) */
     apr_size_t cache_secret_len;
     /* runtime, never inherited: counters from post_config, the cache
      * backend from child_init */
@@ -97,6 +98,10 @@ gsprov_status_scope_e gsprov_conf_status_scope(const gsprov_dir_conf *c);
  * its near cache */
 void gsprov_conf_cache(const gsprov_srv_conf *c, apr_uint32_t threads,
                        gsprov_cache_opts_t *o);
+/* check_config: a shared cache (GsProvCache memcached) without
+ * GsProvCacheSecret in any server or vhost is refused (logged): OK or
+ * HTTP_INTERNAL_SERVER_ERROR. */
+int gsprov_conf_check_cache(apr_pool_t *p, server_rec *s);
 
 /* gsprov_access.c: providers, and the client certificate's MAC. */
 void gsprov_register_access(apr_pool_t *p);

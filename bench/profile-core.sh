@@ -85,7 +85,12 @@ start_vg() {
     local outf=$1; shift
     PORT=$(free_port); BASE=http://127.0.0.1:$PORT
     RUN_DIR=$PROF/run LOG_DIR=$PROF/logs write_conf "$CONF" "$PORT" 4 4
-    [ -z "${MCPORT:-}" ] || echo "GsProvCache memcached \"--SERVER=127.0.0.1:$MCPORT\"" >> "$CONF"
+    if [ -n "${MCPORT:-}" ]; then
+        # values are sealed (AES-256-GCM), as a production farm's are
+        [ -s "$PROF/cache.secret" ] || openssl rand -hex 32 > "$PROF/cache.secret"
+        printf 'GsProvCache memcached "--SERVER=127.0.0.1:%s"\nGsProvCacheSecret %s\n' \
+            "$MCPORT" "$PROF/cache.secret" >> "$CONF"
+    fi
     : > "$PROF/valgrind.log"
     httpd_start -X -t 60 -o "$PROF/valgrind.log" "$CONF" \
         "${AS[@]}" valgrind --tool=callgrind --callgrind-out-file="$outf" "$@" \

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Cache benchmark of mod_gsprov (issue 5, section Benchmarks).
 #
+# Part 0, the values' CPU cost (bench/cache-value.c, working tree only):
+# opening and packing a 3,040-byte value (a file of part 1) plain
+# (GsProvCacheSecret none) and sealed (AES-256-GCM), in CPU time of one
+# thread, so the crypto a memcached hit adds is measured apart from the
+# machine's load.
+#
 # Part 1, ratios (1,000 devices, every file encrypted). One httpd serves,
 # side by side in the same run, alternating hit, static, miss:
 #   hit     /prov/cfg<mac>.xml on a vhost with GsProvCache memcached,
@@ -20,7 +26,12 @@
 # Usage: bench/run-cache.sh       (about 4 minutes; needs make done first)
 # Env:   STORM=0 (skip part 2), STORM_NDEV=100000, PIN=1, ROUNDS=3,
 #        DURATION=8s, WARMUP=2s, THREADS=2, CONNS=32, MC_THREADS=1,
-#        MC_MEMORY_MB=2048, MODULE_FROM=tree|HEAD, OUT=bench/out
+#        MC_MEMORY_MB=2048, MODULE_FROM=tree|HEAD|<commit>, OUT=bench/out,
+#        SECRET=file (GsProvCacheSecret FILE: sealed values, the default)
+#        | none (GsProvCacheSecret none: plain values) | omit (no line: for
+#        a module from before the secret was required),
+#        NEAR=SIZE (GsProvCacheNear SIZE; NEAR=0: every hit is a memcached
+#        get, so every hit opens a sealed value)
 # Only loopback traffic. Scratch files go to bench/out (gitignored).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -32,6 +43,8 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 STORM=${STORM:-1}
 STORM_NDEV=${STORM_NDEV:-100000}
+SECRET=${SECRET:-file}
+NEAR=${NEAR:-}
 MC_THREADS=${MC_THREADS:-1}
 MC_MEMORY_MB=${MC_MEMORY_MB:-2048}
 TARGET=0.9
@@ -61,6 +74,8 @@ echo "== mod_gsprov cache benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine: $(nproc) CPU(s) ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), shared by wrk, httpd AND memcached ($([ "$PIN" = 1 ] && echo "PIN=1: httpd+memcached on CPU 0, wrk on CPU 1" || echo "no pinning"))"
 echo "         kernel $(uname -r), $("$APACHE" -v | awk -F': ' '/version/ {print $2}'), $(memcached -V), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
 echo "module:  $MODULE ($MODULE_DESC)"
+echo "values:  SECRET=$SECRET ($(case $SECRET in file) echo "GsProvCacheSecret FILE: sealed, AES-256-GCM (HMAC-SHA256 before the sealing)" ;;
+    none) echo "GsProvCacheSecret none: plain, SHA-256 check" ;; *) echo "no GsProvCacheSecret line: the default of a module from before it was required" ;; esac)), near cache: ${NEAR:-default (16M)}"
 # let the load of whatever ran before settle (SETTLE=0 to skip)
 for ((i = 0; i < ${SETTLE:-60}; i++)); do
     awk '{exit !($1 < 1.0)}' /proc/loadavg && break; sleep 1
@@ -73,11 +88,16 @@ PORT=$(( MPORT + 1 ))
 PORT2=$(( MPORT + 2 ))
 
 start_httpd() {
+    [ -s "$OUT/cache.secret" ] || openssl rand -hex 32 > "$OUT/cache.secret"
     write_conf "$CONF" "$PORT"
     cat >> "$CONF" <<EOF
 
-# the main server (port $PORT): cached; port $PORT2: the same store, no cache
+# the main server (port $PORT): cached ($SECRET); port $PORT2: the same
+# store, no cache
 GsProvCache memcached "--SERVER=127.0.0.1:$MPORT"
+$(case $SECRET in file) echo "GsProvCacheSecret $OUT/cache.secret" ;;
+                  none) echo "GsProvCacheSecret none" ;; esac)
+$([ -n "$NEAR" ] && echo "GsProvCacheNear $NEAR")
 Listen 127.0.0.1:$PORT2
 <VirtualHost 127.0.0.1:$PORT2>
     GsProvCache none
@@ -90,6 +110,23 @@ EOF
 }
 
 ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
+
+# ================================================================ part 0 ===
+if [ "${MODULE_FROM:-tree}" = tree ] && [ -z "$MODULE_ENV" ]; then
+    echo
+    echo "-- part 0: CPU cost of a cached value (bench/cache-value.c)"
+    inc=$(for d in "$REPO"/lib/*/; do printf -- '-I%s ' "${d%/}"; done)
+    # shellcheck disable=SC2086
+    if make -s -C "$REPO" build/libgsprov.a >/dev/null \
+       && cc -O2 -std=gnu11 $inc $(pkg-config --cflags apr-1 libxml-2.0 openssl jansson) \
+             "$BENCH_DIR/cache-value.c" "$REPO/build/libgsprov.a" \
+             $(pkg-config --libs apr-1 apr-util-1 libxml-2.0 openssl libmemcached jansson) \
+             -o "$OUT/cache-value"; then
+        "$OUT/cache-value" 3040 200000
+    else
+        echo "part 0 skipped: cache-value did not build"
+    fi
+fi
 
 # ================================================================ part 1 ===
 echo

@@ -75,6 +75,7 @@ PA2=$((PGPORT + 4)); PB2=$((PGPORT + 5)); PS=$((PGPORT + 6))
 
 # ---------------------------------------------------------------- database
 rm -rf "$OUT/pg"; mkdir -p "$OUT/pg" "$OUT/run"
+openssl rand -hex 32 > "$OUT/cache-secret"   # seals the values both nodes cache
 # a database host sized for its working set: the million-device table
 # (about 800 MB with its indexes) fits in shared_buffers
 pg_start "$OUT/pg" "$PGPORT" shared_buffers=1GB max_connections=300 \
@@ -147,6 +148,7 @@ DBDKeep 8
 DBDMax $THREADS_PER_CHILD
 GsProvStore dbd $TENANT
 GsProvCache memcached "--SERVER=127.0.0.1:$MPORT"
+GsProvCacheSecret $OUT/cache-secret
 GsProvCacheNear $NEAR
 <Location /status>
     SetHandler gsprov-status

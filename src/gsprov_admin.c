@@ -672,8 +672,9 @@ static int claim(adm_t *a)
     case GSPROV_EUNDEFVAR:
     case GSPROV_EMIXED:
     case GSPROV_EPARSE:
-    case GSPROV_ECORRUPT:   /* the activation itself */
         return invalid(a, rv, res.field, err);
+    case GSPROV_ECORRUPT:   /* the activation itself: not the client's */
+        return unreadable(a, rv, err);
     default:
         return io_error(a, rv, err);
     }
@@ -799,8 +800,13 @@ static int gsprov_admin_handler(request_rec *r)
     a.who.client = r->useragent_ip;
     a.who.method = r->method;
     r->status = HTTP_OK;
-    ap_args_to_table(r, &a.args);
-    rc = route(&a);
+    if (!gsprov_request_args(r, &a.args)) {
+        a.args = apr_table_make(r->pool, 1);
+        rc = bad_request(&a, HTTP_BAD_REQUEST, NULL, "the query string "
+                         "holds a NUL byte (%00)");
+    }
+    else
+        rc = route(&a);
     return rc == DONE ? OK : rc;
 }
 

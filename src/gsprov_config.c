@@ -141,7 +141,8 @@ void gsprov_conf_cache(const gsprov_srv_conf *c, apr_uint32_t threads,
                                       ? c->cache_retry
                                       : GSPROV_DEFAULT_CACHE_RETRY);
     o->max_conns = threads ? threads : 1;
-    o->secret = c->cache_secret;
+    /* (GsProvCacheSecret none: no secret) */
+    o->secret = c->cache_secret_len ? c->cache_secret : NULL;
     o->secret_len = c->cache_secret_len;
     o->near_bytes = (apr_size_t)(c->cache_near != GSPROV_UNSET
                                  ? c->cache_near : GSPROV_DEFAULT_CACHE_NEAR);
@@ -469,8 +470,11 @@ static const char *cmd_GsProvCache(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* GsProvCacheSecret FILE: read now, so a missing or short file fails
- * apachectl -t; its bytes (at least 32) key the values' HMAC */
+/* GsProvCacheSecret FILE | none: read now, so a missing or short file
+ * fails apachectl -t; its bytes (at least 32) are what the values' keys
+ * are derived from.  "none" accepts values anyone on the cache's network
+ * can read and write (gsprov_conf_check_cache refuses a shared cache
+ * without either). */
 static const char *cmd_GsProvCacheSecret(cmd_parms *cmd, void *dconf,
                                          const char *arg)
 {
@@ -483,6 +487,11 @@ static const char *cmd_GsProvCacheSecret(cmd_parms *cmd, void *dconf,
     apr_size_t got = 0;
     apr_status_t rv;
 
+    if (!strcasecmp(arg, "none")) {
+        c->cache_secret = (const unsigned char *)"";
+        c->cache_secret_len = 0;
+        return NULL;
+    }
     if (!path)
         return apr_psprintf(cmd->pool, "GsProvCacheSecret: invalid path "
                             "'%s'", arg);
@@ -504,6 +513,32 @@ static const char *cmd_GsProvCacheSecret(cmd_parms *cmd, void *dconf,
     c->cache_secret = buf;
     c->cache_secret_len = got;
     return NULL;
+}
+
+int gsprov_conf_check_cache(apr_pool_t *p, server_rec *s)
+{
+    for (; s; s = s->next) {
+        gsprov_srv_conf *c = ap_get_module_config(s->module_config,
+                                                  &gsprov_module);
+        if (!c->cache_provider || !c->cache_provider->shared
+            || c->cache_secret)
+            continue;
+        /* secure by default: whoever can write to memcached would choose
+         * the files devices get, and read every one of them */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                     GSPROV_LOGNO(0506) "GsProvCache %s without "
+                     "GsProvCacheSecret in %s%s%s: anyone who can reach "
+                     "the cache could read every file and plant the ones "
+                     "devices get; give GsProvCacheSecret FILE (32+ random "
+                     "bytes, the same on every node), or GsProvCacheSecret "
+                     "none to accept that", c->cache_provider->name,
+                     s->is_virtual ? "the virtual host " : "the server ",
+                     s->server_hostname ? s->server_hostname : "",
+                     s->defn_name ? apr_psprintf(p, " (%s:%u)", s->defn_name,
+                                                 s->defn_line_number) : "");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
 }
 
 /* GsProvCacheNear 0 | BYTES[K|M|G] */
@@ -659,8 +694,10 @@ const command_rec gsprov_cmds[] = {
                   "Per-child near cache in front of memcached: a size such "
                   "as 16M (default) or 0 (off)"),
     AP_INIT_TAKE1("GsProvCacheSecret", cmd_GsProvCacheSecret, NULL, RSRC_CONF,
-                  "File with a secret (32+ bytes) that authenticates cached "
-                  "values (HMAC-SHA256), the same on every node"),
+                  "File with a secret (32+ bytes), the same on every node, "
+                  "that cached values are encrypted and authenticated with "
+                  "(AES-256-GCM); none: values in the clear (required with "
+                  "GsProvCache memcached)"),
     AP_INIT_TAKE1("GsProvStatusScope", cmd_keyword, (void *)&status_scope_kw,
                   RSRC_CONF | ACCESS_CONF,
                   "What SetHandler gsprov-status shows: vhost (default, its "

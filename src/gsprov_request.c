@@ -5,6 +5,7 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "util_script.h"
 #include "ap_expr.h"
 #include "apr_strings.h"
 
@@ -98,6 +99,15 @@ gsprov_store_t *gsprov_request_store(request_rec *r, int memo)
         apr_pool_userdata_setn(s, key, apr_pool_cleanup_null, r->pool);
     }
     return s;
+}
+
+int gsprov_request_args(request_rec *r, apr_table_t **args)
+{
+    /* '+' decodes to a space: only %00 decodes to a NUL */
+    if (r->args && ap_strcasestr(r->args, "%00"))
+        return 0;
+    ap_args_to_table(r, args);
+    return 1;
 }
 
 int gsprov_request_only_get(request_rec *r)

@@ -36,6 +36,11 @@ int gsprov_request_mac(request_rec *r, char mac[GSPROV_MAC_LEN + 1]);
  * which writes, takes it without. */
 gsprov_store_t *gsprov_request_store(request_rec *r, int memo);
 
+/* The query string's arguments, decoded (ap_args_to_table): 1, or 0
+ * when one of them would hold a NUL (%00), which C strings cut short:
+ * "file=cfg<mac>.xml%00junk" must not read as "cfg<mac>.xml". */
+int gsprov_request_args(request_rec *r, apr_table_t **args);
+
 /* The handlers only answer GET (and HEAD): OK, or 405 with Allow set. */
 int gsprov_request_only_get(request_rec *r);
 

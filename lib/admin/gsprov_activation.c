@@ -4,6 +4,7 @@
 #include "gsprov_activation.h"
 #include "gsprov_record.h"
 #include "gsprov_pin.h"
+#include "gsprov_mac.h"
 #include "gsprov_json.h"
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
@@ -25,6 +26,39 @@ int gsprov_activation_number_valid(const char *s)
 int gsprov_activation_pin_valid(const char *s)
 {
     return digits(s, GSPROV_MIN_PIN_LEN, GSPROV_MAX_PIN_LEN);
+}
+
+apr_status_t gsprov_activation_valid(apr_pool_t *p,
+                                     const gsprov_activation_t *a,
+                                     char **err)
+{
+    char mac[GSPROV_MAC_LEN + 1];
+    const char *bad = NULL;
+
+    if (!a->number || !gsprov_activation_number_valid(a->number))
+        bad = "number";
+    else if (!a->pin_hash || !gsprov_pin_hash_valid(p, a->pin_hash))
+        bad = "pin (not a PIN hash with an accepted iteration count)";
+    else if (a->failures < 0 || a->failures > GSPROV_MAX_CLAIM_MAX_FAILURES)
+        bad = apr_psprintf(p, "failures (%d, not 0 to %d)", a->failures,
+                           GSPROV_MAX_CLAIM_MAX_FAILURES);
+    /* (created bounded first, so the sum cannot overflow) */
+    else if (a->created < 0 || a->created > (APR_INT64_C(1) << 40)
+             || a->expires > a->created + GSPROV_MAX_ACTIVATION_TTL)
+        bad = "expires (later than GsProvActivationTTL allows)";
+    else if (a->claimed_by
+             && !(strlen(a->claimed_by) == GSPROV_MAC_LEN
+                  && gsprov_mac_parse(a->claimed_by, GSPROV_MAC_LEN, mac)
+                  && !strcmp(mac, a->claimed_by)))
+        bad = "claimed_by";
+    else if (!a->profile)
+        bad = "profile";
+    if (!bad)
+        return APR_SUCCESS;
+    *err = apr_psprintf(p, "%s: not a valid activation: %s",
+                        a->label ? a->label : a->number ? a->number : "?",
+                        bad);
+    return GSPROV_ECORRUPT;
 }
 
 int gsprov_activation_expired(const gsprov_activation_t *a)
@@ -162,6 +196,9 @@ apr_status_t gsprov_activation_claim(gsprov_txn_t *txn,
                                 number);
         goto leave;
     }
+    /* whatever backend holds it, it decides how much work a claim is */
+    if ((rv = gsprov_activation_valid(p, a, err)))
+        goto leave;
     res->failures = a->failures;
     if (a->claimed_by && strcmp(a->claimed_by, mac)) {
         *err = apr_psprintf(p, "activation %s was claimed by another device",

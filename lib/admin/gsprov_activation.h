@@ -21,6 +21,16 @@
 int gsprov_activation_number_valid(const char *s);
 int gsprov_activation_pin_valid(const char *s);
 
+/* What any backend gives the claim is input: APR_SUCCESS if a is an
+ * activation the module could have written (a valid number and MAC, a
+ * PIN hash with an accepted iteration count, 0 to
+ * GSPROV_MAX_CLAIM_MAX_FAILURES failures, expiry at most
+ * GSPROV_MAX_ACTIVATION_TTL after creation), else GSPROV_ECORRUPT with *err
+ * naming it and the field (never a value: the hash stays out of logs). */
+apr_status_t gsprov_activation_valid(apr_pool_t *p,
+                                     const gsprov_activation_t *a,
+                                     char **err);
+
 /* 1 if a has expired (by the clock now). */
 int gsprov_activation_expired(const gsprov_activation_t *a);
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/core_names.h>
+#include <openssl/kdf.h>
 #include "gsprov_crypto.h"
 #include "gsprov_error.h"
 
@@ -15,6 +16,7 @@
  * Written only by gsprov_crypto_preload() (post_config, or a tool's
  * main()) before any thread runs, read-only afterwards. */
 static EVP_CIPHER *fetched_cipher;
+static EVP_CIPHER *fetched_gcm;
 static EVP_MD *fetched_md[2];
 static EVP_MAC *fetched_hmac;
 
@@ -22,6 +24,8 @@ void gsprov_crypto_preload(void)
 {
     if (!fetched_cipher)
         fetched_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    if (!fetched_gcm)
+        fetched_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     if (!fetched_md[GSPROV_MD_MD5])
         fetched_md[GSPROV_MD_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
     if (!fetched_md[GSPROV_MD_SHA256])
@@ -35,6 +39,8 @@ void gsprov_crypto_unload(void)
     int i;
     EVP_CIPHER_free(fetched_cipher);
     fetched_cipher = NULL;
+    EVP_CIPHER_free(fetched_gcm);
+    fetched_gcm = NULL;
     EVP_MAC_free(fetched_hmac);
     fetched_hmac = NULL;
     for (i = 0; i < 2; i++) {
@@ -210,4 +216,78 @@ apr_status_t gsprov_crypto_hmac_sha256_parts(const void *key, apr_size_t klen,
     if (mac != fetched_hmac)
         EVP_MAC_free(mac);
     return ok ? APR_SUCCESS : GSPROV_ECRYPTO;
+}
+
+apr_status_t gsprov_crypto_hkdf_sha256(const void *secret, apr_size_t slen,
+                                       const char *info, unsigned char *out,
+                                       apr_size_t len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    OSSL_PARAM params[4];
+    int ok;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  (void *)secret, slen);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                  (void *)info, strlen(info));
+    params[3] = OSSL_PARAM_construct_end();
+    ok = ctx && EVP_KDF_derive(ctx, out, len, params) == 1;
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    return ok ? APR_SUCCESS : GSPROV_ECRYPTO;
+}
+
+/* One AES-256-GCM pass (enc 1: seal, 0: open); the tag is written when
+ * sealing, checked when opening. */
+static apr_status_t gcm(int enc, const unsigned char *key,
+                        const unsigned char *iv, const struct iovec *aad,
+                        int n, const void *in, apr_size_t len,
+                        unsigned char *out, unsigned char *tag)
+{
+    EVP_CIPHER_CTX *ctx;
+    int i, got = 0, fin = 0, ok;
+
+    if (len > (apr_size_t)INT_MAX || !(ctx = EVP_CIPHER_CTX_new()))
+        return GSPROV_ECRYPTO;
+    /* the IV length is GCM's default, 96 bits */
+    ok = EVP_CipherInit_ex(ctx, fetched_gcm ? fetched_gcm
+                                            : EVP_aes_256_gcm(), NULL,
+                           key, iv, enc) == 1;
+    for (i = 0; ok && i < n; i++)
+        ok = EVP_CipherUpdate(ctx, NULL, &got, aad[i].iov_base,
+                              (int)aad[i].iov_len) == 1;
+    ok = ok && EVP_CipherUpdate(ctx, out, &got, in, (int)len) == 1
+         && (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG,
+                                        GSPROV_GCM_TAG_LEN, tag) == 1)
+         && EVP_CipherFinal_ex(ctx, out + got, &fin) == 1
+         && (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG,
+                                         GSPROV_GCM_TAG_LEN, tag) == 1);
+    EVP_CIPHER_CTX_free(ctx);
+    return ok && (apr_size_t)got + (apr_size_t)fin == len ? APR_SUCCESS
+                                                          : GSPROV_ECRYPTO;
+}
+
+apr_status_t gsprov_crypto_gcm_seal(const unsigned char *key,
+                                    const unsigned char *iv,
+                                    const struct iovec *aad, int n,
+                                    const void *in, apr_size_t len,
+                                    unsigned char *out, unsigned char *tag)
+{
+    return gcm(1, key, iv, aad, n, in, len, out, tag);
+}
+
+apr_status_t gsprov_crypto_gcm_open(const unsigned char *key,
+                                    const unsigned char *iv,
+                                    const struct iovec *aad, int n,
+                                    const void *in, apr_size_t len,
+                                    const unsigned char *tag,
+                                    unsigned char *out)
+{
+    unsigned char t[GSPROV_GCM_TAG_LEN];
+
+    memcpy(t, tag, sizeof(t));
+    return gcm(0, key, iv, aad, n, in, len, out, t);
 }

@@ -45,4 +45,31 @@ apr_status_t gsprov_crypto_hmac_sha256_parts(const void *key, apr_size_t klen,
                                       const struct iovec *parts, int n,
                                       unsigned char out[GSPROV_SHA256_LEN]);
 
+/* HKDF-SHA256 (RFC 5869, no salt): len bytes of key material for the
+ * purpose info, from secret. */
+apr_status_t gsprov_crypto_hkdf_sha256(const void *secret, apr_size_t slen,
+                                       const char *info, unsigned char *out,
+                                       apr_size_t len);
+
+/* AES-256-GCM: in[0..len) encrypted into out (len bytes) with the tag;
+ * aad (n pieces, as if concatenated) authenticated, not encrypted.  A
+ * key and IV pair must never be used twice. */
+#define GSPROV_GCM_KEY_LEN 32
+#define GSPROV_GCM_IV_LEN  12
+#define GSPROV_GCM_TAG_LEN 16
+apr_status_t gsprov_crypto_gcm_seal(const unsigned char *key,
+                                    const unsigned char *iv,
+                                    const struct iovec *aad, int n,
+                                    const void *in, apr_size_t len,
+                                    unsigned char *out, unsigned char *tag);
+/* The reverse: GSPROV_ECRYPTO unless in, aad and tag are what
+ * gsprov_crypto_gcm_seal made with this key and IV (out is then not to
+ * be used). */
+apr_status_t gsprov_crypto_gcm_open(const unsigned char *key,
+                                    const unsigned char *iv,
+                                    const struct iovec *aad, int n,
+                                    const void *in, apr_size_t len,
+                                    const unsigned char *tag,
+                                    unsigned char *out);
+
 #endif

@@ -116,6 +116,12 @@
 /* PINs are stored as PBKDF2-HMAC-SHA256 with a random salt; the count is
  * stored with each hash, so raising it only affects new activations. */
 #define GSPROV_PIN_PBKDF2_ITERATIONS   100000
+/* Iteration counts accepted in a stored hash: what an activation file
+ * says is input, and a count of 2^31 would keep a worker busy for hours
+ * (holding the activation's lock).  At most 10 times the module's own
+ * (about 0.3 s per check on a current core), at least a hundredth. */
+#define GSPROV_PIN_PBKDF2_MIN_ITERATIONS (GSPROV_PIN_PBKDF2_ITERATIONS / 100)
+#define GSPROV_PIN_PBKDF2_MAX_ITERATIONS (GSPROV_PIN_PBKDF2_ITERATIONS * 10)
 #define GSPROV_PIN_SALT_BYTES          16
 /* PINs and activation numbers are what a phone keypad sends: digits. */
 #define GSPROV_MIN_PIN_LEN             4
@@ -137,5 +143,10 @@
 #define GSPROV_DBD_BUSY_TIMEOUT_MS     5000
 /* Largest activation file (a profile plus its bookkeeping). */
 #define GSPROV_MAX_ACTIVATION_BYTES    (GSPROV_ADMIN_MAX_BODY + 4096)
+/* Temporary files of writes (devices/.<mac>.xml.tmp.*, activations/
+ * .<n>.json.tmp.*) older than this are a dead writer's: removed when the
+ * store is opened.  A live write takes milliseconds; this leaves room for
+ * other nodes of a farm writing to a shared store meanwhile. */
+#define GSPROV_STALE_TEMP_SECONDS      300
 
 #endif

@@ -22,6 +22,8 @@
 #define GSPROV_EAUDIT     (APR_OS_START_USERERR + 12) /* done, not audited */
 #define GSPROV_EUNAVAIL   (APR_OS_START_USERERR + 13) /* database down or slow:
                                                       * 503, nothing done */
+#define GSPROV_EOUTSIDE   (APR_OS_START_USERERR + 14) /* a link out of the
+                                                     * store's root */
 
 /* Admin API and PIN claim (numbered after its GSPROV07xx message ids, so
  * other additions above do not collide). */

@@ -3,18 +3,19 @@
 #include <apr_strings.h>
 #include <apr_hash.h>
 #include <apr_escape.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
 #include "gsprov_cache.h"
 #include "gsprov_crypto.h"
 #include "gsprov_error.h"
 
 /* Bump when the key material or the value layout changes: old entries
  * then simply stop matching. */
-#define KEY_SCHEMA   "gsprov-cache-1"
+#define KEY_SCHEMA   "gsprov-cache-2"
 #define KEY_PREFIX   "gsprov1:"
-#define VALUE_MAGIC  "GSPRVC2"          /* 7 bytes + NUL */
+#define SEALED_MAGIC "GSPRVS3"          /* 7 bytes + NUL */
+#define PLAIN_MAGIC  "GSPRVP3"
 #define MAGIC_LEN    8
-#define META         (MAGIC_LEN + GSPROV_SHA256_LEN)
-#define HDR_FIXED    (META + 4)
 
 /* The key material, hashed piece by piece (no string is built): every
  * field is its 4-byte length and its bytes, so no two different inputs
@@ -115,90 +116,95 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
                      name->mac[0] ? rec.version : "");
 }
 
-/* The digest that binds a value to its key: key, metadata and body. */
-static int value_digest(const gsprov_cache_t *c, const char *key,
-                        const unsigned char *meta, apr_size_t metalen,
-                        const char *body, apr_size_t len,
-                        unsigned char md[GSPROV_SHA256_LEN])
+/* ---- values -----------------------------------------------------------
+ *
+ * What a value says (the "inner" layout, also what the near cache keeps:
+ * it never leaves the process):
+ *   kind encrypted modellen redirectlen model redirect body
+ * What memcached holds, bound to its key:
+ *   sealed (GsProvCacheSecret FILE)
+ *     "GSPRVS3\0" salt[16] tag[16] AES-256-GCM(inner)
+ *     under the key HMAC-SHA256(value key, salt) with a zero IV, the
+ *     additional data being magic, salt and the cache key: whoever can
+ *     read memcached sees no file (no P1359 of a bootstrap binary, no
+ *     XML), whoever can write it cannot make one, and a value copied
+ *     under another key does not open.  A key per value (from its random
+ *     salt) is used once, so no IV can repeat however many values a
+ *     farm's secret seals (a random 96-bit IV under one key would be good
+ *     for 2^32 values only).
+ *   plain (GsProvCacheSecret none)
+ *     "GSPRVP3\0" SHA-256(cache key, inner)[32] inner
+ *     which catches garbage and values copied from another key, not a
+ *     forgery.
+ */
+#define INNER_FIXED  4
+#define SALT_LEN     16
+#define SEALED_HDR   (MAGIC_LEN + SALT_LEN + GSPROV_GCM_TAG_LEN)
+#define PLAIN_HDR    (MAGIC_LEN + GSPROV_SHA256_LEN)
+#define VALUE_INFO   "mod_gsprov cache value keys v1"
+
+apr_status_t gsprov_cache_set_secret(gsprov_cache_t *c,
+                                     const unsigned char *secret,
+                                     apr_size_t len)
 {
-    struct iovec v[3];
-    v[0].iov_base = (void *)key;
-    v[0].iov_len = strlen(key);
-    v[1].iov_base = (void *)meta;
-    v[1].iov_len = metalen;
-    v[2].iov_base = (void *)body;
-    v[2].iov_len = len;
-    if (c && c->secret_len)
-        return gsprov_crypto_hmac_sha256_parts(c->secret, c->secret_len, v, 3, md)
-               == APR_SUCCESS;
-    return gsprov_crypto_sha256_parts(v, 3, md) == APR_SUCCESS;
+    apr_status_t rv = gsprov_crypto_hkdf_sha256(secret, len, VALUE_INFO,
+                                                c->value_key,
+                                                sizeof(c->value_key));
+    c->sealed = rv == APR_SUCCESS;
+    return rv;
 }
 
-/* Layout: magic[8] digest[32] kind encrypted modellen redirectlen model
- * redirect body; the digest covers key, everything after it and body. */
-void gsprov_cache_pack(apr_pool_t *p, const gsprov_cache_t *c,
-                       const char *key, const gsprov_output_t *o, char **val,
-                       apr_size_t *len)
+/* The inner layout of o: NULL if it cannot be (never: both strings are
+ * bounded). */
+static unsigned char *inner_pack(apr_pool_t *p, const gsprov_output_t *o,
+                                 apr_size_t *len)
 {
     apr_size_t mlen = o->model ? strlen(o->model) : 0;
     apr_size_t rlen = o->redirect ? strlen(o->redirect) : 0;
     unsigned char *v;
 
-    if (mlen > 255 || rlen > 255) {     /* never: both are bounded */
-        *val = "";
-        *len = 0;
-        return;
-    }
-    *len = HDR_FIXED + mlen + rlen + o->len;
+    if (mlen > 255 || rlen > 255)
+        return NULL;
+    *len = INNER_FIXED + mlen + rlen + o->len;
     v = apr_palloc(p, *len);
-    memcpy(v, VALUE_MAGIC, MAGIC_LEN);
-    v[META] = (unsigned char)o->kind;
-    v[META + 1] = (unsigned char)!!o->encrypted;
-    v[META + 2] = (unsigned char)mlen;
-    v[META + 3] = (unsigned char)rlen;
+    v[0] = (unsigned char)o->kind;
+    v[1] = (unsigned char)!!o->encrypted;
+    v[2] = (unsigned char)mlen;
+    v[3] = (unsigned char)rlen;
     if (mlen)                   /* (memcpy from NULL is undefined) */
-        memcpy(v + HDR_FIXED, o->model, mlen);
+        memcpy(v + INNER_FIXED, o->model, mlen);
     if (rlen)
-        memcpy(v + HDR_FIXED + mlen, o->redirect, rlen);
-    memcpy(v + HDR_FIXED + mlen + rlen, o->body, o->len);
-    if (!value_digest(c, key, v + META, 4 + mlen + rlen, o->body, o->len,
-                      v + MAGIC_LEN))
-        memset(v, 0, MAGIC_LEN);    /* will never unpack */
-    *val = (char *)v;
+        memcpy(v + INNER_FIXED + mlen, o->redirect, rlen);
+    memcpy(v + INNER_FIXED + mlen + rlen, o->body, o->len);
+    return v;
 }
 
-static int unpack(apr_pool_t *p, const gsprov_cache_t *c, const char *key,
-                  const char *val, apr_size_t len, gsprov_output_t *out,
-                  int verify)
+/* out from an inner layout (body pointing into v): 0 if it is not one. */
+static int inner_unpack(apr_pool_t *p, const unsigned char *v,
+                        apr_size_t len, gsprov_output_t *out)
 {
-    const unsigned char *v = (const unsigned char *)val;
-    unsigned char md[GSPROV_SHA256_LEN];
     apr_size_t mlen, rlen, hlen;
     int kind;
 
-    if (len < HDR_FIXED || memcmp(v, VALUE_MAGIC, MAGIC_LEN) != 0)
+    if (len < INNER_FIXED)
         return 0;
-    kind = v[META];
-    mlen = v[META + 2];
-    rlen = v[META + 3];
-    hlen = HDR_FIXED + mlen + rlen;
-    if (len < hlen || v[META + 1] > 1
+    kind = v[0];
+    mlen = v[2];
+    rlen = v[3];
+    hlen = INNER_FIXED + mlen + rlen;
+    if (len < hlen || v[1] > 1
         || (kind != GSPROV_KIND_DEVICE_XML && kind != GSPROV_KIND_DEVICE_BIN
             && kind != GSPROV_KIND_MODEL_XML
             && kind != GSPROV_KIND_GENERIC_XML))
         return 0;
-    if (verify
-        && (!value_digest(c, key, v + META, 4 + mlen + rlen, val + hlen,
-                          len - hlen, md)
-            || memcmp(md, v + MAGIC_LEN, GSPROV_SHA256_LEN) != 0))
-        return 0;
     memset(out, 0, sizeof(*out));
     out->kind = (gsprov_kind_e)kind;
-    out->encrypted = v[META + 1];
-    out->model = mlen ? apr_pstrmemdup(p, val + HDR_FIXED, mlen) : NULL;
-    out->redirect = rlen ? apr_pstrmemdup(p, val + HDR_FIXED + mlen, rlen)
-                         : NULL;
-    out->body = val + hlen;
+    out->encrypted = v[1];
+    out->model = mlen ? apr_pstrmemdup(p, (const char *)v + INNER_FIXED, mlen)
+                      : NULL;
+    out->redirect = rlen ? apr_pstrmemdup(p, (const char *)v + INNER_FIXED
+                                          + mlen, rlen) : NULL;
+    out->body = (const char *)v + hlen;
     out->len = len - hlen;
     out->content_type = kind == GSPROV_KIND_DEVICE_BIN ? GSPROV_CT_BINARY
                         : out->encrypted ? GSPROV_CT_ENCRYPTED
@@ -206,11 +212,132 @@ static int unpack(apr_pool_t *p, const gsprov_cache_t *c, const char *key,
     return 1;
 }
 
+/* A sealed value's own AES key, from its salt. */
+static int value_key(const gsprov_cache_t *c, const unsigned char *salt,
+                     unsigned char k[GSPROV_SHA256_LEN])
+{
+    struct iovec v;
+    v.iov_base = (void *)salt;
+    v.iov_len = SALT_LEN;
+    return gsprov_crypto_hmac_sha256_parts(c->value_key,
+                                           sizeof(c->value_key), &v, 1, k)
+           == APR_SUCCESS;
+}
+
+/* The plain layout's check: SHA-256 over the cache key and inner. */
+static int plain_digest(const char *key, const unsigned char *inner,
+                        apr_size_t len, unsigned char md[GSPROV_SHA256_LEN])
+{
+    struct iovec v[2];
+    v[0].iov_base = (void *)key;
+    v[0].iov_len = strlen(key);
+    v[1].iov_base = (void *)inner;
+    v[1].iov_len = len;
+    return gsprov_crypto_sha256_parts(v, 2, md) == APR_SUCCESS;
+}
+
+/* The value memcached gets for an inner layout (*len 0: none). */
+static void wrap(apr_pool_t *p, const gsprov_cache_t *c, const char *key,
+                 const unsigned char *inner, apr_size_t ilen, char **val,
+                 apr_size_t *len)
+{
+    static const unsigned char zero_iv[GSPROV_GCM_IV_LEN];
+    unsigned char k[GSPROV_SHA256_LEN], *v;
+    struct iovec aad[2];
+    int ok;
+
+    *len = 0;
+    *val = "";
+    if (c && c->sealed) {
+        v = apr_palloc(p, SEALED_HDR + ilen);
+        memcpy(v, SEALED_MAGIC, MAGIC_LEN);
+        aad[0].iov_base = v;
+        aad[0].iov_len = MAGIC_LEN + SALT_LEN;
+        aad[1].iov_base = (void *)key;
+        aad[1].iov_len = strlen(key);
+        ok = RAND_bytes(v + MAGIC_LEN, SALT_LEN) == 1
+             && value_key(c, v + MAGIC_LEN, k)
+             && gsprov_crypto_gcm_seal(k, zero_iv, aad, 2, inner, ilen,
+                                       v + SEALED_HDR,
+                                       v + MAGIC_LEN + SALT_LEN)
+                == APR_SUCCESS;
+        OPENSSL_cleanse(k, sizeof(k));
+        if (!ok)
+            return;
+        *len = SEALED_HDR + ilen;
+    }
+    else {
+        v = apr_palloc(p, PLAIN_HDR + ilen);
+        memcpy(v, PLAIN_MAGIC, MAGIC_LEN);
+        memcpy(v + PLAIN_HDR, inner, ilen);
+        if (!plain_digest(key, inner, ilen, v + MAGIC_LEN))
+            return;
+        *len = PLAIN_HDR + ilen;
+    }
+    *val = (char *)v;
+}
+
+/* The inner layout of a value memcached gave for key: NULL unless it was
+ * wrapped for key by a cache with the same secret (or none, both). */
+static const unsigned char *unwrap(apr_pool_t *p, const gsprov_cache_t *c,
+                                   const char *key, const char *val,
+                                   apr_size_t len, apr_size_t *ilen)
+{
+    static const unsigned char zero_iv[GSPROV_GCM_IV_LEN];
+    const unsigned char *v = (const unsigned char *)val;
+    unsigned char k[GSPROV_SHA256_LEN], md[GSPROV_SHA256_LEN], *inner;
+    struct iovec aad[2];
+    int ok;
+
+    if (c && c->sealed) {
+        if (len < SEALED_HDR || memcmp(v, SEALED_MAGIC, MAGIC_LEN) != 0)
+            return NULL;
+        *ilen = len - SEALED_HDR;
+        inner = apr_palloc(p, *ilen + 1);
+        aad[0].iov_base = (void *)v;
+        aad[0].iov_len = MAGIC_LEN + SALT_LEN;
+        aad[1].iov_base = (void *)key;
+        aad[1].iov_len = strlen(key);
+        ok = value_key(c, v + MAGIC_LEN, k)
+             && gsprov_crypto_gcm_open(k, zero_iv, aad, 2, v + SEALED_HDR,
+                                       *ilen, v + MAGIC_LEN + SALT_LEN,
+                                       inner) == APR_SUCCESS;
+        OPENSSL_cleanse(k, sizeof(k));
+        return ok ? inner : NULL;
+    }
+    if (len < PLAIN_HDR || memcmp(v, PLAIN_MAGIC, MAGIC_LEN) != 0
+        || !plain_digest(key, v + PLAIN_HDR, len - PLAIN_HDR, md)
+        || memcmp(md, v + MAGIC_LEN, GSPROV_SHA256_LEN) != 0)
+        return NULL;
+    *ilen = len - PLAIN_HDR;
+    return v + PLAIN_HDR;
+}
+
+void gsprov_cache_pack(apr_pool_t *p, const gsprov_cache_t *c,
+                       const char *key, const gsprov_output_t *o, char **val,
+                       apr_size_t *len)
+{
+    apr_size_t ilen;
+    unsigned char *inner = inner_pack(p, o, &ilen);
+
+    *len = 0;
+    *val = "";
+    if (inner)
+        wrap(p, c, key, inner, ilen, val, len);
+}
+
 int gsprov_cache_unpack(apr_pool_t *p, const gsprov_cache_t *c,
                         const char *key, const char *val, apr_size_t len,
                         gsprov_output_t *out)
 {
-    return unpack(p, c, key, val, len, out, 1);
+    apr_size_t ilen = 0;
+    const unsigned char *inner = unwrap(p, c, key, val, len, &ilen);
+    gsprov_output_t o;
+
+    if (!inner || !inner_unpack(p, inner, ilen, &o))
+        return 0;
+    *out = o;
+    return 1;
 }
 
 /* One message per interval per tenant for the whole server, not one per
@@ -274,11 +401,14 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
     if (key) {
         char *val = NULL;
         apr_size_t len = 0;
-        /* the near cache holds only values checked on their way in */
+        const unsigned char *inner;
+        apr_size_t ilen = 0;
+        /* the near cache holds inner layouts checked (or made) on their
+         * way in: in this process's memory, neither sealed nor checked */
         if (sc->near
             && sc->near->ops->get(sc->near, p, key, &val, &len, &why)
                == GSPROV_CACHE_HIT
-            && unpack(p, sc->cache, key, val, len, out, 0)) {
+            && inner_unpack(p, (const unsigned char *)val, len, out)) {
             BUMP(sc, cache_hits);
             BUMP(sc, cache_near_hits);
             *served = GSPROV_SERVED_NEAR_HIT;
@@ -286,10 +416,12 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
         }
         switch (sc->cache->ops->get(sc->cache, p, key, &val, &len, &why)) {
         case GSPROV_CACHE_HIT:
-            if (gsprov_cache_unpack(p, sc->cache, key, val, len, out)) {
+            if ((inner = unwrap(p, sc->cache, key, val, len, &ilen))
+                && inner_unpack(p, inner, ilen, out)) {
                 BUMP(sc, cache_hits);
                 if (sc->near)
-                    sc->near->ops->set(sc->near, p, key, val, len, 0, &why);
+                    sc->near->ops->set(sc->near, p, key,
+                                       (const char *)inner, ilen, 0, &why);
                 *served = GSPROV_SERVED_HIT;
                 return APR_SUCCESS;
             }
@@ -321,19 +453,24 @@ apr_status_t gsprov_cache_serve(apr_pool_t *p, gsprov_store_t *store,
         return APR_SUCCESS;
     {
         char *val;
-        apr_size_t len;
-        gsprov_cache_pack(p, sc->cache, key, out, &val, &len);
-        if (!len)                       /* could not be packed: not kept */
+        apr_size_t len, ilen;
+        unsigned char *inner = inner_pack(p, out, &ilen);
+
+        if (!inner)                     /* could not be packed: not kept */
             return APR_SUCCESS;
         /* the near cache is local: fill it even when memcached fails */
         if (sc->near)
-            sc->near->ops->set(sc->near, p, key, val, len, 0, &why);
+            sc->near->ops->set(sc->near, p, key, (const char *)inner, ilen,
+                               0, &why);
         /* after a failed get, a store would wait for the same dead or
          * hung server again: one timeout per request at most */
         if (get_failed) {
             *served = GSPROV_SERVED_CACHE_ERROR;
             return APR_SUCCESS;
         }
+        wrap(p, sc->cache, key, inner, ilen, &val, &len);
+        if (!len)                       /* could not be sealed: not kept */
+            return APR_SUCCESS;
         if (sc->cache->ops->set(sc->cache, p, key, val, len, sc->cache->ttl,
                                 &why) == APR_SUCCESS) {
             BUMP(sc, cache_stores);

@@ -17,6 +17,7 @@
 #include "gsprov_provision.h"
 #include "gsprov_stats.h"
 #include "gsprov_log.h"
+#include "gsprov_crypto.h"
 
 typedef enum {
     GSPROV_CACHE_HIT = 0,
@@ -42,11 +43,18 @@ struct gsprov_cache {
     const gsprov_cache_ops_t *ops;
     void *impl;
     apr_uint32_t ttl;           /* seconds an entry may live; 0: forever */
-    /* GsProvCacheSecret: values are bound to their key by an HMAC with
-     * it (else by a plain SHA-256, which only catches garbage) */
-    const unsigned char *secret;
-    apr_size_t secret_len;
+    /* GsProvCacheSecret (gsprov_cache_set_secret): values are sealed,
+     * AES-256-GCM under keys derived from it; else (GsProvCacheSecret
+     * none) plain, bound to their key by a SHA-256 that catches garbage,
+     * not a forgery */
+    int sealed;
+    unsigned char value_key[GSPROV_GCM_KEY_LEN];
 };
+
+/* Seal c's values with keys derived from secret (HKDF-SHA256). */
+apr_status_t gsprov_cache_set_secret(gsprov_cache_t *c,
+                                     const unsigned char *secret,
+                                     apr_size_t len);
 
 typedef struct gsprov_cache_provider gsprov_cache_provider_t;
 
@@ -77,6 +85,9 @@ struct gsprov_cache_provider {
      * After fork (child_init): a connection must not cross processes. */
     apr_status_t (*create)(apr_pool_t *p, const gsprov_cache_opts_t *o,
                            gsprov_cache_t **out, char **err);
+    /* Values leave the process (other hosts can read and write them):
+     * GsProvCacheSecret is required, or "none" to accept the risk. */
+    int shared;
 };
 
 /* gsprov_cache_provider.c: the providers by name. */
@@ -155,9 +166,10 @@ const char *gsprov_cache_key(apr_pool_t *p, gsprov_store_t *store,
                              const gsprov_settings_t *set,
                              const char *tenant, const char *request_name);
 
-/* A cache value: a header binding it to its key (with c's secret, if
- * any), then the body.  unpack returns 0 (and leaves out alone) for
- * anything that was not packed for key with that secret. */
+/* A shared cache value: sealed for key with c's secret (AES-256-GCM),
+ * or plain with a digest binding it to key when c has none (or is NULL);
+ * *len 0 if it could not be made.  unpack returns 0 (and leaves out
+ * alone) for anything that was not packed for key with that secret. */
 void gsprov_cache_pack(apr_pool_t *p, const gsprov_cache_t *c,
                        const char *key, const gsprov_output_t *o, char **val,
                        apr_size_t *len);

@@ -160,7 +160,7 @@ static const char *mc_check_opts(apr_pool_t *p, const char *opts)
 
 const gsprov_cache_provider_t gsprov_cache_memcached_provider = {
     "memcached", "memcached \"<options>\"", mc_check_opts,
-    gsprov_cache_memcached_create
+    gsprov_cache_memcached_create, 1
 };
 
 apr_status_t gsprov_cache_memcached_create(apr_pool_t *p,
@@ -215,8 +215,11 @@ apr_status_t gsprov_cache_memcached_create(apr_pool_t *p,
     c->ops = &mc_ops;
     c->impl = mc;
     c->ttl = o->ttl;
-    c->secret = o->secret;
-    c->secret_len = o->secret_len;
+    if (o->secret && gsprov_cache_set_secret(c, o->secret, o->secret_len)) {
+        /* never fall back to plain values: refuse the cache instead */
+        *err = "cannot derive the value key from GsProvCacheSecret (OpenSSL)";
+        return GSPROV_ECRYPTO;
+    }
     *out = c;
     return APR_SUCCESS;
 }

@@ -22,7 +22,7 @@ static apr_status_t none_create(apr_pool_t *p, const gsprov_cache_opts_t *o,
 }
 
 static const gsprov_cache_provider_t none_provider = {
-    "none", "none", none_check, none_create
+    "none", "none", none_check, none_create, 0
 };
 
 static const gsprov_cache_provider_t *const providers[] = {

@@ -10,6 +10,8 @@
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
  * and durable when it returns; the audit entries are kept until commit,
  * which appends them to the log (one write() each), then drops the locks.
+ * Every file is read, listed and written through gsprov_fsio.c, beneath
+ * the root: a link out of it is refused (GSPROV_EOUTSIDE).
  *
  * Every transaction also holds .gsprov-locks/store.lock, shared, from its
  * first lock on (so always before a record's or an activation's); a
@@ -29,8 +31,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <unistd.h>
+#include <limits.h>
 #include <apr_strings.h>
 #include <apr_file_info.h>
 #include "gsprov_store.h"
@@ -40,11 +41,14 @@
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 #include "gsprov_fsio.h"
+#include "gsprov_activation.h"
+
+/* The folders of the root (GsProvRoot) the store reads and writes. */
+#define DEVICES     "devices"
+#define ACTIVATIONS "activations"
 
 typedef struct {
     const char *root;
-    const char *devices;        /* <root>/devices */
-    const char *activations;    /* <root>/activations */
     gsprov_templates_dir_t *tpl;
 } file_store_t;
 
@@ -55,12 +59,13 @@ typedef struct {
     int ended;
     int deferred;
     gsprov_lock_t *store_lock;      /* shared, or exclusive when deferred */
+    gsprov_dir_t *dir;              /* devices/, when deferred */
     apr_array_header_t *staged;     /* staged_t, moved into place at commit */
     int applied;                    /* staged entries already moved */
 } file_txn_t;
 
 typedef struct {
-    const char *dir, *name;     /* the file it becomes */
+    const char *name;           /* the file in devices/ it becomes */
     const char *tmp;            /* its staged content; NULL: a removal */
 } staged_t;
 
@@ -82,18 +87,20 @@ static int record_name(const char *name, char mac[GSPROV_MAC_LEN + 1])
            && !memcmp(mac, name, GSPROV_MAC_LEN);
 }
 
-/* devices/<mac>.xml: GSPROV_ENOTFOUND if there is none */
+/* devices/<mac>.xml: GSPROV_ENOTFOUND if there is none, GSPROV_EOUTSIDE
+ * if it is a link out of the store */
 static apr_status_t read_record(apr_pool_t *p, const file_store_t *fs,
                                 const char *mac, gsprov_blob_t *out,
                                 char **err)
 {
-    const char *path = apr_pstrcat(p, fs->devices, "/", mac, ".xml", NULL);
+    const char *rel = apr_pstrcat(p, DEVICES "/", mac, ".xml", NULL);
+    const char *path = apr_pstrcat(p, fs->root, "/", rel, NULL);
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_DEVICE_BYTES, &buf, &len,
-                               err);
+    rv = gsprov_fsio_read_file(p, fs->root, rel, GSPROV_MAX_DEVICE_BYTES,
+                               &buf, &len, err);
     if (rv != APR_SUCCESS)
         return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
     out->data = buf;
@@ -130,33 +137,38 @@ static int cmp_mac(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The names in devices/ (none if there is no such folder). */
+static apr_status_t list_devices(apr_pool_t *p, const file_store_t *fs,
+                                 apr_array_header_t **names, char **err)
+{
+    apr_status_t rv = gsprov_fsio_list(p, fs->root, DEVICES, names, err);
+
+    if (rv == APR_ENOENT) {
+        *names = apr_array_make(p, 1, sizeof(const char *));
+        return APR_SUCCESS;
+    }
+    return rv;
+}
+
 /* The MACs of devices/ in order, those after `after` (all when NULL). */
 static apr_status_t list_macs(apr_pool_t *p, const file_store_t *fs,
                               const char *after, apr_array_header_t **out,
                               char **err)
 {
     apr_array_header_t *a = apr_array_make(p, 64, sizeof(const char *));
-    apr_finfo_t fi;
-    apr_dir_t *dir;
+    apr_array_header_t *names;
     apr_status_t rv;
+    int i;
 
-    rv = apr_dir_open(&dir, fs->devices, p);
-    if (APR_STATUS_IS_ENOENT(rv)) {
-        *out = a;
-        return APR_SUCCESS;
-    }
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: cannot open directory: %pm", fs->devices,
-                            &rv);
-        return GSPROV_EIO;
-    }
-    while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+    if ((rv = list_devices(p, fs, &names, err)))
+        return rv;
+    for (i = 0; i < names->nelts; i++) {
         char mac[GSPROV_MAC_LEN + 1];
-        if (!record_name(fi.name, mac) || (after && strcmp(mac, after) <= 0))
+        if (!record_name(APR_ARRAY_IDX(names, i, const char *), mac)
+            || (after && strcmp(mac, after) <= 0))
             continue;
         APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, mac);
     }
-    apr_dir_close(dir);
     qsort(a->elts, (size_t)a->nelts, sizeof(const char *), cmp_mac);
     *out = a;
     return APR_SUCCESS;
@@ -236,33 +248,28 @@ static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
                                       char **err)
 {
     file_store_t *fs = s->impl;
+    apr_array_header_t *names;
     apr_pool_t *iter;
-    apr_finfo_t fi;
-    apr_dir_t *dir;
     apr_status_t rv;
-    int stop = 0;
+    int i, stop = 0;
 
-    rv = apr_dir_open(&dir, fs->devices, p);
-    if (APR_STATUS_IS_ENOENT(rv))
-        return APR_SUCCESS;
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: cannot open: %pm", fs->devices, &rv);
-        return GSPROV_EIO;
-    }
+    if ((rv = list_devices(p, fs, &names, err)))
+        return rv;
     apr_pool_create(&iter, p);
-    while (!stop && apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+    for (i = 0; !stop && i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
         char mac[GSPROV_MAC_LEN + 1];
         gsprov_blob_t b;
         char *why = NULL;
 
-        if (fi.name[0] == '.')          /* hidden and temporary files */
+        if (name[0] == '.')             /* hidden and temporary files */
             continue;
         apr_pool_clear(iter);
-        if (!record_name(fi.name, mac)) {
+        if (!record_name(name, mac)) {
             stop = fn(baton, iter, NULL, NULL, GSPROV_EBADNAME, apr_psprintf(
-                      iter, "%s/%s: bad device file name (expected 12 "
-                      "lowercase hex digits, then .xml)", fs->devices,
-                      fi.name));
+                      iter, "%s/" DEVICES "/%s: bad device file name "
+                      "(expected 12 lowercase hex digits, then .xml)",
+                      fs->root, name));
             continue;
         }
         rv = read_record(iter, fs, mac, &b, &why);
@@ -271,62 +278,67 @@ static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
         stop = fn(baton, iter, apr_pstrdup(iter, mac), rv ? NULL : &b, rv,
                   why);
     }
-    apr_dir_close(dir);
     apr_pool_destroy(iter);
     return stop;
 }
 
 /* ---- activations ------------------------------------------------------ */
 
-static apr_int64_t int_or_0(const json_t *doc, const char *key)
-{
-    const json_t *v = json_object_get(doc, key);
-    return json_is_integer(v) ? (apr_int64_t)json_integer_value(v) : 0;
-}
-
 /* activations/<number>.json: GSPROV_ENOTFOUND if there is none,
- * GSPROV_ECORRUPT if it is too large or not an activation, GSPROV_EIO if
- * it cannot be read (permissions, not a regular file, a disk error): an
- * activation that exists must never be taken for a replaceable one. */
+ * GSPROV_ECORRUPT if it is too large or not a valid activation (by
+ * gsprov_activation_valid: what is on disk is input, whoever wrote it),
+ * GSPROV_EIO or GSPROV_EOUTSIDE if it cannot be read (permissions, not a
+ * regular file, a link out of the store, a disk error): an activation
+ * that exists must never be taken for a replaceable one. */
 static apr_status_t read_activation(apr_pool_t *p, const file_store_t *fs,
                                     const char *number,
                                     gsprov_activation_t **out, char **err)
 {
-    const char *path = apr_pstrcat(p, fs->activations, "/", number, ".json",
-                                   NULL);
-    const json_t *pin, *profile, *claimed;
+    const char *rel = apr_pstrcat(p, ACTIVATIONS "/", number, ".json", NULL);
+    const char *path = apr_pstrcat(p, fs->root, "/", rel, NULL);
+    const json_t *pin, *profile, *claimed, *created, *expires, *failures;
     gsprov_activation_t *a;
     json_t *doc;
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
-    rv = gsprov_fsio_read_file(p, path, GSPROV_MAX_ACTIVATION_BYTES, &buf,
-                               &len, err);
+    rv = gsprov_fsio_read_file(p, fs->root, rel, GSPROV_MAX_ACTIVATION_BYTES,
+                               &buf, &len, err);
     if (rv == APR_ENOENT)
         return GSPROV_ENOTFOUND;
     if (rv == GSPROV_ETOOBIG)
         return GSPROV_ECORRUPT;
     if (rv != APR_SUCCESS)
         return rv;
+    /* the module writes every member; a number that is not an integer (or
+     * does not fit) is not one it wrote */
     if (gsprov_json_parse(p, buf, len, &doc, err) != APR_SUCCESS
         || !json_is_object(doc)
         || !json_is_string(pin = json_object_get(doc, "pin"))
-        || !json_is_object(profile = json_object_get(doc, "profile"))) {
+        || !json_is_object(profile = json_object_get(doc, "profile"))
+        || !json_is_integer(created = json_object_get(doc, "created"))
+        || !json_is_integer(expires = json_object_get(doc, "expires"))
+        || !json_is_integer(failures = json_object_get(doc, "failures"))
+        || json_integer_value(failures) < 0
+        || json_integer_value(failures) > INT_MAX
+        || !(json_is_null(claimed = json_object_get(doc, "claimed_by"))
+             || json_is_string(claimed))) {
         *err = apr_psprintf(p, "%s: not a valid activation file", path);
         return GSPROV_ECORRUPT;
     }
     a = apr_pcalloc(p, sizeof(*a));
     a->number = apr_pstrdup(p, number);
     a->pin_hash = apr_pstrdup(p, json_string_value(pin));
-    a->created = int_or_0(doc, "created");
-    a->expires = int_or_0(doc, "expires");     /* not a number: expired */
-    a->failures = (int)int_or_0(doc, "failures");
-    claimed = json_object_get(doc, "claimed_by");
+    a->created = (apr_int64_t)json_integer_value(created);
+    a->expires = (apr_int64_t)json_integer_value(expires);
+    a->failures = (int)json_integer_value(failures);
     a->claimed_by = json_is_string(claimed)
                     ? apr_pstrdup(p, json_string_value(claimed)) : NULL;
     a->profile = gsprov_json_dump(p, profile);
     a->label = path;
+    if ((rv = gsprov_activation_valid(p, a, err)))
+        return rv;
     *out = a;
     return APR_SUCCESS;
 }
@@ -361,7 +373,7 @@ static apr_status_t write_activation(apr_pool_t *p, const file_store_t *fs,
                         ? json_string(a->claimed_by) : json_null());
     json_object_set(d, "profile", profile);
     s = gsprov_json_dump(p, d);
-    return gsprov_fsio_write_atomic(p, fs->activations,
+    return gsprov_fsio_write_atomic(p, fs->root, ACTIVATIONS,
                                     apr_pstrcat(p, a->number, ".json", NULL),
                                     s, strlen(s), err);
 }
@@ -479,7 +491,7 @@ static apr_status_t unstage(void *data)
     for (i = t->applied; i < t->staged->nelts; i++) {
         const staged_t *st = &APR_ARRAY_IDX(t->staged, i, staged_t);
         if (st->tmp)
-            unlink(st->tmp);
+            gsprov_fsio_unstage(t->dir, st->tmp);
     }
     t->applied = t->staged->nelts;
     return APR_SUCCESS;
@@ -488,83 +500,77 @@ static apr_status_t unstage(void *data)
 static apr_status_t fs_defer(gsprov_txn_t *txn, char **err)
 {
     file_txn_t *t = txn->impl;
+    const char *root = ((file_store_t *)txn->store->impl)->root;
+    apr_status_t rv;
 
     if (t->ended)
         return ended(txn, err);
-    if (!t->deferred) {
-        apr_status_t rv;
-        if (t->store_lock) {
-            *err = apr_pstrdup(txn->pool, "defer after a lock");
-            return APR_EINVAL;
-        }
-        if ((rv = gsprov_fsio_lock(txn->pool, ((file_store_t *)
-                                   txn->store->impl)->root, STORE_LOCK,
-                                   &t->store_lock, err)))
-            return rv;
-        t->deferred = 1;
-        t->staged = apr_array_make(txn->pool, 64, sizeof(staged_t));
-        apr_pool_cleanup_register(txn->pool, t, unstage,
-                                  apr_pool_cleanup_null);
+    if (t->deferred)
+        return APR_SUCCESS;
+    if (t->store_lock) {
+        *err = apr_pstrdup(txn->pool, "defer after a lock");
+        return APR_EINVAL;
     }
+    if ((rv = gsprov_fsio_lock(txn->pool, root, STORE_LOCK, &t->store_lock,
+                               err)))
+        return rv;
+    /* opened before unstage is registered: cleanups run last first, so
+     * the staged files go before the directory closes */
+    if ((rv = gsprov_fsio_dir_open(txn->pool, root, DEVICES, &t->dir,
+                                   err))) {
+        gsprov_fsio_unlock(t->store_lock);
+        t->store_lock = NULL;
+        return rv;
+    }
+    t->deferred = 1;
+    t->staged = apr_array_make(txn->pool, 64, sizeof(staged_t));
+    apr_pool_cleanup_register(txn->pool, t, unstage, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 
-static apr_status_t stage(gsprov_txn_t *txn, const char *dir,
-                          const char *name, const char *data, apr_size_t len,
-                          char **err)
+/* A record's new bytes (data) or its removal (NULL), staged. */
+static apr_status_t stage(gsprov_txn_t *txn, const char *name,
+                          const char *data, apr_size_t len, char **err)
 {
     file_txn_t *t = txn->impl;
     staged_t *st;
     const char *tmp = NULL;
     apr_status_t rv;
 
-    if (data && (rv = gsprov_fsio_stage(txn->pool, dir, name, data, len,
+    if (data && (rv = gsprov_fsio_stage(txn->pool, t->dir, name, data, len,
                                         &tmp, err)))
         return rv;
     st = &APR_ARRAY_PUSH(t->staged, staged_t);
-    st->dir = dir;
     st->name = name;
     st->tmp = tmp;
     return APR_SUCCESS;
 }
 
-/* Move the staged files into place, in order, then sync the directories
- * once (they are all devices/ today). */
+/* Move the staged files into place, in order, then sync the directory
+ * once. */
 static apr_status_t apply_staged(gsprov_txn_t *txn, char **err)
 {
     file_txn_t *t = txn->impl;
-    const char *synced = NULL;
-    apr_status_t rv = APR_SUCCESS;
+    apr_status_t rv;
 
     while (t->applied < t->staged->nelts) {
         const staged_t *st = &APR_ARRAY_IDX(t->staged, t->applied, staged_t);
-        if (st->tmp)
-            rv = gsprov_fsio_publish(txn->pool, st->dir, st->tmp, st->name,
-                                     err);
-        else if (unlink(apr_pstrcat(txn->pool, st->dir, "/", st->name, NULL))
-                 && errno != ENOENT) {
-            *err = apr_psprintf(txn->pool, "%s/%s: cannot remove: %s",
-                                st->dir, st->name, strerror(errno));
-            rv = GSPROV_EIO;
-        }
+        rv = st->tmp ? gsprov_fsio_publish(txn->pool, t->dir, st->tmp,
+                                           st->name, err)
+                     : gsprov_fsio_dir_remove(txn->pool, t->dir, st->name,
+                                              err);
         if (rv) {
             *err = apr_psprintf(txn->pool, "%s (%d of %d changes of the "
                                 "transaction had taken effect; the rest did "
                                 "not)", *err, t->applied, t->staged->nelts);
+            t->applied++;       /* publish removed its own file */
             unstage(t);
             return rv;
         }
         t->applied++;
     }
-    for (int i = 0; i < t->staged->nelts; i++) {
-        const staged_t *st = &APR_ARRAY_IDX(t->staged, i, staged_t);
-        if (synced && !strcmp(synced, st->dir))
-            continue;
-        synced = st->dir;
-        if ((rv = gsprov_fsio_sync_dir(txn->pool, st->dir, err)))
-            return rv;
-    }
-    return APR_SUCCESS;
+    return t->staged->nelts ? gsprov_fsio_dir_sync(txn->pool, t->dir, err)
+                            : APR_SUCCESS;
 }
 
 static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
@@ -577,9 +583,9 @@ static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
     if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
         return rv;
     if (((file_txn_t *)txn->impl)->deferred)
-        return stage(txn, fs->devices, apr_pstrcat(txn->pool, mac, ".xml",
-                                                   NULL), data, len, err);
-    return gsprov_fsio_write_atomic(txn->pool, fs->devices,
+        return stage(txn, apr_pstrcat(txn->pool, mac, ".xml", NULL), data,
+                     len, err);
+    return gsprov_fsio_write_atomic(txn->pool, fs->root, DEVICES,
                                     apr_pstrcat(txn->pool, mac, ".xml", NULL),
                                     data, len, err);
 }
@@ -594,7 +600,9 @@ static apr_status_t remove_locked(gsprov_txn_t *txn, const char *lock,
 
     if ((rv = txn_holds(txn, lock, err)))
         return rv;
-    rv = gsprov_fsio_remove_durable(txn->pool, dir, name, err);
+    rv = gsprov_fsio_remove_durable(txn->pool,
+                                    ((file_store_t *)txn->store->impl)->root,
+                                    dir, name, err);
     return rv == APR_ENOENT ? GSPROV_ENOTFOUND : rv;
 }
 
@@ -607,11 +615,10 @@ static apr_status_t fs_record_delete(gsprov_txn_t *txn, const char *mac,
     if (t->deferred) {
         if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
             return rv;
-        return stage(txn, ((file_store_t *)txn->store->impl)->devices,
-                     apr_pstrcat(txn->pool, mac, ".xml", NULL), NULL, 0, err);
+        return stage(txn, apr_pstrcat(txn->pool, mac, ".xml", NULL), NULL, 0,
+                     err);
     }
-    return remove_locked(txn, device_lock(txn->pool, mac),
-                         ((file_store_t *)txn->store->impl)->devices,
+    return remove_locked(txn, device_lock(txn->pool, mac), DEVICES,
                          apr_pstrcat(txn->pool, mac, ".xml", NULL), err);
 }
 
@@ -640,8 +647,7 @@ static apr_status_t fs_activation_put(gsprov_txn_t *txn,
 static apr_status_t fs_activation_delete(gsprov_txn_t *txn,
                                          const char *number, char **err)
 {
-    return remove_locked(txn, activation_lock(txn->pool, number),
-                         ((file_store_t *)txn->store->impl)->activations,
+    return remove_locked(txn, activation_lock(txn->pool, number), ACTIVATIONS,
                          apr_pstrcat(txn->pool, number, ".json", NULL), err);
 }
 
@@ -712,6 +718,34 @@ static void fs_rollback(gsprov_txn_t *txn)
 
 /* ---- opening ---------------------------------------------------------- */
 
+/* Writers killed mid-write leave their temporary files; nobody reads
+ * them, but nothing else would ever remove them.  At startup, those old
+ * enough not to be a live writer's (another node of a farm). */
+static void clean_temps(apr_pool_t *p, gsprov_store_t *s)
+{
+    static const char *const dirs[] = { DEVICES, ACTIVATIONS };
+    const char *root = ((file_store_t *)s->impl)->root;
+    apr_pool_t *scratch;
+    unsigned i;
+    int n;
+
+    apr_pool_create(&scratch, p);
+    /* a bulk import holds the store lock exclusively while its staged
+     * files (named like these) wait for its commit, however long that
+     * takes: then leave them to it */
+    if (gsprov_fsio_lock_held(scratch, root, STORE_LOCK)) {
+        apr_pool_destroy(scratch);
+        return;
+    }
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if ((n = gsprov_fsio_clean_temps(scratch, root, dirs[i],
+                     apr_time_from_sec(GSPROV_STALE_TEMP_SECONDS))) > 0)
+            gsprov_log(&s->log, GSPROV_LOG_MARK, GSPROV_LOG_INFO,
+                       GSPROV_LOGNO(0203) "%s/%s: removed %d temporary "
+                       "file(s) of interrupted writes", root, dirs[i], n);
+    apr_pool_destroy(scratch);
+}
+
 static const gsprov_store_ops_t file_ops = {
     .name = "file",
     .templates = fs_templates,
@@ -740,8 +774,6 @@ static gsprov_store_t *make(apr_pool_t *p, const char *root,
     file_store_t *fs = apr_pcalloc(p, sizeof(*fs));
 
     fs->root = apr_pstrdup(p, root);
-    fs->devices = apr_pstrcat(p, root, "/devices", NULL);
-    fs->activations = apr_pstrcat(p, root, "/activations", NULL);
     s->ops = ops;
     s->label = fs->root;
     s->impl = fs;
@@ -801,6 +833,7 @@ apr_status_t gsprov_store_file_open(apr_pool_t *p, const char *root,
     if ((rv = gsprov_templates_dir_open(p, root, log,
                                     &((file_store_t *)s->impl)->tpl, err)))
         return rv;
+    clean_temps(p, s);
     *out = s;
     return APR_SUCCESS;
 }

@@ -1,6 +1,9 @@
 /*
  * The template loader (see gsprov_templates_dir.h): scan, stamp, load,
- * reload once per interval keeping the last good snapshot.
+ * reload once per interval keeping the last good snapshot.  Folders are
+ * listed and files read through gsprov_fsio.c, beneath the root: a
+ * template (or a folder of them) that is a link out of the root is
+ * refused, and the load with it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,24 +80,22 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
 
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         const char *dpath = apr_pstrcat(p, root, "/", dirs[i], NULL);
-        apr_dir_t *dir;
-        apr_finfo_t de;
+        apr_array_header_t *names;
+        int k;
 
-        rv = apr_dir_open(&dir, dpath, p);
-        if (APR_STATUS_IS_ENOENT(rv))
+        rv = gsprov_fsio_list(p, root, dirs[i], &names, err);
+        if (rv == APR_ENOENT)
             continue;
-        if (rv != APR_SUCCESS) {
-            *err = apr_psprintf(p, "%s: cannot open directory: %pm", dpath,
-                                &rv);
-            return GSPROV_EIO;
-        }
-        while (apr_dir_read(&de, APR_FINFO_NAME, dir) == APR_SUCCESS) {
-            size_t n = strlen(de.name);
+        if (rv != APR_SUCCESS)
+            return rv;
+        for (k = 0; k < names->nelts; k++) {
+            const char *dname = APR_ARRAY_IDX(names, k, const char *);
+            size_t n = strlen(dname);
             const char *stem;
             /* hidden files and editor leftovers (x.xml~, .x.swp) */
-            if (de.name[0] == '.' || n < 5 || strcmp(de.name + n - 4, ".xml"))
+            if (dname[0] == '.' || n < 5 || strcmp(dname + n - 4, ".xml"))
                 continue;
-            stem = apr_pstrmemdup(p, de.name, n - 4);
+            stem = apr_pstrmemdup(p, dname, n - 4);
             if (i == 0 ? !gsprov_name_model_valid(stem, n - 4)
                        : !gsprov_name_group_valid(stem, n - 4)) {
                 /* keep scanning: the stamp must still be computed, so a
@@ -102,10 +103,10 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
                  * covers the bad name too, or adding one to an unchanged
                  * store would go unnoticed until the next restart */
                 APR_ARRAY_PUSH(sig, const char *) =
-                    apr_pstrcat(p, "!", dirs[i], "/", de.name, "\n", NULL);
+                    apr_pstrcat(p, "!", dirs[i], "/", dname, "\n", NULL);
                 if (report || !bad)
                     *err = apr_psprintf(p, "%s/%s: invalid %s file name (%s)",
-                                    dpath, de.name,
+                                    dpath, dname,
                                     i == 0 ? "model" : "group",
                                     i == 0 ? "lowercase [a-z0-9], 1-32 "
                                              "characters, then .xml"
@@ -117,15 +118,14 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
                 continue;
             }
             if (ents->nelts >= GSPROV_MAX_TEMPLATE_FILES) {
-                apr_dir_close(dir);
                 *err = apr_psprintf(p, "%s: more than %d template files",
                                     root, GSPROV_MAX_TEMPLATE_FILES);
                 return GSPROV_ETOOBIG;
             }
             e = apr_array_push(ents);
             memset(e, 0, sizeof(*e));
-            e->rel = apr_pstrcat(p, dirs[i], "/", de.name, NULL);
-            e->path = apr_pstrcat(p, dpath, "/", de.name, NULL);
+            e->rel = apr_pstrcat(p, dirs[i], "/", dname, NULL);
+            e->path = apr_pstrcat(p, dpath, "/", dname, NULL);
             e->name = stem;
             e->is_model = i == 0;
             rv = apr_stat(&e->fi, e->path, want, p);
@@ -134,12 +134,10 @@ static apr_status_t scan(apr_pool_t *p, const char *root,
                 continue;
             }
             if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
-                apr_dir_close(dir);
                 *err = apr_psprintf(p, "%s: cannot stat: %pm", e->path, &rv);
                 return GSPROV_EIO;
             }
         }
-        apr_dir_close(dir);
     }
 
     qsort(ents->elts, (size_t)ents->nelts, sizeof(entry_t), entry_cmp);
@@ -196,9 +194,10 @@ static apr_status_t load(const char *root, apr_pool_t *scratch,
         char *buf;
         apr_size_t len;
 
-        rv = gsprov_fsio_read_file(scratch, e->path, e->is_map
-                              ? GSPROV_MAX_REDIRECT_MAP_BYTES
-                              : GSPROV_MAX_TEMPLATE_BYTES, &buf, &len, err);
+        rv = gsprov_fsio_read_file(scratch, root, e->rel, e->is_map
+                                   ? GSPROV_MAX_REDIRECT_MAP_BYTES
+                                   : GSPROV_MAX_TEMPLATE_BYTES, &buf, &len,
+                                   err);
         if (rv == APR_ENOENT) {     /* removed between scan and read */
             *err = apr_psprintf(scratch, "%s: vanished while loading", e->path);
             rv = GSPROV_EIO;

@@ -3,7 +3,8 @@
 # parallel PUTs to many records from several clients, httpd (every
 # process) killed with SIGKILL in the middle of it; then every record must
 # be complete and equal to its old version or to one of the versions sent,
-# leftover temporary files must be ignored (store, lint, listing), and a
+# leftover temporary files must be ignored (store, lint, listing) and the
+# old ones removed at the restart, and a
 # restarted httpd must serve every device and accept writes again (no lock
 # left held).  Starts its own httpd (mpm_event, two children) on a random
 # loopback port.
@@ -123,9 +124,15 @@ echo "# $ntmp temporary files in devices/ (2 planted)"
 check "gsprov lint: the store is clean, temp files ignored" 0 $?
 check "lint counted exactly the records" "gsprov lint: $NMAC device records, 0 problems" "$(tail -1 lint.out)"
 
-# restart: every device served, listing exact, writes work again
+# restart: every device served, listing exact, writes work again; the
+# leftovers old enough to be a dead writer's are removed, younger ones
+# (maybe another node's write in flight) are left
+touch -d '10 minutes ago' "store/devices/.$(mac_of 1).xml.tmp.99999.99999"
 httpd_stop "$tmp/httpd.conf"    # (all killed: forgets the stale pid file)
 start_httpd
+check "the restart removed the temporary file older than five minutes" 1 \
+    "$([ -e "store/devices/.$(mac_of 1).xml.tmp.99999.99999" ] && echo 0 || echo 1)"
+check "and left the younger ones ($((ntmp - 1)))" "$((ntmp - 1))" "$(find store/devices -name '.*.tmp.*' | wc -l)"
 bad=0
 for i in $(seq 1 $NMAC); do
     c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/prov/cfg$(mac_of "$i").xml")

@@ -3,8 +3,10 @@
 # httpd nodes ("farm"), both serving the same store directory:
 # hit after miss, invalidation by editing a device record and a template
 # (seen through the other node), tenant namespacing, a forged or garbage
-# value, memcached killed under load and stopped with SIGSTOP, and the
-# gsprov-status page (text and JSON).
+# value, values sealed (read back raw: no file in them) and the
+# configuration refused without GsProvCacheSecret, memcached killed under
+# load and stopped with SIGSTOP, and the gsprov-status page (text and
+# JSON).
 #
 # An encrypted file carries a fresh random salt each time it is rendered,
 # so "the same bytes again" proves they came from the cache, and
@@ -146,15 +148,16 @@ start_node() {  # start_node NAME
     httpd_start "$tmp/$1.conf" || exit 1
 }
 cache_line="GsProvCache memcached \"--SERVER=127.0.0.1:$mport --BINARY-PROTOCOL\""
-# the farm's nodes share a secret that authenticates the cached values;
-# node c has none (a misconfigured node, or anyone writing to memcached)
+# the farm's nodes share a secret that seals the cached values; node c
+# has none (GsProvCacheSecret none: anyone writing to memcached)
 openssl rand -hex 32 > secret
 chmod a+r secret
 node_conf a "$pa" "$cache_line
 GsProvCacheSecret $tmp/secret"
 node_conf b "$pb" "$cache_line
 GsProvCacheSecret $tmp/secret"
-node_conf c "$pc" "$cache_line"
+node_conf c "$pc" "$cache_line
+GsProvCacheSecret none"
 
 # ---------------------------------------------------------------- config errors
 conftest() {    # conftest LINE -> apachectl -t output
@@ -188,6 +191,20 @@ check "GsProvCacheTimeout 0 fails apachectl -t with the range" 1 \
     "$(grep -c "GsProvCacheTimeout: '0' is not a number from 1 to 10000" <<<"$out")"
 check "the nodes' configuration passes apachectl -t" "Syntax OK" \
     "$(httpd -t -f "$tmp/a.conf" 2>&1 | tail -1)"
+# secure by default: a shared cache without a secret is refused
+sed "/^GsProvCacheSecret /d; s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" a.conf > bad.conf
+out=$(httpd -t -f "$tmp/bad.conf" 2>&1)
+check "GsProvCache memcached without GsProvCacheSecret fails apachectl -t, saying why" "1 1" \
+    "$(grep -c "GSPROV0506: GsProvCache memcached without GsProvCacheSecret in the server .*GsProvCacheSecret none to accept that" <<<"$out") $(grep -c 'AH00014: Configuration check failed' <<<"$out")"
+sed "s|^GsProvCacheSecret .*|GsProvCacheSecret none|; s|^Listen .*|Listen 127.0.0.1:$((base + 9))|" a.conf > bad.conf
+check "GsProvCacheSecret none (the risk accepted) passes apachectl -t" "Syntax OK" \
+    "$(httpd -t -f "$tmp/bad.conf" 2>&1 | tail -1)"
+# a vhost of its own cache needs a secret of its own too (or inherits one)
+sed "/^GsProvCacheSecret /d; s|^Listen .*|Listen 127.0.0.1:$((base + 9))|; s|^    GsProvCache none|    GsProvCache memcached \"--SERVER=127.0.0.1:$mport\"|" a.conf > bad.conf
+sed -i "s|^GsProvCache memcached.*|GsProvCache none|" bad.conf
+out=$(httpd -t -f "$tmp/bad.conf" 2>&1)
+check "a vhost's GsProvCache memcached without a secret fails apachectl -t, naming the vhost" 1 \
+    "$(grep -c "GSPROV0506: .* in the virtual host nocache.test (" <<<"$out")"
 
 start_memcached
 start_node a
@@ -257,18 +274,24 @@ check_true "memcached holds one key per tenant and file ($nkeys >= 5), all names
     test "$nkeys" -ge 5 -a "$(mc_keys | grep -vc '^gsprov1:[0-9a-f]\{64\}$')" = 0
 
 echo "# a value that does not belong to its key"
-# key_for FILE: the memcached key whose value ends with FILE's bytes (the
-# LRU crawler may list a fresh item late: retried)
+mc_value() {      # mc_value KEY OUT: the value memcached holds under KEY, raw
+    local size
+    mc "get $1" > val.txt
+    size=$(head -1 val.txt | awk '{print $4}' | tr -d '\r')
+    [ -n "$size" ] || return 1
+    tail -c +$(( $(head -1 val.txt | wc -c) + 1 )) val.txt | head -c "$size" > "$2"
+}
+# key_for HOST OUTFILE: the memcached key of $F for tenant HOST (node a):
+# memcached emptied, the file requested (stored), then the one key there
+# (values are sealed, so they cannot be matched with the file; the LRU
+# crawler may list a fresh item late: retried)
 key_for() {
-    local try k size
+    local try k
+    mc flush_all > /dev/null
+    get $pa "$1" $F "$2" > /dev/null
     for try in $(seq 20); do
-        for k in $(mc_keys | grep '^gsprov1:'); do
-            mc "get $k" > val.txt
-            size=$(head -1 val.txt | awk '{print $4}' | tr -d '\r')
-            [ -n "$size" ] || continue
-            tail -c +$(( $(head -1 val.txt | wc -c) + 1 )) val.txt | head -c "$size" > "val-$k.bin"
-            if tail -c "$(stat -c %s "$1")" "val-$k.bin" | cmp -s - "$1"; then echo "$k"; return 0; fi
-        done
+        k=$(mc_keys | grep '^gsprov1:')
+        if [ "$(grep -c . <<<"$k")" = 1 ] && mc_value "$k" "val-$k.bin"; then echo "$k"; return 0; fi
         sleep 0.3
     done
     return 1
@@ -282,11 +305,10 @@ rejected() {      # tenant a.test's rejected-values counter on node a
     curl -s -H 'Host: a.test' "http://127.0.0.1:$pa/status?json" \
         | perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{tenants}[0]{cache}{rejected}'
 }
-get $pa a.test $F before >/dev/null
-key_a=$(key_for before)
+key_a=$(key_for a.test before)
 check "found tenant a's entry for $F in memcached" 1 "$([ -n "$key_a" ] && echo 1 || echo 0)"
 # forge: garbage of the right shape under that key
-printf 'GSPRVC2junk' > junk
+printf 'GSPRVS3junk' > junk
 mc_set_file "$key_a" junk
 r0=$(rejected)
 check "garbage in the cache: still 200" 200 "$(get $pa a.test $F g1)"
@@ -297,8 +319,7 @@ check "and replaced: the next request is a hit" "hit same" \
     "$(get $pa a.test $F g2 >/dev/null; echo "$(last_cache a) $(cmp -s g1 g2 && echo same || echo differ)")"
 check "GSPROV0502 logged for the rejected value" 1 "$(grep -c 'GSPROV0502' logs/error-a.log)"
 # forge: tenant b's valid value (same MAC and name) copied under tenant a's key
-get $pa b.test $F tb3 >/dev/null
-key_b=$(key_for tb3)
+key_b=$(key_for b.test tb3)
 check "found tenant b's entry in memcached" 1 "$([ -n "$key_b" ] && [ "$key_b" != "$key_a" ] && echo 1 || echo 0)"
 mc_set_file "$key_a" "val-$key_b.bin"
 r0=$(rejected)
@@ -354,6 +375,50 @@ check_true "status (json): renders counted with a histogram" test "$(json '{rend
 check "status (json): a 'server' scope page lists every tenant" 6 \
     "$(get $pa 127.0.0.1 '/status-all?json' all.json >/dev/null; perl -MJSON::PP -e 'local $/; print scalar @{decode_json(<STDIN>)->{tenants}}' < all.json)"
 check "status: POST is 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Host: a.test' "http://127.0.0.1:$pa/status")"
+
+echo "# what memcached holds, read back raw: sealed, no file in it"
+# device 1's bootstrap binary carries its XML password (P1359) in clear,
+# device 2's XML is not encrypted: exactly what must not be readable
+mc_dump() {       # every value memcached holds, raw, into dump.bin
+    local k
+    : > dump.bin
+    for k in $(mc_keys | grep '^gsprov1:'); do
+        mc_value "$k" v.bin && cat v.bin >> dump.bin
+    done
+}
+mc_has() {        # mc_has SUBSTRING -> how many values hold it
+    local k n=0
+    for k in $(mc_keys | grep '^gsprov1:'); do
+        mc_value "$k" v.bin && grep -aqF -- "$1" v.bin && n=$((n + 1))
+    done
+    echo "$n"
+}
+mc flush_all > /dev/null
+check "node a: the bootstrap binary carries P1359 in clear (what a device gets)" "200 1" \
+    "$(get $pa a.test /prov/cfg000b82000001 raw1.bin) $(grep -ac "P1359=$PW" raw1.bin)"
+check "node a: the plain XML of device 2" "200 1" \
+    "$(get $pa a.test /prov/cfg000b82000002.xml raw2.xml) $(grep -c '<P35>1002</P35>' raw2.xml)"
+for _ in $(seq 20); do
+    [ "$(mc_keys | grep -c '^gsprov1:')" -ge 2 ] && break; sleep 0.3
+done
+mc_dump
+check_true "node a stored both, sealed (GSPRVS3)" test "$(mc_keys | grep -c '^gsprov1:')" -ge 2 \
+    -a "$(grep -ac GSPRVS3 dump.bin)" -ge 1
+check "memcached holds no P1359, no XML password, no XML, no P-value of them" "0 0 0 0 0" \
+    "$(mc_has P1359) $(mc_has "$PW") $(mc_has '<gs_provision') $(mc_has 'P237') $(mc_has '1002')"
+check "node a serves both from the cache (hit), the same bytes" "hit hit same" \
+    "$(get $pa a.test /prov/cfg000b82000001 raw3.bin >/dev/null; echo "$(last_cache a) $(get $pa a.test /prov/cfg000b82000002.xml raw4.xml >/dev/null; last_cache a) $(cmp -s raw1.bin raw3.bin && cmp -s raw2.xml raw4.xml && echo same)")"
+# the control: node c (GsProvCacheSecret none) stores them in the clear,
+# so the check above can fail
+mc flush_all > /dev/null
+get $pc a.test /prov/cfg000b82000001 c3.bin >/dev/null
+get $pc a.test /prov/cfg000b82000002.xml c4.xml >/dev/null
+for _ in $(seq 20); do
+    [ "$(mc_keys | grep -c '^gsprov1:')" -ge 2 ] && break; sleep 0.3
+done
+check "control: with GsProvCacheSecret none, memcached holds P1359 and the XML" "1 1" \
+    "$(mc_has "P1359=$PW") $(mc_has '<P35>1002</P35>')"
+mc flush_all > /dev/null
 
 echo "# memcached killed under load"
 : > codes.txt

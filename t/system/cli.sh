@@ -1038,6 +1038,22 @@ fi
 GSPROV_PROGRESS_AFTER=0 run "$GSPROV" lint --root "$S" --vars-file "$TMP/vars.conf"
 check "lint with stderr not a terminal: no progress line" 0 "$(grep -c 'device records: ' "$TMP/err")"
 
+# links out of the store: reported naming the link, never read; links
+# inside the store are fine
+K=$TMP/lintlinks
+cp -r "$S" "$K"
+ln -s "$S/devices/000b82123456.xml" "$K/devices/000b82000007.xml"
+ln -s "../../store/groups/floor2.xml" "$K/groups/linked.xml"
+ln -s "000b82123456.xml" "$K/devices/000b82000008.xml"
+run "$GSPROV" lint --root "$K" "${VARS[@]}" --var floor_name=x
+if [ "$RC" = 1 ] && [ "$(wc -l <"$TMP/out")" = 2 ] \
+   && [ "$(grep -c "^$K/devices/000b82000007\.xml: leads outside the store $K (a link out of GsProvRoot), refused$" "$TMP/out")" = 1 ] \
+   && [ "$(grep -c "^$K/groups/linked\.xml: leads outside the store $K (a link out of GsProvRoot), refused$" "$TMP/out")" = 1 ]; then
+    ok "lint of a store with a record and a group linked out of it: exit 1, both reported naming the link"
+else nok "lint of a store with links out of it: both reported naming the link" "$(diag)" "$(cat "$TMP/out")"; fi
+if ! grep -q "000b82000008\|$S/" "$TMP/out"; then ok "lint: a link inside the store is fine; the targets outside are never named"
+else nok "lint: a link inside the store is fine; the targets outside are never named" "$(cat "$TMP/out")"; fi
+
 # ============================================================== redirect ==
 R=$TMP/redirect
 mkdir -p "$R/devices"

@@ -29,9 +29,11 @@ MAXFAIL=5
 # ---------------------------------------------------------------- templates
 # deployed to both nodes alike (one directory here)
 mkdir -p store/models store/groups logs empty
+# the nodes share the secret that seals the values they cache
+openssl rand -hex 32 > cache-secret
 cat > store/defaults.xml <<'X'
 <?xml version="1.0" encoding="UTF-8"?>
-<gs_provision version="1"><config version="1">
+<gs_provision version="1"><var name="ext">0</var><config version="1">
   <P64>UTC</P64><P35>${ext}</P35>
 </config></gs_provision>
 X
@@ -98,6 +100,7 @@ DBDMax 8
 GsProvRoot $tmp/store
 GsProvStore dbd $TENANT
 GsProvCache memcached "--SERVER=127.0.0.1:$mport"
+GsProvCacheSecret $tmp/cache-secret
 GsProvCacheNear 1M
 GsProvReloadInterval 60
 GsProvClaimMaxFailures $MAXFAIL
@@ -333,7 +336,7 @@ check "... and 200s again at the end, no httpd restart" "200 200 200 200" \
     "$(for f in load.1 load.2 load.3 load.4; do tail -1 $f | cut -d' ' -f1; done | tr '\n' ' ' | sed 's/ $//')"
 for n in a b; do
     check "node $n logged the outage once (GSPROV1001-1004, one line per interval)" 1 \
-        "$(grep -cE 'GSPROV090[1-4]' logs/error-$n.log)"
+        "$(grep -cE 'GSPROV100[1-4]' logs/error-$n.log)"
 done
 check "the status page counts the 503s" 1 "$(( $(status_val "$pa" DatabaseUnavailable) > 0 ))"
 check "... and the failed statements" 1 "$(( $(status_val "$pa" DatabaseErrors) > 0 ))"

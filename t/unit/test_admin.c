@@ -14,6 +14,7 @@
 #include "gsprov_precond.h"
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
+#include "gsprov_defaults.h"
 
 static json_t *J(const char *s)
 {
@@ -647,6 +648,140 @@ START_TEST(activation_unaudited_and_refused)
 }
 END_TEST
 
+/* Set one member of activations/<number>.json to the JSON text v. */
+static void set_member(const char *d, const char *number, const char *key,
+                       const char *v)
+{
+    const char *rel = apr_pstrcat(pool, "activations/", number, ".json",
+                                  NULL);
+    json_t *doc = J(unit_read(apr_pstrcat(pool, d, "/", rel, NULL), NULL));
+    json_t *val = json_loads(v, JSON_DECODE_ANY, NULL);
+    ck_assert_msg(val != NULL, "%s", v);
+    json_object_set_new(doc, key, val);
+    unit_write(d, rel, gsprov_json_dump(pool, doc), -1);
+}
+
+/* Activation files are input: a hostile iteration count, negative or
+ * absurd counters, members of the wrong type make a corrupt activation,
+ * refused before any work: a claim answers at once and counts nothing,
+ * and the file can be removed. */
+START_TEST(activation_hostile_files)
+{
+    const char *d = admin_store();
+    gsprov_settings_t set;
+    const gsprov_templates_t *t = admin_templates(d, &set);
+    gsprov_store_t *s = open_store(d);
+    json_t *prof = J("{\"groups\":[\"acct\"],\"vars\":{\"ext\":\"7\"}}");
+    gsprov_activation_t *act;
+    gsprov_claim_t res;
+    const char *huge;
+    struct { const char *key, *value; } bad[] = {
+        { "pin", NULL },                        /* 2^31 - 1 iterations */
+        { "pin", "\"pbkdf2-sha256$1000001$c2FsdA==$aGFzaA==\"" },
+        { "pin", "\"pbkdf2-sha256$999$c2FsdA==$aGFzaA==\"" },
+        { "pin", "\"pbkdf2-sha256$1e5$c2FsdA==$aGFzaA==\"" },
+        { "pin", "\"md5$100000$c2FsdA==$aGFzaA==\"" },
+        { "failures", "-1000000" },
+        { "failures", "101" },
+        { "failures", "10000000000" },
+        { "failures", "\"0\"" },
+        { "created", "-1" },
+        { "created", "\"now\"" },
+        { "expires", "9223372036854775807" },
+        { "claimed_by", "\"../../etc/x\"" },
+        { "claimed_by", "7" },
+    };
+    unsigned i;
+
+    ck_assert_int_eq(create(s, "699", "4711", prof, 3600, &act), APR_SUCCESS);
+    huge = apr_pstrcat(pool, "\"pbkdf2-sha256$2147483647",
+                       strchr(act->pin_hash + 14, '$'), "\"", NULL);
+    bad[0].value = huge;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *number = apr_psprintf(pool, "%u", 700 + i);
+        apr_time_t start;
+        apr_status_t rv;
+
+        ck_assert_int_eq(create(s, number, "4711", prof, 3600, &act),
+                         APR_SUCCESS);
+        set_member(d, number, bad[i].key, bad[i].value);
+        ck_assert_msg(read_act(s, number) == GSPROV_ECORRUPT, "%s: %s",
+                      bad[i].key, bad[i].value);
+        start = apr_time_now();
+        rv = claim(s, t, &set, number, "4711", "000b82000001", 3, &res);
+        ck_assert_msg(rv == GSPROV_ECORRUPT, "claim with %s %s: %d",
+                      bad[i].key, bad[i].value, (int)rv);
+        ck_assert_msg(apr_time_now() - start < apr_time_from_sec(1),
+                      "claim with %s %s took %" APR_TIME_T_FMT " us",
+                      bad[i].key, bad[i].value, apr_time_now() - start);
+        ck_assert_int_eq(res.counted, 0);
+        ck_assert_int_eq(remove_act(s, number), APR_SUCCESS);
+    }
+    /* the one the module wrote is fine, and claims */
+    ck_assert_int_eq(claim(s, t, &set, "699", "4711", "000b82000001", 3,
+                           &res), APR_SUCCESS);
+}
+END_TEST
+
+/* The range check any backend's activation goes through. */
+START_TEST(activation_valid_ranges)
+{
+    gsprov_activation_t a;
+    const char *h = NULL;
+    char *err = NULL;
+
+    ck_assert_int_eq(gsprov_pin_hash(pool, "4711", 1000, &h), APR_SUCCESS);
+    memset(&a, 0, sizeof(a));
+    a.number = "42";
+    a.pin_hash = h;
+    a.created = 1700000000;
+    a.expires = 1700000000 + GSPROV_MAX_ACTIVATION_TTL;
+    a.failures = GSPROV_MAX_CLAIM_MAX_FAILURES;
+    a.claimed_by = "000b82000001";
+    a.profile = "{}";
+    a.label = "db:activation 42";
+    ck_assert_int_eq(gsprov_activation_valid(pool, &a, &err), APR_SUCCESS);
+    a.failures = -1;
+    ck_assert_status(gsprov_activation_valid(pool, &a, &err),
+                     GSPROV_ECORRUPT);
+    ck_assert_str_eq(err, "db:activation 42: not a valid activation: "
+                     "failures (-1, not 0 to 100)");
+    a.failures = GSPROV_MAX_CLAIM_MAX_FAILURES + 1;
+    ck_assert_status(gsprov_activation_valid(pool, &a, &err),
+                     GSPROV_ECORRUPT);
+    a.failures = 0;
+    a.expires++;
+    ck_assert_status(gsprov_activation_valid(pool, &a, &err),
+                     GSPROV_ECORRUPT);
+    a.expires = APR_INT64_MIN;      /* long expired: fine, no overflow */
+    ck_assert_int_eq(gsprov_activation_valid(pool, &a, &err), APR_SUCCESS);
+    a.claimed_by = "000B82000001";
+    ck_assert_status(gsprov_activation_valid(pool, &a, &err),
+                     GSPROV_ECORRUPT);
+    a.claimed_by = NULL;
+    a.number = "4-2";
+    ck_assert_status(gsprov_activation_valid(pool, &a, &err),
+                     GSPROV_ECORRUPT);
+    /* the PIN hash: the accepted iteration counts, checked without work */
+    ck_assert(gsprov_pin_hash_valid(pool, h));
+    ck_assert(gsprov_pin_hash_valid(pool, "pbkdf2-sha256$1000000$c2FsdA==$"
+                                    "aGFzaA=="));
+    ck_assert(!gsprov_pin_hash_valid(pool, "pbkdf2-sha256$1000001$c2FsdA==$"
+                                     "aGFzaA=="));
+    ck_assert(!gsprov_pin_hash_valid(pool, "pbkdf2-sha256$999$c2FsdA==$"
+                                     "aGFzaA=="));
+    ck_assert(!gsprov_pin_hash_valid(pool, "pbkdf2-sha256$1000$c2FsdA==$"
+                                     "aGFzaA==$more"));
+    ck_assert(!gsprov_pin_hash_valid(pool, "pbkdf2-sha256$1000$$aGFzaA=="));
+    {
+        apr_time_t start = apr_time_now();
+        ck_assert(!gsprov_pin_verify(pool, "4711", apr_pstrcat(pool,
+                  "pbkdf2-sha256$2147483647", strchr(h + 14, '$'), NULL)));
+        ck_assert(apr_time_now() - start < apr_time_from_msec(100));
+    }
+}
+END_TEST
+
 START_TEST(audit_lines)
 {
     const char *d = unit_tmpdir();
@@ -689,6 +824,8 @@ Suite *admin_suite(void)
     tcase_add_test(tc, activation_claim_resume);
     tcase_add_test(tc, activation_audit_trail);
     tcase_add_test(tc, activation_unaudited_and_refused);
+    tcase_add_test(tc, activation_hostile_files);
+    tcase_add_test(tc, activation_valid_ranges);
     tcase_add_test(tc, audit_lines);
     suite_add_tcase(s, tc);
     return s;

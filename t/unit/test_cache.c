@@ -416,7 +416,7 @@ START_TEST(pack_roundtrip)
     ck_assert_mem_eq(u.body, "\0binary\0", 8);
     /* the same value under another key does not unpack */
     ck_assert(!gsprov_cache_unpack(pool, NULL, "gsprov1:x", val, len, &u));
-    /* with a secret: an HMAC; values packed without it, or with another
+    /* with a secret: sealed; values packed without it, or with another
      * secret, are refused, and the other way round */
     {
         gsprov_cache_t c1, c2;
@@ -424,10 +424,10 @@ START_TEST(pack_roundtrip)
         apr_size_t l1;
         memset(&c1, 0, sizeof(c1));
         memset(&c2, 0, sizeof(c2));
-        c1.secret = (const unsigned char *)"0123456789abcdef-one";
-        c1.secret_len = 20;
-        c2.secret = (const unsigned char *)"0123456789abcdef-two";
-        c2.secret_len = 20;
+        ck_assert_int_eq(gsprov_cache_set_secret(&c1, (const unsigned char *)
+                         "0123456789abcdef-one", 20), APR_SUCCESS);
+        ck_assert_int_eq(gsprov_cache_set_secret(&c2, (const unsigned char *)
+                         "0123456789abcdef-two", 20), APR_SUCCESS);
         gsprov_cache_pack(pool, &c1, "gsprov1:k", &o, &v1, &l1);
         ck_assert(gsprov_cache_unpack(pool, &c1, "gsprov1:k", v1, l1, &u));
         ck_assert_str_eq(u.redirect, "prov.tenant-b.example/prov");
@@ -438,6 +438,129 @@ START_TEST(pack_roundtrip)
     /* nor with the redirect target changed */
     val[len - 9] ^= 1;
     ck_assert(!gsprov_cache_unpack(pool, NULL, "gsprov1:k", val, len, &u));
+}
+END_TEST
+
+/* With a secret, what the shared cache holds is sealed: none of the
+ * file, its model or its redirect target in it, another key's or a
+ * tampered value does not open, and each packing of the same file
+ * differs (a fresh salt). */
+START_TEST(sealed_values)
+{
+    static const char body[] = "<gs_provision><P1359>xml-pw-7</P1359>";
+    gsprov_output_t o, u;
+    gsprov_cache_t c;
+    char *v1, *v2, *copy;
+    apr_size_t l1, l2, i;
+
+    memset(&o, 0, sizeof(o));
+    o.body = body;
+    o.len = sizeof(body) - 1;
+    o.kind = GSPROV_KIND_DEVICE_BIN;
+    o.model = "ht802";
+    o.redirect = "prov.tenant-b.example/prov";
+    memset(&c, 0, sizeof(c));
+    ck_assert_int_eq(gsprov_cache_set_secret(&c, (const unsigned char *)
+                     "0123456789abcdef0123456789abcdef", 32), APR_SUCCESS);
+    gsprov_cache_pack(pool, &c, "gsprov1:k", &o, &v1, &l1);
+    gsprov_cache_pack(pool, &c, "gsprov1:k", &o, &v2, &l2);
+    /* magic, salt, tag, then as many bytes as the inner layout */
+    ck_assert_uint_eq(l1, 8 + 16 + 16 + 4 + 5 + 26 + o.len);
+    ck_assert_uint_eq(l1, l2);
+    ck_assert_mem_eq(v1, "GSPRVS3", 8);
+    ck_assert(memcmp(v1 + 8, v2 + 8, l1 - 8) != 0);
+    ck_assert_ptr_null(memmem(v1, l1, "P1359", 5));
+    ck_assert_ptr_null(memmem(v1, l1, "xml-pw-7", 8));
+    ck_assert_ptr_null(memmem(v1, l1, "<gs_provision", 13));
+    ck_assert_ptr_null(memmem(v1, l1, "ht802", 5));
+    ck_assert_ptr_null(memmem(v1, l1, "tenant-b", 8));
+    ck_assert(gsprov_cache_unpack(pool, &c, "gsprov1:k", v1, l1, &u));
+    ck_assert_uint_eq(u.len, o.len);
+    ck_assert_mem_eq(u.body, body, o.len);
+    ck_assert_str_eq(u.model, "ht802");
+    ck_assert_str_eq(u.redirect, "prov.tenant-b.example/prov");
+    ck_assert_int_eq(u.kind, GSPROV_KIND_DEVICE_BIN);
+    ck_assert(gsprov_cache_unpack(pool, &c, "gsprov1:k", v2, l2, &u));
+    /* copied under another key */
+    ck_assert(!gsprov_cache_unpack(pool, &c, "gsprov1:x", v1, l1, &u));
+    /* any byte changed, or one short */
+    for (i = 0; i < l1; i++) {
+        copy = apr_pmemdup(pool, v1, l1);
+        copy[i] ^= 0x20;
+        ck_assert_msg(!gsprov_cache_unpack(pool, &c, "gsprov1:k", copy, l1,
+                                           &u), "byte %lu flipped",
+                      (unsigned long)i);
+    }
+    ck_assert(!gsprov_cache_unpack(pool, &c, "gsprov1:k", v1, l1 - 1, &u));
+    ck_assert(!gsprov_cache_unpack(pool, &c, "gsprov1:k", v1, 39, &u));
+}
+END_TEST
+
+/* sc for file f: the fake shared cache, a fresh near cache of 1 MiB */
+static void with_near(gsprov_serve_ctx_t *sc, const char *f)
+{
+    gsprov_cache_t *n;
+    char *err = NULL;
+
+    ck_assert_status(gsprov_cache_near_create(pool, 1024 * 1024, &n, &err),
+                     APR_SUCCESS);
+    memset(sc, 0, sizeof(*sc));
+    sc->cache = &cache;
+    sc->near = n;
+    sc->tenant = "t.test";
+    sc->request_name = f;
+}
+
+/* The serving path with a sealed cache: miss, hit, near hit, and what
+ * the backend holds is no file. */
+START_TEST(sealed_in_serve)
+{
+    const char *f = "cfg000b82000002", *k;
+    gsprov_serve_ctx_t sc;
+    gsprov_output_t a, b;
+    gsprov_served_e s;
+    const struct iovec *v;
+    char *err = NULL;
+
+    ck_assert_int_eq(gsprov_cache_set_secret(&cache, (const unsigned char *)
+                     "0123456789abcdef0123456789abcdef", 32), APR_SUCCESS);
+    ck_assert_status(serve(f, &a, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+    ck_assert_ptr_nonnull(memmem(a.body, a.len, "gnkey=0b82", 10));
+    k = key(f);
+    v = apr_hash_get(fake.h, k, APR_HASH_KEY_STRING);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_mem_eq(v->iov_base, "GSPRVS3", 8);
+    ck_assert_ptr_null(memmem(v->iov_base, v->iov_len, "gnkey", 5));
+    ck_assert_status(serve(f, &b, &s), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert_mem_eq(a.body, b.body, a.len);
+    ck_assert_int_eq(b.kind, GSPROV_KIND_DEVICE_BIN);
+    /* a plain value (a node with GsProvCacheSecret none) is rejected */
+    {
+        char *pv;
+        apr_size_t pl;
+        struct iovec *pvv = apr_palloc(pool, sizeof(*pvv));
+        gsprov_cache_pack(pool, NULL, k, &a, &pv, &pl);
+        pvv->iov_base = pv;
+        pvv->iov_len = pl;
+        apr_hash_set(fake.h, k, APR_HASH_KEY_STRING, pvv);
+        ck_assert_status(serve(f, &b, &s), APR_SUCCESS);
+        ck_assert_int_eq(s, GSPROV_SERVED_MISS);
+        ck_assert_uint_eq(stats.cache_rejected, 1);
+    }
+    /* the near cache in front gets the opened file */
+    with_near(&sc, f);
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc,
+                                        &a, &s, &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_HIT);
+    ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc,
+                                        &b, &s, &err), APR_SUCCESS);
+    ck_assert_int_eq(s, GSPROV_SERVED_NEAR_HIT);
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert_mem_eq(a.body, b.body, a.len);
+    ck_assert_int_eq(b.kind, GSPROV_KIND_DEVICE_BIN);
 }
 END_TEST
 
@@ -512,13 +635,7 @@ START_TEST(near_in_serve)
     char *err = NULL;
     const char *f = "cfg000b82000001.xml";
 
-    ck_assert_status(gsprov_cache_near_create(pool, 1024 * 1024, &n, &err),
-                     APR_SUCCESS);
-    memset(&sc, 0, sizeof(sc));
-    sc.cache = &cache;
-    sc.near = n;
-    sc.tenant = "t.test";
-    sc.request_name = f;
+    with_near(&sc, f);
     sc.stats = &stats;
     ck_assert_status(gsprov_cache_serve(pool, store, tpl, nm(f), &set, &sc, &a, &s,
                                   &err), APR_SUCCESS);
@@ -687,6 +804,8 @@ Suite *cache_suite(void)
     tcase_add_test(tc, pack_roundtrip);
     tcase_add_test(tc, record_replaced_between_reads);
     tcase_add_test(tc, empty_value_replaced);
+    tcase_add_test(tc, sealed_values);
+    tcase_add_test(tc, sealed_in_serve);
     tcase_add_test(tc, near_ring);
     tcase_add_test(tc, near_in_serve);
     tcase_add_test(tc, memcached_option_check);

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <apr_escape.h>
 #include "unit.h"
 #include "gsprov_crypto.h"
 
@@ -179,6 +180,65 @@ START_TEST(crypto_sha256)
 }
 END_TEST
 
+/* HKDF-SHA256: RFC 5869, test case 3 (no salt, no info). */
+START_TEST(crypto_hkdf_rfc5869)
+{
+    unsigned char ikm[22], okm[42];
+    const char *want = "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec345"
+                       "4e5f3c738d2d9d201395faa4b61a96c8";
+
+    memset(ikm, 0x0b, sizeof(ikm));
+    ck_assert_int_eq(gsprov_crypto_hkdf_sha256(ikm, sizeof(ikm), "", okm,
+                                               sizeof(okm)), APR_SUCCESS);
+    ck_assert_str_eq(apr_pescape_hex(pool, okm, sizeof(okm), 0), want);
+}
+END_TEST
+
+/* AES-256-GCM: the GCM spec's test cases 13 and 14 (zero key and IV),
+ * then additional data, and a wrong tag, key or AAD refused. */
+START_TEST(crypto_gcm)
+{
+    static const unsigned char zero[32];
+    unsigned char out[16], back[16], tag[16], k2[32];
+    struct iovec aad[2];
+
+    ck_assert_int_eq(gsprov_crypto_gcm_seal(zero, zero, NULL, 0, "", 0, out,
+                                            tag), APR_SUCCESS);
+    ck_assert_str_eq(apr_pescape_hex(pool, tag, 16, 0),
+                     "530f8afbc74536b9a963b4f1c4cb738b");
+    ck_assert_int_eq(gsprov_crypto_gcm_seal(zero, zero, NULL, 0, zero, 16,
+                                            out, tag), APR_SUCCESS);
+    ck_assert_str_eq(apr_pescape_hex(pool, out, 16, 0),
+                     "cea7403d4d606b6e074ec5d3baf39d18");
+    ck_assert_str_eq(apr_pescape_hex(pool, tag, 16, 0),
+                     "d0d1c8a799996bf0265b98b5d48ab919");
+    ck_assert_int_eq(gsprov_crypto_gcm_open(zero, zero, NULL, 0, out, 16, tag,
+                                            back), APR_SUCCESS);
+    ck_assert_mem_eq(back, zero, 16);
+
+    aad[0].iov_base = "gsprov1:";
+    aad[0].iov_len = 8;
+    aad[1].iov_base = "key";
+    aad[1].iov_len = 3;
+    ck_assert_int_eq(gsprov_crypto_gcm_seal(zero, zero, aad, 2, "0123456789",
+                                            10, out, tag), APR_SUCCESS);
+    ck_assert_int_eq(gsprov_crypto_gcm_open(zero, zero, aad, 2, out, 10, tag,
+                                            back), APR_SUCCESS);
+    ck_assert_mem_eq(back, "0123456789", 10);
+    aad[1].iov_base = "kex";
+    ck_assert_int_eq(gsprov_crypto_gcm_open(zero, zero, aad, 2, out, 10, tag,
+                                            back), GSPROV_ECRYPTO);
+    aad[1].iov_base = "key";
+    memset(k2, 0, sizeof(k2));
+    k2[31] = 1;
+    ck_assert_int_eq(gsprov_crypto_gcm_open(k2, zero, aad, 2, out, 10, tag,
+                                            back), GSPROV_ECRYPTO);
+    tag[15] ^= 1;
+    ck_assert_int_eq(gsprov_crypto_gcm_open(zero, zero, aad, 2, out, 10, tag,
+                                            back), GSPROV_ECRYPTO);
+}
+END_TEST
+
 START_TEST(crypto_md_names)
 {
     ck_assert_int_eq(gsprov_crypto_md_parse("md5"), GSPROV_MD_MD5);
@@ -204,6 +264,8 @@ Suite *crypto_suite(void)
     tcase_add_loop_test(tc, crypto_we_decrypt_openssl, 0, 2);
     tcase_add_test(tc, crypto_sha256);
     tcase_add_test(tc, crypto_md_names);
+    tcase_add_test(tc, crypto_hkdf_rfc5869);
+    tcase_add_test(tc, crypto_gcm);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,6 +2,15 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <time.h>
+#include <stddef.h>
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/openat2.h>
 #include "unit.h"
 #include "gsprov_store.h"
 #include "gsprov_fsio.h"
@@ -387,25 +396,22 @@ START_TEST(store_read_file)
     apr_size_t len = 99;
 
     unit_write(d, "empty", "", 0);
-    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/empty",
-                                                        NULL), 10, &buf, &len,
-                                      &err), APR_SUCCESS);
+    ck_assert_status(gsprov_fsio_read_file(pool, d, "empty", 10, &buf, &len,
+                                           &err), APR_SUCCESS);
     ck_assert_uint_eq(len, 0);
     ck_assert_str_eq(buf, "");
     unit_write(d, "ten", "0123456789", -1);
-    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/ten", NULL),
-                                      10, &buf, &len, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_fsio_read_file(pool, d, "ten", 10, &buf, &len,
+                                           &err), APR_SUCCESS);
     ck_assert_uint_eq(len, 10);
     ck_assert_str_eq(buf, "0123456789");
-    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/ten", NULL),
-                                      9, &buf, &len, &err), GSPROV_ETOOBIG);
-    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/nope",
-                                                        NULL), 10, &buf, &len,
-                                      &err), APR_ENOENT);
-    ck_assert_status(gsprov_fsio_read_file(pool, apr_pstrcat(pool, d, "/ten/x",
-                                                        NULL), 10, &buf, &len,
-                                      &err), APR_ENOENT);
-    ck_assert_status(gsprov_fsio_read_file(pool, d, 10, &buf, &len, &err),
+    ck_assert_status(gsprov_fsio_read_file(pool, d, "ten", 9, &buf, &len,
+                                           &err), GSPROV_ETOOBIG);
+    ck_assert_status(gsprov_fsio_read_file(pool, d, "nope", 10, &buf, &len,
+                                           &err), APR_ENOENT);
+    ck_assert_status(gsprov_fsio_read_file(pool, d, "ten/x", 10, &buf, &len,
+                                           &err), APR_ENOENT);
+    ck_assert_status(gsprov_fsio_read_file(pool, d, "", 10, &buf, &len, &err),
                      GSPROV_EIO);
     ck_assert_str_eq(err, apr_pstrcat(pool, d, ": not a regular file", NULL));
 }
@@ -587,6 +593,21 @@ static int walk_fn(void *baton, apr_pool_t *p, const char *mac,
         w->seen = apr_pstrcat(pool, w->seen, "[", mac, "]", NULL);
     }
     return w->calls == w->stop_after ? 42 : 0;
+}
+
+/* record_iterate's callback that also takes refused links: "[mac refused]" */
+static int walk_refused(void *baton, apr_pool_t *p, const char *mac,
+                        const gsprov_blob_t *rec, apr_status_t rv,
+                        const char *err)
+{
+    walk_t *w = baton;
+    if (rv != GSPROV_EOUTSIDE)
+        return walk_fn(baton, p, mac, rec, rv, err);
+    w->calls++;
+    ck_assert_ptr_null(rec);
+    ck_assert_ptr_nonnull(strstr(err, "leads outside the store"));
+    w->seen = apr_pstrcat(pool, w->seen, "[", mac, " refused]", NULL);
+    return 0;
 }
 
 START_TEST(store_record_iterate)
@@ -901,6 +922,327 @@ START_TEST(store_activation_round_trip)
 }
 END_TEST
 
+/* ---- links out of the store's root ------------------------------------ */
+
+/* A store like make_store()'s in its own folder of the test's directory. */
+static const char *store_in(const char *name)
+{
+    const char *d = apr_pstrcat(pool, unit_tmpdir(), "/", name, NULL);
+    ck_assert_int_eq(mkdir(d, 0755), 0);
+    unit_write(d, "defaults.xml", DEFAULTS, -1);
+    unit_write(d, "models/gxp2170.xml", MODEL, -1);
+    unit_write(d, "groups/sales.xml", GROUP, -1);
+    unit_write(d, "devices/000b82abcdef.xml", DEVICE, -1);
+    return d;
+}
+
+/* dir/rel becomes a symbolic link to target */
+static void link_to(const char *target, const char *dir, const char *rel)
+{
+    const char *path = apr_pstrcat(pool, dir, "/", rel, NULL);
+    unit_run(apr_psprintf(pool, "rm -rf '%s'", path), NULL, NULL);
+    ck_assert_msg(symlink(target, path) == 0, "symlink %s", path);
+}
+
+static const char *refused(const char *dir, const char *rel)
+{
+    return apr_pstrcat(pool, dir, "/", rel, ": leads outside the store ", dir,
+                       " (a link out of GsProvRoot), refused", NULL);
+}
+
+/* Tenant A's record linked to tenant B's (absolute or relative): A never
+ * gets B's bytes, and the message names A's file, not B's. */
+START_TEST(store_links_out_of_root_refused)
+{
+    const char *a = store_in("a"), *b = store_in("b");
+    const char *secret = "<device><password>b-secret</password></device>";
+    const char *bdev = apr_pstrcat(pool, b, "/devices/000b82000001.xml", NULL);
+    gsprov_store_t *s = open_ok(a, NULL);
+    gsprov_blob_t blob;
+    const char *version = NULL;
+    walk_t w = { "", 0, 0 };
+    char *err = NULL;
+
+    unit_write(b, "devices/000b82000001.xml", secret, -1);
+    link_to(bdev, a, "devices/000b82ff0001.xml");
+    link_to("../../b/devices/000b82000001.xml", a, "devices/000b82ff0002.xml");
+    link_to("/etc/passwd", a, "devices/000b82ff0003.xml");
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82ff0001", &blob,
+                                             &err), GSPROV_EOUTSIDE);
+    ck_assert_str_eq(err, refused(a, "devices/000b82ff0001.xml"));
+    ck_assert_ptr_null(strstr(err, "/b/"));
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82ff0002", &blob,
+                                             &err), GSPROV_EOUTSIDE);
+    ck_assert_str_eq(err, refused(a, "devices/000b82ff0002.xml"));
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82ff0003", &blob,
+                                             &err), GSPROV_EOUTSIDE);
+    ck_assert_status(gsprov_store_record_version(s, pool, "000b82ff0001",
+                                                 &version, &err),
+                     GSPROV_EOUTSIDE);
+    ck_assert_ptr_null(version);
+    /* a walk (lint, export) reports them as unreadable, nothing more */
+    w.seen = "";
+    {
+        apr_status_t rv = gsprov_store_record_iterate(s, pool, walk_refused,
+                                                      &w, &err);
+        ck_assert_status(rv, APR_SUCCESS);
+    }
+    ck_assert_int_eq(w.calls, 4);
+    ck_assert_msg(strstr(w.seen, "[000b82ff0001 refused]")
+                  && strstr(w.seen, "[000b82ff0002 refused]")
+                  && strstr(w.seen, "[000b82ff0003 refused]")
+                  && strstr(w.seen, "[000b82abcdef]")
+                  && !strstr(w.seen, "b-secret"), "%s", w.seen);
+
+    /* links that stay inside the root work, relative or absolute */
+    link_to("000b82abcdef.xml", a, "devices/000b82000002.xml");
+    link_to(apr_pstrcat(pool, a, "/devices/000b82abcdef.xml", NULL), a,
+            "devices/000b82000003.xml");
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82000002", &blob,
+                                             &err), APR_SUCCESS);
+    ck_assert_str_eq(blob.data, DEVICE);
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82000003", &blob,
+                                             &err), APR_SUCCESS);
+    ck_assert_str_eq(blob.data, DEVICE);
+    /* and a root that is itself a link (the operator's choice) */
+    link_to(a, unit_tmpdir(), "a-link");
+    s = open_ok(apr_pstrcat(pool, unit_tmpdir(), "/a-link", NULL), NULL);
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82000003", &blob,
+                                             &err), APR_SUCCESS);
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82ff0001", &blob,
+                                             &err), GSPROV_EOUTSIDE);
+
+    /* devices/ itself a link to B's: not listed, not read */
+    s = open_ok(a, NULL);
+    link_to(apr_pstrcat(pool, b, "/devices", NULL), a, "devices");
+    ck_assert_status(gsprov_store_record_get(s, pool, "000b82000001", &blob,
+                                             &err), GSPROV_EOUTSIDE);
+    {
+        gsprov_list_query_t q = { NULL, 10, NULL };
+        apr_array_header_t *items;
+        int more;
+        ck_assert_status(gsprov_store_record_list(s, pool, &q, &items, &more,
+                                                  &err), GSPROV_EOUTSIDE);
+        ck_assert_str_eq(err, refused(a, "devices"));
+    }
+    /* nor written through */
+    {
+        gsprov_txn_t *txn = begin_ok(s, audit_log(apr_pstrcat(
+                                         pool, unit_tmpdir(), "/audit.log",
+                                         NULL)));
+        ck_assert_status(gsprov_store_record_lock(txn, "000b82000009", &blob,
+                                                  &err), GSPROV_ECORRUPT);
+        ck_assert_status(gsprov_store_record_put(txn, "000b82000009",
+                                                 "<device/>", 9, &err),
+                         GSPROV_EOUTSIDE);
+        gsprov_store_rollback(txn);
+        ck_assert_int_eq(access(apr_pstrcat(pool, b, "/devices/000b82000009"
+                                            ".xml", NULL), F_OK), -1);
+    }
+}
+END_TEST
+
+/* Templates, a group, a template folder and redirect.map linked to
+ * another tenant's: the store does not open (apachectl -t fails), and a
+ * reload keeps the last good templates (GSPROV0201). */
+START_TEST(store_template_links_out_of_root_refused)
+{
+    const char *a = store_in("a"), *b = store_in("b");
+    logrec_t rec = { 0 };
+    gsprov_store_t *s;
+    const gsprov_templates_t *t;
+    const char *err;
+
+    unit_write(b, "groups/b-only.xml", GROUP, -1);
+    unit_write(b, GSPROV_REDIRECT_MAP_FILE, "000b82000001 other.example\n",
+               -1);
+    link_to(apr_pstrcat(pool, b, "/groups/b-only.xml", NULL), a,
+            "groups/b-only.xml");
+    err = open_err(a, GSPROV_EOUTSIDE);
+    ck_assert_str_eq(err, refused(a, "groups/b-only.xml"));
+    remove(apr_pstrcat(pool, a, "/groups/b-only.xml", NULL));
+    link_to("../b/defaults.xml", a, "defaults.xml");
+    ck_assert_str_eq(open_err(a, GSPROV_EOUTSIDE), refused(a, "defaults.xml"));
+    remove(apr_pstrcat(pool, a, "/defaults.xml", NULL));
+    unit_write(a, "defaults.xml", DEFAULTS, -1);
+    link_to(apr_pstrcat(pool, b, "/" GSPROV_REDIRECT_MAP_FILE, NULL), a,
+            GSPROV_REDIRECT_MAP_FILE);
+    ck_assert_str_eq(open_err(a, GSPROV_EOUTSIDE),
+                     refused(a, GSPROV_REDIRECT_MAP_FILE));
+    remove(apr_pstrcat(pool, a, "/" GSPROV_REDIRECT_MAP_FILE, NULL));
+    link_to(apr_pstrcat(pool, b, "/models", NULL), a, "models");
+    ck_assert_str_eq(open_err(a, GSPROV_EOUTSIDE), refused(a, "models"));
+    unit_run(apr_psprintf(pool, "rm %s/models", a), NULL, NULL);
+    unit_write(a, "models/gxp2170.xml", MODEL, -1);
+
+    /* a group shared inside the root keeps working */
+    unit_write(a, "shared/common.xml", GROUP, -1);
+    link_to("../shared/common.xml", a, "groups/common.xml");
+    s = open_ok(a, &rec);
+    t = gsprov_store_templates(s, pool, apr_time_from_sec(3600));
+    ck_assert_ptr_nonnull(apr_hash_get(t->groups, "common",
+                                       APR_HASH_KEY_STRING));
+    /* at reload: refused, logged once, the last good set still served */
+    link_to(apr_pstrcat(pool, b, "/groups/b-only.xml", NULL), a,
+            "groups/b-only.xml");
+    t = gsprov_store_templates(s, pool, 0);
+    ck_assert_int_eq(rec.n201, 1);
+    ck_assert_msg(strstr(rec.last, refused(a, "groups/b-only.xml")) != NULL,
+                  "%s", rec.last);
+    ck_assert_ptr_null(apr_hash_get(t->groups, "b-only",
+                                    APR_HASH_KEY_STRING));
+    ck_assert_ptr_nonnull(apr_hash_get(t->groups, "common",
+                                       APR_HASH_KEY_STRING));
+    t = gsprov_store_templates(s, pool, 0);
+    ck_assert_int_eq(rec.n201, 1);
+}
+END_TEST
+
+/* The same containment where the kernel has no openat2 (older kernels,
+ * seccomp, valgrind): a child process refused openat2 by a seccomp filter
+ * runs the reads and writes, the parent checks what they returned. */
+static void refuse_openat2(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+        || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+        _exit(99);
+}
+
+START_TEST(store_links_without_openat2)
+{
+    const char *a = store_in("a"), *b = store_in("b");
+    struct { const char *rel; apr_status_t want; } reads[] = {
+        { "devices/000b82abcdef.xml", APR_SUCCESS },
+        { "devices/000b82000002.xml", APR_SUCCESS },    /* link inside */
+        { "devices/000b82000003.xml", APR_SUCCESS },    /* absolute, inside */
+        { "devices/000b82ff0001.xml", GSPROV_EOUTSIDE },
+        { "devices/000b82ff0002.xml", GSPROV_EOUTSIDE },
+        { "devices/000b82999999.xml", APR_ENOENT },     /* missing */
+        { "defaults.xml/x", APR_ENOENT },               /* not a folder */
+        { "out/000b82000001.xml", GSPROV_EOUTSIDE },    /* folder out */
+        { "out/000b82999999.xml", GSPROV_EOUTSIDE },    /* missing there */
+        { "../b/defaults.xml", GSPROV_EOUTSIDE },
+    };
+    apr_status_t got[sizeof(reads) / sizeof(reads[0]) + 3];
+    const size_t n = sizeof(reads) / sizeof(reads[0]);
+    int fds[2], st;
+    size_t i;
+    pid_t pid;
+
+    unit_write(b, "devices/000b82000001.xml", "<device/>", -1);
+    link_to("000b82abcdef.xml", a, "devices/000b82000002.xml");
+    link_to(apr_pstrcat(pool, a, "/devices/000b82abcdef.xml", NULL), a,
+            "devices/000b82000003.xml");
+    link_to(apr_pstrcat(pool, b, "/devices/000b82000001.xml", NULL), a,
+            "devices/000b82ff0001.xml");
+    link_to("../../b/devices/000b82000001.xml", a, "devices/000b82ff0002.xml");
+    link_to(apr_pstrcat(pool, b, "/devices", NULL), a, "out");
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        apr_array_header_t *names;
+        struct open_how how;
+        char *buf, *err = NULL;
+        apr_size_t len;
+
+        close(fds[0]);
+        refuse_openat2();
+        memset(&how, 0, sizeof(how));
+        got[n] = syscall(SYS_openat2, AT_FDCWD, a, &how, sizeof(how)) < 0
+                 && errno == ENOSYS ? APR_SUCCESS : APR_EGENERAL;
+        for (i = 0; i < n; i++)
+            got[i] = gsprov_fsio_read_file(pool, a, reads[i].rel, 4096,
+                                           &buf, &len, &err);
+        got[n + 1] = gsprov_fsio_list(pool, a, "out", &names, &err);
+        got[n + 2] = gsprov_fsio_write_atomic(pool, a, "out", "x.xml", "x", 1,
+                                              &err);
+        _exit(write(fds[1], got, sizeof(got)) == (ssize_t)sizeof(got)
+              ? 0 : 98);
+    }
+    close(fds[1]);
+    ck_assert_int_eq(read(fds[0], got, sizeof(got)), (ssize_t)sizeof(got));
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+    ck_assert_msg(got[n] == APR_SUCCESS, "openat2 was not refused");
+    for (i = 0; i < n; i++)
+        ck_assert_msg(got[i] == reads[i].want, "%s: status %d, expected %d",
+                      reads[i].rel, (int)got[i], (int)reads[i].want);
+    ck_assert_status(got[n + 1], GSPROV_EOUTSIDE);
+    ck_assert_status(got[n + 2], GSPROV_EOUTSIDE);
+    ck_assert_int_eq(access(apr_pstrcat(pool, b, "/devices/x.xml", NULL),
+                            F_OK), -1);
+}
+END_TEST
+
+/* An activation linked to another tenant's: refused (500), never read,
+ * and not taken for a replaceable one either. */
+START_TEST(store_activation_link_refused)
+{
+    const char *a = store_in("a"), *b = store_in("b");
+    gsprov_store_t *s = open_ok(a, NULL);
+    gsprov_activation_t *got = NULL;
+    char *err = NULL;
+
+    unit_write(b, "activations/42.json", "{}", -1);
+    unit_write(a, "activations/.keep", "", -1);
+    link_to(apr_pstrcat(pool, b, "/activations/42.json", NULL), a,
+            "activations/42.json");
+    ck_assert_status(gsprov_store_activation_get(s, pool, "42", &got, &err),
+                     GSPROV_EOUTSIDE);
+    ck_assert_str_eq(err, refused(a, "activations/42.json"));
+}
+END_TEST
+
+/* Temporary files of writers killed mid-write are removed when the store
+ * opens, if they are old enough not to be a live writer's. */
+START_TEST(store_open_removes_stale_temps)
+{
+    const char *d = make_store();
+    logrec_t rec = { 0 };
+    const char *old[] = { "devices/.000b82000001.xml.tmp.11.12",
+                          "activations/.5551.json.tmp.11.12" };
+    const char *keep[] = { "devices/.000b82000002.xml.tmp.13.14",
+                           "devices/.notes", "devices/000b82abcdef.xml" };
+    struct timespec ts[2];
+    unsigned i;
+
+    ts[0].tv_sec = ts[1].tv_sec = time(NULL) - GSPROV_STALE_TEMP_SECONDS - 60;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    for (i = 0; i < 2; i++) {
+        unit_write(d, old[i], "<x", -1);
+        ck_assert_int_eq(utimensat(AT_FDCWD, apr_pstrcat(pool, d, "/", old[i],
+                                                         NULL), ts, 0), 0);
+    }
+    unit_write(d, keep[0], "<x", -1);
+    unit_write(d, keep[1], "x", -1);
+    ck_assert_int_eq(utimensat(AT_FDCWD, apr_pstrcat(pool, d, "/", keep[1],
+                                                     NULL), ts, 0), 0);
+    open_ok(d, &rec);
+    for (i = 0; i < 2; i++)
+        ck_assert_msg(access(apr_pstrcat(pool, d, "/", old[i], NULL), F_OK)
+                      != 0, "%s still there", old[i]);
+    for (i = 0; i < 3; i++)
+        ck_assert_msg(access(apr_pstrcat(pool, d, "/", keep[i], NULL), F_OK)
+                      == 0, "%s removed", keep[i]);
+    ck_assert_int_eq(rec.other, 2);
+    ck_assert_str_eq(rec.last, apr_pstrcat(pool, "GSPROV0203: ", d,
+                                           "/activations: removed 1 "
+                                           "temporary file(s) of interrupted "
+                                           "writes", NULL));
+    ck_assert_int_eq(rec.last_level, GSPROV_LOG_INFO);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -924,6 +1266,11 @@ Suite *store_suite(void)
     tcase_add_test(tc, store_commit_audit_fails);
     tcase_add_test(tc, store_lock_excludes);
     tcase_add_test(tc, store_activation_round_trip);
+    tcase_add_test(tc, store_links_out_of_root_refused);
+    tcase_add_test(tc, store_template_links_out_of_root_refused);
+    tcase_add_test(tc, store_links_without_openat2);
+    tcase_add_test(tc, store_activation_link_refused);
+    tcase_add_test(tc, store_open_removes_stale_temps);
     suite_add_tcase(s, tc);
     return s;
 }
