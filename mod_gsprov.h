@@ -152,6 +152,9 @@ int gsprov_dbd_unavailable(request_rec *r, const char *msgid,
                            const char *err);
 gsprov_store_kind_e gsprov_conf_store_kind(const gsprov_dir_conf *c);
 
+/* gsprov_converge.c: the children share the template sets they load. */
+void gsprov_register_converge(apr_pool_t *p);
+
 /* gsprov_logger.c: a lib/ logger writing to s's error log at its
  * LogLevel. */
 void gsprov_logger_for(server_rec *s, gsprov_logger_t *log);

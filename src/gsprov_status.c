@@ -113,10 +113,22 @@ static int stats_log_transaction(request_rec *r)
     return DECLINED;
 }
 
+/* The version of the template set v's requests are served from (the
+ * newest good one of this server: asking for it brings this child up to
+ * it), or NULL if the vhost names no store. */
+static const char *templates_of(request_rec *r, server_rec *v)
+{
+    gsprov_dir_conf *c = ap_get_module_config(v->lookup_defaults,
+                                              &gsprov_module);
+    return c && c->store ? gsprov_store_templates(c->store, r->pool,
+                                                  gsprov_conf_reload(c))
+                               ->version : NULL;
+}
+
 static int status_handler(request_rec *r)
 {
     gsprov_dir_conf *conf;
-    apr_array_header_t *slots;
+    apr_array_header_t *slots, *versions;
     gsprov_stats_t *own;
     int json, status;
 
@@ -126,6 +138,7 @@ static int status_handler(request_rec *r)
         return status;
     conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
     slots = apr_array_make(r->pool, 8, sizeof(gsprov_stats_t *));
+    versions = apr_array_make(r->pool, 8, sizeof(const char *));
     if (gsprov_conf_status_scope(conf) == GSPROV_STATUS_SERVER) {
         server_rec *v;
         /* every vhost of this configuration: the chain from the main
@@ -133,12 +146,17 @@ static int status_handler(request_rec *r)
         for (v = ap_server_conf; v; v = v->next) {
             gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
                                                        &gsprov_module);
-            if (sc->stats)
+            if (sc->stats) {
                 *(gsprov_stats_t **)apr_array_push(slots) = sc->stats;
+                *(const char **)apr_array_push(versions) =
+                    templates_of(r, v);
+            }
         }
     }
     else if ((own = gsprov_stats_of(r))) {
         *(gsprov_stats_t **)apr_array_push(slots) = own;
+        *(const char **)apr_array_push(versions) = templates_of(r,
+                                                                r->server);
     }
     json = r->args && (strcmp(r->args, "json") == 0
                        || strcmp(r->args, "format=json") == 0);
@@ -148,7 +166,8 @@ static int status_handler(request_rec *r)
     if (r->header_only)
         return OK;
     ap_rputs((json ? gsprov_stats_json : gsprov_stats_text)(r->pool,
-             (gsprov_stats_t *const *)slots->elts, slots->nelts,
+             (gsprov_stats_t *const *)slots->elts,
+             (const char *const *)versions->elts, slots->nelts,
              counting_since), r);
     return OK;
 }

@@ -572,7 +572,8 @@ static void lint_warn(lint_t *lint, const apr_array_header_t *w)
 }
 
 /* One entry of the store: a stray file, or a record rendered the way the
- * module serves it (and, for v1 chains, encoded as a binary file). */
+ * module serves it (and, for v1 chains, encoded as a binary file), from
+ * the bytes the walk has read: each record is read once. */
 static int lint_record(void *baton, apr_pool_t *p, const char *mac,
                        const gsprov_blob_t *rec, apr_status_t rv,
                        const char *why)

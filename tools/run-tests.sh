@@ -18,7 +18,7 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 count() {
     awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
          /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
-         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package|farm): [0-9]+ passed/ { s += $2 }
+         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package|farm|converge): [0-9]+ passed/ { s += $2 }
          /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
          END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
@@ -60,6 +60,7 @@ stage farm          bash t/system/farm.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/g
 stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage configtest    bash t/system/configtest.sh "$(pwd)/.libs/mod_gsprov.so"
 stage package       bash t/system/package.sh
+stage converge      bash t/system/converge.sh "$(pwd)/.libs/mod_gsprov.so"
 stage valgrind-unit make -s valgrind-unit
 stage valgrind-httpd bash t/system/valgrind-httpd.sh "$(pwd)/.libs/mod_gsprov.so"
 stage unit-asan     make -s unit-asan
@@ -71,6 +72,8 @@ stage cache-asan    env GSPROV_PRELOAD="$asan_rt" \
 # shellcheck disable=SC2086
 stage apache-asan-pgsql env GSPROV_PRELOAD="$asan_rt" GSPROV_TEST_STORE=pgsql \
                         bash t/apache/run.sh "$(pwd)/build-asan/mod_gsprov.so" $dbd_files
+stage converge-asan env GSPROV_PRELOAD="$asan_rt" \
+                        bash t/system/converge.sh "$(pwd)/build-asan/mod_gsprov.so"
 
 echo
 [ -z "$failed_stages" ] || echo "failed stages:$failed_stages"

@@ -28,6 +28,13 @@
 /* Seconds between checks of a store's templates for changes on disk. */
 #define GSPROV_DEFAULT_RELOAD_SECONDS  5
 #define GSPROV_MAX_RELOAD_SECONDS      86400
+/* The children of a server check a store's templates one at a time; a
+ * check not finished after this long (its process died) is given up, and
+ * another process checks. */
+#define GSPROV_TEMPLATES_LEASE_SECONDS 60
+/* Largest snapshot file of a template set shared between the children
+ * (the set's files one after the other). */
+#define GSPROV_MAX_TEMPLATE_SNAPSHOT_BYTES (1024 * 1024 * 1024)
 
 /* Template chains (model + groups) merged once per template snapshot and
  * kept for later requests; distinct chains beyond this are merged per
@@ -39,6 +46,10 @@
 
 /* Largest template (defaults/model/group) file accepted. */
 #define GSPROV_MAX_TEMPLATE_BYTES      (4 * 1024 * 1024)
+/* A walk over every device record (lint, export) asks the kernel for
+ * the records this far ahead of the one it reads, so the disk works
+ * while the walk renders. */
+#define GSPROV_WALK_PREFETCH           64
 /* Largest device record accepted; records are read per request. */
 #define GSPROV_MAX_DEVICE_BYTES        (256 * 1024)
 /* Most template files one store may hold (models + groups). */

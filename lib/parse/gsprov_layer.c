@@ -36,6 +36,22 @@ gsprov_layer_t *gsprov_layer_empty(apr_pool_t *p, const char *label)
     return l;
 }
 
+/* FNV-1a over the name, then "\x1f" and the part */
+apr_uint32_t gsprov_layer_key_hash(const char *name, const char *part)
+{
+    apr_uint32_t h = 2166136261u;
+    const unsigned char *c;
+
+    for (c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    if (part) {
+        h = (h ^ 0x1f) * 16777619u;
+        for (c = (const unsigned char *)part; *c; c++)
+            h = (h ^ *c) * 16777619u;
+    }
+    return h;
+}
+
 apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
                               const char *name, const char *part,
                               const char *value, int line, char **err)
@@ -53,6 +69,7 @@ apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
     prm->part = part;
     prm->value = value;
     prm->src = layer->label;
+    prm->hash = gsprov_layer_key_hash(name, part);
     prm->line = line;
     prm->has_vars = strchr(value, '$') != NULL;
     prm->xml = prm->open = prm->close = NULL;

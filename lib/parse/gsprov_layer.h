@@ -14,6 +14,8 @@ typedef struct {
     const char *part;   /* v2 compound part name, else NULL */
     const char *value;  /* raw value; may hold ${variables} */
     const char *src;    /* label of the file it came from */
+    apr_uint32_t hash;  /* of name and part (gsprov_layer_key_hash), to
+                         * find it in merged chains */
     int line;
     int has_vars;       /* value contains '$': needs expansion */
     /* Pre-rendered XML (gsprov_render_prepare), so that serving mostly
@@ -47,6 +49,9 @@ apr_status_t gsprov_layer_add(apr_pool_t *p, gsprov_layer_t *layer,
 
 /* An empty layer (no <config>): takes no part in the version check. */
 gsprov_layer_t *gsprov_layer_empty(apr_pool_t *p, const char *label);
+
+/* The hash of a parameter's key (name, and the part of a v2 compound). */
+apr_uint32_t gsprov_layer_key_hash(const char *name, const char *part);
 
 /* v1 parameter name: 'P' and 1..GSPROV_MAX_PNUM_DIGITS digits. */
 int gsprov_layer_pname_valid(const char *s);

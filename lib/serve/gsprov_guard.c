@@ -63,6 +63,7 @@ void gsprov_guard_apply(apr_pool_t *p, const gsprov_device_t *dev,
             && (cur->has_vars || strcmp(cur->value, dev->password))) {
             gsprov_param_t *prm = apr_pcalloc(p, sizeof(*prm));
             prm->name = name;
+            prm->hash = cur->hash;          /* the same key */
             prm->value = dev->password;
             prm->src = dev->label;
             m = gsprov_merge_replace(p, m, prm);

@@ -13,8 +13,17 @@ typedef struct {
     int version;                 /* 1 or 2 (1 when every layer is empty) */
     const char *version_src;     /* label of the first versioned layer */
     apr_array_header_t *params;  /* of const gsprov_param_t * */
-    apr_hash_t *index;           /* key -> index+1 into params */
-    apr_hash_t *extra;           /* overlay keys not in index, or NULL */
+    /* Where a parameter (name, and part) is in params: open addressing,
+     * index+1 per slot, 0 = empty; mask + 1 slots, a power of two.  A
+     * template chain is merged once per snapshot in every child, so it is
+     * kept small (4 bytes a slot, where a hash entry takes ~40): NULL
+     * when there is nothing to find. */
+    apr_uint32_t *slots;
+    apr_uint32_t mask;
+    /* the same for what layers laid over a shared chain added (per
+     * request), or NULL */
+    apr_uint32_t *xslots;
+    apr_uint32_t xmask;
     apr_hash_t *vars;            /* layers' <var>s, later layers win */
 } gsprov_merged_t;
 
@@ -23,11 +32,13 @@ typedef struct {
 apr_status_t gsprov_merge(apr_pool_t *p, const gsprov_layer_t *const *layers,
                           int n, gsprov_merged_t **out, char **err);
 
-/* base < layer, without touching base (which may be shared between
- * threads: a template chain merged once per snapshot).  Costs a copy of
- * the parameter pointers plus one lookup per parameter of layer. */
+/* base (a gsprov_merge result) < layers in order (NULL entries
+ * skipped), without touching base
+ * (shared between threads and processes: a template chain merged once per
+ * snapshot).  Costs a copy of the parameter pointers plus one lookup per
+ * parameter of the layers. */
 apr_status_t gsprov_merge_overlay(apr_pool_t *p, const gsprov_merged_t *base,
-                                  const gsprov_layer_t *layer,
+                                  const gsprov_layer_t *const *layers, int n,
                                   gsprov_merged_t **out, char **err);
 
 /* base without the plain parameters named in names[0..n-1], without
@@ -37,7 +48,8 @@ gsprov_merged_t *gsprov_merge_without(apr_pool_t *p,
                                       const gsprov_merged_t *base,
                                       const char *const *names, int n);
 
-/* base with its plain parameter of prm's name replaced by prm, in place,
+/* base with its plain parameter of prm's name replaced by (a copy of) prm,
+ * in place,
  * without touching base; NULL if base has no such parameter.  (An
  * overlay would lose what base itself overlaid.) */
 gsprov_merged_t *gsprov_merge_replace(apr_pool_t *p,

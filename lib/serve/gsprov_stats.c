@@ -209,7 +209,8 @@ static const char *usec_label(apr_pool_t *p, long long us)
 }
 
 const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
-                              int n, apr_time_t since)
+                              const char *const *templates, int n,
+                              apr_time_t since)
 {
     /* pieces joined once at the end: no copy of the page per line */
     apr_array_header_t *a = apr_array_make(p, 64 * (n + 1), sizeof(char *));
@@ -224,6 +225,8 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
         snap_t v;
         snapshot(slots[i], &v);
         LINE("\nTenant: %s\n", slots[i]->tenant);
+        if (templates && templates[i])
+            LINE("Templates: %s\n", templates[i]);
         for (k = 0; k < GSPROV_SK_COUNT; k++)
             for (r = 0; r < GSPROV_SR_COUNT; r++)
                 if (v.req[k][r])
@@ -276,7 +279,8 @@ static apr_status_t dump_release(void *s)
 #define JU(v) json_integer((json_int_t)(v))
 
 const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
-                              int n, apr_time_t since)
+                              const char *const *templates, int n,
+                              apr_time_t since)
 {
     json_t *root = json_object(), *tenants = json_array();
     char *dump;
@@ -293,6 +297,8 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
         snapshot(slots[i], &v);
         json_array_append_new(tenants, t);
         json_object_set_new(t, "tenant", json_string(slots[i]->tenant));
+        json_object_set_new(t, "templates", templates && templates[i]
+                            ? json_string(templates[i]) : json_null());
         for (k = 0; k < GSPROV_SK_COUNT; k++) {
             json_t *byres = json_object();
             for (r = 0; r < GSPROV_SR_COUNT; r++)

@@ -107,10 +107,13 @@ gsprov_stat_kind_e gsprov_stats_kind(const char *name);
 typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }
     gsprov_status_scope_e;
 
-/* The status page.  since: when counting started. */
+/* The status page.  since: when counting started; templates: each
+ * tenant's template set version (NULL, or NULL entries: none). */
 const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
-                              int n, apr_time_t since);
+                              const char *const *templates, int n,
+                              apr_time_t since);
 const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
-                              int n, apr_time_t since);
+                              const char *const *templates, int n,
+                              apr_time_t since);
 
 #endif

@@ -1,6 +1,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,31 +224,22 @@ apr_status_t gsprov_fsio_read_file(apr_pool_t *p, const char *root,
     return APR_SUCCESS;
 }
 
+static void list_add(void *baton, const char *name, apr_ino_t ino)
+{
+    apr_array_header_t *a = baton;
+    APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(a->pool, name);
+}
+
 apr_status_t gsprov_fsio_list(apr_pool_t *p, const char *root,
                               const char *rel, apr_array_header_t **names,
                               char **err)
 {
     apr_array_header_t *a = apr_array_make(p, 64, sizeof(const char *));
-    struct dirent *de;
-    apr_status_t rv;
-    DIR *d;
-    int fd;
+    apr_status_t rv = gsprov_fsio_scan_dir(p, root, rel, list_add, a, err);
 
-    if ((fd = open_in(p, root, rel, O_RDONLY | O_DIRECTORY, 1,
-                      "open directory", &rv, err)) < 0)
-        return rv;
-    if (!(d = fdopendir(fd))) {
-        *err = apr_psprintf(p, "%s: cannot open directory: %s",
-                            label_of(p, root, rel), strerror(errno));
-        close(fd);
-        return GSPROV_EIO;
-    }
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, de->d_name);
-    closedir(d);
-    *names = a;
-    return APR_SUCCESS;
+    if (rv == APR_SUCCESS)
+        *names = a;
+    return rv;
 }
 
 /* ---- writes ----------------------------------------------------------- */
@@ -579,4 +571,51 @@ int gsprov_fsio_clean_temps(apr_pool_t *p, const char *root, const char *dir,
     }
     close(dfd);
     return n;
+}
+
+apr_status_t gsprov_fsio_scan_dir(apr_pool_t *p, const char *root,
+                                  const char *rel,
+                                  void (*fn)(void *baton, const char *name,
+                                             apr_ino_t ino),
+                                  void *baton, char **err)
+{
+    struct dirent *e;
+    apr_status_t rv;
+    DIR *d;
+    int fd;
+
+    if ((fd = open_in(p, root, rel, O_RDONLY | O_DIRECTORY, 1,
+                      "open directory", &rv, err)) < 0)
+        return rv;
+    if (!(d = fdopendir(fd))) {
+        *err = apr_psprintf(p, "%s: cannot open directory: %s",
+                            label_of(p, root, rel), strerror(errno));
+        close(fd);
+        return GSPROV_EIO;
+    }
+    errno = 0;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            fn(baton, e->d_name, (apr_ino_t)e->d_ino);
+        errno = 0;
+    }
+    if (errno) {
+        *err = apr_psprintf(p, "%s: cannot read directory: %s",
+                            label_of(p, root, rel), strerror(errno));
+        closedir(d);
+        return GSPROV_EIO;
+    }
+    closedir(d);
+    return APR_SUCCESS;
+}
+
+void gsprov_fsio_prefetch(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd >= 0) {
+        /* the reads it starts go on after the close */
+        posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+        close(fd);
+    }
 }

@@ -105,4 +105,20 @@ apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *root,
 int gsprov_fsio_clean_temps(apr_pool_t *p, const char *root, const char *dir,
                             apr_interval_time_t age);
 
+/* Every name in root/rel (but "." and ".."), with its inode number, to
+ * fn, the directory opened beneath root like any file.  readdir(3)
+ * itself: apr_dir_read copies each name into the directory's pool, a
+ * million names for a million records.  APR_ENOENT if there is no such
+ * directory, GSPROV_EOUTSIDE or GSPROV_EIO with *err. */
+apr_status_t gsprov_fsio_scan_dir(apr_pool_t *p, const char *root,
+                                  const char *rel,
+                                  void (*fn)(void *baton, const char *name,
+                                             apr_ino_t ino),
+                                  void *baton, char **err);
+
+/* Ask the kernel to start reading path into the page cache (a walk over
+ * many small files has the next ones read while it works on this one);
+ * nothing happens if it cannot. */
+void gsprov_fsio_prefetch(const char *path);
+
 #endif

@@ -2,6 +2,7 @@
  * The store calls, so callers never reach into the vtable and a backend
  * may leave out a read, or all changes, that it cannot do (APR_ENOTIMPL).
  */
+#include <string.h>
 #include <apr_strings.h>
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"

@@ -11,7 +11,18 @@
  * and durable when it returns; the audit entries are kept until commit,
  * which appends them to the log (one write() each), then drops the locks.
  * Every file is read, listed and written through gsprov_fsio.c, beneath
- * the root: a link out of it is refused (GSPROV_EOUTSIDE).
+ * the root: a link out of it is refused (GSPROV_EOUTSIDE); only the
+ * names of devices/ are read with readdir itself (a record is then read
+ * beneath the root like any file).
+ *
+ * Listing pages come from a sorted index of the MACs in devices/, kept
+ * per process and read again only when the directory has changed (its
+ * mtime, ctime, inode or size), so a page costs the same wherever it is.
+ * Walks over every record (lint, export) visit them in inode order, and
+ * have the kernel read GSPROV_WALK_PREFETCH records ahead: the directory's
+ * own order is a hash, random on disk, and one record read at a time
+ * waits for the disk every time once the store no longer fits in the
+ * page cache.
  *
  * Every transaction also holds .gsprov-locks/store.lock, shared, from its
  * first lock on (so always before a record's or an activation's); a
@@ -34,6 +45,8 @@
 #include <limits.h>
 #include <apr_strings.h>
 #include <apr_file_info.h>
+#include <apr_thread_mutex.h>
+#include <apr_atomic.h>
 #include "gsprov_store.h"
 #include "gsprov_templates_dir.h"
 #include "gsprov_mac.h"
@@ -47,9 +60,25 @@
 #define DEVICES     "devices"
 #define ACTIVATIONS "activations"
 
+/* The MACs of devices/ in order, as the directory was at `dir`. */
+typedef struct {
+    apr_pool_t *pool;           /* owns it; gone with the last reference */
+    volatile apr_uint32_t refs;
+    unsigned char *macs;        /* n MACs of 6 bytes, ascending (the order
+                                 * of their lowercase hex names) */
+    apr_size_t n;
+    apr_finfo_t dir;            /* devices/ when it was read */
+    int racy;                   /* the directory changed within a clock
+                                 * tick of that: used once, not kept */
+} mac_index_t;
+
 typedef struct {
     const char *root;
+    const char *devices;        /* <root>/devices: listed with readdir */
     gsprov_templates_dir_t *tpl;
+    apr_thread_mutex_t *index_lock;     /* guards index */
+    apr_thread_mutex_t *index_build;    /* one thread reads devices/ */
+    mac_index_t *index;         /* NULL until the first listing */
 } file_store_t;
 
 typedef struct {
@@ -132,46 +161,215 @@ static apr_status_t fs_record_version(gsprov_store_t *s, apr_pool_t *p,
     return rv;
 }
 
-static int cmp_mac(const void *a, const void *b)
+/* Every name in devices/ but hidden ones, with its inode, to fn:
+ * APR_ENOENT if there is no devices/. */
+typedef struct {
+    void (*fn)(void *baton, const char *name, apr_ino_t ino);
+    void *baton;
+} visible_t;
+
+static void visible(void *baton, const char *name, apr_ino_t ino)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const visible_t *v = baton;
+    if (name[0] != '.')         /* hidden and temporary files */
+        v->fn(v->baton, name, ino);
 }
 
-/* The names in devices/ (none if there is no such folder). */
-static apr_status_t list_devices(apr_pool_t *p, const file_store_t *fs,
-                                 apr_array_header_t **names, char **err)
+static apr_status_t scan_devices(apr_pool_t *p, const file_store_t *fs,
+                                 void (*fn)(void *baton, const char *name,
+                                            apr_ino_t ino),
+                                 void *baton, char **err)
 {
-    apr_status_t rv = gsprov_fsio_list(p, fs->root, DEVICES, names, err);
-
-    if (rv == APR_ENOENT) {
-        *names = apr_array_make(p, 1, sizeof(const char *));
-        return APR_SUCCESS;
-    }
-    return rv;
+    visible_t v = { fn, baton };
+    return gsprov_fsio_scan_dir(p, fs->root, DEVICES, visible, &v, err);
 }
 
-/* The MACs of devices/ in order, those after `after` (all when NULL). */
-static apr_status_t list_macs(apr_pool_t *p, const file_store_t *fs,
-                              const char *after, apr_array_header_t **out,
-                              char **err)
-{
-    apr_array_header_t *a = apr_array_make(p, 64, sizeof(const char *));
-    apr_array_header_t *names;
-    apr_status_t rv;
-    int i;
+/* ---- the listing index ---- */
 
-    if ((rv = list_devices(p, fs, &names, err)))
-        return rv;
-    for (i = 0; i < names->nelts; i++) {
-        char mac[GSPROV_MAC_LEN + 1];
-        if (!record_name(APR_ARRAY_IDX(names, i, const char *), mac)
-            || (after && strcmp(mac, after) <= 0))
-            continue;
-        APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, mac);
-    }
-    qsort(a->elts, (size_t)a->nelts, sizeof(const char *), cmp_mac);
-    *out = a;
+/* A directory whose last change is this close to when it was read may
+ * change again within the same timestamp (coarse clocks, filesystems with
+ * 1-2 s granularity): its index is not trusted for a second listing. */
+#define RACY_WINDOW apr_time_from_sec(2)
+
+static apr_status_t index_release(void *data)
+{
+    mac_index_t *x = data;
+    if (apr_atomic_dec32(&x->refs) == 0)
+        apr_pool_destroy(x->pool);
     return APR_SUCCESS;
+}
+
+static apr_status_t index_drop(void *data)
+{
+    file_store_t *fs = data;
+    if (fs->index) {
+        index_release(fs->index);
+        fs->index = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* A growing array in a pool (doubling: the old blocks stay there). */
+typedef struct {
+    apr_pool_t *pool;
+    unsigned char *elts;
+    apr_size_t size, n, cap;
+} grow_t;
+
+static void *grow_push(grow_t *g)
+{
+    if (g->n == g->cap) {
+        unsigned char *more;
+        g->cap = g->cap ? 2 * g->cap : 4096;
+        more = apr_palloc(g->pool, g->size * g->cap);
+        if (g->n)
+            memcpy(more, g->elts, g->size * g->n);
+        g->elts = more;
+    }
+    return g->elts + g->size * g->n++;
+}
+
+/* 12 hex digits (a valid MAC) as 6 bytes, and back (lowercase). */
+static void mac_bytes(const char *mac, unsigned char out[6])
+{
+    int i;
+#define NIBBLE(c) ((c) <= '9' ? (c) - '0' : ((c) | 0x20) - 'a' + 10)
+    for (i = 0; i < 6; i++)
+        out[i] = (unsigned char)(NIBBLE(mac[2 * i]) << 4
+                                 | NIBBLE(mac[2 * i + 1]));
+#undef NIBBLE
+}
+
+static void mac_hex(const unsigned char b[6], char out[GSPROV_MAC_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    int i;
+    for (i = 0; i < 6; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[GSPROV_MAC_LEN] = '\0';
+}
+
+static void add_mac(void *baton, const char *name, apr_ino_t ino)
+{
+    char mac[GSPROV_MAC_LEN + 1];
+
+    if (record_name(name, mac))
+        mac_bytes(mac, grow_push(baton));
+}
+
+static int cmp6(const void *a, const void *b)
+{
+    return memcmp(a, b, 6);
+}
+
+static int same_dir(const apr_finfo_t *a, const apr_finfo_t *b)
+{
+    return a->mtime == b->mtime && a->ctime == b->ctime
+           && a->inode == b->inode && a->size == b->size;
+}
+
+/* Read devices/ into a new index (devices/ as stat()ed in *dir). */
+static apr_status_t index_build(apr_pool_t *p, const file_store_t *fs,
+                                const apr_finfo_t *dir, apr_time_t now,
+                                mac_index_t **out, char **err)
+{
+    apr_pool_t *xp, *tp;
+    mac_index_t *x;
+    grow_t m = { NULL, NULL, 6, 0, 0 };
+    apr_status_t rv;
+
+    /* grown in a scratch pool, kept at its size */
+    if ((rv = apr_pool_create(&tp, p)))
+        return rv;
+    m.pool = tp;
+    rv = scan_devices(p, fs, add_mac, &m, err);
+    if ((rv != APR_SUCCESS && rv != APR_ENOENT)
+        || (rv = apr_pool_create_unmanaged_ex(&xp, NULL, NULL))) {
+        apr_pool_destroy(tp);
+        return rv;
+    }
+    qsort(m.elts, m.n, 6, cmp6);
+    x = apr_pcalloc(xp, sizeof(*x));
+    x->pool = xp;
+    x->refs = 1;
+    x->dir = *dir;
+    x->n = m.n;
+    x->macs = apr_pmemdup(xp, m.elts, 6 * m.n + 1);
+    apr_pool_destroy(tp);
+    x->racy = now - (dir->mtime > dir->ctime ? dir->mtime : dir->ctime)
+              < RACY_WINDOW;
+    *out = x;
+    return APR_SUCCESS;
+}
+
+/* The index as devices/ is now, referenced until p is cleared. */
+static apr_status_t index_get(apr_pool_t *p, file_store_t *fs,
+                              mac_index_t **out, char **err)
+{
+    const apr_int32_t want = APR_FINFO_MTIME | APR_FINFO_CTIME
+                             | APR_FINFO_INODE | APR_FINFO_SIZE;
+    apr_finfo_t dir;
+    mac_index_t *x = NULL;
+    apr_status_t rv;
+
+    if (!fs->index_lock) {
+        *err = apr_psprintf(p, "%s: no mutex for the listing", fs->devices);
+        return APR_ENOMEM;
+    }
+    rv = apr_stat(&dir, fs->devices, want, p);
+    if (APR_STATUS_IS_ENOENT(rv))
+        memset(&dir, 0, sizeof(dir));   /* none: an empty index */
+    else if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
+        *err = apr_psprintf(p, "%s: cannot stat: %pm", fs->devices, &rv);
+        return GSPROV_EIO;
+    }
+    apr_thread_mutex_lock(fs->index_build);
+    apr_thread_mutex_lock(fs->index_lock);
+    x = fs->index;
+    if (x && !x->racy && same_dir(&x->dir, &dir))
+        apr_atomic_inc32(&x->refs);
+    else
+        x = NULL;
+    apr_thread_mutex_unlock(fs->index_lock);
+    if (!x) {
+        /* one thread reads the directory; the others wait for it rather
+         * than read it too */
+        if ((rv = index_build(p, fs, &dir, apr_time_now(), &x, err))) {
+            apr_thread_mutex_unlock(fs->index_build);
+            return rv;
+        }
+        apr_thread_mutex_lock(fs->index_lock);
+        if (fs->index)
+            index_release(fs->index);
+        fs->index = x;
+        apr_atomic_inc32(&x->refs);
+        apr_thread_mutex_unlock(fs->index_lock);
+    }
+    apr_thread_mutex_unlock(fs->index_build);
+    apr_pool_cleanup_register(p, x, index_release, apr_pool_cleanup_null);
+    *out = x;
+    return APR_SUCCESS;
+}
+
+/* The first position in x after MAC `after` (0 when NULL). */
+static apr_size_t index_after(const mac_index_t *x, const char *after)
+{
+    unsigned char key[6];
+    apr_size_t lo = 0, hi = x->n;
+
+    if (!after)
+        return 0;
+    mac_bytes(after, key);
+    while (lo < hi) {
+        apr_size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(x->macs + 6 * mid, key, 6) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static int in_group(const gsprov_device_t *d, const char *group)
@@ -204,18 +402,19 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
                                    char **err)
 {
     file_store_t *fs = s->impl;
-    apr_array_header_t *macs, *a;
+    mac_index_t *x = NULL;
+    apr_array_header_t *a;
     apr_pool_t *iter;
     apr_status_t rv;
-    int i;
+    apr_size_t i;
 
-    if ((rv = list_macs(p, fs, q->after, &macs, err)))
+    if ((rv = index_get(p, fs, &x, err)))
         return rv;
     a = apr_array_make(p, q->limit, sizeof(gsprov_listed_t));
     *more = 0;
     apr_pool_create(&iter, p);
-    for (i = 0; i < macs->nelts; i++) {
-        const char *mac = APR_ARRAY_IDX(macs, i, const char *);
+    for (i = index_after(x, q->after); i < x->n; i++) {
+        char mac[GSPROV_MAC_LEN + 1];
         gsprov_listed_t *e;
         gsprov_device_t *d;
         char *why;
@@ -224,6 +423,7 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
             *more = 1;
             break;
         }
+        mac_hex(x->macs + 6 * i, mac);
         if (q->group) {
             /* most records may be out of the group: parsed in a scratch
              * pool, and again in p only when they are in */
@@ -234,7 +434,7 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
         }
         d = list_parse(p, fs, mac, &why);
         e = apr_array_push(a);
-        e->mac = mac;
+        e->mac = apr_pstrdup(p, mac);
         e->dev = d;
         e->err = d ? NULL : why ? why : "record vanished";
     }
@@ -243,42 +443,103 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* ---- walking every record ---- */
+
+typedef struct {
+    apr_uint64_t ino;
+    unsigned char mac[6];       /* 16 bytes a record: 16 MB at a million */
+} walk_rec_t;
+
+typedef struct {
+    grow_t recs;                /* walk_rec_t */
+    apr_array_header_t *strays; /* names that are not records */
+} walk_t;
+
+static void add_entry(void *baton, const char *name, apr_ino_t ino)
+{
+    walk_t *w = baton;
+    walk_rec_t *r;
+    char mac[GSPROV_MAC_LEN + 1];
+
+    if (!record_name(name, mac)) {
+        APR_ARRAY_PUSH(w->strays, const char *) =
+            apr_pstrdup(w->recs.pool, name);
+        return;
+    }
+    r = grow_push(&w->recs);
+    r->ino = (apr_uint64_t)ino;
+    mac_bytes(mac, r->mac);
+}
+
+static int cmp_ino(const void *a, const void *b)
+{
+    apr_uint64_t x = ((const walk_rec_t *)a)->ino,
+                 y = ((const walk_rec_t *)b)->ino;
+    return x < y ? -1 : x > y;
+}
+
+/* Have the r-th record of the walk read ahead. */
+static void prefetch(const file_store_t *fs, const walk_t *w, apr_size_t r)
+{
+    char mac[GSPROV_MAC_LEN + 1], path[4096];
+
+    mac_hex(((const walk_rec_t *)w->recs.elts)[r].mac, mac);
+    if ((size_t)apr_snprintf(path, sizeof(path), "%s/%s.xml", fs->devices,
+                             mac) < sizeof(path) - 1)
+        gsprov_fsio_prefetch(path);
+}
+
 static apr_status_t fs_record_iterate(gsprov_store_t *s, apr_pool_t *p,
                                       gsprov_record_fn *fn, void *baton,
                                       char **err)
 {
     file_store_t *fs = s->impl;
-    apr_array_header_t *names;
-    apr_pool_t *iter;
+    apr_pool_t *wp, *iter;
+    walk_t w;
     apr_status_t rv;
+    apr_size_t r;
     int i, stop = 0;
 
-    if ((rv = list_devices(p, fs, &names, err)))
+    /* every name first, then the records in inode order: about the order
+     * of the inodes and blocks on disk */
+    if ((rv = apr_pool_create(&wp, p)))
         return rv;
-    apr_pool_create(&iter, p);
-    for (i = 0; !stop && i < names->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(names, i, const char *);
+    memset(&w, 0, sizeof(w));
+    w.recs.pool = wp;
+    w.recs.size = sizeof(walk_rec_t);
+    w.strays = apr_array_make(wp, 4, sizeof(const char *));
+    rv = scan_devices(p, fs, add_entry, &w, err);
+    if (rv != APR_SUCCESS) {
+        apr_pool_destroy(wp);
+        return rv == APR_ENOENT ? APR_SUCCESS : rv;
+    }
+    qsort(w.recs.elts, w.recs.n, sizeof(walk_rec_t), cmp_ino);
+    apr_pool_create(&iter, wp);
+    for (i = 0; !stop && i < w.strays->nelts; i++) {
+        apr_pool_clear(iter);
+        stop = fn(baton, iter, NULL, NULL, GSPROV_EBADNAME, apr_psprintf(
+                  iter, "%s/%s: bad device file name (expected 12 "
+                  "lowercase hex digits, then .xml)", fs->devices,
+                  APR_ARRAY_IDX(w.strays, i, const char *)));
+    }
+    for (r = 0; r < GSPROV_WALK_PREFETCH && r < w.recs.n; r++)
+        prefetch(fs, &w, r);
+    for (r = 0; !stop && r < w.recs.n; r++) {
         char mac[GSPROV_MAC_LEN + 1];
         gsprov_blob_t b;
         char *why = NULL;
 
-        if (name[0] == '.')             /* hidden and temporary files */
-            continue;
+        if (r + GSPROV_WALK_PREFETCH < w.recs.n)
+            prefetch(fs, &w, r + GSPROV_WALK_PREFETCH);
+        mac_hex(((walk_rec_t *)w.recs.elts)[r].mac, mac);
         apr_pool_clear(iter);
-        if (!record_name(name, mac)) {
-            stop = fn(baton, iter, NULL, NULL, GSPROV_EBADNAME, apr_psprintf(
-                      iter, "%s/" DEVICES "/%s: bad device file name "
-                      "(expected 12 lowercase hex digits, then .xml)",
-                      fs->root, name));
-            continue;
-        }
         rv = read_record(iter, fs, mac, &b, &why);
         if (rv == GSPROV_ENOTFOUND)     /* removed since readdir */
             continue;
         stop = fn(baton, iter, apr_pstrdup(iter, mac), rv ? NULL : &b, rv,
                   why);
     }
-    apr_pool_destroy(iter);
+    apr_pool_destroy(wp);
     return stop;
 }
 
@@ -774,9 +1035,18 @@ static gsprov_store_t *make(apr_pool_t *p, const char *root,
     file_store_t *fs = apr_pcalloc(p, sizeof(*fs));
 
     fs->root = apr_pstrdup(p, root);
+    fs->devices = apr_pstrcat(p, fs->root, "/" DEVICES, NULL);
     s->ops = ops;
     s->label = fs->root;
     s->impl = fs;
+    /* no index without its locks: listings then fail (APR_ENOMEM) */
+    if (apr_thread_mutex_create(&fs->index_lock, APR_THREAD_MUTEX_DEFAULT, p)
+        == APR_SUCCESS
+        && apr_thread_mutex_create(&fs->index_build,
+                                   APR_THREAD_MUTEX_DEFAULT, p)
+           != APR_SUCCESS)
+        fs->index_lock = NULL;
+    apr_pool_cleanup_register(p, fs, index_drop, apr_pool_cleanup_null);
     return s;
 }
 

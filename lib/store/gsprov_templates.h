@@ -10,8 +10,8 @@
 
 #include <apr_pools.h>
 #include <apr_hash.h>
-#include <apr_thread_mutex.h>
 #include "gsprov_layer.h"
+#include "gsprov_merge.h"
 
 typedef struct gsprov_templates {
     apr_pool_t *pool;           /* owns everything in the snapshot */
@@ -24,10 +24,13 @@ typedef struct gsprov_templates {
                                  * (and the redirect map's) */
     const char *stamp;          /* change-detection token */
     volatile apr_uint32_t refs;
-    /* Merged template chains, "model\ngroup\n..." -> gsprov_merged_t,
-     * filled by gsprov_provision under memo_lock (in this pool). */
-    apr_thread_mutex_t *memo_lock;
-    apr_hash_t *memo;
+    /* defaults < model, merged when the snapshot is made (in httpd's
+     * parent, before the children fork: never copied per child); a
+     * request lays the device's groups and record over them.  A model
+     * whose layers mix versions 1 and 2 has no chain (the request says
+     * why). */
+    const gsprov_merged_t *base;    /* defaults alone */
+    apr_hash_t *chains;             /* model name -> const gsprov_merged_t * */
 } gsprov_templates_t;
 
 #endif

@@ -335,6 +335,7 @@ START_TEST(stats_counting)
 {
     const char *text, *json;
     gsprov_stats_t *slots[1] = { &stats };
+    const char *const versions[1] = { "ab12" };
     apr_uint64_t more = 7;
 
     gsprov_stats_request(&stats, GSPROV_SK_DEVICE_XML, 200);
@@ -359,16 +360,22 @@ START_TEST(stats_counting)
     stats.db_queries = 12;
     stats.db_errors = 3;
     stats.db_unavailable = 2;
-    text = gsprov_stats_text(pool, slots, 1, apr_time_now());
+    text = gsprov_stats_text(pool, slots, versions, 1, apr_time_now());
     ck_assert_ptr_nonnull(strstr(text, "DatabaseQueries: 12\nDatabaseErrors: "
                                        "3\nDatabaseUnavailable: 2\n"));
-    ck_assert_ptr_nonnull(strstr(text, "Tenant: t.test\n"));
+    ck_assert_ptr_nonnull(strstr(text, "Tenant: t.test\nTemplates: ab12\n"));
     ck_assert_ptr_nonnull(strstr(text, "Requests device-xml ok: 2\n"));
     ck_assert_msg(strstr(text, "RenderP50Usec: <=1000\n") != NULL, "%s", text);
     ck_assert_ptr_nonnull(strstr(text, "RenderP99Usec: >100000\n"));
     ck_assert_ptr_nonnull(strstr(text, "GSPROV0105: cfg.xml: broken"));
-    json = gsprov_stats_json(pool, slots, 1, apr_time_now());
+    json = gsprov_stats_json(pool, slots, versions, 1, apr_time_now());
     ck_assert_ptr_nonnull(strstr(json, "\"tenant\": \"t.test\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"templates\": \"ab12\""));
+    /* a tenant without a store has no Templates line, null in JSON */
+    text = gsprov_stats_text(pool, slots, NULL, 1, apr_time_now());
+    ck_assert_ptr_null(strstr(text, "Templates:"));
+    json = gsprov_stats_json(pool, slots, NULL, 1, apr_time_now());
+    ck_assert_ptr_nonnull(strstr(json, "\"templates\": null"));
     ck_assert_ptr_nonnull(strstr(json, "\"message\": \"cfg.xml: broken "
                                        "<thing> \\\"q\\\"??\""));
     ck_assert_ptr_nonnull(strstr(json, "\"p50_usec\": 1000"));

@@ -158,7 +158,8 @@ START_TEST(merge_replace)
     ls[0] = layer("defaults.xml", "<config><P1>1</P1><P2>2</P2></config>");
     ck_assert_status(gsprov_merge(pool, ls, 1, &m, &err), APR_SUCCESS);
     dev = layer("devices/d.xml", "<config><P3>3</P3><P1>one</P1></config>");
-    ck_assert_status(gsprov_merge_overlay(pool, m, dev, &o, &err),
+    ls[0] = dev;
+    ck_assert_status(gsprov_merge_overlay(pool, m, ls, 1, &o, &err),
                      APR_SUCCESS);
     memset(&prm, 0, sizeof(prm));
     prm.name = "P3";
@@ -220,6 +221,98 @@ START_TEST(merge_mixed)
 }
 END_TEST
 
+/* Laying layers over a merged chain gives what merging them all gives,
+ * and leaves the chain as it was (it is shared by every request). */
+START_TEST(merge_overlay_layers)
+{
+    const gsprov_layer_t *all[4], *over[3];
+    gsprov_merged_t *base = NULL, *m = NULL, *whole = NULL;
+    char *err = NULL;
+    int i;
+
+    all[0] = layer("defaults.xml", "<config><P1>d1</P1><P2>d2</P2></config>"
+                   "<var name=\"a\">da</var><var name=\"b\">db</var>");
+    all[1] = layer("groups/g1.xml", "<config><P3>g1-3</P3><P2>g1-2</P2>"
+                   "</config><var name=\"a\">g1a</var>");
+    all[2] = layer("groups/g2.xml", "<config><P3>g2-3</P3><P4>g2-4</P4>"
+                   "</config><var name=\"b\">g2b</var>");
+    all[3] = layer("devices/d.xml", "<config><P4>dev4</P4><P5>dev5</P5>"
+                   "<P1>dev1</P1></config>");
+    ck_assert_status(gsprov_merge(pool, all, 1, &base, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_merge(pool, all, 4, &whole, &err), APR_SUCCESS);
+    for (i = 0; i < 3; i++)
+        over[i] = all[i + 1];
+    ck_assert_status(gsprov_merge_overlay(pool, base, over, 3, &m, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(m->params->nelts, whole->params->nelts);
+    for (i = 0; i < m->params->nelts; i++)
+        ck_assert_ptr_eq(M(m, i), M(whole, i));
+    /* keys added by one layer are found by the next */
+    ck_merged(m, 2, "P3", "g2-3", "groups/g2.xml");
+    ck_merged(m, 3, "P4", "dev4", "devices/d.xml");
+    ck_assert_str_eq(gsprov_merge_get(m, "P4")->value, "dev4");
+    ck_assert_str_eq(gsprov_merge_get(m, "P1")->value, "dev1");
+    ck_assert_str_eq(apr_hash_get(m->vars, "a", 1), "g1a");
+    ck_assert_str_eq(apr_hash_get(m->vars, "b", 1), "g2b");
+    /* the base is untouched */
+    ck_assert_int_eq(base->params->nelts, 2);
+    ck_merged(base, 0, "P1", "d1", "defaults.xml");
+    ck_assert_str_eq(apr_hash_get(base->vars, "a", 1), "da");
+    ck_assert_ptr_null(gsprov_merge_get(base, "P3"));
+    /* nothing laid over: the same parameters, not a copy */
+    ck_assert_status(gsprov_merge_overlay(pool, base, over, 0, &m, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_eq(m->params, base->params);
+    /* a layer of the other version, over the chain or another layer */
+    over[1] = layer("groups/v2.xml", "<config version=\"2\"><item "
+                    "name=\"a\">1</item></config>");
+    ck_assert_status(gsprov_merge_overlay(pool, base, over, 3, &m, &err),
+                     GSPROV_EMIXED);
+    ck_assert_str_eq(err, "mixed config versions: defaults.xml is version 1, "
+                     "groups/v2.xml is version 2");
+    ck_assert_status(gsprov_merge(pool, all, 0, &base, &err), APR_SUCCESS);
+    ck_assert_status(gsprov_merge_overlay(pool, base, over + 1, 2, &m, &err),
+                     GSPROV_EMIXED);
+    ck_assert_str_eq(err, "mixed config versions: groups/v2.xml is version 2, "
+                     "devices/d.xml is version 1");
+}
+END_TEST
+
+/* Many parameters: the slot table finds every one of them. */
+START_TEST(merge_many)
+{
+    const gsprov_layer_t *ls[2];
+    gsprov_merged_t *m = NULL;
+    const char *a = "<config>", *b = "<config>";
+    char *err = NULL;
+    int i;
+
+    for (i = 0; i < 700; i++) {
+        a = apr_psprintf(pool, "%s<P%d>a%d</P%d>", a, i, i, i);
+        if (i % 3 == 0)
+            b = apr_psprintf(pool, "%s<P%d>b%d</P%d>", b, 1000 + i, i,
+                             1000 + i);
+        else if (i % 3 == 1)
+            b = apr_psprintf(pool, "%s<P%d>b%d</P%d>", b, i, i, i);
+    }
+    ls[0] = layer("defaults.xml", apr_pstrcat(pool, a, "</config>", NULL));
+    ls[1] = layer("models/m.xml", apr_pstrcat(pool, b, "</config>", NULL));
+    ck_assert_status(gsprov_merge(pool, ls, 2, &m, &err), APR_SUCCESS);
+    ck_assert_int_eq(m->params->nelts, 700 + 234);
+    for (i = 0; i < 700; i++) {
+        const char *name = apr_psprintf(pool, "P%d", i);
+        ck_assert_str_eq(gsprov_merge_get(m, name)->value,
+                         apr_psprintf(pool, "%c%d", i % 3 == 1 ? 'b' : 'a',
+                                      i));
+        if (i % 3 == 0)
+            ck_assert_str_eq(gsprov_merge_get(m, apr_psprintf(pool, "P%d",
+                                              1000 + i))->value,
+                             apr_psprintf(pool, "b%d", i));
+    }
+    ck_assert_ptr_null(gsprov_merge_get(m, "P999"));
+}
+END_TEST
+
 Suite *merge_suite(void)
 {
     Suite *s = suite_create("merge");
@@ -231,6 +324,8 @@ Suite *merge_suite(void)
     tcase_add_test(tc, merge_mixed);
     tcase_add_test(tc, merge_without);
     tcase_add_test(tc, merge_replace);
+    tcase_add_test(tc, merge_overlay_layers);
+    tcase_add_test(tc, merge_many);
     suite_add_tcase(s, tc);
     return s;
 }

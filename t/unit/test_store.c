@@ -121,6 +121,16 @@ START_TEST(store_open)
     ck_assert_str_eq(value_of(apr_hash_get(t->groups, "sales",
                                            APR_HASH_KEY_STRING), "P3"),
                      "group");
+    /* defaults, and defaults < each model, merged with the snapshot */
+    ck_assert_ptr_nonnull(t->base);
+    ck_assert_str_eq(gsprov_merge_get(t->base, "P1")->value, "default");
+    ck_assert_uint_eq(apr_hash_count(t->chains), 1);
+    ck_assert_str_eq(gsprov_merge_get(apr_hash_get(t->chains, "gxp2170",
+                                                   APR_HASH_KEY_STRING),
+                                      "P1")->value, "model");
+    ck_assert_str_eq(gsprov_merge_get(apr_hash_get(t->chains, "gxp2170",
+                                                   APR_HASH_KEY_STRING),
+                                      "P2")->value, "${x}");
     /* the version is content-based: sha256 of "rel:sha256\n" in name order */
     want_version = apr_pstrcat(pool,
         "defaults.xml:", gsprov_crypto_sha256_hex(pool, DEFAULTS, sizeof(DEFAULTS) - 1),
@@ -571,9 +581,69 @@ START_TEST(store_record_list_paging_and_group)
 }
 END_TEST
 
+/* The listing index is read again after any change to devices/, whoever
+ * made it: right after a change (within the same clock tick, perhaps) and
+ * once it has been still for a while (the index is then kept). */
+START_TEST(store_record_list_index)
+{
+    const char *d, *dev;
+    gsprov_store_t *s = records_store(3, &d);
+    gsprov_list_query_t q = { NULL, 100, NULL };
+    apr_array_header_t *a = NULL;
+    char *err = NULL;
+    int more = -1, round;
+
+    dev = apr_pstrcat(pool, d, "/devices", NULL);
+    for (round = 0; round < 2; round++) {
+        if (round)
+            usleep(2200 * 1000);    /* past the clock-tick margin */
+        ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more,
+                                                  &err), APR_SUCCESS);
+        ck_assert_str_eq(listed_macs(a), "000b82000001 000b82000002 "
+                         "000b82000003 000b82abcdef");
+        /* a record added (renamed in, as the admin API does) */
+        ck_assert_status(gsprov_fsio_write_atomic(pool, d, "devices",
+                             "000b82000009.xml", "<device/>", 9, &err),
+                         APR_SUCCESS);
+        ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more,
+                                                  &err), APR_SUCCESS);
+        ck_assert_str_eq(listed_macs(a), "000b82000001 000b82000002 "
+                         "000b82000003 000b82000009 000b82abcdef");
+        /* and removed again, with another one */
+        ck_assert_int_eq(unlink(apr_pstrcat(pool, dev, "/000b82000009.xml",
+                                            NULL)), 0);
+        ck_assert_int_eq(unlink(apr_pstrcat(pool, dev, "/000b82000002.xml",
+                                            NULL)), 0);
+        ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more,
+                                                  &err), APR_SUCCESS);
+        ck_assert_str_eq(listed_macs(a), "000b82000001 000b82000003 "
+                         "000b82abcdef");
+        /* paging from a MAC that is not there any more */
+        q.after = "000b82000002";
+        ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more,
+                                                  &err), APR_SUCCESS);
+        ck_assert_str_eq(listed_macs(a), "000b82000003 000b82abcdef");
+        q.after = "000b82ABCDEF";
+        ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more,
+                                                  &err), APR_SUCCESS);
+        ck_assert_int_eq(a->nelts, 0);
+        ck_assert_int_eq(more, 0);
+        q.after = NULL;
+        unit_write(d, "devices/000b82000002.xml", rec_xml(pool, "even"), -1);
+    }
+    /* the directory gone: an empty page */
+    ck_assert_int_eq(system(apr_pstrcat(pool, "rm -rf ", dev, NULL)), 0);
+    ck_assert_status(gsprov_store_record_list(s, pool, &q, &a, &more, &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(a->nelts, 0);
+}
+END_TEST
+
 typedef struct {
     const char *seen;       /* "mac:version-prefix" or "!name" per entry */
     int calls, stop_after;
+    apr_ino_t last_ino;     /* records come in inode order */
+    int out_of_order;
 } walk_t;
 
 static int walk_fn(void *baton, apr_pool_t *p, const char *mac,
@@ -588,9 +658,13 @@ static int walk_fn(void *baton, apr_pool_t *p, const char *mac,
     }
     else {
         ck_assert_status(rv, APR_SUCCESS);
+        struct stat st;
         ck_assert_str_eq(rec->version, gsprov_crypto_sha256_hex(
                              p, rec->data, rec->len));
         w->seen = apr_pstrcat(pool, w->seen, "[", mac, "]", NULL);
+        ck_assert_int_eq(stat(rec->label, &st), 0);
+        w->out_of_order += st.st_ino < w->last_ino;
+        w->last_ino = st.st_ino;
     }
     return w->calls == w->stop_after ? 42 : 0;
 }
@@ -614,7 +688,7 @@ START_TEST(store_record_iterate)
 {
     const char *d;
     gsprov_store_t *s = records_store(2, &d);
-    walk_t w = { "", 0, 0 };
+    walk_t w = { "", 0, 0, 0, 0 };
     char *err = NULL;
     const char *stray = apr_pstrcat(pool, "[", d, "/devices/000B82000003.xml:"
                                     " bad device file name (expected 12 "
@@ -625,9 +699,11 @@ START_TEST(store_record_iterate)
     unit_write(d, "devices/.000b82000004.xml.tmp.1.2", "<x", -1);
     ck_assert_status(gsprov_store_record_iterate(s, pool, walk_fn, &w, &err),
                      APR_SUCCESS);
-    /* readdir order: every entry once, the stray one reported, hidden
-     * files not at all */
+    /* every entry once: the stray one reported (first), the records in
+     * inode order, hidden files not at all */
     ck_assert_int_eq(w.calls, 4);
+    ck_assert_int_eq(w.out_of_order, 0);
+    ck_assert_msg(strncmp(w.seen, stray, strlen(stray)) == 0, "%s", w.seen);
     ck_assert_ptr_nonnull(strstr(w.seen, "[000b82000001]"));
     ck_assert_ptr_nonnull(strstr(w.seen, "[000b82000002]"));
     ck_assert_ptr_nonnull(strstr(w.seen, "[000b82abcdef]"));
@@ -960,7 +1036,7 @@ START_TEST(store_links_out_of_root_refused)
     gsprov_store_t *s = open_ok(a, NULL);
     gsprov_blob_t blob;
     const char *version = NULL;
-    walk_t w = { "", 0, 0 };
+    walk_t w = { "", 0, 0, 0, 0 };
     char *err = NULL;
 
     unit_write(b, "devices/000b82000001.xml", secret, -1);
@@ -1259,6 +1335,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, store_read_file);
     tcase_add_test(tc, store_record_get_and_version);
     tcase_add_test(tc, store_record_list_paging_and_group);
+    tcase_add_test(tc, store_record_list_index);
     tcase_add_test(tc, store_record_iterate);
     tcase_add_test(tc, store_begin_needs_a_log);
     tcase_add_test(tc, store_put_delete_durable);

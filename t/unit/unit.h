@@ -68,5 +68,6 @@ Suite *defaults_suite(void);
 Suite *log_suite(void);
 Suite *cache_provider_suite(void);
 Suite *guard_suite(void);
+Suite *tplshare_suite(void);
 
 #endif
