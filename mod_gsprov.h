@@ -45,6 +45,8 @@ typedef struct {
     int activation_ttl;         /* GsProvActivationTTL s; GSPROV_UNSET */
     int claim_max_failures;     /* GsProvClaimMaxFailures; GSPROV_UNSET */
     int admin_secrets;          /* GsProvAdminSecrets on|off; GSPROV_UNSET */
+    int admin_import_limit;     /* GsProvAdminImportLimit bytes;
+                                 * GSPROV_UNSET */
     int store_kind;             /* GsProvStore file|dbd; GSPROV_UNSET */
     const char *db_tenant;      /* its TENANT ("": the vhost's ServerName);
                                  * goes with store_kind */
@@ -119,6 +121,7 @@ void gsprov_register_admin(apr_pool_t *p);
 long gsprov_conf_activation_ttl(const gsprov_dir_conf *c);
 int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c);
 int gsprov_conf_admin_secrets(const gsprov_dir_conf *c);
+int gsprov_conf_admin_import_limit(const gsprov_dir_conf *c);
 
 /* gsprov_auditlog.c: GsProvAuditLog files, opened by the parent in
  * open_logs (as root, like CustomLog), at every start and restart. */

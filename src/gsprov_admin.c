@@ -31,86 +31,29 @@
 #include "gsprov_actor.h"
 #include "gsprov_activation.h"
 #include "gsprov_guard.h"
+#include "gsprov_admin.h"
 
 APLOG_USE_MODULE(gsprov);
 
-/* one request */
-typedef struct {
-    request_rec *r;
-    gsprov_dir_conf *conf;
-    gsprov_store_t *store;
-    gsprov_actor_t who;         /* for the audit trail */
-    apr_table_t *args;          /* query parameters */
-} adm_t;
+typedef gsprov_adm_t adm_t;
+
+/* the answers and steps gsprov_admin_reply.c shares with the bulk
+ * endpoints, by their short names */
+#define send_json    gsprov_admin_send_json
+#define fail         gsprov_admin_fail
+#define internal     gsprov_admin_internal
+#define unfit        gsprov_admin_unfit
+#define unavailable  gsprov_admin_unavailable
+#define bad_request  gsprov_admin_bad_request
+#define io_error     gsprov_admin_io_error
+#define unreadable   gsprov_admin_unreadable
+#define read_body    gsprov_admin_read_body
+#define begin        gsprov_admin_begin
+#define settings     gsprov_admin_settings
+#define templates    gsprov_admin_templates
+#define want_secrets gsprov_admin_want_secrets
 
 /* ---- responses ------------------------------------------------------- */
-
-static int send_json(adm_t *a, int status, json_t *j)
-{
-    request_rec *r = a->r;
-    const char *s = apr_pstrcat(r->pool, gsprov_json_dump(r->pool, j), "\n",
-                                NULL);
-    size_t n = strlen(s);
-
-    r->status = status;
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (status == HTTP_NO_CONTENT)
-        return DONE;
-    ap_set_content_type(r, "application/json");
-    ap_set_content_length(r, (apr_off_t)n);
-    ap_rwrite(s, (int)n, r);
-    return DONE;
-}
-
-/* An error answer: {"error": msg[, "field": field]} and one log line with
- * a stable id, logno being GSPROV_LOGNO(nnnn) (never a secret: messages
- * name fields, not values). */
-static int fail(adm_t *a, int status, const char *logno, int level,
-                const char *field, const char *msg)
-{
-    json_t *j = gsprov_json_pool(a->r->pool, json_object());
-
-    json_object_set_new(j, "error", json_string(msg));
-    if (field && *field)
-        json_object_set_new(j, "field", json_string(field));
-    ap_log_rerror(APLOG_MARK, level, 0, a->r, "%s%s %s: %d %s%s%s", logno,
-                  a->r->method, a->r->uri, status, msg,
-                  field && *field ? " (field " : "",
-                  field && *field ? apr_pstrcat(a->r->pool, field, ")", NULL)
-                                  : "");
-    return send_json(a, status, j);
-}
-
-/* A 500 whose cause is logged but not answered: causes name files and
- * paths on the server, so the body only says what failed and which log
- * line (logno) tells why. */
-static int internal(adm_t *a, const char *logno, const char *what,
-                    const char *detail)
-{
-    json_t *j = gsprov_json_pool(a->r->pool, json_object());
-
-    json_object_set_new(j, "error", json_string(apr_psprintf(
-        a->r->pool, "%s (the server's error log says why: %.10s)", what,
-        logno)));
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, a->r, "%s%s %s: 500 %s: %s",
-                  logno, a->r->method, a->r->uri, what,
-                  detail ? detail : "unknown error");
-    return send_json(a, HTTP_INTERNAL_SERVER_ERROR, j);
-}
-
-/* The location has no store the admin API can work with (500). */
-static int unfit(adm_t *a, const char *why)
-{
-    return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0701), APLOG_ERR,
-                NULL, why);
-}
-
-/* Request-level problems (400/404/405/410/413/415): info. */
-static int bad_request(adm_t *a, int status, const char *field,
-                       const char *msg)
-{
-    return fail(a, status, GSPROV_LOGNO(0706), APLOG_INFO, field, msg);
-}
 
 static int not_allowed(adm_t *a, const char *allow)
 {
@@ -118,38 +61,6 @@ static int not_allowed(adm_t *a, const char *allow)
     return bad_request(a, HTTP_METHOD_NOT_ALLOWED, NULL,
                        apr_psprintf(a->r->pool, "method %s not allowed here "
                                     "(allowed: %s)", a->r->method, allow));
-}
-
-/* The database cannot answer: 503 with Retry-After, nothing changed. */
-static int unavailable(adm_t *a, const char *err)
-{
-    json_t *j = gsprov_json_pool(a->r->pool, json_object());
-    int status = gsprov_dbd_unavailable(a->r, GSPROV_LOGNO(1004), err);
-
-    json_object_set_new(j, "error", json_string("the database cannot "
-                                                "answer; try again later"));
-    return send_json(a, status, j);
-}
-
-/* The store could not be written (lock, write, sync): 500. */
-static int io_error(adm_t *a, apr_status_t rv, const char *err)
-{
-    if (rv == GSPROV_EUNAVAIL)
-        return unavailable(a, err);
-    return internal(a, GSPROV_LOGNO(0704), "the store could not be written",
-                    err);
-}
-
-/* What the store holds cannot be read: 500; a store without this kind
- * of read is unfit. */
-static int unreadable(adm_t *a, apr_status_t rv, const char *msg)
-{
-    if (rv == APR_ENOTIMPL)
-        return unfit(a, msg);
-    if (rv == GSPROV_EUNAVAIL)
-        return unavailable(a, msg);
-    return internal(a, GSPROV_LOGNO(0711), "what the store holds could not "
-                    "be read", msg);
 }
 
 /* The state does not allow the change (409). */
@@ -199,63 +110,11 @@ static int read_json(adm_t *a, json_t **out)
         || (ct[16] && ct[16] != ';' && ct[16] != ' '))
         return bad_request(a, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                            "Content-Type must be application/json");
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
-        return bad_request(a, rc, NULL, "cannot read the request body");
-    if (r->remaining > GSPROV_ADMIN_MAX_BODY)
-        return bad_request(a, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
-                           apr_psprintf(r->pool, "request body over %d bytes",
-                                        GSPROV_ADMIN_MAX_BODY));
-    buf = apr_palloc(r->pool, GSPROV_ADMIN_MAX_BODY + 1);
-    if (ap_should_client_block(r)) {
-        long got;
-        while ((got = ap_get_client_block(r, buf + n,
-                                          GSPROV_ADMIN_MAX_BODY + 1 - n)) > 0) {
-            n += (apr_size_t)got;
-            if (n > GSPROV_ADMIN_MAX_BODY)
-                return bad_request(a, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
-                                   apr_psprintf(r->pool, "request body over "
-                                                "%d bytes",
-                                                GSPROV_ADMIN_MAX_BODY));
-        }
-        if (got < 0)
-            return bad_request(a, HTTP_BAD_REQUEST, NULL,
-                               "cannot read the request body");
-    }
+    if ((rc = read_body(a, GSPROV_ADMIN_MAX_BODY, &buf, &n)) != OK)
+        return rc;
     if (gsprov_json_parse(r->pool, buf, n, out, &err) != APR_SUCCESS)
         return bad_request(a, HTTP_BAD_REQUEST, NULL, err);
     return OK;
-}
-
-/* A change's transaction, with the audit log it goes to (opened by the
- * parent at startup): OK with *txn, or DONE.  Without a log a store that
- * keeps no trail of its own refuses, rather than change unaudited. */
-static int begin(adm_t *a, gsprov_txn_t **txn)
-{
-    gsprov_audit_t *au = gsprov_auditlog_get(a->conf->audit_log);
-    char *err = NULL;
-    apr_status_t rv;
-
-    /* "GsProvAuditLog none": this location changes nothing, whatever the
-     * store (a database store keeps its trail in its own table, and
-     * copies it to the file when one is named) */
-    if (a->conf->audit_log == gsprov_auditlog_none())
-        rv = GSPROV_EAUDIT;
-    else
-        rv = gsprov_store_begin(a->store, a->r->pool, au, txn, &err);
-    switch (rv) {
-    case APR_SUCCESS:
-        return OK;
-    case APR_ENOTIMPL:
-        return unfit(a, apr_psprintf(a->r->pool, "SetHandler gsprov-admin: "
-                                     "the store of this location takes no "
-                                     "changes (%s)", err));
-    case GSPROV_EAUDIT:
-        return fail(a, HTTP_INTERNAL_SERVER_ERROR, GSPROV_LOGNO(0702),
-                    APLOG_ERR, NULL, "writes need GsProvAuditLog for this "
-                    "location; refused");
-    default:
-        return io_error(a, rv, err);
-    }
 }
 
 /* A change took effect but its audit entry could not be written: logged,
@@ -279,19 +138,6 @@ static int commit(adm_t *a, gsprov_txn_t *txn, const char *mac)
     else if (rv != APR_SUCCESS)
         return io_error(a, rv, err);
     return OK;
-}
-
-/* what the module would serve, never encrypted (validation, rendered) */
-static void settings(adm_t *a, gsprov_settings_t *set)
-{
-    gsprov_request_settings(a->conf, NULL, set);
-    set->plain = 1;
-}
-
-static const gsprov_templates_t *templates(adm_t *a)
-{
-    return gsprov_store_templates(a->store, a->r->pool,
-                                  gsprov_conf_reload(a->conf));
 }
 
 /* Layers of a valid record's chain that set what the record owns
@@ -320,20 +166,6 @@ static void add_warnings(adm_t *a, json_t *res, const gsprov_templates_t *t,
             : apr_psprintf(p, "config.%s: %s", g->name, g->msg)));
     }
     json_object_set_new(res, "warnings", arr);
-}
-
-/* ?secrets=1: only where GsProvAdminSecrets is on.  OK with *secrets, or
- * DONE (refused). */
-static int want_secrets(adm_t *a, int *secrets)
-{
-    const char *s = apr_table_get(a->args, "secrets");
-
-    *secrets = s && strcmp(s, "0");
-    if (*secrets && !gsprov_conf_admin_secrets(a->conf))
-        return fail(a, HTTP_FORBIDDEN, GSPROV_LOGNO(0712), APLOG_INFO,
-                    "secrets", "secrets are not available here "
-                    "(GsProvAdminSecrets off)");
-    return OK;
 }
 
 /* A record's bytes, parsed (the label is for API clients: no path).
@@ -890,6 +722,16 @@ static int route(adm_t *a)
         return DONE;
 
     rest = below_location(r);
+    if (!strcmp(rest, "devices:import")) {
+        if (m != M_POST)
+            return not_allowed(a, "POST");
+        return gsprov_admin_bulk_import(a);
+    }
+    if (!strcmp(rest, "devices:export")) {
+        if (m != M_GET)
+            return not_allowed(a, "GET, HEAD");
+        return gsprov_admin_bulk_export(a);
+    }
     if (!strcmp(rest, "devices")) {
         if (m != M_GET)
             return not_allowed(a, "GET, HEAD");
@@ -972,3 +814,4 @@ void gsprov_register_admin(apr_pool_t *p)
 {
     ap_hook_handler(gsprov_admin_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
+

@@ -40,6 +40,7 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->activation_ttl = GSPROV_UNSET;
     c->claim_max_failures = GSPROV_UNSET;
     c->admin_secrets = GSPROV_UNSET;
+    c->admin_import_limit = GSPROV_UNSET;
     c->store_kind = GSPROV_UNSET;
     c->db_tenant = NULL;
     return c;
@@ -75,6 +76,7 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     cfgMergeInt(activation_ttl);
     cfgMergeInt(claim_max_failures);
     cfgMergeInt(admin_secrets);
+    cfgMergeInt(admin_import_limit);
     cfgMergeInt(store_kind);
     /* the tenant goes with the GsProvStore line that chose the store */
     c->db_tenant = add->store_kind != GSPROV_UNSET ? add->db_tenant
@@ -199,6 +201,12 @@ int gsprov_conf_admin_secrets(const gsprov_dir_conf *c)
 {
     return c->admin_secrets != GSPROV_UNSET ? c->admin_secrets
                                             : GSPROV_DEFAULT_ADMIN_SECRETS;
+}
+
+int gsprov_conf_admin_import_limit(const gsprov_dir_conf *c)
+{
+    return c->admin_import_limit != GSPROV_UNSET
+           ? c->admin_import_limit : GSPROV_DEFAULT_ADMIN_IMPORT_LIMIT;
 }
 
 gsprov_store_kind_e gsprov_conf_store_kind(const gsprov_dir_conf *c)
@@ -346,6 +354,10 @@ static const range_t activation_ttl_range = {
 static const range_t claim_max_failures_range = {
     0, APR_OFFSETOF(gsprov_dir_conf, claim_max_failures), 1,
     GSPROV_MAX_CLAIM_MAX_FAILURES, "a number" };
+
+static const range_t admin_import_limit_range = {
+    0, APR_OFFSETOF(gsprov_dir_conf, admin_import_limit),
+    GSPROV_ADMIN_MAX_BODY, GSPROV_MAX_ADMIN_IMPORT_LIMIT, "a size in bytes" };
 
 static const char *cmd_GsProvBinary(cmd_parms *cmd, void *dconf, int argc,
                                     char *const argv[])
@@ -709,5 +721,10 @@ const command_rec gsprov_cmds[] = {
                  RSRC_CONF | ACCESS_CONF,
                  "Whether the admin API returns secrets for ?secrets=1 "
                  "(default off: 403)"),
+    AP_INIT_TAKE1("GsProvAdminImportLimit", cmd_range,
+                  (void *)&admin_import_limit_range,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Largest body of POST /devices:import in bytes (default "
+                  "33554432, 32 MiB; 413 beyond)"),
     { NULL }
 };

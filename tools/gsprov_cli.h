@@ -7,8 +7,12 @@
 #ifndef GSPROV_CLI_H
 #define GSPROV_CLI_H
 
+#include <stdio.h>
 #include <getopt.h>
 #include "gsprov_store_dbd.h"
+#include "gsprov_bulk.h"
+#include "gsprov_actor.h"
+#include "gsprov_provision.h"
 
 /* --driver, --params, --tenant */
 typedef struct {
@@ -35,6 +39,23 @@ apr_status_t gsprov_cli_records(apr_pool_t *p, const gsprov_cli_db_t *db,
                                 gsprov_store_t *tpl,
                                 const gsprov_logger_t *log,
                                 gsprov_store_t **out, char **err);
+
+/* --format csv|jsonl of import and export (gsprov_bulkio.c) */
+typedef struct {
+    gsprov_bulk_format_e format;
+    gsprov_store_t *store;          /* where the records go */
+    const gsprov_templates_t *t;
+    const gsprov_settings_t *set;
+    gsprov_audit_t *audit;
+    const gsprov_actor_t *who;
+    int dry_run;
+} gsprov_cli_bulk_t;
+int gsprov_cli_bulk_import(apr_pool_t *p, const gsprov_cli_bulk_t *b,
+                           FILE *in);
+/* exit status 0 or 1; *problems counts records left out */
+int gsprov_cli_bulk_export(apr_pool_t *p, gsprov_store_t *store,
+                           gsprov_bulk_format_e fmt, FILE *out,
+                           long *records, long *problems);
 
 int gsprov_cli_db(apr_pool_t *p, int argc, char **argv);
 int gsprov_cli_import(apr_pool_t *p, int argc, char **argv);

@@ -2,10 +2,14 @@
  * gsprov's database subcommands and the migration path between stores:
  *
  *   gsprov db init --driver pgsql|sqlite3 --params "<apr_dbd params>"
- *   gsprov export (--root DIR | --driver D --params P --tenant T) [-o FILE]
+ *   gsprov export (--root DIR | --driver D --params P --tenant T)
+ *                 [--format raw|csv|jsonl] [-o FILE | FILE]
  *   gsprov import --root DIR [--driver D --params P --tenant T]
- *                 [--audit-log FILE] [--var N=V]... [--dry-run] [FILE]
+ *                 [--format raw|csv|jsonl] [--audit-log FILE] [--var N=V]...
+ *                 [--dry-run] [FILE]
  *
+ * --format csv|jsonl: the admin API's bulk formats (gsprov_bulkio.c).
+ * The raw format (the default) is for moving a store:
  * export writes one JSON object per line, {"mac": ..., "record": ...},
  * the record's bytes unchanged (so its version, the ETag, survives a
  * migration); import reads them back, checks each record like `gsprov
@@ -160,10 +164,13 @@ int gsprov_cli_db(apr_pool_t *p, int argc, char **argv)
 
 const char gsprov_cli_export_usage[] =
     "gsprov export (--root DIR | --driver D --params P --tenant T)\n"
-    "              [--output FILE]\n"
-    "  Writes every device record as one JSON line {\"mac\", \"record\"}\n"
-    "  (the record's bytes unchanged) to FILE or standard output, for\n"
-    "  gsprov import.";
+    "              [--format raw|csv|jsonl] [--output FILE | FILE]\n"
+    "  Writes every device record to FILE or standard output, for gsprov\n"
+    "  import.  raw (the default): one JSON line {\"mac\", \"record\"} per\n"
+    "  record, its bytes unchanged; jsonl: the admin API's record JSON, one\n"
+    "  per line, in MAC order; csv: a header row (mac, model, groups,\n"
+    "  password, vars.NAME, P-values, ...) and a row per record.  Secrets\n"
+    "  are included.";
 
 typedef struct {
     FILE *out;
@@ -206,6 +213,7 @@ int gsprov_cli_export(apr_pool_t *p, int argc, char **argv)
         GSPROV_CLI_DB_OPTIONS,
         { "root", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
+        { "format", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -214,8 +222,9 @@ int gsprov_cli_export(apr_pool_t *p, int argc, char **argv)
     const char *root = NULL, *output = NULL, *bad;
     gsprov_store_t *store = NULL;
     export_t x = { stdout, 0, 0 };
+    gsprov_bulk_format_e fmt = GSPROV_BULK_JSONL;
     char *err = NULL;
-    int c;
+    int c, raw = 1;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL))
@@ -224,6 +233,12 @@ int gsprov_cli_export(apr_pool_t *p, int argc, char **argv)
             root = optarg;
         else if (c == 'o')
             output = optarg;
+        else if (c == 'f') {
+            if (!(raw = !strcmp(optarg, "raw"))
+                && !gsprov_bulk_format_parse(optarg, &fmt))
+                return usage(gsprov_cli_export_usage, "%s",
+                             "--format is raw, csv or jsonl");
+        }
         else if (c == 'h') {
             printf("usage: %s\n", gsprov_cli_export_usage);
             return EXIT_SUCCESS;
@@ -231,6 +246,10 @@ int gsprov_cli_export(apr_pool_t *p, int argc, char **argv)
         else if (!gsprov_cli_db_option(&db, c, optarg))
             return usage(gsprov_cli_export_usage, "%s", "unknown option");
     }
+    if (optind < argc && !output && strcmp(argv[optind], "-"))
+        output = argv[optind++];
+    else if (optind < argc && !strcmp(argv[optind], "-"))
+        optind++;
     if (optind < argc)
         return usage(gsprov_cli_export_usage, "unexpected '%s'", argv[optind]);
     if ((bad = gsprov_cli_db_check(&db)))
@@ -244,7 +263,9 @@ int gsprov_cli_export(apr_pool_t *p, int argc, char **argv)
         return failed("export", "cannot open the database", err);
     if (output && !(x.out = fopen(output, "w")))
         return failed("export", output, "cannot be written");
-    if (gsprov_store_record_iterate(store, p, export_one, &x, &err)) {
+    if (!raw)
+        gsprov_cli_bulk_export(p, store, fmt, x.out, &x.records, &x.problems);
+    else if (gsprov_store_record_iterate(store, p, export_one, &x, &err)) {
         fprintf(stderr, "gsprov export: %s\n", err ? err : "stopped");
         x.problems++;
     }
@@ -259,8 +280,8 @@ int gsprov_cli_export(apr_pool_t *p, int argc, char **argv)
 
 const char gsprov_cli_import_usage[] =
     "gsprov import --root DIR [--driver D --params P --tenant T]\n"
-    "              [--audit-log FILE] [--var NAME=VALUE]... [--dry-run]\n"
-    "              [FILE]\n"
+    "              [--format raw|csv|jsonl] [--audit-log FILE]\n"
+    "              [--var NAME=VALUE]... [--dry-run] [FILE]\n"
     "  Reads the JSON lines of gsprov export (FILE or standard input),\n"
     "  checks each record like gsprov lint against the templates of\n"
     "  --root (with the tenant's --var lines), and writes the records whose\n"
@@ -268,7 +289,11 @@ const char gsprov_cli_import_usage[] =
     "  directory store of --root (which needs --audit-log, its\n"
     "  GsProvAuditLog).  Each change is audited (action device-put, method\n"
     "  IMPORT).  --dry-run: check and count, change nothing.  Every\n"
-    "  problem is reported with its line number; exit 1 if there was one.";
+    "  problem is reported with its line number; exit 1 if there was one.\n"
+    "  --format csv|jsonl (what gsprov export --format writes, the admin\n"
+    "  API's bulk formats): the same checks, but all records are written\n"
+    "  in one transaction or none (nothing if any line has a problem).\n"
+    "  A progress line shows on a terminal for long runs.";
 
 /* Records per transaction: the database commits in batches; the
  * directory store holds a lock file per record of a transaction. */
@@ -473,12 +498,15 @@ int gsprov_cli_import(apr_pool_t *p, int argc, char **argv)
         { "audit-log", required_argument, NULL, 'a' },
         { "var", required_argument, NULL, 'v' },
         { "dry-run", no_argument, NULL, 'n' },
+        { "format", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     gsprov_cli_db_t db = { NULL, NULL, NULL };
     gsprov_logger_t log = { log_stderr, NULL, GSPROV_LOG_WARN, NULL };
     const char *root = NULL, *audit = NULL, *bad, *eq;
+    gsprov_bulk_format_e fmt = GSPROV_BULK_JSONL;
+    int raw = 1;
     gsprov_store_t *tpl;
     import_t im;
     FILE *in = stdin;
@@ -498,6 +526,12 @@ int gsprov_cli_import(apr_pool_t *p, int argc, char **argv)
         case 'r': root = optarg; break;
         case 'a': audit = optarg; break;
         case 'n': im.dry_run = 1; break;
+        case 'f':
+            if (!(raw = !strcmp(optarg, "raw"))
+                && !gsprov_bulk_format_parse(optarg, &fmt))
+                return usage(gsprov_cli_import_usage, "%s",
+                             "--format is raw, csv or jsonl");
+            break;
         case 'v':
             if (!(eq = strchr(optarg, '='))
                 || !gsprov_layer_ident_valid(apr_pstrmemdup(p, optarg,
@@ -541,7 +575,13 @@ int gsprov_cli_import(apr_pool_t *p, int argc, char **argv)
     if (optind < argc && strcmp(argv[optind], "-")
         && !(in = fopen(argv[optind], "r")))
         return failed("import", argv[optind], "cannot be read");
-    rc = import_run(&im, in);
+    if (raw)
+        rc = import_run(&im, in);
+    else {
+        gsprov_cli_bulk_t b = { fmt, im.store, im.t, &im.set, im.audit,
+                                &im.who, im.dry_run };
+        rc = gsprov_cli_bulk_import(p, &b, in);
+    }
     if (in != stdin)
         fclose(in);
     return rc;

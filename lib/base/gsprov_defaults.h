@@ -111,6 +111,11 @@
  * most a page may hold. */
 #define GSPROV_ADMIN_LIST_DEFAULT      100
 #define GSPROV_ADMIN_LIST_MAX          1000
+/* GsProvAdminImportLimit: the largest body of POST /devices:import (413
+ * beyond): about 100,000 typical records as CSV.  The body is held in
+ * memory while it is checked. */
+#define GSPROV_DEFAULT_ADMIN_IMPORT_LIMIT (32 * 1024 * 1024)
+#define GSPROV_MAX_ADMIN_IMPORT_LIMIT  (1024 * 1024 * 1024)
 /* GsProvAdminSecrets: ?secrets=1 is refused (403) unless enabled. */
 #define GSPROV_DEFAULT_ADMIN_SECRETS   0
 /* GsProvActivationTTL: seconds a pending activation stays claimable. */

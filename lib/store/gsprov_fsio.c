@@ -277,8 +277,9 @@ static apr_status_t lock_release(void *data)
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
-                         gsprov_lock_t **out, char **err)
+static apr_status_t lock_mode(apr_pool_t *p, const char *root,
+                              const char *name, int op, gsprov_lock_t **out,
+                              char **err)
 {
     const char *file = apr_pstrcat(p, name, ".lock", NULL);
     gsprov_lock_t *l;
@@ -294,7 +295,7 @@ apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
                             "file: %s", root, file, strerror(errno));
         return GSPROV_EIO;
     }
-    while (flock(fd, LOCK_EX) != 0) {
+    while (flock(fd, op) != 0) {
         if (errno != EINTR) {
             *err = apr_psprintf(p, "%s/" GSPROV_LOCK_DIR "/%s: cannot lock: "
                                 "%s", root, file, strerror(errno));
@@ -308,6 +309,38 @@ apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
     apr_pool_cleanup_register(p, l, lock_release, apr_pool_cleanup_null);
     *out = l;
     return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
+                         gsprov_lock_t **out, char **err)
+{
+    return lock_mode(p, root, name, LOCK_EX, out, err);
+}
+
+apr_status_t gsprov_fsio_lock_shared(apr_pool_t *p, const char *root,
+                                     const char *name, gsprov_lock_t **out,
+                                     char **err)
+{
+    return lock_mode(p, root, name, LOCK_SH, out, err);
+}
+
+int gsprov_fsio_lock_held(apr_pool_t *p, const char *root, const char *name)
+{
+    const char *rel = apr_pstrcat(p, GSPROV_LOCK_DIR "/", name, ".lock",
+                                  NULL);
+    apr_status_t rv;
+    char *err = NULL;
+    int fd, held;
+
+    /* no lock file: nobody ever held it (and nothing is created here) */
+    if ((fd = open_in(p, root, rel, O_RDONLY, 1, "open lock file", &rv,
+                      &err)) < 0)
+        return 0;
+    while ((held = flock(fd, LOCK_SH | LOCK_NB)) != 0 && errno == EINTR)
+        ;
+    held = held != 0 && errno == EWOULDBLOCK;
+    close(fd);      /* drops the shared lock, if it was taken */
+    return held;
 }
 
 void gsprov_fsio_unlock(gsprov_lock_t *l)
@@ -327,30 +360,18 @@ static apr_status_t sync_dir(apr_pool_t *p, int dfd, const char *root,
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
-                                      const char *dir, const char *name,
-                                      const void *data, apr_size_t len,
-                                      char **err)
+/* Write data to dfd/tmp (created or truncated) and fsync it: 0, or -1
+ * with errno (the file is removed). */
+static int write_tmp(int dfd, const char *tmp, const void *data,
+                     apr_size_t len)
 {
-    /* pid and thread id: unique among live writers; a leftover of a
-     * crashed writer with the same name is simply overwritten */
-    const char *tmp = apr_psprintf(p, ".%s.tmp.%ld.%ld", name,
-                                   (long)getpid(), (long)syscall(SYS_gettid));
     const char *b = data;
-    apr_status_t rv;
-    int dfd, fd;
+    int fd, e;
 
-    if ((dfd = dir_in(p, root, dir, &rv, err)) < 0)
-        return rv;
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
                 | O_NOFOLLOW, 0640);
-    if (fd < 0) {
-        *err = apr_psprintf(p, "%s/%s/%s: cannot create: %s (the store must "
-                            "be writable by httpd's user)", root, dir, tmp,
-                            strerror(errno));
-        close(dfd);
-        return GSPROV_EIO;
-    }
+    if (fd < 0)
+        return -1;
     while (len > 0) {
         ssize_t n = write(fd, b, len);
         if (n < 0 && errno == EINTR)
@@ -366,22 +387,137 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
         fd = -1;
         goto fail;
     }
-    fd = -1;
-    /* renameat replaces name itself, never what a link there points to */
-    if (renameat(dfd, tmp, dfd, name) != 0)
-        goto fail;
-    rv = sync_dir(p, dfd, root, dir, err);
-    close(dfd);
-    return rv;
+    return 0;
 
 fail:
-    *err = apr_psprintf(p, "%s/%s/%s: cannot write: %s", root, dir, tmp,
-                        strerror(errno));
+    e = errno ? errno : EIO;
     if (fd >= 0)
         close(fd);
     unlinkat(dfd, tmp, 0);
+    errno = e;
+    return -1;
+}
+
+/* pid and thread id: unique among live writers; a leftover of a crashed
+ * writer with the same name is simply overwritten */
+static const char *tmp_name(apr_pool_t *p, const char *name)
+{
+    return apr_psprintf(p, ".%s.tmp.%ld.%ld", name, (long)getpid(),
+                        (long)syscall(SYS_gettid));
+}
+
+apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
+                                      const char *dir, const char *name,
+                                      const void *data, apr_size_t len,
+                                      char **err)
+{
+    const char *tmp = tmp_name(p, name);
+    apr_status_t rv;
+    int dfd;
+
+    if ((dfd = dir_in(p, root, dir, &rv, err)) < 0)
+        return rv;
+    if (write_tmp(dfd, tmp, data, len) != 0) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot write: %s%s", root, dir,
+                            tmp, strerror(errno), errno == EACCES
+                            ? " (the store must be writable by httpd's "
+                              "user)" : "");
+        close(dfd);
+        return GSPROV_EIO;
+    }
+    /* renameat replaces name itself, never what a link there points to */
+    if (renameat(dfd, tmp, dfd, name) != 0) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot write: %s", root, dir, tmp,
+                            strerror(errno));
+        unlinkat(dfd, tmp, 0);
+        close(dfd);
+        return GSPROV_EIO;
+    }
+    rv = sync_dir(p, dfd, root, dir, err);
     close(dfd);
-    return GSPROV_EIO;
+    return rv;
+}
+
+/* ---- staged writes -------------------------------------------------- */
+
+struct gsprov_fsio_dir {
+    int fd;
+    const char *root, *dir;     /* for messages */
+};
+
+static apr_status_t dir_release(void *data)
+{
+    gsprov_dir_t *d = data;
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_dir_open(apr_pool_t *p, const char *root,
+                                  const char *dir, gsprov_dir_t **out,
+                                  char **err)
+{
+    gsprov_dir_t *d = apr_palloc(p, sizeof(*d));
+    apr_status_t rv;
+
+    if ((d->fd = dir_in(p, root, dir, &rv, err)) < 0)
+        return rv;
+    d->root = apr_pstrdup(p, root);
+    d->dir = apr_pstrdup(p, dir);
+    apr_pool_cleanup_register(p, d, dir_release, apr_pool_cleanup_null);
+    *out = d;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_stage(apr_pool_t *p, gsprov_dir_t *d,
+                               const char *name, const void *data,
+                               apr_size_t len, const char **tmp, char **err)
+{
+    const char *t = tmp_name(p, name);
+
+    if (write_tmp(d->fd, t, data, len) != 0) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot write: %s", d->root, d->dir,
+                            t, strerror(errno));
+        return GSPROV_EIO;
+    }
+    *tmp = t;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_publish(apr_pool_t *p, gsprov_dir_t *d,
+                                 const char *tmp, const char *name,
+                                 char **err)
+{
+    if (renameat(d->fd, tmp, d->fd, name) != 0) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot rename to %s: %s", d->root,
+                            d->dir, tmp, name, strerror(errno));
+        unlinkat(d->fd, tmp, 0);
+        return GSPROV_EIO;
+    }
+    return APR_SUCCESS;
+}
+
+void gsprov_fsio_unstage(gsprov_dir_t *d, const char *tmp)
+{
+    if (d->fd >= 0)
+        unlinkat(d->fd, tmp, 0);
+}
+
+apr_status_t gsprov_fsio_dir_remove(apr_pool_t *p, gsprov_dir_t *d,
+                                    const char *name, char **err)
+{
+    if (unlinkat(d->fd, name, 0) != 0 && errno != ENOENT) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot remove: %s", d->root,
+                            d->dir, name, strerror(errno));
+        return GSPROV_EIO;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_dir_sync(apr_pool_t *p, gsprov_dir_t *d, char **err)
+{
+    return sync_dir(p, d->fd, d->root, d->dir, err);
 }
 
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *root,

@@ -51,6 +51,14 @@ apr_status_t gsprov_fsio_list(apr_pool_t *p, const char *root,
  * lock cannot be made. */
 apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
                          gsprov_lock_t **out, char **err);
+/* The same lock shared: holders of a shared lock exclude only its
+ * exclusive holder. */
+apr_status_t gsprov_fsio_lock_shared(apr_pool_t *p, const char *root,
+                                     const char *name, gsprov_lock_t **out,
+                                     char **err);
+/* 1 if someone holds the lock <name> exclusively now (nothing is
+ * created; a lock that cannot be opened is not held). */
+int gsprov_fsio_lock_held(apr_pool_t *p, const char *root, const char *name);
 void gsprov_fsio_unlock(gsprov_lock_t *l);
 
 /* Replace root/dir/name with data: write ".<name>.tmp.<pid>.<tid>" in
@@ -61,6 +69,28 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
                                       const char *dir, const char *name,
                                       const void *data, apr_size_t len,
                                       char **err);
+
+/* Writes that take effect together (a deferred transaction): root/dir
+ * opened once (beneath root, closed with p); stage writes data beside
+ * name (".<name>.tmp.<pid>.<tid>", fsynced; *tmp its name), publish
+ * renames it over name (a failure removes it), unstage removes it (no
+ * allocation: for pool cleanups), dir_remove removes name (missing is
+ * fine), dir_sync fsyncs the directory once for them all.  GSPROV_EIO
+ * with *err. */
+typedef struct gsprov_fsio_dir gsprov_dir_t;
+apr_status_t gsprov_fsio_dir_open(apr_pool_t *p, const char *root,
+                                  const char *dir, gsprov_dir_t **out,
+                                  char **err);
+apr_status_t gsprov_fsio_stage(apr_pool_t *p, gsprov_dir_t *d,
+                               const char *name, const void *data,
+                               apr_size_t len, const char **tmp, char **err);
+apr_status_t gsprov_fsio_publish(apr_pool_t *p, gsprov_dir_t *d,
+                                 const char *tmp, const char *name,
+                                 char **err);
+void gsprov_fsio_unstage(gsprov_dir_t *d, const char *tmp);
+apr_status_t gsprov_fsio_dir_remove(apr_pool_t *p, gsprov_dir_t *d,
+                                    const char *name, char **err);
+apr_status_t gsprov_fsio_dir_sync(apr_pool_t *p, gsprov_dir_t *d, char **err);
 
 /* Remove root/dir/name and fsync dir: APR_SUCCESS, APR_ENOENT, or
  * GSPROV_EIO / GSPROV_EOUTSIDE. */

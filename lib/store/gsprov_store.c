@@ -121,6 +121,12 @@ apr_status_t gsprov_store_activation_delete(gsprov_txn_t *txn,
     return txn->store->ops->activation_delete(txn, number, err);
 }
 
+apr_status_t gsprov_store_defer(gsprov_txn_t *txn, char **err)
+{
+    return txn->store->ops->defer ? txn->store->ops->defer(txn, err)
+                                  : APR_SUCCESS;
+}
+
 apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
                                 char **err)
 {

@@ -28,7 +28,9 @@
  * written to be safe with either:
  *   directory store  (gsprov_store_file.c) each write is atomic and
  *                    durable when it returns (temp file, fsync, rename,
- *                    directory fsync); locks are flock(2)ed lock files;
+ *                    directory fsync), or, in a deferred transaction,
+ *                    all of them at commit; locks are flock(2)ed lock
+ *                    files;
  *                    commit appends the audit lines (one write() each,
  *                    O_APPEND) and drops the locks; rollback only drops
  *                    the locks
@@ -164,6 +166,12 @@ typedef struct {
                                    const gsprov_activation_t *a, char **err);
     apr_status_t (*activation_delete)(gsprov_txn_t *txn, const char *number,
                                       char **err);
+    /* Optional: this transaction's record writes are to take effect
+     * together, at commit (a bulk import).  The directory store then
+     * writes each put aside (fsynced) and moves them all into place at
+     * commit; a database transaction is like that anyway and need not
+     * have the op.  Call it before the first put. */
+    apr_status_t (*defer)(gsprov_txn_t *txn, char **err);
     /* The audit entry (a JSON object; "time" is added) of this change. */
     apr_status_t (*audit)(gsprov_txn_t *txn, json_t *entry, char **err);
     /* Ends the transaction (so does rollback, which may be called again
@@ -247,6 +255,8 @@ apr_status_t gsprov_store_activation_put(gsprov_txn_t *txn,
                                          char **err);
 apr_status_t gsprov_store_activation_delete(gsprov_txn_t *txn,
                                             const char *number, char **err);
+/* APR_SUCCESS where the backend has no defer op (see above). */
+apr_status_t gsprov_store_defer(gsprov_txn_t *txn, char **err);
 apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
                                 char **err);
 apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err);

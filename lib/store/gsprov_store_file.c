@@ -4,7 +4,7 @@
  *   activations/<number>.json    pending activations: {"number", "pin",
  *                                "created", "expires", "failures",
  *                                "claimed_by", "profile"}
- *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock
+ *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock, store.lock
  *   defaults.xml, models/, groups/, redirect.map: the templates, through
  *                                the loader of gsprov_templates_dir.c
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
@@ -23,6 +23,22 @@
  * own order is a hash, random on disk, and one record read at a time
  * waits for the disk every time once the store no longer fits in the
  * page cache.
+ *
+ * Every transaction also holds .gsprov-locks/store.lock, shared, from its
+ * first lock on (so always before a record's or an activation's); a
+ * deferred transaction holds it exclusively instead of a lock per record,
+ * which excludes every other writer of the store without a descriptor per
+ * record (an import of 100,000 records would exceed the open-file limit).
+ *
+ * A deferred transaction (a bulk import: every record or none) stages its
+ * writes instead: each put is written and fsynced beside its record
+ * (.<mac>.xml.tmp.*, which the store never reads), and commit renames them
+ * all into place, fsyncs the directory once and then appends the audit
+ * entries.  A failure while staging, or a rollback, removes the staged
+ * files: nothing changed.  A crash while staging leaves only temp files;
+ * a crash (or a failed rename) while the renames run leaves the records
+ * before it new and the rest old, each whole, and no audit entry of the
+ * transaction (commit reports how many were moved).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +86,17 @@ typedef struct {
     apr_hash_t *locks;          /* lock name -> gsprov_lock_t * */
     apr_array_header_t *entries;    /* json_t *, appended at commit */
     int ended;
+    int deferred;
+    gsprov_lock_t *store_lock;      /* shared, or exclusive when deferred */
+    gsprov_dir_t *dir;              /* devices/, when deferred */
+    apr_array_header_t *staged;     /* staged_t, moved into place at commit */
+    int applied;                    /* staged entries already moved */
 } file_txn_t;
+
+typedef struct {
+    const char *name;           /* the file in devices/ it becomes */
+    const char *tmp;            /* its staged content; NULL: a removal */
+} staged_t;
 
 static const gsprov_templates_t *fs_templates(gsprov_store_t *s, apr_pool_t *p,
                                               apr_interval_time_t interval)
@@ -649,6 +675,8 @@ static apr_status_t ended(gsprov_txn_t *txn, char **err)
     return APR_EINVAL;
 }
 
+#define STORE_LOCK "store"
+
 /* Take a lock for the transaction, once: a second flock of our own lock
  * file (another descriptor) would wait for ourselves. */
 static apr_status_t txn_lock(gsprov_txn_t *txn, const char *name,
@@ -662,11 +690,18 @@ static apr_status_t txn_lock(gsprov_txn_t *txn, const char *name,
         return ended(txn, err);
     if (apr_hash_get(t->locks, name, APR_HASH_KEY_STRING))
         return APR_SUCCESS;
-    if ((rv = gsprov_fsio_lock(txn->pool,
-                               ((file_store_t *)txn->store->impl)->root, name,
-                               &l, err)))
+    if (!t->store_lock
+        && (rv = gsprov_fsio_lock_shared(txn->pool, ((file_store_t *)
+                                         txn->store->impl)->root,
+                                         STORE_LOCK, &t->store_lock, err)))
         return rv;
-    apr_hash_set(t->locks, name, APR_HASH_KEY_STRING, l);
+    if (t->deferred)        /* the store's exclusive lock covers it */
+        l = NULL;
+    else if ((rv = gsprov_fsio_lock(txn->pool,
+                                    ((file_store_t *)txn->store->impl)->root,
+                                    name, &l, err)))
+        return rv;
+    apr_hash_set(t->locks, name, APR_HASH_KEY_STRING, l ? (void *)l : t);
     return APR_SUCCESS;
 }
 
@@ -708,6 +743,100 @@ static apr_status_t fs_record_lock(gsprov_txn_t *txn, const char *mac,
     return rv == APR_SUCCESS || rv == GSPROV_ENOTFOUND ? rv : GSPROV_ECORRUPT;
 }
 
+/* ---- deferred writes ---- */
+
+/* Staged files not moved into place (rollback, or a pool cleared before
+ * the end) are removed. */
+static apr_status_t unstage(void *data)
+{
+    file_txn_t *t = data;
+    int i;
+
+    for (i = t->applied; i < t->staged->nelts; i++) {
+        const staged_t *st = &APR_ARRAY_IDX(t->staged, i, staged_t);
+        if (st->tmp)
+            gsprov_fsio_unstage(t->dir, st->tmp);
+    }
+    t->applied = t->staged->nelts;
+    return APR_SUCCESS;
+}
+
+static apr_status_t fs_defer(gsprov_txn_t *txn, char **err)
+{
+    file_txn_t *t = txn->impl;
+    const char *root = ((file_store_t *)txn->store->impl)->root;
+    apr_status_t rv;
+
+    if (t->ended)
+        return ended(txn, err);
+    if (t->deferred)
+        return APR_SUCCESS;
+    if (t->store_lock) {
+        *err = apr_pstrdup(txn->pool, "defer after a lock");
+        return APR_EINVAL;
+    }
+    if ((rv = gsprov_fsio_lock(txn->pool, root, STORE_LOCK, &t->store_lock,
+                               err)))
+        return rv;
+    /* opened before unstage is registered: cleanups run last first, so
+     * the staged files go before the directory closes */
+    if ((rv = gsprov_fsio_dir_open(txn->pool, root, DEVICES, &t->dir,
+                                   err))) {
+        gsprov_fsio_unlock(t->store_lock);
+        t->store_lock = NULL;
+        return rv;
+    }
+    t->deferred = 1;
+    t->staged = apr_array_make(txn->pool, 64, sizeof(staged_t));
+    apr_pool_cleanup_register(txn->pool, t, unstage, apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+/* A record's new bytes (data) or its removal (NULL), staged. */
+static apr_status_t stage(gsprov_txn_t *txn, const char *name,
+                          const char *data, apr_size_t len, char **err)
+{
+    file_txn_t *t = txn->impl;
+    staged_t *st;
+    const char *tmp = NULL;
+    apr_status_t rv;
+
+    if (data && (rv = gsprov_fsio_stage(txn->pool, t->dir, name, data, len,
+                                        &tmp, err)))
+        return rv;
+    st = &APR_ARRAY_PUSH(t->staged, staged_t);
+    st->name = name;
+    st->tmp = tmp;
+    return APR_SUCCESS;
+}
+
+/* Move the staged files into place, in order, then sync the directory
+ * once. */
+static apr_status_t apply_staged(gsprov_txn_t *txn, char **err)
+{
+    file_txn_t *t = txn->impl;
+    apr_status_t rv;
+
+    while (t->applied < t->staged->nelts) {
+        const staged_t *st = &APR_ARRAY_IDX(t->staged, t->applied, staged_t);
+        rv = st->tmp ? gsprov_fsio_publish(txn->pool, t->dir, st->tmp,
+                                           st->name, err)
+                     : gsprov_fsio_dir_remove(txn->pool, t->dir, st->name,
+                                              err);
+        if (rv) {
+            *err = apr_psprintf(txn->pool, "%s (%d of %d changes of the "
+                                "transaction had taken effect; the rest did "
+                                "not)", *err, t->applied, t->staged->nelts);
+            t->applied++;       /* publish removed its own file */
+            unstage(t);
+            return rv;
+        }
+        t->applied++;
+    }
+    return t->staged->nelts ? gsprov_fsio_dir_sync(txn->pool, t->dir, err)
+                            : APR_SUCCESS;
+}
+
 static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
                                   const char *data, apr_size_t len,
                                   char **err)
@@ -717,6 +846,9 @@ static apr_status_t fs_record_put(gsprov_txn_t *txn, const char *mac,
 
     if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
         return rv;
+    if (((file_txn_t *)txn->impl)->deferred)
+        return stage(txn, apr_pstrcat(txn->pool, mac, ".xml", NULL), data,
+                     len, err);
     return gsprov_fsio_write_atomic(txn->pool, fs->root, DEVICES,
                                     apr_pstrcat(txn->pool, mac, ".xml", NULL),
                                     data, len, err);
@@ -741,6 +873,15 @@ static apr_status_t remove_locked(gsprov_txn_t *txn, const char *lock,
 static apr_status_t fs_record_delete(gsprov_txn_t *txn, const char *mac,
                                      char **err)
 {
+    file_txn_t *t = txn->impl;
+    apr_status_t rv;
+
+    if (t->deferred) {
+        if ((rv = txn_holds(txn, device_lock(txn->pool, mac), err)))
+            return rv;
+        return stage(txn, apr_pstrcat(txn->pool, mac, ".xml", NULL), NULL, 0,
+                     err);
+    }
     return remove_locked(txn, device_lock(txn->pool, mac), DEVICES,
                          apr_pstrcat(txn->pool, mac, ".xml", NULL), err);
 }
@@ -790,8 +931,11 @@ static void end(file_txn_t *t)
     apr_hash_index_t *hi;
 
     for (hi = apr_hash_first(NULL, t->locks); hi; hi = apr_hash_next(hi))
-        gsprov_fsio_unlock(apr_hash_this_val(hi));
+        if (apr_hash_this_val(hi) != t)     /* t: under the store lock */
+            gsprov_fsio_unlock(apr_hash_this_val(hi));
     apr_hash_clear(t->locks);
+    gsprov_fsio_unlock(t->store_lock);
+    t->store_lock = NULL;
     t->ended = 1;
 }
 
@@ -806,6 +950,10 @@ static apr_status_t fs_commit(gsprov_txn_t *txn, char **err)
         *err = apr_pstrdup(txn->pool, "commit of a transaction that has "
                            "ended");
         return APR_EINVAL;
+    }
+    if (t->deferred && (rv = apply_staged(txn, err))) {
+        end(t);
+        return rv;
     }
     /* under the locks, so the trail has a record's changes in order */
     for (i = 0; i < t->entries->nelts; i++) {
@@ -825,8 +973,11 @@ static void fs_rollback(gsprov_txn_t *txn)
 {
     file_txn_t *t = txn->impl;
 
-    if (!t->ended)
+    if (!t->ended) {
+        if (t->deferred)
+            unstage(t);
         end(t);
+    }
 }
 
 /* ---- opening ---------------------------------------------------------- */
@@ -843,6 +994,13 @@ static void clean_temps(apr_pool_t *p, gsprov_store_t *s)
     int n;
 
     apr_pool_create(&scratch, p);
+    /* a bulk import holds the store lock exclusively while its staged
+     * files (named like these) wait for its commit, however long that
+     * takes: then leave them to it */
+    if (gsprov_fsio_lock_held(scratch, root, STORE_LOCK)) {
+        apr_pool_destroy(scratch);
+        return;
+    }
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
         if ((n = gsprov_fsio_clean_temps(scratch, root, dirs[i],
                      apr_time_from_sec(GSPROV_STALE_TEMP_SECONDS))) > 0)
@@ -862,6 +1020,7 @@ static const gsprov_store_ops_t file_ops = {
     .activation_get = fs_activation_get,
     .begin = fs_begin,
     .record_lock = fs_record_lock,
+    .defer = fs_defer,
     .record_put = fs_record_put,
     .record_delete = fs_record_delete,
     .activation_lock = fs_activation_lock,

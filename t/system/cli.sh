@@ -1177,4 +1177,265 @@ expect 2 "a directory store is changed only with --audit-log FILE" "import into 
 expect 2 "--driver, --params and --tenant go together" "--driver without --tenant: usage error" \
     "$GSPROV" export --driver sqlite3 --params "$TMP/db.sqlite"
 
+# ------------------------------------------------------------ bulk formats --
+# gsprov export|import --format csv|jsonl (the admin API's bulk formats):
+# 10,000 devices exported from a directory store, imported into empty
+# stores (directory and SQLite, from each format), and every device file
+# httpd serves from the five compared with cmp; problems by line number,
+# a dry run that changes nothing, all or nothing.
+elapsed() { echo "$1 $2" | awk '{ printf "%.1f", $2 - $1 }'; }
+# bulk_fetch PORT LOC: every device file of the round trip from
+# http://127.0.0.1:PORT/LOC into $B/got/LOC, the status codes into
+# $B/codes-LOC, and all of them in MAC order (each behind its name) into
+# $B/all-LOC
+bulk_fetch() {
+    local port=$1 loc=$2 i mac
+    mkdir -p "$B/got/$loc"
+    perl -e 'my ($port, $loc, $dir, $n) = @ARGV;
+             printf qq{url = "http://127.0.0.1:%s/%s/cfg%s.xml"\noutput = "%s/%s"\n},
+                 $port, $loc, $_, $dir, $_ for map { sprintf "000b82f%05x", $_ } 0 .. $n - 1' \
+        "$port" "$loc" "$B/got/$loc" "$N" >"$B/curl-$loc.cfg"
+    curl -s -K "$B/curl-$loc.cfg" -w '%{http_code}\n' >"$B/codes-$loc" 2>/dev/null
+    # encrypted files differ by their salt: compared decrypted
+    for ((i = 7; i < N; i += 1000)); do
+        mac=$(printf '000b82f%05x' "$i")
+        openssl enc -d -aes-256-cbc -md md5 -k "pw-$i" -in "$B/got/$loc/$mac" -out "$B/got/$loc/$mac.plain" 2>/dev/null \
+            && mv "$B/got/$loc/$mac.plain" "$B/got/$loc/$mac"
+    done
+    perl -e 'my ($dir, $n) = @ARGV; local $/;
+             for my $m (map { sprintf "000b82f%05x", $_ } 0 .. $n - 1) {
+                 print "== $m\n";
+                 open my $fh, "<", "$dir/$m" or do { print "missing\n"; next };
+                 print <$fh>;
+             }' "$B/got/$loc" "$N" >"$B/all-$loc"
+}
+# bulk_same LOC: LOC's device files are the source's, byte for byte
+bulk_same() {
+    if [ "$(grep -c '^200$' "$B/codes-$1")" = "$N" ] && cmp -s "$B/all-src" "$B/all-$1"; then
+        ok "bulk: every device file served from /$1 is byte-identical to the source's ($N files, cmp)"
+    else nok "bulk: every device file served from /$1 is byte-identical" "$(grep -c '^200$' "$B/codes-$1") of $N are 200" "$(cmp "$B/all-src" "$B/all-$1" 2>&1 | head -2)"; fi
+}
+# The same round trip through a private PostgreSQL (t/system/pg.sh):
+# import from both formats, export again, every device file served.
+bulk_pgsql() {
+    local pgdir=$B/pg pgport port params f loc CONF=$B/httpd-pg.conf
+    pgport=$(free_port)
+    if ! pg_start "$pgdir" "$pgport" fsync=off >"$B/pg-start.log" 2>&1; then
+        nok "bulk: a private PostgreSQL starts (t/system/pg.sh)" "$(tail -5 "$B/pg-start.log")"; return
+    fi
+    params=$(bash "$HERE/pg.sh" params "$pgdir" "$pgport")
+    q "$GSPROV" db init --driver pgsql --params "$params"
+    for f in csv jsonl; do
+        t0=$(date +%s.%N)
+        run "$GSPROV" import --root "$B/src" --driver pgsql --params "$params" --tenant "$f.test" "${AUD[@]}" --format "$f" "$B/export.$f"
+        t1=$(date +%s.%N)
+        note "bulk: import of $N records from $f into PostgreSQL: $(elapsed "$t0" "$t1") s"
+        if [ "$RC" = 0 ] && grep -q "^gsprov import: $N records, $N created, 0 replaced, 0 unchanged$" "$TMP/err"; then
+            ok "import --format $f of $N records into an empty PostgreSQL store"
+        else nok "import --format $f into PostgreSQL" "$(diag)"; fi
+        run "$GSPROV" export --driver pgsql --params "$params" --tenant "$f.test" --format "$f"
+        if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$B/export.$f"; then ok "... exported again from PostgreSQL: the same $f, byte for byte"
+        else nok "... exported again from PostgreSQL: the same $f" "$(diag)"; fi
+    done
+    port=$(free_port)
+    httpd_conf_head "$CONF" "$port" "$B/error-pg.log" dbd
+    {
+        echo "StartServers 1"
+        echo "ServerLimit 1"
+        echo "ThreadsPerChild 4"
+        echo "MaxRequestWorkers 4"
+        echo "MinSpareThreads 1"
+        echo "MaxSpareThreads 4"
+        echo "DBDriver pgsql"
+        echo "DBDParams \"$params\""
+        echo "GsProvRoot \"$B/src\""
+        echo "GsProvVar sip_server sip.bulk.example"
+        echo "GsProvVar note -"
+        echo "GsProvVar ext 0"
+        echo "LogLevel warn dbd:crit"
+        for loc in pcsv pjsonl; do
+            echo "<Location /$loc>"
+            echo "    SetHandler gsprov"
+            echo "    GsProvStore dbd ${loc#p}.test"
+            echo "</Location>"
+        done
+    } >>"$CONF"
+    if ! httpd_start -u "http://127.0.0.1:$port/pcsv/cfg.xml" "$CONF"; then
+        nok "bulk: httpd on PostgreSQL starts for the round trip" "(why: the lines above)"; return
+    fi
+    for loc in pcsv pjsonl; do
+        bulk_fetch "$port" "$loc"
+        bulk_same "$loc"
+    done
+    httpd_stop "$CONF" >/dev/null 2>&1
+    pg_stop "$pgdir"
+}
+B=$TMP/bulk N=10000
+bulk_tests() {
+    local f st t0 t1 i
+    mkdir -p "$B/src/models" "$B/src/groups" "$B/src/devices"
+    printf '<gs_provision version="1"><config version="1"><P47>${sip_server}</P47><P35>${ext}</P35></config></gs_provision>\n' >"$B/src/defaults.xml"
+    printf '<gs_provision version="1"><config version="1"><P8>1</P8></config></gs_provision>\n' >"$B/src/models/gxp2170.xml"
+    printf '<gs_provision version="1"><config version="1"><P8>2</P8></config></gs_provision>\n' >"$B/src/models/gxp1625.xml"
+    printf '<gs_provision version="1"><config version="1"><P64>UTC</P64></config></gs_provision>\n' >"$B/src/groups/sales.xml"
+    printf '<gs_provision version="1"><config version="1"><P3>Support ${ext}</P3><P64>CET</P64></config></gs_provision>\n' >"$B/src/groups/support.xml"
+    # records written by hand (not as the API writes them): groups in
+    # either order, quotes, commas, a line break and UTF-8 in values, an
+    # empty value, a password on one in a thousand
+    perl -e '
+        my ($dir, $n) = @ARGV;
+        for my $i (0 .. $n - 1) {
+            my $mac = sprintf "000b82f%05x", $i;
+            open my $fh, ">", "$dir/$mac.xml" or die $!;
+            my @g = $i % 3 == 0 ? ("sales", "support") : $i % 3 == 1 ? ("support", "sales") : ("sales");
+            print {$fh} "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<device>\n",
+                "<model>", ($i % 2 ? "gxp2170" : "gxp1625"), "</model>\n",
+                (map { "<group>$_</group>\n" } @g),
+                ($i % 1000 == 7 ? "<password>pw-$i</password>\n" : ""),
+                "<var name=\"ext\">", 1000 + $i, "</var>\n",
+                ($i % 5 == 0 ? "<var name=\"note\">line one,\nline \"two\" caf\xc3\xa9</var>\n" : ""),
+                "<config version=\"1\"><P3>Desk $i, &quot;\${ext}&quot; \${note}</P3><P270>\${ext}</P270>",
+                ($i % 4 == 0 ? "<P33></P33>" : ""), "</config>\n</device>\n";
+        }' "$B/src/devices" "$N"
+    # ${note} must be defined for every device: a tenant default
+    AUD=(--var sip_server=sip.bulk.example --var note=-)
+    q "$GSPROV" db init --driver sqlite3 --params "$B/db.sqlite"
+    for f in csv jsonl; do
+        t0=$(date +%s.%N)
+        run "$GSPROV" export --root "$B/src" --format "$f" "$B/export.$f"
+        t1=$(date +%s.%N)
+        note "bulk: export of $N records as $f: $(elapsed "$t0" "$t1") s"
+        if [ "$RC" = 0 ] && grep -q "^gsprov export: $N records, 0 problems$" "$TMP/err"; then ok "export --format $f of $N records"
+        else nok "export --format $f of $N records" "$(diag)"; fi
+        mkdir -p "$B/d$f/devices"
+        cp -r "$B/src/defaults.xml" "$B/src/models" "$B/src/groups" "$B/d$f/"
+        t0=$(date +%s.%N)
+        run "$GSPROV" import --root "$B/d$f" --audit-log "$B/audit-d$f.log" "${AUD[@]}" --format "$f" "$B/export.$f"
+        t1=$(date +%s.%N)
+        note "bulk: import of $N records from $f into a directory store: $(elapsed "$t0" "$t1") s"
+        if [ "$RC" = 0 ] && grep -q "^gsprov import: $N records, $N created, 0 replaced, 0 unchanged$" "$TMP/err" \
+           && [ "$(ls "$B/d$f/devices" | wc -l)" = "$N" ] && [ "$(wc -l <"$B/audit-d$f.log")" = "$N" ]; then
+            ok "import --format $f of $N records into an empty directory store: all created, $N audit lines"
+        else nok "import --format $f into a directory store" "$(diag)"; fi
+        t0=$(date +%s.%N)
+        run "$GSPROV" import --root "$B/src" --driver sqlite3 --params "$B/db.sqlite" --tenant "$f.test" "${AUD[@]}" --format "$f" <"$B/export.$f"
+        t1=$(date +%s.%N)
+        note "bulk: import of $N records from $f into SQLite: $(elapsed "$t0" "$t1") s"
+        if [ "$RC" = 0 ] && grep -q "^gsprov import: $N records, $N created, 0 replaced, 0 unchanged$" "$TMP/err"; then
+            ok "import --format $f of $N records into an empty SQLite store (from stdin)"
+        else nok "import --format $f into SQLite" "$(diag)"; fi
+        run "$GSPROV" export --driver sqlite3 --params "$B/db.sqlite" --tenant "$f.test" --format "$f"
+        if [ "$RC" = 0 ] && cmp -s "$TMP/out" "$B/export.$f"; then ok "... exported again from SQLite: the same $f, byte for byte"
+        else nok "... exported again from SQLite: the same $f" "$(diag)"; fi
+        run "$GSPROV" import --root "$B/d$f" --audit-log "$B/audit-d$f.log" "${AUD[@]}" --format "$f" "$B/export.$f"
+        if [ "$RC" = 0 ] && grep -q "^gsprov import: $N records, 0 created, 0 replaced, $N unchanged$" "$TMP/err" \
+           && [ "$(wc -l <"$B/audit-d$f.log")" = "$N" ]; then ok "... the same import again changes and audits nothing"
+        else nok "... the same import again changes nothing" "$(diag)"; fi
+    done
+    q chmod -R a+rX "$B"
+    q chmod a+rw "$B" "$B/db.sqlite"
+
+    # every device file, served by httpd from the five stores
+    local CONF=$B/httpd.conf port loc mac
+    port=$(free_port)
+    httpd_conf_head "$CONF" "$port" "$B/error.log" dbd
+    {
+        echo "StartServers 1"
+        echo "ServerLimit 1"
+        echo "ThreadsPerChild 4"
+        echo "MaxRequestWorkers 4"
+        echo "MinSpareThreads 1"
+        echo "MaxSpareThreads 4"
+        echo "DBDriver sqlite3"
+        echo "DBDParams \"$B/db.sqlite\""
+        echo "GsProvVar sip_server sip.bulk.example"
+        echo "GsProvVar note -"
+        echo "GsProvVar ext 0"
+        # two tenants' statements in one server: mod_dbd warns of the labels
+        echo "LogLevel warn dbd:crit"
+        for loc in src dcsv djsonl scsv sjsonl; do
+            echo "<Location /$loc>"
+            echo "    SetHandler gsprov"
+            case $loc in
+                d*) echo "    GsProvRoot \"$B/$loc\"" ;;
+                s*) echo "    GsProvRoot \"$B/src\"" ;;
+            esac
+            case $loc in scsv) echo "    GsProvStore dbd csv.test" ;; sjsonl) echo "    GsProvStore dbd jsonl.test" ;; esac
+            echo "</Location>"
+        done
+    } >>"$CONF"
+    if ! httpd_start -u "http://127.0.0.1:$port/src/cfg.xml" "$CONF"; then
+        nok "bulk: httpd starts for the round trip" "(why: the lines above)"; return
+    fi
+    t0=$(date +%s.%N)
+    for loc in src dcsv djsonl scsv sjsonl; do
+        bulk_fetch "$port" "$loc"
+    done
+    t1=$(date +%s.%N)
+    note "bulk: $((5 * N)) device files fetched and collected: $(elapsed "$t0" "$t1") s"
+    check "bulk: all $N device files of the source store are 200" "$N" "$(grep -c '^200$' "$B/codes-src")"
+    if grep -q '<P3>Desk 10, &quot;1010&quot; line one,$' "$B/got/src/000b82f0000a" \
+       && grep -q '<P270>1010</P270>' "$B/got/src/000b82f0000a" \
+       && grep -q '<P3>Desk 11, &quot;1011&quot; -</P3>' "$B/got/src/000b82f0000b" \
+       && grep -q '<P3>Desk 7, &quot;1007&quot; -</P3>' "$B/got/src/000b82f00007"; then
+        ok "bulk: ... what the records say, the encrypted ones decrypted"
+    else nok "bulk: ... what the records say" "$(head -c 600 "$B/got/src/000b82f0000a")"; fi
+    for loc in dcsv djsonl scsv sjsonl; do
+        bulk_same "$loc"
+    done
+    httpd_stop "$CONF" >/dev/null 2>&1
+    bulk_pgsql
+
+    # problems by line number; nothing written
+    mkdir -p "$B/e/devices"
+    cp -r "$B/src/defaults.xml" "$B/src/models" "$B/src/groups" "$B/e/"
+    # 1,000 records, the 500th with an unknown model
+    head -1000 "$B/export.jsonl" | sed '500s/"model":"gxp[0-9]*"/"model":"gxp9999"/' >"$B/bad.jsonl"
+    expect 1 "^gsprov import: line 500: 000b82f001f3: .*gxp9999" "import --format jsonl: one bad line among 1,000: its line and MAC, exit 1" \
+        "$GSPROV" import --root "$B/e" --audit-log "$B/audit-e.log" "${AUD[@]}" --format jsonl "$B/bad.jsonl"
+    if grep -q "^gsprov import: 1000 records, 1 problem: nothing written$" "$TMP/err" \
+       && [ -z "$(ls -A "$B/e/devices")" ] && [ ! -s "$B/audit-e.log" ]; then ok "... nothing written, nothing audited, no staged file (all or nothing)"
+    else nok "... nothing written, nothing audited" "$(diag)" "$(ls -A "$B/e/devices" | head -3)"; fi
+    run "$GSPROV" import --driver sqlite3 --params "$B/db.sqlite" --tenant bad.test --root "$B/src" "${AUD[@]}" --format jsonl "$B/bad.jsonl"
+    st=$("$GSPROV" export --driver sqlite3 --params "$B/db.sqlite" --tenant bad.test --format jsonl 2>/dev/null | wc -l)
+    if [ "$RC" = 1 ] && [ "$st" = 0 ]; then ok "... the same into SQLite: exit 1, no record"
+    else nok "... the same into SQLite: nothing written" "$(diag)" "records: $st"; fi
+    { printf 'mac,model,vars.ext,P3\r\n'
+      printf '000b82f00001,gxp2170,1,"a ""quoted"" cell"\r\n'
+      printf 'zz,gxp2170,2,x\r\n'
+      printf '000b82f00001,gxp2170,3,x\r\n'
+      printf '000b82f00003,gxp2170,"multi\nline",x\r\n'
+      printf '000b82f00004,gxp2170,4,"a"b\r\n'
+      printf '000b82f00005,gxp2170\r\n'
+      printf '000b82f00006,gxp2170,,x\r\n'; } >"$B/many.csv"
+    expect 1 "" "import --format csv with five kinds of problems: exit 1" \
+        "$GSPROV" import --root "$B/e" --audit-log "$B/audit-e.log" "${AUD[@]}" --format csv "$B/many.csv"
+    if grep -q "^gsprov import: line 3: mac: mac must be 12 hex digits$" "$TMP/err" \
+       && grep -q "^gsprov import: line 4: 000b82f00001: mac: mac 000b82f00001 is also on line 2$" "$TMP/err" \
+       && grep -q "^gsprov import: line 7: text after a quoted cell" "$TMP/err" \
+       && grep -q "^gsprov import: line 8: 2 cells, the header has 4$" "$TMP/err" \
+       && grep -q "^gsprov import: line 9: 000b82f00006: .*undefined variable \${ext}" "$TMP/err" \
+       && [ "$(grep -c '^gsprov import: line' "$TMP/err")" = 5 ] \
+       && grep -q "^gsprov import: 7 records, 5 problems: nothing written$" "$TMP/err"; then
+        ok "... every problem with its line number (a quoted line break counts), none other"
+    else nok "... every problem with its line number" "$(cat "$TMP/err")"; fi
+    printf '{"mac":"000b82f00001","model":"gxp2170","vars":{"ext":"1"}}\n\n{"mac":"000b82f00002","model":"gxp2170","vars":{"ext":2}}\n[1]\n' >"$B/bad2.jsonl"
+    expect 1 "^gsprov import: line 3: 000b82f00002: vars.ext: vars.ext must be a string$" "import --format jsonl: problems by line (a blank line counts)" \
+        "$GSPROV" import --root "$B/e" --audit-log "$B/audit-e.log" "${AUD[@]}" --format jsonl "$B/bad2.jsonl"
+    if grep -q "^gsprov import: line 4: not a JSON object$" "$TMP/err"; then ok "... and the next"; else nok "... and the next" "$(diag)"; fi
+
+    # dry run
+    expect 0 "^gsprov import: $N records, $N created, 0 replaced, 0 unchanged \(dry run: nothing written\)$" "import --dry-run --format csv: counts" \
+        "$GSPROV" import --root "$B/e" "${AUD[@]}" --format csv --dry-run "$B/export.csv"
+    if [ -z "$(ls -A "$B/e/devices")" ] && [ ! -s "$B/audit-e.log" ]; then ok "... and changes nothing"
+    else nok "... and changes nothing" "$(ls -A "$B/e/devices" | head -3)"; fi
+    expect 0 "^gsprov import: $N records, 0 created, 0 replaced, $N unchanged \(dry run" "import --dry-run into the store that has them: all unchanged" \
+        "$GSPROV" import --root "$B/djsonl" "${AUD[@]}" --format jsonl --dry-run "$B/export.jsonl"
+    expect 2 "--format is raw, csv or jsonl" "import --format xml: usage error" \
+        "$GSPROV" import --root "$B/e" --format xml "$B/export.csv"
+    expect 2 "--format is raw, csv or jsonl" "export --format xml: usage error" \
+        "$GSPROV" export --root "$B/e" --format xml
+}
+bulk_tests
+
 harness_done

@@ -46,6 +46,7 @@ apr_hash_t *unit_hash(const char *name, ...);
     } while (0)
 
 Suite *mac_suite(void);
+Suite *bulk_suite(void);
 Suite *name_suite(void);
 Suite *layer_suite(void);
 Suite *device_suite(void);

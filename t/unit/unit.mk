@@ -16,7 +16,7 @@ UNIT_SRC     = $(sort $(wildcard t/unit/*.c))
 UNIT_OBJ     = $(patsubst t/unit/%.c,$(BUILD)/t/unit/%.o,$(UNIT_SRC))
 TEST_LIBS    = $(BUILD)/libgsprov.a $(PKG_LIBS) $(APR_LIBS)
 
-FUZZ_TARGETS = name layer device vars
+FUZZ_TARGETS = name layer device vars bulk
 FUZZ_REPLAY  = $(patsubst %,$(BUILD)/t/fuzz/replay-%,$(FUZZ_TARGETS))
 FUZZ_TIME   ?= 60
 FUZZ_BUILD   = build/fuzz

@@ -160,6 +160,20 @@ sub http_req {
         my $v = $hdr{lc $_[0]};
         return $v ? join(', ', @$v) : undef;
     };
+    # a streamed answer (the admin export): the body without the chunk
+    # framing ($res{raw} keeps it)
+    if (($res{header}->('Transfer-Encoding') // '') =~ /\bchunked\b/i) {
+        my ($b, $pos, $out) = ($res{body}, 0, '');
+        while ((my $e = index $b, "\r\n", $pos) >= 0) {
+            my ($hex) = substr($b, $pos, $e - $pos) =~ /^([0-9a-fA-F]+)/
+                or die "bad chunk size in the answer to $method $path";
+            my $n = hex $hex;
+            last if !$n;
+            $out .= substr $b, $e + 2, $n;
+            $pos = $e + 2 + $n + 2;
+        }
+        $res{body} = $out;
+    }
     return \%res;
 }
 
