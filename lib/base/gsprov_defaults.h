@@ -140,7 +140,7 @@
 #define GSPROV_DEFAULT_DEVICE_STATUS_FLUSH 10
 #define GSPROV_MAX_DEVICE_STATUS_FLUSH 3600
 /* GsProvDeviceStatusBuffer: distinct (device, file kind) entries a child
- * keeps per store between writes (about 700 bytes each, two generations);
+ * keeps per store between writes (about 450 bytes each, two generations);
  * more are dropped and counted. */
 #define GSPROV_DEFAULT_DEVICE_STATUS_BUFFER 10000
 #define GSPROV_MAX_DEVICE_STATUS_BUFFER 1000000

@@ -250,7 +250,7 @@ check_true "... and node a's answer for the xml kind" grep -q '"xml":{"at":[0-9]
 check "the row is the tenant's" "farm.test|200" \
     "$(sql "SELECT tenant, result FROM gsprov_device_fetch WHERE mac = '$M' AND kind = 'xml'")"
 check "other.test (same database) sees no status of it" 0 \
-    "$(sql "SELECT count(*) FROM gsprov_device_status WHERE tenant = 'other.test'")"
+    "$(sql "SELECT count(*) FROM gsprov_device_status WHERE tenant = 'other.test' AND mac = '$M'")"
 
 # ---------------------------------------------------------------- one query per request
 # (the executions of a prepared statement count under its PREPARE text;
@@ -372,7 +372,7 @@ check "... and 200s again at the end, no httpd restart" "200 200 200 200" \
     "$(for f in load.1 load.2 load.3 load.4; do tail -1 $f | cut -d' ' -f1; done | tr '\n' ' ' | sed 's/ $//')"
 for n in a b; do
     check "node $n logged the outage once (GSPROV1001-1004, one line per interval)" 1 \
-        "$(grep -cE 'GSPROV090[1-4]' logs/error-$n.log)"
+        "$(grep -cE 'GSPROV100[1-4]' logs/error-$n.log)"
 done
 check "the status page counts the 503s" 1 "$(( $(status_val "$pa" DatabaseUnavailable) > 0 ))"
 check "... and the failed statements" 1 "$(( $(status_val "$pa" DatabaseErrors) > 0 ))"
