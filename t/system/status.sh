@@ -189,4 +189,7 @@ check_true "... naming the store and the error" grep -q "GSPROV1101: .*$tmp/brok
 check "no other warning or error" 0 "$(grep -E '\[(gsprov:)?(warn|error|crit)' logs/error_log | grep -vc GSPROV1101)"
 
 httpd_stop "$tmp/httpd.conf"
+# (with GSPROV_PRELOAD: the flusher threads' exits at the graceful restart
+# and the stop under ASan/UBSan)
+check "no sanitizer report in the error log" 0 "$(grep -cE 'Sanitizer|runtime error' logs/error_log)"
 harness_done
