@@ -360,10 +360,10 @@ static apr_status_t sync_dir(apr_pool_t *p, int dfd, const char *root,
     return APR_SUCCESS;
 }
 
-/* Write data to dfd/tmp (created or truncated) and fsync it: 0, or -1
- * with errno (the file is removed). */
+/* Write data to dfd/tmp (created or truncated) and, if durable, fsync
+ * it: 0, or -1 with errno (the file is removed). */
 static int write_tmp(int dfd, const char *tmp, const void *data,
-                     apr_size_t len)
+                     apr_size_t len, int durable)
 {
     const char *b = data;
     int fd, e;
@@ -381,7 +381,7 @@ static int write_tmp(int dfd, const char *tmp, const void *data,
         b += n;
         len -= (apr_size_t)n;
     }
-    if (fsync(fd) != 0)
+    if (durable && fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
         fd = -1;
@@ -406,18 +406,18 @@ static const char *tmp_name(apr_pool_t *p, const char *name)
                         (long)syscall(SYS_gettid));
 }
 
-apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
-                                      const char *dir, const char *name,
-                                      const void *data, apr_size_t len,
-                                      char **err)
+static apr_status_t write_replace(apr_pool_t *p, const char *root,
+                                  const char *dir, const char *name,
+                                  const void *data, apr_size_t len,
+                                  int durable, char **err)
 {
     const char *tmp = tmp_name(p, name);
-    apr_status_t rv;
+    apr_status_t rv = APR_SUCCESS;
     int dfd;
 
     if ((dfd = dir_in(p, root, dir, &rv, err)) < 0)
         return rv;
-    if (write_tmp(dfd, tmp, data, len) != 0) {
+    if (write_tmp(dfd, tmp, data, len, durable) != 0) {
         *err = apr_psprintf(p, "%s/%s/%s: cannot write: %s%s", root, dir,
                             tmp, strerror(errno), errno == EACCES
                             ? " (the store must be writable by httpd's "
@@ -433,9 +433,26 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
         close(dfd);
         return GSPROV_EIO;
     }
-    rv = sync_dir(p, dfd, root, dir, err);
+    if (durable)
+        rv = sync_dir(p, dfd, root, dir, err);
     close(dfd);
     return rv;
+}
+
+apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *root,
+                                      const char *dir, const char *name,
+                                      const void *data, apr_size_t len,
+                                      char **err)
+{
+    return write_replace(p, root, dir, name, data, len, 1, err);
+}
+
+apr_status_t gsprov_fsio_write_replace(apr_pool_t *p, const char *root,
+                                       const char *dir, const char *name,
+                                       const void *data, apr_size_t len,
+                                       char **err)
+{
+    return write_replace(p, root, dir, name, data, len, 0, err);
 }
 
 /* ---- staged writes -------------------------------------------------- */
@@ -476,7 +493,7 @@ apr_status_t gsprov_fsio_stage(apr_pool_t *p, gsprov_dir_t *d,
 {
     const char *t = tmp_name(p, name);
 
-    if (write_tmp(d->fd, t, data, len) != 0) {
+    if (write_tmp(d->fd, t, data, len, 1) != 0) {
         *err = apr_psprintf(p, "%s/%s/%s: cannot write: %s", d->root, d->dir,
                             t, strerror(errno));
         return GSPROV_EIO;

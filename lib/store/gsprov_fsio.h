@@ -92,6 +92,14 @@ apr_status_t gsprov_fsio_dir_remove(apr_pool_t *p, gsprov_dir_t *d,
                                     const char *name, char **err);
 apr_status_t gsprov_fsio_dir_sync(apr_pool_t *p, gsprov_dir_t *d, char **err);
 
+/* The same without either fsync: atomic (old or new, never torn) but
+ * not durable, for what may lose its last seconds in a crash (the
+ * provisioning status).  GSPROV_EIO or GSPROV_EOUTSIDE with *err. */
+apr_status_t gsprov_fsio_write_replace(apr_pool_t *p, const char *root,
+                                       const char *dir, const char *name,
+                                       const void *data, apr_size_t len,
+                                       char **err);
+
 /* Remove root/dir/name and fsync dir: APR_SUCCESS, APR_ENOENT, or
  * GSPROV_EIO / GSPROV_EOUTSIDE. */
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *root,
