@@ -2,6 +2,7 @@
  * The store calls, so callers never reach into the vtable and a backend
  * may leave out a read, or all changes, that it cannot do (APR_ENOTIMPL).
  */
+#include <string.h>
 #include <apr_strings.h>
 #include "gsprov_store.h"
 #include "gsprov_crypto.h"
@@ -67,6 +68,16 @@ apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
     if (!s->ops->activation_get)
         return lacks(s, p, "activation_get", err);
     return s->ops->activation_get(s, p, number, out, err);
+}
+
+apr_status_t gsprov_store_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                          const char *after, int limit,
+                                          apr_array_header_t **items,
+                                          int *more, char **err)
+{
+    if (!s->ops->activation_list)
+        return lacks(s, p, "activation_list", err);
+    return s->ops->activation_list(s, p, after, limit, items, more, err);
 }
 
 apr_status_t gsprov_store_begin(gsprov_store_t *s, apr_pool_t *p,
@@ -155,4 +166,34 @@ apr_status_t gsprov_store_device(gsprov_store_t *s, apr_pool_t *p,
         return rv;
     (*out)->version = b.version;
     return APR_SUCCESS;
+}
+
+int gsprov_store_list_filtered(const gsprov_list_query_t *q)
+{
+    return q->group || q->model || (q->vars && q->vars->nelts);
+}
+
+int gsprov_store_list_match(const gsprov_list_query_t *q,
+                            const gsprov_device_t *d)
+{
+    int i;
+
+    if (q->model && (!d->model || strcmp(d->model, q->model)))
+        return 0;
+    if (q->group) {
+        for (i = 0; i < d->groups->nelts; i++)
+            if (!strcmp(APR_ARRAY_IDX(d->groups, i, const char *), q->group))
+                break;
+        if (i == d->groups->nelts)
+            return 0;
+    }
+    for (i = 0; q->vars && i < q->vars->nelts; i++) {
+        const gsprov_list_var_t *v = &APR_ARRAY_IDX(q->vars, i,
+                                                    gsprov_list_var_t);
+        const char *have = apr_hash_get(d->vars, v->name,
+                                        APR_HASH_KEY_STRING);
+        if (!have || strcmp(have, v->value))
+            return 0;
+    }
+    return 1;
 }

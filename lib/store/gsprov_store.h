@@ -73,12 +73,23 @@ typedef struct {
     const char *label;          /* names it in messages */
 } gsprov_activation_t;
 
-/* One page of records in MAC order (keyset paging). */
+/* var.<name>=<value> of a listing: records whose <var name> is value. */
+typedef struct {
+    const char *name;
+    const char *value;
+} gsprov_list_var_t;
+
+/* One page of records in MAC order (keyset paging), filtered: a record is
+ * listed when it passes every filter given (lib/admin/gsprov_list.c reads
+ * them from a query string). */
 typedef struct {
     const char *after;          /* only MACs after this one; NULL: from the
                                  * start */
     int limit;                  /* at most this many items (>= 1) */
     const char *group;          /* only devices in this group; NULL: all */
+    const char *model;          /* only records of this model; NULL: all */
+    const apr_array_header_t *vars; /* of gsprov_list_var_t, all must hold;
+                                     * NULL or empty: none */
 } gsprov_list_query_t;
 
 typedef struct {
@@ -116,9 +127,10 @@ typedef struct {
     apr_status_t (*record_version)(gsprov_store_t *s, apr_pool_t *p,
                                    const char *mac, const char **version,
                                    char **err);
-    /* A page of records (array of gsprov_listed_t); *more is set when
-     * records may follow the last one (the directory store: any record;
-     * the database store: one of q->group). */
+    /* A page of records that pass q's filters (array of
+     * gsprov_listed_t); *more is set when records may follow the last one
+     * (the directory store: any record; the database store: one that
+     * passes the filters). */
     apr_status_t (*record_list)(gsprov_store_t *s, apr_pool_t *p,
                                 const gsprov_list_query_t *q,
                                 apr_array_header_t **items, int *more,
@@ -133,6 +145,14 @@ typedef struct {
     apr_status_t (*activation_get)(gsprov_store_t *s, apr_pool_t *p,
                                    const char *number,
                                    gsprov_activation_t **out, char **err);
+    /* A page of activations in number order (strcmp: numbers are digit
+     * strings), those after `after` (NULL: from the start), at most limit
+     * (array of gsprov_activation_t); *more is set when others follow.
+     * Activations that cannot be read are left out. */
+    apr_status_t (*activation_list)(gsprov_store_t *s, apr_pool_t *p,
+                                    const char *after, int limit,
+                                    apr_array_header_t **items, int *more,
+                                    char **err);
 
     /* ---- changes ---- */
     /* log: the audit log the change's entries go to (GsProvAuditLog); the
@@ -228,6 +248,10 @@ apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
                                          const char *number,
                                          gsprov_activation_t **out,
                                          char **err);
+apr_status_t gsprov_store_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                          const char *after, int limit,
+                                          apr_array_header_t **items,
+                                          int *more, char **err);
 apr_status_t gsprov_store_begin(gsprov_store_t *s, apr_pool_t *p,
                                 gsprov_audit_t *log, gsprov_txn_t **txn,
                                 char **err);
@@ -251,6 +275,13 @@ apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
                                 char **err);
 apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err);
 void gsprov_store_rollback(gsprov_txn_t *txn);
+
+/* Whether a parsed record passes q's record filters (group, model,
+ * vars): what a store that walks its records tests them with. */
+int gsprov_store_list_match(const gsprov_list_query_t *q,
+                            const gsprov_device_t *d);
+/* Whether q has a record filter at all. */
+int gsprov_store_list_filtered(const gsprov_list_query_t *q);
 
 /* ---- views (gsprov_store_view.c) ---- */
 

@@ -98,9 +98,55 @@ static apr_status_t fs_record_version(gsprov_store_t *s, apr_pool_t *p,
     return rv;
 }
 
-static int cmp_mac(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of a directory's entries in order (strcmp), those after
+ * `after` (all when NULL); key() takes a name to its key or says 0. */
+static apr_status_t list_keys(apr_pool_t *p, const char *dirname,
+                              int (*key)(apr_pool_t *, const char *,
+                                         const char **),
+                              const char *after, apr_array_header_t **out,
+                              char **err)
+{
+    apr_array_header_t *a = apr_array_make(p, 64, sizeof(const char *));
+    apr_pool_t *scratch;
+    apr_finfo_t fi;
+    apr_dir_t *dir;
+    apr_status_t rv;
+
+    rv = apr_dir_open(&dir, dirname, p);
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        *out = a;
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: cannot open directory: %pm", dirname,
+                            &rv);
+        return GSPROV_EIO;
+    }
+    apr_pool_create(&scratch, p);
+    while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+        const char *k;
+        if (!key(scratch, fi.name, &k) || (after && strcmp(k, after) <= 0))
+            continue;
+        APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, k);
+    }
+    apr_pool_destroy(scratch);
+    apr_dir_close(dir);
+    qsort(a->elts, (size_t)a->nelts, sizeof(const char *), cmp_key);
+    *out = a;
+    return APR_SUCCESS;
+}
+
+static int mac_key(apr_pool_t *p, const char *name, const char **k)
+{
+    char *mac = apr_palloc(p, GSPROV_MAC_LEN + 1);
+
+    *k = mac;
+    return record_name(name, mac);
 }
 
 /* The MACs of devices/ in order, those after `after` (all when NULL). */
@@ -108,40 +154,7 @@ static apr_status_t list_macs(apr_pool_t *p, const file_store_t *fs,
                               const char *after, apr_array_header_t **out,
                               char **err)
 {
-    apr_array_header_t *a = apr_array_make(p, 64, sizeof(const char *));
-    apr_finfo_t fi;
-    apr_dir_t *dir;
-    apr_status_t rv;
-
-    rv = apr_dir_open(&dir, fs->devices, p);
-    if (APR_STATUS_IS_ENOENT(rv)) {
-        *out = a;
-        return APR_SUCCESS;
-    }
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: cannot open directory: %pm", fs->devices,
-                            &rv);
-        return GSPROV_EIO;
-    }
-    while (apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
-        char mac[GSPROV_MAC_LEN + 1];
-        if (!record_name(fi.name, mac) || (after && strcmp(mac, after) <= 0))
-            continue;
-        APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, mac);
-    }
-    apr_dir_close(dir);
-    qsort(a->elts, (size_t)a->nelts, sizeof(const char *), cmp_mac);
-    *out = a;
-    return APR_SUCCESS;
-}
-
-static int in_group(const gsprov_device_t *d, const char *group)
-{
-    int i;
-    for (i = 0; i < d->groups->nelts; i++)
-        if (!strcmp(APR_ARRAY_IDX(d->groups, i, const char *), group))
-            return 1;
-    return 0;
+    return list_keys(p, fs->devices, mac_key, after, out, err);
 }
 
 /* A record read and parsed into p for a listing: NULL with *err if it
@@ -168,7 +181,7 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
     apr_array_header_t *macs, *a;
     apr_pool_t *iter;
     apr_status_t rv;
-    int i;
+    int i, filtered = gsprov_store_list_filtered(q);
 
     if ((rv = list_macs(p, fs, q->after, &macs, err)))
         return rv;
@@ -185,12 +198,12 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
             *more = 1;
             break;
         }
-        if (q->group) {
-            /* most records may be out of the group: parsed in a scratch
-             * pool, and again in p only when they are in */
+        if (filtered) {
+            /* most records may fail the filters: parsed in a scratch
+             * pool, and again in p only when they pass */
             apr_pool_clear(iter);
             d = list_parse(iter, fs, mac, &why);
-            if (!d || !in_group(d, q->group))
+            if (!d || !gsprov_store_list_match(q, d))
                 continue;
         }
         d = list_parse(p, fs, mac, &why);
@@ -309,6 +322,54 @@ static apr_status_t fs_activation_get(gsprov_store_t *s, apr_pool_t *p,
                                       gsprov_activation_t **out, char **err)
 {
     return read_activation(p, s->impl, number, out, err);
+}
+
+/* activations/<number>.json */
+static int number_key(apr_pool_t *p, const char *name, const char **k)
+{
+    size_t n = strlen(name);
+
+    /* digits only: temporary files (.<number>.json.tmp.*) never match */
+    if (n <= 5 || strcmp(name + n - 5, ".json"))
+        return 0;
+    n -= 5;
+    if (n > GSPROV_MAX_NUMBER_LEN
+        || strspn(name, "0123456789") != n)
+        return 0;
+    *k = apr_pstrmemdup(p, name, n);
+    return 1;
+}
+
+static apr_status_t fs_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                       const char *after, int limit,
+                                       apr_array_header_t **items, int *more,
+                                       char **err)
+{
+    file_store_t *fs = s->impl;
+    apr_array_header_t *numbers, *a;
+    apr_status_t rv;
+    int i;
+
+    if ((rv = list_keys(p, fs->activations, number_key, after, &numbers,
+                        err)))
+        return rv;
+    a = apr_array_make(p, limit, sizeof(gsprov_activation_t));
+    *more = 0;
+    for (i = 0; i < numbers->nelts; i++) {
+        gsprov_activation_t *act;
+        char *why = NULL;
+
+        if (a->nelts == limit) {
+            *more = 1;
+            break;
+        }
+        /* removed since the listing, or not an activation: left out */
+        if (read_activation(p, fs, APR_ARRAY_IDX(numbers, i, const char *),
+                            &act, &why) == APR_SUCCESS)
+            APR_ARRAY_PUSH(a, gsprov_activation_t) = *act;
+    }
+    *items = a;
+    return APR_SUCCESS;
 }
 
 /* In the member order activations have always been written in. */
@@ -562,6 +623,7 @@ static const gsprov_store_ops_t file_ops = {
     .record_list = fs_record_list,
     .record_iterate = fs_record_iterate,
     .activation_get = fs_activation_get,
+    .activation_list = fs_activation_list,
     .begin = fs_begin,
     .record_lock = fs_record_lock,
     .record_put = fs_record_put,
