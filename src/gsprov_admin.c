@@ -580,6 +580,14 @@ static json_t *listed_json(adm_t *a, const gsprov_listed_t *it,
     if (fields & GSPROV_LIST_VARS)  /* redacted as GET /devices/<mac> is */
         json_object_set(e, "vars", json_object_get(gsprov_record_to_json(
                         a->r->pool, it->dev, secrets), "vars"));
+    if (fields & GSPROV_LIST_STATUS)
+        json_object_set_new(e, "status", it->status
+                            ? gsprov_list_status_json(&it->status->last)
+                            : json_null());
+    if (fields & GSPROV_LIST_IN_SYNC)   /* null: never seen */
+        json_object_set_new(e, "in_sync", it->status ? json_boolean(
+            !strcmp(it->status->served_version,
+                    it->version ? it->version : "")) : json_null());
     return e;
 }
 

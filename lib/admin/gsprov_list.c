@@ -63,6 +63,7 @@ static apr_status_t fields_arg(apr_pool_t *p, const char *v,
     static const struct { const char *name; unsigned bit; } known[] = {
         { "mac", 0 }, { "model", GSPROV_LIST_MODEL },
         { "groups", GSPROV_LIST_GROUPS }, { "vars", GSPROV_LIST_VARS },
+        { "status", GSPROV_LIST_STATUS }, { "in_sync", GSPROV_LIST_IN_SYNC },
     };
     char *copy = apr_pstrdup(p, v), *last, *f;
     size_t i;
@@ -74,10 +75,83 @@ static apr_status_t fields_arg(apr_pool_t *p, const char *v,
                 break;
         if (i == sizeof(known) / sizeof(known[0]))
             return bad(p, param, err, "fields", "fields: unknown field '%s' "
-                       "(known: mac, model, groups, vars)", f);
+                       "(known: mac, model, groups, vars, status, in_sync)", f);
         *fields |= known[i].bit;
     }
     return APR_SUCCESS;
+}
+
+/* A time: seconds since the epoch, or RFC 3339 in UTC
+ * (2026-12-03T14:00:00Z), what a person types and a script computes. */
+static apr_status_t time_arg(apr_pool_t *p, const char *key, const char *v,
+                             apr_int64_t *out, const char **param, char **err)
+{
+    apr_time_exp_t tm;
+    apr_time_t t;
+    char *end;
+    int n = 0;
+
+    if (*v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 12) {
+        *out = apr_strtoi64(v, &end, 10);
+        if (*out > 0)
+            return APR_SUCCESS;
+    }
+    memset(&tm, 0, sizeof(tm));
+    if (strlen(v) == 20
+        && sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6
+        && n == 20 && tm.tm_year >= 1970 && tm.tm_mon >= 1 && tm.tm_mon <= 12
+        && tm.tm_mday >= 1 && tm.tm_mday <= 31 && tm.tm_hour <= 23
+        && tm.tm_min <= 59 && tm.tm_sec <= 60) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        if (apr_time_exp_gmt_get(&t, &tm) == APR_SUCCESS && t > 0) {
+            *out = apr_time_sec(t);
+            return APR_SUCCESS;
+        }
+    }
+    return bad(p, param, err, key, "%s must be a time: seconds since the "
+               "epoch, or YYYY-MM-DDTHH:MM:SSZ", key);
+}
+
+/* true|false (1|0) as 1|-1 (0: not given); never_seen alone (no value)
+ * is true */
+static apr_status_t bool_arg(apr_pool_t *p, const char *key, const char *v,
+                             int empty_true, int *out, const char **param,
+                             char **err)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "1") || (empty_true && !*v))
+        *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "0"))
+        *out = -1;
+    else
+        return bad(p, param, err, key, "%s must be true or false", key);
+    return APR_SUCCESS;
+}
+
+/* The status filters: APR_SUCCESS, GSPROV_EINVAL (refused), or
+ * APR_NOTFOUND (not one of them). */
+static apr_status_t status_arg(apr_pool_t *p, const char *k, const char *v,
+                               gsprov_list_query_t *q, const char **param,
+                               char **err)
+{
+    if (!strcmp(k, "seen_after"))
+        return time_arg(p, k, v, &q->seen_after, param, err);
+    if (!strcmp(k, "seen_before"))
+        return time_arg(p, k, v, &q->seen_before, param, err);
+    if (!strcmp(k, "in_sync"))
+        return bool_arg(p, k, v, 0, &q->in_sync, param, err);
+    if (!strcmp(k, "never_seen"))
+        return bool_arg(p, k, v, 1, &q->never_seen, param, err);
+    if (!strcmp(k, "firmware")) {
+        if (!*v || strlen(v) > GSPROV_MAX_LIST_FIRMWARE_LEN)
+            return bad(p, param, err, k, "firmware must be a firmware "
+                       "version (1 to %d characters)",
+                       GSPROV_MAX_LIST_FIRMWARE_LEN);
+        q->firmware = v;
+        return APR_SUCCESS;
+    }
+    return APR_NOTFOUND;
 }
 
 /* var.<name>=<value> */
@@ -114,8 +188,7 @@ apr_status_t gsprov_list_devices_args(apr_pool_t *p, const apr_table_t *args,
     apr_status_t rv;
     int i;
 
-    memset(q, 0, sizeof(*q));
-    q->limit = GSPROV_ADMIN_LIST_DEFAULT;
+    gsprov_store_list_init(q, GSPROV_ADMIN_LIST_DEFAULT);
     q->vars = vars;
     *fields = GSPROV_LIST_DEFAULT_FIELDS;
     for (i = 0; i < a->nelts; i++) {
@@ -154,11 +227,24 @@ apr_status_t gsprov_list_devices_args(apr_pool_t *p, const apr_table_t *args,
             if ((rv = fields_arg(p, v, fields, param, err)))
                 return rv;
         }
+        else if ((rv = status_arg(p, k, v, q, param, err))
+                 != APR_NOTFOUND) {
+            if (rv)
+                return rv;
+        }
         else if (strcmp(k, "secrets"))  /* (the caller checks secrets=) */
             return bad(p, param, err, k, "unknown parameter '%s' (known: "
                        "after, limit, fields, secrets, group, model, "
-                       "var.<name>)", k);
+                       "var.<name>, seen_after, seen_before, firmware, "
+                       "in_sync, never_seen)", k);
     }
+    if (q->never_seen == 1 && (q->seen_after || q->seen_before
+                               || q->firmware || q->in_sync))
+        return bad(p, param, err, "never_seen", "never_seen lists devices "
+                   "without a status; it cannot go with seen_after, "
+                   "seen_before, firmware or in_sync");
+    q->want_status = (*fields & (GSPROV_LIST_STATUS | GSPROV_LIST_IN_SYNC))
+                     != 0;
     return APR_SUCCESS;
 }
 
@@ -195,4 +281,13 @@ apr_status_t gsprov_list_activations_args(apr_pool_t *p,
                        "after, limit)", k);
     }
     return APR_SUCCESS;
+}
+
+json_t *gsprov_list_status_json(const gsprov_seen_t *last)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i}",
+                     "at", (json_int_t)last->at, "client", last->client,
+                     "model", last->ua_model, "hardware", last->ua_hardware,
+                     "firmware", last->ua_firmware, "kind", last->kind,
+                     "file", last->file, "result", last->result);
 }

@@ -100,6 +100,9 @@
  * most a page may hold. */
 #define GSPROV_ADMIN_LIST_DEFAULT      100
 #define GSPROV_ADMIN_LIST_MAX          1000
+/* GET /devices?firmware=: the longest version (the status column's width,
+ * gsprov_device_status.ua_firmware). */
+#define GSPROV_MAX_LIST_FIRMWARE_LEN   64
 /* GsProvAdminSecrets: ?secrets=1 is refused (403) unless enabled. */
 #define GSPROV_DEFAULT_ADMIN_SECRETS   0
 /* GsProvActivationTTL: seconds a pending activation stays claimable. */

@@ -226,3 +226,37 @@ int gsprov_store_list_match(const gsprov_list_query_t *q,
     }
     return 1;
 }
+
+void gsprov_store_list_init(gsprov_list_query_t *q, int limit)
+{
+    memset(q, 0, sizeof(*q));
+    q->limit = limit;
+}
+
+int gsprov_store_list_status(const gsprov_list_query_t *q)
+{
+    return q->seen_after || q->seen_before || q->firmware || q->in_sync
+           || q->never_seen || q->want_status;
+}
+
+int gsprov_store_list_status_match(const gsprov_list_query_t *q,
+                                   const gsprov_devstatus_t *st,
+                                   const char *version)
+{
+    if (!st)
+        return q->never_seen >= 0 && !q->seen_after && !q->seen_before
+               && !q->firmware && !q->in_sync;
+    if (q->never_seen == 1)
+        return 0;
+    if (q->seen_after && st->last.at < q->seen_after)
+        return 0;
+    if (q->seen_before && st->last.at >= q->seen_before)
+        return 0;
+    if (q->firmware && strcmp(st->last.ua_firmware, q->firmware))
+        return 0;
+    if (q->in_sync
+        && (q->in_sync > 0) != !strcmp(st->served_version,
+                                       version ? version : ""))
+        return 0;
+    return 1;
+}

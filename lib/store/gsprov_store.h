@@ -121,12 +121,26 @@ typedef struct {
     const char *model;          /* only records of this model; NULL: all */
     const apr_array_header_t *vars; /* of gsprov_list_var_t, all must hold;
                                      * NULL or empty: none */
+    /* on the provisioning status (a device never seen passes none of
+     * these but never_seen = 1) */
+    apr_int64_t seen_after;     /* last request at or after (seconds since
+                                 * the epoch); 0: any */
+    apr_int64_t seen_before;    /* last request before; 0: any */
+    const char *firmware;       /* the User-Agent's firmware; NULL: any */
+    int in_sync;                /* 1: served the record's current version,
+                                 * -1: seen but not served it, 0: any */
+    int never_seen;             /* 1: only devices never seen, -1: only
+                                 * devices seen, 0: any */
+    int want_status;            /* fill gsprov_listed_t.status */
 } gsprov_list_query_t;
 
 typedef struct {
     const char *mac;
     gsprov_device_t *dev;       /* parsed; NULL if it vanished or cannot be
                                  * read (err says why) */
+    const char *version;        /* the record's content version */
+    const gsprov_devstatus_t *status;   /* with q->want_status: NULL if
+                                         * never seen; fetch is NULL */
     const char *err;            /* goes to API clients: a parse error
                                  * names the record "record", not its
                                  * path */
@@ -340,6 +354,16 @@ int gsprov_store_list_match(const gsprov_list_query_t *q,
                             const gsprov_device_t *d);
 /* Whether q has a record filter at all. */
 int gsprov_store_list_filtered(const gsprov_list_query_t *q);
+/* Whether q filters on the status, or wants it. */
+int gsprov_store_list_status(const gsprov_list_query_t *q);
+/* Whether a device's status (NULL: never seen) passes q's status
+ * filters, its record being at version. */
+int gsprov_store_list_status_match(const gsprov_list_query_t *q,
+                                   const gsprov_devstatus_t *st,
+                                   const char *version);
+/* A query that filters nothing and lists at most limit (>= 1); so is
+ * one of zeros but for limit. */
+void gsprov_store_list_init(gsprov_list_query_t *q, int limit);
 
 /* ---- views (gsprov_store_view.c) ---- */
 

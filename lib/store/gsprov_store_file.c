@@ -157,19 +157,37 @@ static apr_status_t list_macs(apr_pool_t *p, const file_store_t *fs,
     return list_keys(p, fs->devices, mac_key, after, out, err);
 }
 
-/* A record read and parsed into p for a listing: NULL with *err if it
- * vanished or cannot be read. */
-static gsprov_device_t *list_parse(apr_pool_t *p, const file_store_t *fs,
-                                   const char *mac, char **err)
+/* One record of a listing, read and parsed into p (e->dev NULL with
+ * e->err if it vanished or cannot be read), with its status when q wants
+ * or filters on it: 1 if it passes q's filters (an unreadable record
+ * passes only an unfiltered listing), 0 if not, -1 if the status could
+ * not be read (*rv, *err say why). */
+static int list_one(gsprov_store_t *s, apr_pool_t *p,
+                    const gsprov_list_query_t *q, const char *mac,
+                    gsprov_listed_t *e, apr_status_t *rv, char **err)
 {
-    gsprov_device_t *d = NULL;
+    gsprov_devstatus_t *st = NULL;
     gsprov_blob_t b;
+    char *why = NULL;
 
-    *err = NULL;
-    if (read_record(p, fs, mac, &b, err)
-        || gsprov_xml_parse_device(p, mac, b.data, b.len, "record", &d, err))
-        return NULL;
-    return d;
+    memset(e, 0, sizeof(*e));
+    e->mac = mac;
+    if (read_record(p, s->impl, mac, &b, &why) == APR_SUCCESS) {
+        e->version = b.version;
+        if (gsprov_xml_parse_device(p, mac, b.data, b.len, "record", &e->dev,
+                                    &why))
+            e->dev = NULL;
+    }
+    e->err = e->dev ? NULL : why ? why : "record vanished";
+    if (gsprov_store_list_status(q)) {
+        if ((*rv = gsprov_store_status_get(s, p, mac, &st, err)))
+            return -1;
+        e->status = st;
+    }
+    if (!e->dev)
+        return !gsprov_store_list_filtered(q) && !gsprov_store_list_status(q);
+    return gsprov_store_list_match(q, e->dev)
+           && gsprov_store_list_status_match(q, st, e->version);
 }
 
 static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
@@ -179,40 +197,34 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
 {
     file_store_t *fs = s->impl;
     apr_array_header_t *macs, *a;
-    apr_pool_t *iter;
     apr_status_t rv;
-    int i, filtered = gsprov_store_list_filtered(q);
+    int i;
 
     if ((rv = list_macs(p, fs, q->after, &macs, err)))
         return rv;
     a = apr_array_make(p, q->limit, sizeof(gsprov_listed_t));
     *more = 0;
-    apr_pool_create(&iter, p);
     for (i = 0; i < macs->nelts; i++) {
-        const char *mac = APR_ARRAY_IDX(macs, i, const char *);
-        gsprov_listed_t *e;
-        gsprov_device_t *d;
-        char *why;
+        gsprov_listed_t e;
+        apr_pool_t *rp;
+        int ok;
 
         if (a->nelts == q->limit) {
             *more = 1;
             break;
         }
-        if (filtered) {
-            /* most records may fail the filters: parsed in a scratch
-             * pool, and again in p only when they pass */
-            apr_pool_clear(iter);
-            d = list_parse(iter, fs, mac, &why);
-            if (!d || !gsprov_store_list_match(q, d))
-                continue;
-        }
-        d = list_parse(p, fs, mac, &why);
-        e = apr_array_push(a);
-        e->mac = mac;
-        e->dev = d;
-        e->err = d ? NULL : why ? why : "record vanished";
+        /* a pool per record: most may fail the filters, and only those
+         * that pass are kept */
+        apr_pool_create(&rp, p);
+        ok = list_one(s, rp, q, APR_ARRAY_IDX(macs, i, const char *), &e,
+                      &rv, err);
+        if (ok < 0)
+            return rv;
+        if (ok)
+            APR_ARRAY_PUSH(a, gsprov_listed_t) = e;
+        else
+            apr_pool_destroy(rp);
     }
-    apr_pool_destroy(iter);
     *items = a;
     return APR_SUCCESS;
 }

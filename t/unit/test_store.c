@@ -499,7 +499,7 @@ START_TEST(store_record_list_paging_and_group)
 {
     const char *d;
     gsprov_store_t *s = records_store(5, &d);
-    gsprov_list_query_t q = { NULL, 2, NULL };
+    gsprov_list_query_t q = { .after = NULL, .limit = 2 };
     apr_array_header_t *a = NULL;
     gsprov_listed_t *e;
     char *err = NULL;
