@@ -203,7 +203,9 @@ typedef struct {
     /* Record a batch of observed requests (gsprov_seen_t, oldest first; a
      * MAC may appear more than once): a device's status and its kind's
      * entry are replaced by a newer observation, never by an older one
-     * (two nodes flush in any order).  No record is needed. */
+     * (two nodes flush in any order).  Observations of a MAC the store
+     * has no record of are skipped: a scan of made-up MACs leaves nothing
+     * behind. */
     apr_status_t (*status_put)(gsprov_store_t *s, apr_pool_t *p,
                                const apr_array_header_t *batch, char **err);
     /* One device's status: APR_SUCCESS with *out, or *out NULL if it was
