@@ -578,6 +578,34 @@ static int device_rendered(adm_t *a, const char *mac)
 
 /* ---- GET /devices ---------------------------------------------------- */
 
+/* The query string with every occurrence of a key (ap_args_to_table keeps
+ * the last only, and a listing refuses a repeated filter rather than pick
+ * one): OK with *out, or DONE (400: a malformed %-escape). */
+static int query_args(adm_t *a, apr_table_t **out)
+{
+    request_rec *r = a->r;
+    char *copy = apr_pstrdup(r->pool, r->args ? r->args : ""), *last, *kv;
+
+    *out = apr_table_make(r->pool, 8);
+    for (kv = apr_strtok(copy, "&", &last); kv;
+         kv = apr_strtok(NULL, "&", &last)) {
+        char *v = strchr(kv, '='), *c;
+        if (v)
+            *v++ = '\0';
+        for (c = kv; *c; c++)
+            if (*c == '+')
+                *c = ' ';
+        for (c = v; c && *c; c++)
+            if (*c == '+')
+                *c = ' ';
+        if (ap_unescape_url(kv) || (v && ap_unescape_url(v)))
+            return bad_request(a, HTTP_BAD_REQUEST, NULL, "malformed query "
+                               "string (a %-escape)");
+        apr_table_addn(*out, kv, v ? v : "");
+    }
+    return OK;
+}
+
 /* One listed device, with the columns fields asks for. */
 static json_t *listed_json(adm_t *a, const gsprov_listed_t *it,
                            unsigned fields, int secrets)
@@ -622,12 +650,14 @@ static int device_list(adm_t *a)
     json_t *res, *list;
     char *err = NULL;
     unsigned fields;
+    apr_table_t *args;
     apr_status_t rv;
     int i, more, secrets, rc;
 
-    if ((rc = want_secrets(a, &secrets)) != OK)
+    if ((rc = want_secrets(a, &secrets)) != OK
+        || (rc = query_args(a, &args)) != OK)
         return rc;
-    if (gsprov_list_devices_args(r->pool, a->args,
+    if (gsprov_list_devices_args(r->pool, args,
                                  gsprov_conf_admin_secrets(a->conf), &q,
                                  &fields, &param, &err))
         return bad_request(a, HTTP_BAD_REQUEST, param, err);
@@ -787,10 +817,13 @@ static int activation_list(adm_t *a)
     const char *after, *param = NULL;
     json_t *res, *list;
     char *err = NULL;
+    apr_table_t *args;
     apr_status_t rv;
-    int i, limit, more;
+    int i, limit, more, rc;
 
-    if (gsprov_list_activations_args(r->pool, a->args, &after, &limit,
+    if ((rc = query_args(a, &args)) != OK)
+        return rc;
+    if (gsprov_list_activations_args(r->pool, args, &after, &limit,
                                      &param, &err))
         return bad_request(a, HTTP_BAD_REQUEST, param, err);
     if ((rv = gsprov_store_activation_list(a->store, r->pool, after, limit,
