@@ -453,11 +453,22 @@ static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
     const char *sql;
 
 #define ARG(v) (APR_ARRAY_PUSH(args, const char *) = (v))
+    /* in_sync compares two tables' columns, which PostgreSQL estimates
+     * as matching almost nothing and answers with a hash join of both
+     * tables whole; a lateral lookup it cannot flatten (OFFSET 0) keeps
+     * the walk in MAC order, one status row by key per record, stopping
+     * at the page's end (SQLite walks that way anyway, and has no
+     * LATERAL) */
+    const char *join = !status ? ""
+        : q->in_sync && !is_sqlite(&r->c)
+        ? " LEFT JOIN LATERAL (SELECT * FROM gsprov_device_status s"
+          " WHERE s.tenant = d.tenant AND s.mac = d.mac OFFSET 0) s ON true"
+        : " LEFT JOIN gsprov_device_status s"
+          " ON s.tenant = d.tenant AND s.mac = d.mac";
+
     sql = apr_pstrcat(p, "SELECT d.mac, d.record, d.version",
                       status ? STATUS_COLS : "", " FROM gsprov_devices d",
-                      status ? " LEFT JOIN gsprov_device_status s"
-                               " ON s.tenant = d.tenant AND s.mac = d.mac"
-                             : "",
+                      join,
                       " WHERE d.tenant = %s AND d.mac > %s"
                       " AND d.version <> ''", NULL);
     ARG(tenant(r));
