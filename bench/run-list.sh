@@ -108,6 +108,10 @@ DBDParams "$PARAMS"
 DBDMin 1
 DBDKeep 4
 DBDMax $THREADS_PER_CHILD
+# a listing page is a short indexed query: PostgreSQL's JIT, which its
+# cost estimate of a filtered page's plan (the whole walk, not the page)
+# can set off, would cost more than the query (README "Listing devices")
+DBDInitSQL "SET jit = off"
 GsProvStore dbd $TENANT
 GsProvDeviceStatus off
 <Location /admin>

@@ -453,26 +453,34 @@ static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
     const char *sql;
 
 #define ARG(v) (APR_ARRAY_PUSH(args, const char *) = (v))
-    /* in_sync compares two tables' columns, which PostgreSQL estimates
-     * as matching almost nothing and answers with a hash join of both
-     * tables whole; a lateral lookup it cannot flatten (OFFSET 0) keeps
-     * the walk in MAC order, one status row by key per record, stopping
-     * at the page's end (SQLite walks that way anyway, and has no
-     * LATERAL) */
+    /* in_sync=true compares two tables' columns for equality, which
+     * PostgreSQL estimates as matching almost nothing and answers with a
+     * hash join of both tables whole; a lateral lookup it cannot flatten
+     * (OFFSET 0) keeps the walk in MAC order, one status row by key per
+     * record, stopping at the page's end (SQLite walks that way anyway,
+     * and has no LATERAL; for <> the estimate is fine) */
     const char *join = !status ? ""
-        : q->in_sync && !is_sqlite(&r->c)
+        : q->in_sync > 0 && !is_sqlite(&r->c)
         ? " LEFT JOIN LATERAL (SELECT * FROM gsprov_device_status s"
-          " WHERE s.tenant = d.tenant AND s.mac = d.mac OFFSET 0) s ON true"
+          " WHERE s.tenant = d.tenant AND s.mac = d.mac AND s.mac > %s"
+          " OFFSET 0) s ON true"
         : " LEFT JOIN gsprov_device_status s"
-          " ON s.tenant = d.tenant AND s.mac = d.mac";
+          " ON s.tenant = d.tenant AND s.mac = d.mac AND s.mac > %s";
+    /* every table's MACs start after the page's first: the planner does
+     * not carry d.mac > after over to them, and an index in MAC order of
+     * another table (group, firmware, ...) would be read from its
+     * first entry on every page */
+    const char *after = q->after ? q->after : "";
 
     sql = apr_pstrcat(p, "SELECT d.mac, d.record, d.version",
                       status ? STATUS_COLS : "", " FROM gsprov_devices d",
                       join,
                       " WHERE d.tenant = %s AND d.mac > %s"
                       " AND d.version <> ''", NULL);
+    if (status)
+        ARG(after);
     ARG(tenant(r));
-    ARG(q->after ? q->after : "");
+    ARG(after);
     if (q->model) {
         sql = apr_pstrcat(p, sql, " AND d.model = %s", NULL);
         ARG(q->model);
@@ -480,8 +488,10 @@ static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
     if (q->group) {
         sql = apr_pstrcat(p, sql, " AND EXISTS (SELECT 1 FROM"
                           " gsprov_device_groups g WHERE g.tenant = d.tenant"
-                          " AND g.grp = %s AND g.mac = d.mac)", NULL);
+                          " AND g.grp = %s AND g.mac = d.mac AND g.mac > %s)",
+                          NULL);
         ARG(q->group);
+        ARG(after);
     }
     for (i = 0; q->vars && i < q->vars->nelts; i++) {
         const gsprov_list_var_t *v = &APR_ARRAY_IDX(q->vars, i,
@@ -494,9 +504,10 @@ static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
         sql = apr_pstrcat(p, sql, " AND EXISTS (SELECT 1 FROM"
                           " gsprov_device_vars v WHERE v.tenant = d.tenant"
                           " AND v.name = %s AND v.vhash = %s"
-                          " AND v.mac = d.mac)", NULL);
+                          " AND v.mac = d.mac AND v.mac > %s)", NULL);
         ARG(v->name);
         ARG(h);
+        ARG(after);
     }
     if (q->never_seen)
         sql = apr_pstrcat(p, sql, q->never_seen > 0 ? " AND s.mac IS NULL"
