@@ -1514,12 +1514,18 @@ static apr_status_t run_script(run_t *r, const char *sql, char **err)
  * those of the records already there, every tenant's, in the upgrade's
  * transaction. */
 #define VARS_VERSION 2
+
+/* A row of S_ALL_PAGE, kept while the page's variables are written. */
+typedef struct {
+    const char *tenant, *mac, *record;
+} all_row_t;
+
 static apr_status_t backfill_vars(run_t *r, char **err)
 {
     const char *tn = "", *after = "";
     apr_pool_t *outer = r->p, *pg, *one;
     apr_status_t rv = APR_SUCCESS;
-    int got;
+    int got, i;
 
     apr_pool_create(&pg, outer);
     apr_pool_create(&one, outer);
@@ -1527,6 +1533,7 @@ static apr_status_t backfill_vars(run_t *r, char **err)
         const char *args[4];
         apr_dbd_results_t *res;
         apr_dbd_row_t *row = NULL;
+        apr_array_header_t *rows;
 
         apr_pool_clear(pg);
         r->p = pg;
@@ -1537,38 +1544,36 @@ static apr_status_t backfill_vars(run_t *r, char **err)
         if ((rv = exec(r, S_ALL_PAGE, args, 4, &res, NULL, err)))
             break;
         /* the page is read whole before writing on the connection */
-        apr_array_header_t *rows = apr_array_make(pg, ITERATE_PAGE,
-                                                  sizeof(const char *) * 3);
+        rows = apr_array_make(pg, ITERATE_PAGE, sizeof(all_row_t));
         for (got = 0; next_row(r, res, &row); got++) {
-            const char **e = apr_array_push(rows);
-            e[0] = apr_pstrdup(pg, col(r, row, 0));
-            e[1] = apr_pstrdup(pg, col(r, row, 1));
-            e[2] = apr_pstrdup(pg, col(r, row, 2));
+            all_row_t *e = apr_array_push(rows);
+            e->tenant = apr_pstrdup(pg, col(r, row, 0));
+            e->mac = apr_pstrdup(pg, col(r, row, 1));
+            e->record = apr_pstrdup(pg, col(r, row, 2));
         }
-        for (int i = 0; !rv && i < rows->nelts; i++) {
-            const char **e = (const char **)(rows->elts + i * rows->elt_size);
+        for (i = 0; !rv && i < rows->nelts; i++) {
+            const all_row_t *e = &APR_ARRAY_IDX(rows, i, all_row_t);
             gsprov_device_t *dev;
             char *why = NULL;
 
             apr_pool_clear(one);
             r->p = one;
             /* a record that does not parse has no variables to find */
-            if (!gsprov_xml_parse_device(one, e[1], e[2], strlen(e[2]),
-                                         "record", &dev, &why))
-                rv = put_vars(r, e[0], e[1], dev, err);
-            if (rv)
-                *err = apr_pstrdup(outer, *err);
+            if (!gsprov_xml_parse_device(one, e->mac, e->record,
+                                         strlen(e->record), "record", &dev,
+                                         &why))
+                rv = put_vars(r, e->tenant, e->mac, dev, err);
             r->p = pg;
         }
         if (rows->nelts) {
-            const char **e = (const char **)(rows->elts
-                             + (rows->nelts - 1) * rows->elt_size);
-            tn = apr_pstrdup(outer, e[0]);
-            after = apr_pstrdup(outer, e[1]);
+            const all_row_t *e = &APR_ARRAY_IDX(rows, rows->nelts - 1,
+                                                all_row_t);
+            tn = apr_pstrdup(outer, e->tenant);
+            after = apr_pstrdup(outer, e->mac);
         }
     } while (!rv && got == ITERATE_PAGE);
     r->p = outer;
-    if (rv && *err)
+    if (rv && *err)     /* (from a pool about to go) */
         *err = apr_pstrdup(outer, *err);
     apr_pool_destroy(one);
     apr_pool_destroy(pg);
