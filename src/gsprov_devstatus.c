@@ -18,6 +18,11 @@
  *                    the status page (gsprov_stats.c)
  */
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -273,6 +278,12 @@ static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
     int stop, i, n;
 
     apr_pool_create(&p, c->pool);
+#ifdef __linux__
+    /* in a reboot storm the devices come first: the flusher takes the CPU
+     * the request threads leave (a buffer it cannot keep up with drops and
+     * counts, GsProvDeviceStatusBuffer) */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+#endif
     do {
         sink_t **sinks;
         apr_time_t now;
@@ -336,6 +347,8 @@ static void devstatus_child_init(apr_pool_t *pchild, server_rec *s)
         return;
     }
     apr_allocator_mutex_set(alloc, amutex);
+    /* what a storm filled is given back once written, not kept */
+    apr_allocator_max_free_set(alloc, 1024 * 1024);
     c = apr_pcalloc(pchild, sizeof(*c));
     if ((rv = apr_pool_create_ex(&c->pool, pchild, NULL, alloc))) {
         apr_allocator_destroy(alloc);

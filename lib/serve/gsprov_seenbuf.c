@@ -9,18 +9,20 @@
 #include "gsprov_seenbuf.h"
 #include "gsprov_mac.h"
 
-/* One entry, its strings inline and cut to their columns' widths
- * (gsprov_device_status / gsprov_device_fetch): a newer observation of
- * the same device and kind overwrites it in place, so memory stays at
- * bound entries whatever the request rate. */
+/* One entry, its strings inline and cut to what the request can carry
+ * (an IPv6 address, gsprov_ua_t's fields, a firmware name, a hex SHA-256;
+ * all within gsprov_device_status / gsprov_device_fetch's columns): a
+ * newer observation of the same device and kind overwrites it in place,
+ * so memory stays at bound entries (about 450 bytes each with the hash)
+ * whatever the request rate. */
 typedef struct {
     char mac[GSPROV_MAC_LEN + 1];
     char kind[GSPROV_MAX_SEEN_KIND_LEN + 1];
-    char client[64 + 1];
+    char client[46 + 1];
     char ua_model[32 + 1];
-    char ua_hardware[64 + 1];
-    char ua_firmware[64 + 1];
-    char file[255 + 1];
+    char ua_hardware[23 + 1];
+    char ua_firmware[39 + 1];
+    char file[128 + 1];
     char version[64 + 1];
     apr_int64_t at;
     int result;

@@ -162,6 +162,7 @@ int main(void)
     srunner_add_suite(sr, crypto_suite());
     srunner_add_suite(sr, store_suite());
     srunner_add_suite(sr, store_dbd_suite());
+    srunner_add_suite(sr, status_suite());
     srunner_add_suite(sr, provision_suite());
     srunner_add_suite(sr, binary_suite());
     srunner_add_suite(sr, useragent_suite());

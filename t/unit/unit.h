@@ -55,6 +55,7 @@ Suite *render_suite(void);
 Suite *crypto_suite(void);
 Suite *store_suite(void);
 Suite *store_dbd_suite(void);
+Suite *status_suite(void);
 Suite *provision_suite(void);
 Suite *binary_suite(void);
 Suite *useragent_suite(void);
