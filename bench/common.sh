@@ -253,6 +253,33 @@ gen_store() {
     gen_devices "$s/devices"
 }
 
+# pg_gen_devices SQLFN TENANT FROM TO: records FROM..TO of gen_devices'
+# shape (MAC 000b82<hex i>, the same bytes) made by SQL in PostgreSQL, not
+# through the API or an import: gsprov_devices, gsprov_device_groups and
+# the variables' index of schema version 2 (gsprov_device_vars: name and
+# hex SHA-256 of the value), then ANALYZE.  SQLFN runs one SQL text.
+pg_gen_devices() {
+    local sqlfn=$1 tenant=$2 from=$3 to=$4
+    "$sqlfn" "INSERT INTO gsprov_devices (tenant, mac, version, model, record, changed)
+          SELECT '$tenant', mac, encode(sha256(convert_to(rec, 'UTF8')), 'hex'), model, rec, 0 FROM (
+            SELECT mac, model, format(E'<?xml version=\"1.0\" encoding=\"UTF-8\"?>\\n<device>\\n  <model>%s</model>\\n  <group>%s</group>\\n  <password>xmlpw-%s</password>\\n  <var name=\"ext\">%s</var>\\n  <var name=\"display_name\">User %s</var>\\n  <var name=\"sip_password\">sip-%s</var>\\n  <config version=\"1\">\\n    <P270>\${ext}</P270>\\n    <P35>\${ext}</P35>\\n    <P34>\${sip_password}</P34>\\n    <P3>\${display_name}</P3>\\n    <P104>%s</P104>\\n  </config>\\n</device>\\n',
+                model, grp, substr(mac, 7), 1000 + i, 1000 + i, mac, i % 4 + 1) AS rec, grp FROM (
+              SELECT i, '000b82' || lpad(to_hex(i), 6, '0') AS mac,
+                     (ARRAY['gxp2170','grp2614','ht802'])[i % 3 + 1] AS model,
+                     (ARRAY['sales','support','engineering','operations','lobby'])[i % 5 + 1] AS grp
+              FROM generate_series($from, $to) AS i) a) b;
+          INSERT INTO gsprov_device_groups (tenant, grp, mac)
+          SELECT '$tenant', (ARRAY['sales','support','engineering','operations','lobby'])[i % 5 + 1],
+                 '000b82' || lpad(to_hex(i), 6, '0') FROM generate_series($from, $to) AS i;
+          INSERT INTO gsprov_device_vars (tenant, name, vhash, mac)
+          SELECT '$tenant', v.name, encode(sha256(convert_to(v.value, 'UTF8')), 'hex'),
+                 '000b82' || lpad(to_hex(i), 6, '0')
+          FROM generate_series($from, $to) AS i,
+               LATERAL (VALUES ('ext', (1000 + i)::text), ('display_name', 'User ' || (1000 + i)),
+                               ('sip_password', 'sip-000b82' || lpad(to_hex(i), 6, '0'))) AS v(name, value);
+          ANALYZE"
+}
+
 # Print "defaults=N models=N.. groups=N.. device=N" parameter counts.
 store_counts() {
     local s=$1

@@ -301,20 +301,8 @@ if [ "$SCALE" = 1 ]; then
     echo "-- part 4: scale, one node, database 'scale': 1,000 then $BIG devices"
     ssql() { pg "$OUT/pg" "$PGPORT" -Atq --no-psqlrc -d scale -c "$1"; }
     # the bench store's records, made by SQL (the same shape as gen_devices)
-    gen_rows() {    # gen_rows FROM TO
-        ssql "INSERT INTO gsprov_devices (tenant, mac, version, model, record, changed)
-              SELECT 'scale.test', mac, encode(sha256(convert_to(rec, 'UTF8')), 'hex'), model, rec, 0 FROM (
-                SELECT mac, model, format(E'<?xml version=\"1.0\" encoding=\"UTF-8\"?>\\n<device>\\n  <model>%s</model>\\n  <group>%s</group>\\n  <password>xmlpw-%s</password>\\n  <var name=\"ext\">%s</var>\\n  <var name=\"display_name\">User %s</var>\\n  <var name=\"sip_password\">sip-%s</var>\\n  <config version=\"1\">\\n    <P270>\${ext}</P270>\\n    <P35>\${ext}</P35>\\n    <P34>\${sip_password}</P34>\\n    <P3>\${display_name}</P3>\\n    <P104>%s</P104>\\n  </config>\\n</device>\\n',
-                    model, grp, substr(mac, 7), 1000 + i, 1000 + i, mac, i % 4 + 1) AS rec, grp FROM (
-                  SELECT i, '000b82' || lpad(to_hex(i), 6, '0') AS mac,
-                         (ARRAY['gxp2170','grp2614','ht802'])[i % 3 + 1] AS model,
-                         (ARRAY['sales','support','engineering','operations','lobby'])[i % 5 + 1] AS grp
-                  FROM generate_series($1, $2) AS i) a) b;
-              INSERT INTO gsprov_device_groups (tenant, grp, mac)
-              SELECT 'scale.test', (ARRAY['sales','support','engineering','operations','lobby'])[i % 5 + 1],
-                     '000b82' || lpad(to_hex(i), 6, '0') FROM generate_series($1, $2) AS i;
-              ANALYZE"
-    }
+    # the bench store's records, made by SQL (bench/common.sh)
+    gen_rows() { pg_gen_devices ssql scale.test "$1" "$2"; }
     gen_rows 1 1000
     settle_db scale gsprov_devices gsprov_device_groups
     ssql "SELECT mac FROM gsprov_devices ORDER BY mac" > "$OUT/scale-1k.txt"

@@ -32,6 +32,7 @@
 #include "gsprov_activation.h"
 #include "gsprov_guard.h"
 #include "gsprov_admin.h"
+#include "gsprov_list.h"
 #include "gsprov_seen.h"
 
 APLOG_USE_MODULE(gsprov);
@@ -409,37 +410,89 @@ static int device_rendered(adm_t *a, const char *mac)
 
 /* ---- GET /devices ---------------------------------------------------- */
 
+/* The query string with every occurrence of a key (ap_args_to_table keeps
+ * the last only, and a listing refuses a repeated filter rather than pick
+ * one): OK with *out, or DONE (400: a malformed %-escape). */
+static int query_args(adm_t *a, apr_table_t **out)
+{
+    request_rec *r = a->r;
+    char *copy = apr_pstrdup(r->pool, r->args ? r->args : ""), *last, *kv;
+
+    *out = apr_table_make(r->pool, 8);
+    for (kv = apr_strtok(copy, "&", &last); kv;
+         kv = apr_strtok(NULL, "&", &last)) {
+        char *v = strchr(kv, '='), *c;
+        if (v)
+            *v++ = '\0';
+        for (c = kv; *c; c++)
+            if (*c == '+')
+                *c = ' ';
+        for (c = v; c && *c; c++)
+            if (*c == '+')
+                *c = ' ';
+        if (ap_unescape_url(kv) || (v && ap_unescape_url(v)))
+            return bad_request(a, HTTP_BAD_REQUEST, NULL, "malformed query "
+                               "string (a %-escape)");
+        apr_table_addn(*out, kv, v ? v : "");
+    }
+    return OK;
+}
+
+/* One listed device, with the columns fields asks for. */
+static json_t *listed_json(adm_t *a, const gsprov_listed_t *it,
+                           unsigned fields, int secrets)
+{
+    json_t *e = json_object();
+    int g;
+
+    json_object_set_new(e, "mac", json_string(it->mac));
+    if (!it->dev) {     /* removed since the listing, or unreadable */
+        json_object_set_new(e, "error", json_string(it->err));
+        return e;
+    }
+    if ((fields & GSPROV_LIST_MODEL) && it->dev->model)
+        json_object_set_new(e, "model", json_string(it->dev->model));
+    if (fields & GSPROV_LIST_GROUPS) {
+        json_t *ga = json_array();
+        for (g = 0; g < it->dev->groups->nelts; g++)
+            json_array_append_new(ga, json_string(
+                APR_ARRAY_IDX(it->dev->groups, g, const char *)));
+        json_object_set_new(e, "groups", ga);
+    }
+    if (fields & GSPROV_LIST_VARS)  /* redacted as GET /devices/<mac> is */
+        json_object_set(e, "vars", json_object_get(gsprov_record_to_json(
+                        a->r->pool, it->dev, secrets), "vars"));
+    if (fields & GSPROV_LIST_STATUS)
+        json_object_set_new(e, "status", it->status
+                            ? gsprov_list_status_json(&it->status->last)
+                            : json_null());
+    if (fields & GSPROV_LIST_IN_SYNC)   /* null: never seen */
+        json_object_set_new(e, "in_sync", it->status ? json_boolean(
+            !strcmp(it->status->served_version,
+                    it->version ? it->version : "")) : json_null());
+    return e;
+}
+
 static int device_list(adm_t *a)
 {
     request_rec *r = a->r;
-    const char *group = apr_table_get(a->args, "group");
-    const char *after = apr_table_get(a->args, "after");
-    const char *lim = apr_table_get(a->args, "limit");
-    char amac[GSPROV_MAC_LEN + 1];
     gsprov_list_query_t q;
     apr_array_header_t *items;
+    const char *param = NULL;
     json_t *res, *list;
-    long limit = GSPROV_ADMIN_LIST_DEFAULT;
-    char *err = NULL, *end;
+    char *err = NULL;
+    unsigned fields;
+    apr_table_t *args;
     apr_status_t rv;
-    int i, more;
+    int i, more, secrets, rc;
 
-    if (lim) {
-        limit = strtol(lim, &end, 10);
-        if (!*lim || *end || limit < 1 || limit > GSPROV_ADMIN_LIST_MAX)
-            return bad_request(a, HTTP_BAD_REQUEST, "limit", apr_psprintf(
-                               r->pool, "limit must be a number from 1 to %d",
-                               GSPROV_ADMIN_LIST_MAX));
-    }
-    if (after && !gsprov_mac_parse(after, strlen(after), amac))
-        return bad_request(a, HTTP_BAD_REQUEST, "after",
-                           "after must be a MAC (12 hex digits)");
-    if (group && !gsprov_name_group_valid(group, strlen(group)))
-        return bad_request(a, HTTP_BAD_REQUEST, "group",
-                           "group must be a group name ([A-Za-z0-9_-])");
-    q.after = after ? amac : NULL;
-    q.limit = (int)limit;
-    q.group = group;
+    if ((rc = want_secrets(a, &secrets)) != OK
+        || (rc = query_args(a, &args)) != OK)
+        return rc;
+    if (gsprov_list_devices_args(r->pool, args,
+                                 gsprov_conf_admin_secrets(a->conf), &q,
+                                 &fields, &param, &err))
+        return bad_request(a, HTTP_BAD_REQUEST, param, err);
     if ((rv = gsprov_store_record_list(a->store, r->pool, &q, &items, &more,
                                        &err)))
         return unreadable(a, rv, err);
@@ -447,25 +500,9 @@ static int device_list(adm_t *a)
     res = gsprov_json_pool(r->pool, json_object());
     list = json_array();
     json_object_set_new(res, "devices", list);
-    for (i = 0; i < items->nelts; i++) {
-        const gsprov_listed_t *it = &APR_ARRAY_IDX(items, i, gsprov_listed_t);
-        json_t *e = json_object();
-        int g;
-
-        json_object_set_new(e, "mac", json_string(it->mac));
-        if (it->dev) {
-            json_t *ga = json_array();
-            if (it->dev->model)
-                json_object_set_new(e, "model", json_string(it->dev->model));
-            for (g = 0; g < it->dev->groups->nelts; g++)
-                json_array_append_new(ga, json_string(
-                    APR_ARRAY_IDX(it->dev->groups, g, const char *)));
-            json_object_set_new(e, "groups", ga);
-        }
-        else    /* removed since the listing, or unreadable */
-            json_object_set_new(e, "error", json_string(it->err));
-        json_array_append_new(list, e);
-    }
+    for (i = 0; i < items->nelts; i++)
+        json_array_append_new(list, listed_json(
+            a, &APR_ARRAY_IDX(items, i, gsprov_listed_t), fields, secrets));
     json_object_set_new(res, "next", more && items->nelts
         ? json_string(APR_ARRAY_IDX(items, items->nelts - 1,
                                     gsprov_listed_t).mac)
@@ -599,6 +636,55 @@ static int activation_get(adm_t *a, const char *number)
         json_object_del(p, "mac");
         json_object_set(res, "profile", p);
     }
+    return send_json(a, HTTP_OK, res);
+}
+
+/* GET /activations: the pending ones in number order, paged like the
+ * devices; never a PIN or its hash, nor the profile (GET
+ * /activations/<number> has it, redacted). */
+static int activation_list(adm_t *a)
+{
+    request_rec *r = a->r;
+    apr_array_header_t *items;
+    const char *after, *param = NULL;
+    json_t *res, *list;
+    char *err = NULL;
+    apr_table_t *args;
+    apr_status_t rv;
+    int i, limit, more, rc;
+
+    if ((rc = query_args(a, &args)) != OK)
+        return rc;
+    if (gsprov_list_activations_args(r->pool, args, &after, &limit,
+                                     &param, &err))
+        return bad_request(a, HTTP_BAD_REQUEST, param, err);
+    if ((rv = gsprov_store_activation_list(a->store, r->pool, after, limit,
+                                           &items, &more, &err)))
+        return unreadable(a, rv, err);
+    res = gsprov_json_pool(r->pool, json_object());
+    list = json_array();
+    json_object_set_new(res, "activations", list);
+    for (i = 0; i < items->nelts; i++) {
+        const gsprov_activation_t *act =
+            &APR_ARRAY_IDX(items, i, gsprov_activation_t);
+        json_t *e = json_object();
+
+        json_object_set_new(e, "number", json_string(act->number));
+        json_object_set_new(e, "created", json_integer(act->created));
+        json_object_set_new(e, "expires", json_integer(act->expires));
+        json_object_set_new(e, "failures", json_integer(act->failures));
+        json_object_set_new(e, "locked", json_boolean(
+            act->failures >= gsprov_conf_claim_max_failures(a->conf)));
+        json_object_set_new(e, "expired", json_boolean(
+            gsprov_activation_expired(act)));
+        json_object_set_new(e, "claimed_by", act->claimed_by
+                            ? json_string(act->claimed_by) : json_null());
+        json_array_append_new(list, e);
+    }
+    json_object_set_new(res, "next", more && items->nelts
+        ? json_string(APR_ARRAY_IDX(items, items->nelts - 1,
+                                    gsprov_activation_t).number)
+        : json_null());
     return send_json(a, HTTP_OK, res);
 }
 
@@ -784,8 +870,10 @@ static int route(adm_t *a)
         }
     }
     if (!strcmp(rest, "activations")) {
+        if (m == M_GET)
+            return activation_list(a);
         if (m != M_POST)
-            return not_allowed(a, "POST");
+            return not_allowed(a, "GET, HEAD, POST");
         return activation_create(a);
     }
     if (!strncmp(rest, "activations/", 12)) {

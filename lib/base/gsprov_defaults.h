@@ -116,6 +116,9 @@
  * memory while it is checked. */
 #define GSPROV_DEFAULT_ADMIN_IMPORT_LIMIT (32 * 1024 * 1024)
 #define GSPROV_MAX_ADMIN_IMPORT_LIMIT  (1024 * 1024 * 1024)
+/* GET /devices?firmware=: the longest version (the status column's width,
+ * gsprov_device_status.ua_firmware). */
+#define GSPROV_MAX_LIST_FIRMWARE_LEN   64
 /* GsProvAdminSecrets: ?secrets=1 is refused (403) unless enabled. */
 #define GSPROV_DEFAULT_ADMIN_SECRETS   0
 /* GsProvActivationTTL: seconds a pending activation stays claimable. */

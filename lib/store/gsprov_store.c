@@ -70,6 +70,16 @@ apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
     return s->ops->activation_get(s, p, number, out, err);
 }
 
+apr_status_t gsprov_store_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                          const char *after, int limit,
+                                          apr_array_header_t **items,
+                                          int *more, char **err)
+{
+    if (!s->ops->activation_list)
+        return lacks(s, p, "activation_list", err);
+    return s->ops->activation_list(s, p, after, limit, items, more, err);
+}
+
 apr_status_t gsprov_store_status_put(gsprov_store_t *s, apr_pool_t *p,
                                      const apr_array_header_t *batch,
                                      char **err)
@@ -191,4 +201,68 @@ apr_status_t gsprov_store_device(gsprov_store_t *s, apr_pool_t *p,
         return rv;
     (*out)->version = b.version;
     return APR_SUCCESS;
+}
+
+int gsprov_store_list_filtered(const gsprov_list_query_t *q)
+{
+    return q->group || q->model || (q->vars && q->vars->nelts);
+}
+
+int gsprov_store_list_match(const gsprov_list_query_t *q,
+                            const gsprov_device_t *d)
+{
+    int i;
+
+    if (q->model && (!d->model || strcmp(d->model, q->model)))
+        return 0;
+    if (q->group) {
+        for (i = 0; i < d->groups->nelts; i++)
+            if (!strcmp(APR_ARRAY_IDX(d->groups, i, const char *), q->group))
+                break;
+        if (i == d->groups->nelts)
+            return 0;
+    }
+    for (i = 0; q->vars && i < q->vars->nelts; i++) {
+        const gsprov_list_var_t *v = &APR_ARRAY_IDX(q->vars, i,
+                                                    gsprov_list_var_t);
+        const char *have = apr_hash_get(d->vars, v->name,
+                                        APR_HASH_KEY_STRING);
+        if (!have || strcmp(have, v->value))
+            return 0;
+    }
+    return 1;
+}
+
+void gsprov_store_list_init(gsprov_list_query_t *q, int limit)
+{
+    memset(q, 0, sizeof(*q));
+    q->limit = limit;
+}
+
+int gsprov_store_list_status(const gsprov_list_query_t *q)
+{
+    return q->seen_after || q->seen_before || q->firmware || q->in_sync
+           || q->never_seen || q->want_status;
+}
+
+int gsprov_store_list_status_match(const gsprov_list_query_t *q,
+                                   const gsprov_devstatus_t *st,
+                                   const char *version)
+{
+    if (!st)
+        return q->never_seen >= 0 && !q->seen_after && !q->seen_before
+               && !q->firmware && !q->in_sync;
+    if (q->never_seen == 1)
+        return 0;
+    if (q->seen_after && st->last.at < q->seen_after)
+        return 0;
+    if (q->seen_before && st->last.at >= q->seen_before)
+        return 0;
+    if (q->firmware && strcmp(st->last.ua_firmware, q->firmware))
+        return 0;
+    if (q->in_sync
+        && (q->in_sync > 0) != !strcmp(st->served_version,
+                                       version ? version : ""))
+        return 0;
+    return 1;
 }

@@ -106,18 +106,43 @@ typedef struct {
                                  * GSPROV_SEEN_KINDS order */
 } gsprov_devstatus_t;
 
-/* One page of records in MAC order (keyset paging). */
+/* var.<name>=<value> of a listing: records whose <var name> is value. */
+typedef struct {
+    const char *name;
+    const char *value;
+} gsprov_list_var_t;
+
+/* One page of records in MAC order (keyset paging), filtered: a record is
+ * listed when it passes every filter given (lib/admin/gsprov_list.c reads
+ * them from a query string). */
 typedef struct {
     const char *after;          /* only MACs after this one; NULL: from the
                                  * start */
     int limit;                  /* at most this many items (>= 1) */
     const char *group;          /* only devices in this group; NULL: all */
+    const char *model;          /* only records of this model; NULL: all */
+    const apr_array_header_t *vars; /* of gsprov_list_var_t, all must hold;
+                                     * NULL or empty: none */
+    /* on the provisioning status (a device never seen passes none of
+     * these but never_seen = 1) */
+    apr_int64_t seen_after;     /* last request at or after (seconds since
+                                 * the epoch); 0: any */
+    apr_int64_t seen_before;    /* last request before; 0: any */
+    const char *firmware;       /* the User-Agent's firmware; NULL: any */
+    int in_sync;                /* 1: served the record's current version,
+                                 * -1: seen but not served it, 0: any */
+    int never_seen;             /* 1: only devices never seen, -1: only
+                                 * devices seen, 0: any */
+    int want_status;            /* fill gsprov_listed_t.status */
 } gsprov_list_query_t;
 
 typedef struct {
     const char *mac;
     gsprov_device_t *dev;       /* parsed; NULL if it vanished or cannot be
                                  * read (err says why) */
+    const char *version;        /* the record's content version */
+    const gsprov_devstatus_t *status;   /* with q->want_status: NULL if
+                                         * never seen; fetch is NULL */
     const char *err;            /* goes to API clients: a parse error
                                  * names the record "record", not its
                                  * path */
@@ -149,9 +174,10 @@ typedef struct {
     apr_status_t (*record_version)(gsprov_store_t *s, apr_pool_t *p,
                                    const char *mac, const char **version,
                                    char **err);
-    /* A page of records (array of gsprov_listed_t); *more is set when
-     * records may follow the last one (the directory store: any record;
-     * the database store: one of q->group). */
+    /* A page of records that pass q's filters (array of
+     * gsprov_listed_t); *more is set when records may follow the last one
+     * (the directory store: any record; the database store: one that
+     * passes the filters). */
     apr_status_t (*record_list)(gsprov_store_t *s, apr_pool_t *p,
                                 const gsprov_list_query_t *q,
                                 apr_array_header_t **items, int *more,
@@ -166,6 +192,14 @@ typedef struct {
     apr_status_t (*activation_get)(gsprov_store_t *s, apr_pool_t *p,
                                    const char *number,
                                    gsprov_activation_t **out, char **err);
+    /* A page of activations in number order (strcmp: numbers are digit
+     * strings), those after `after` (NULL: from the start), at most limit
+     * (array of gsprov_activation_t); *more is set when others follow.
+     * Activations that cannot be read are left out. */
+    apr_status_t (*activation_list)(gsprov_store_t *s, apr_pool_t *p,
+                                    const char *after, int limit,
+                                    apr_array_header_t **items, int *more,
+                                    char **err);
 
     /* ---- the provisioning status (best-effort, no transaction) ---- */
     /* Record a batch of observed requests (gsprov_seen_t, oldest first; a
@@ -287,6 +321,10 @@ apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
                                          const char *number,
                                          gsprov_activation_t **out,
                                          char **err);
+apr_status_t gsprov_store_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                          const char *after, int limit,
+                                          apr_array_header_t **items,
+                                          int *more, char **err);
 apr_status_t gsprov_store_status_put(gsprov_store_t *s, apr_pool_t *p,
                                      const apr_array_header_t *batch,
                                      char **err);
@@ -321,6 +359,23 @@ apr_status_t gsprov_store_audit(gsprov_txn_t *txn, json_t *entry,
                                 char **err);
 apr_status_t gsprov_store_commit(gsprov_txn_t *txn, char **err);
 void gsprov_store_rollback(gsprov_txn_t *txn);
+
+/* Whether a parsed record passes q's record filters (group, model,
+ * vars): what a store that walks its records tests them with. */
+int gsprov_store_list_match(const gsprov_list_query_t *q,
+                            const gsprov_device_t *d);
+/* Whether q has a record filter at all. */
+int gsprov_store_list_filtered(const gsprov_list_query_t *q);
+/* Whether q filters on the status, or wants it. */
+int gsprov_store_list_status(const gsprov_list_query_t *q);
+/* Whether a device's status (NULL: never seen) passes q's status
+ * filters, its record being at version. */
+int gsprov_store_list_status_match(const gsprov_list_query_t *q,
+                                   const gsprov_devstatus_t *st,
+                                   const char *version);
+/* A query that filters nothing and lists at most limit (>= 1); so is
+ * one of zeros but for limit. */
+void gsprov_store_list_init(gsprov_list_query_t *q, int limit);
 
 /* ---- views (gsprov_store_view.c) ---- */
 

@@ -21,7 +21,9 @@ enum {
     S_REC_TOUCH, S_REC_HOLD, S_REC_PUT, S_REC_DEL, S_REC_UNHOLD,
     S_GRP_DEL, S_GRP_ADD,
     S_ACT_GET, S_ACT_TOUCH, S_ACT_HOLD, S_ACT_PUT, S_ACT_DEL, S_ACT_UNHOLD,
-    S_AUDIT, S_ST_GET, S_ST_FETCH, S_ST_COUNT, S_COUNT
+    S_AUDIT, S_ST_GET, S_ST_FETCH, S_ST_COUNT,
+    S_VAR_DEL, S_VAR_ADD, S_ACT_LIST, S_ALL_PAGE,
+    S_COUNT
 };
 
 /* Rows with version '' (pin_hash '') are holds: never seen by reads. */
@@ -100,6 +102,24 @@ static const gsprov_dbd_stmt_t stmts[S_COUNT] = {
     [S_ST_COUNT] = { "gsprov_st_count",
         "SELECT COUNT(*) FROM gsprov_device_status"
         " WHERE tenant = %s AND at >= %lld" },
+    /* a record's variables, for GET /devices?var.<name>=: the value by
+     * its hash (hex SHA-256), so any length fits an index */
+    [S_VAR_DEL] = { "gsprov_var_del",
+        "DELETE FROM gsprov_device_vars WHERE tenant = %s AND mac = %s" },
+    [S_VAR_ADD] = { "gsprov_var_add",
+        "INSERT INTO gsprov_device_vars (tenant, name, vhash, mac)"
+        " VALUES (%s, %s, %s, %s)" },
+    [S_ACT_LIST] = { "gsprov_act_list",
+        "SELECT pin_hash, created, expires, failures, claimed_by, profile,"
+        " number FROM gsprov_activations"
+        " WHERE tenant = %s AND number > %s AND pin_hash <> ''"
+        " ORDER BY number LIMIT %d" },
+    /* every tenant's records by key (gsprov db init: the variables of
+     * records written before schema version 2) */
+    [S_ALL_PAGE] = { "gsprov_all_page",
+        "SELECT tenant, mac, record FROM gsprov_devices"
+        " WHERE (tenant > %s OR (tenant = %s AND mac > %s)) AND version <> ''"
+        " ORDER BY tenant, mac LIMIT %d" },
 };
 
 const gsprov_dbd_stmt_t *gsprov_store_dbd_statements(int *n)
@@ -158,15 +178,16 @@ static apr_status_t acquire(run_t *r, char **err)
     return r->d->o.source->acquire(r->d->o.source, r->p, &r->c, err);
 }
 
-static apr_dbd_prepared_t *prepared(run_t *r, int id)
+static apr_dbd_prepared_t *prepared(run_t *r, const gsprov_dbd_stmt_t *stmt)
 {
-    apr_dbd_prepared_t *st = r->c.prepared
-        ? apr_hash_get(r->c.prepared, stmts[id].label, APR_HASH_KEY_STRING)
+    apr_dbd_prepared_t *st = r->c.prepared && stmt->label
+        ? apr_hash_get(r->c.prepared, stmt->label, APR_HASH_KEY_STRING)
         : NULL;
 
-    /* not prepared with the connection: an unnamed statement, parsed per
-     * use (apr_dbd's pgsql driver runs it with PQexecParams) */
-    if (!st && apr_dbd_prepare(r->c.driver, r->p, r->c.handle, stmts[id].sql,
+    /* not prepared with the connection (or made for one query, like a
+     * listing's filters): an unnamed statement, parsed per use (apr_dbd's
+     * pgsql driver runs it with PQexecParams) */
+    if (!st && apr_dbd_prepare(r->c.driver, r->p, r->c.handle, stmt->sql,
                                NULL, &st))
         return NULL;
     return st;
@@ -229,15 +250,16 @@ static apr_status_t begin_sql(run_t *r, char **err)
     return GSPROV_EUNAVAIL;
 }
 
-/* Run statement id with args: a SELECT (*res) or a change (*nrows). */
-static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
-                         apr_dbd_results_t **res, int *nrows, char **err)
+/* Run a statement with args: a SELECT (*res) or a change (*nrows). */
+static apr_status_t run_stmt(run_t *r, const gsprov_dbd_stmt_t *stmt,
+                             const char **args, int nargs,
+                             apr_dbd_results_t **res, int *nrows, char **err)
 {
     int attempt, rc = 0, n = 0;
 
     for (attempt = 0; attempt < 2; attempt++) {
         apr_time_t start = apr_time_now();
-        apr_dbd_prepared_t *st = prepared(r, id);
+        apr_dbd_prepared_t *st = prepared(r, stmt);
 
         COUNT(r->d->o.queries);
         if (!st)
@@ -257,7 +279,8 @@ static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
             return APR_SUCCESS;
         }
         COUNT(r->d->o.errors);
-        *err = db_error(r->p, &r->c, rc, stmts[id].label);
+        *err = db_error(r->p, &r->c, rc, stmt->label ? stmt->label
+                                                     : "gsprov_list_filtered");
         /* retried only where nothing can have been written yet */
         if (attempt || (r->in_txn && r->work)
             || apr_time_now() - start > FAST_FAILURE)
@@ -268,6 +291,12 @@ static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
             break;
     }
     return GSPROV_EUNAVAIL;
+}
+
+static apr_status_t exec(run_t *r, int id, const char **args, int nargs,
+                         apr_dbd_results_t **res, int *nrows, char **err)
+{
+    return run_stmt(r, &stmts[id], args, nargs, res, nrows, err);
 }
 
 /* The next row; *row starts NULL and carries the position (pgsql counts
@@ -402,6 +431,136 @@ static apr_status_t page(run_t *r, const char *group, const char *after,
     }
 }
 
+/* The status columns a filtered page selects after mac, record, version
+ * (a LEFT JOIN: NULL for a device never seen). */
+#define STATUS_COLS ", s.mac, s.at, s.client, s.ua_model, s.ua_hardware," \
+    " s.ua_firmware, s.kind, s.file, s.result, s.served_version"
+#define STATUS_COL0 3
+
+/* A page with the listing's filters: one statement, made for the query,
+ * every filter a condition on an index (README "Listing filters"): the
+ * records' (tenant, mac) and (tenant, model, mac), the group and variable
+ * tables by (tenant, name[, value], mac), the status by (tenant, mac),
+ * (tenant, at), (tenant, ua_firmware, mac).  Values are arguments, never
+ * SQL text. */
+static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
+                                  apr_dbd_results_t **res, char **err)
+{
+    apr_pool_t *p = r->p;
+    apr_array_header_t *args = apr_array_make(p, 12, sizeof(const char *));
+    int status = gsprov_store_list_status(q), i;
+    gsprov_dbd_stmt_t st = { NULL, NULL };
+    const char *sql;
+
+#define ARG(v) (APR_ARRAY_PUSH(args, const char *) = (v))
+    /* in_sync=true compares two tables' columns for equality, which
+     * PostgreSQL estimates as matching almost nothing and answers with a
+     * hash join of both tables whole; a lateral lookup it cannot flatten
+     * (OFFSET 0) keeps the walk in MAC order, one status row by key per
+     * record, stopping at the page's end (SQLite walks that way anyway,
+     * and has no LATERAL; for <> the estimate is fine) */
+    const char *join = !status ? ""
+        : q->in_sync > 0 && !is_sqlite(&r->c)
+        ? " LEFT JOIN LATERAL (SELECT * FROM gsprov_device_status s"
+          " WHERE s.tenant = d.tenant AND s.mac = d.mac AND s.mac > %s"
+          " OFFSET 0) s ON true"
+        : " LEFT JOIN gsprov_device_status s"
+          " ON s.tenant = d.tenant AND s.mac = d.mac AND s.mac > %s";
+    /* every table's MACs start after the page's first: the planner does
+     * not carry d.mac > after over to them, and an index in MAC order of
+     * another table (group, firmware, ...) would be read from its
+     * first entry on every page */
+    const char *after = q->after ? q->after : "";
+
+    sql = apr_pstrcat(p, "SELECT d.mac, d.record, d.version",
+                      status ? STATUS_COLS : "", " FROM gsprov_devices d",
+                      join,
+                      " WHERE d.tenant = %s AND d.mac > %s"
+                      " AND d.version <> ''", NULL);
+    if (status)
+        ARG(after);
+    ARG(tenant(r));
+    ARG(after);
+    if (q->model) {
+        sql = apr_pstrcat(p, sql, " AND d.model = %s", NULL);
+        ARG(q->model);
+    }
+    if (q->group) {
+        sql = apr_pstrcat(p, sql, " AND EXISTS (SELECT 1 FROM"
+                          " gsprov_device_groups g WHERE g.tenant = d.tenant"
+                          " AND g.grp = %s AND g.mac = d.mac AND g.mac > %s)",
+                          NULL);
+        ARG(q->group);
+        ARG(after);
+    }
+    for (i = 0; q->vars && i < q->vars->nelts; i++) {
+        const gsprov_list_var_t *v = &APR_ARRAY_IDX(q->vars, i,
+                                                    gsprov_list_var_t);
+        const char *h = gsprov_store_version(p, v->value, strlen(v->value));
+        if (!h) {
+            *err = apr_pstrdup(p, "cannot hash (OpenSSL)");
+            return GSPROV_ECRYPTO;
+        }
+        sql = apr_pstrcat(p, sql, " AND EXISTS (SELECT 1 FROM"
+                          " gsprov_device_vars v WHERE v.tenant = d.tenant"
+                          " AND v.name = %s AND v.vhash = %s"
+                          " AND v.mac = d.mac AND v.mac > %s)", NULL);
+        ARG(v->name);
+        ARG(h);
+        ARG(after);
+    }
+    if (q->never_seen)
+        sql = apr_pstrcat(p, sql, q->never_seen > 0 ? " AND s.mac IS NULL"
+                                                : " AND s.mac IS NOT NULL",
+                          NULL);
+    if (q->seen_after) {
+        sql = apr_pstrcat(p, sql, " AND s.at >= %lld", NULL);
+        ARG(apr_psprintf(p, "%" APR_INT64_T_FMT, q->seen_after));
+    }
+    if (q->seen_before) {
+        sql = apr_pstrcat(p, sql, " AND s.at < %lld", NULL);
+        ARG(apr_psprintf(p, "%" APR_INT64_T_FMT, q->seen_before));
+    }
+    if (q->firmware) {
+        sql = apr_pstrcat(p, sql, " AND s.ua_firmware = %s", NULL);
+        ARG(q->firmware);
+    }
+    if (q->in_sync)     /* (NULL for a device never seen: neither) */
+        sql = apr_pstrcat(p, sql, q->in_sync > 0
+                          ? " AND s.served_version = d.version"
+                          : " AND s.served_version <> d.version", NULL);
+    st.sql = apr_pstrcat(p, sql, " ORDER BY d.mac LIMIT %d", NULL);
+    ARG(apr_itoa(p, q->limit + 1));
+#undef ARG
+    return run_stmt(r, &st, (const char **)args->elts, args->nelts, res,
+                    NULL, err);
+}
+
+/* The status of a filtered page's row (NULL: never seen). */
+static const gsprov_devstatus_t *row_status(run_t *r, apr_dbd_row_t *row,
+                                            const char *mac)
+{
+    apr_pool_t *p = r->p;
+    gsprov_devstatus_t *st;
+    int c = STATUS_COL0;
+
+    if (!*col(r, row, c))
+        return NULL;
+    st = apr_pcalloc(p, sizeof(*st));
+    st->last.mac = mac;
+    st->last.at = apr_atoi64(col(r, row, c + 1));
+    st->last.client = apr_pstrdup(p, col(r, row, c + 2));
+    st->last.ua_model = apr_pstrdup(p, col(r, row, c + 3));
+    st->last.ua_hardware = apr_pstrdup(p, col(r, row, c + 4));
+    st->last.ua_firmware = apr_pstrdup(p, col(r, row, c + 5));
+    st->last.kind = apr_pstrdup(p, col(r, row, c + 6));
+    st->last.file = apr_pstrdup(p, col(r, row, c + 7));
+    st->last.result = atoi(col(r, row, c + 8));
+    st->last.version = "";
+    st->served_version = apr_pstrdup(p, col(r, row, c + 9));
+    return st;
+}
+
 static apr_status_t db_record_list(gsprov_store_t *s, apr_pool_t *p,
                                    const gsprov_list_query_t *q,
                                    apr_array_header_t **items, int *more,
@@ -412,10 +571,14 @@ static apr_status_t db_record_list(gsprov_store_t *s, apr_pool_t *p,
     apr_array_header_t *a;
     run_t r;
     apr_status_t rv;
+    /* the statements prepared at startup where they do: all, or a group */
+    int fixed = !q->model && !(q->vars && q->vars->nelts)
+                && !gsprov_store_list_status(q);
 
     *more = 0;
     if ((rv = reader(s, p, &r, err))
-        || (rv = page(&r, q->group, q->after, q->limit + 1, &res, err)))
+        || (rv = fixed ? page(&r, q->group, q->after, q->limit + 1, &res, err)
+                       : filtered_page(&r, q, &res, err)))
         return rv;
     a = apr_array_make(p, q->limit, sizeof(gsprov_listed_t));
     while (next_row(&r, res, &row)) {
@@ -428,9 +591,12 @@ static apr_status_t db_record_list(gsprov_store_t *s, apr_pool_t *p,
             continue;       /* (the driver's rows are read to the end) */
         }
         e = apr_array_push(a);
+        memset(e, 0, sizeof(*e));
         e->mac = apr_pstrdup(p, col(&r, row, 0));
         data = apr_pstrdup(p, col(&r, row, 1));
-        e->dev = NULL;
+        e->version = gsprov_store_version(p, data, strlen(data));
+        if (!fixed && gsprov_store_list_status(q))
+            e->status = row_status(&r, row, e->mac);
         if (gsprov_xml_parse_device(p, e->mac, data, strlen(data), "record",
                                     &e->dev, &why))
             e->dev = NULL;
@@ -538,6 +704,44 @@ static apr_status_t db_activation_get(gsprov_store_t *s, apr_pool_t *p,
     if ((rv = reader(s, p, &r, err)))
         return rv;
     return get_activation(&r, number, out, err);
+}
+
+static apr_status_t db_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                       const char *after, int limit,
+                                       apr_array_header_t **items, int *more,
+                                       char **err)
+{
+    const char *args[3];
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_array_header_t *a;
+    run_t r;
+    apr_status_t rv;
+
+    *more = 0;
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    args[0] = tenant(&r);
+    args[1] = after ? after : "";
+    args[2] = apr_itoa(p, limit + 1);
+    if ((rv = exec(&r, S_ACT_LIST, args, 3, &res, NULL, err)))
+        return rv;
+    a = apr_array_make(p, limit, sizeof(gsprov_activation_t));
+    while (next_row(&r, res, &row)) {
+        gsprov_activation_t *act;
+        char *why = NULL;
+
+        if (a->nelts == limit) {
+            *more = 1;
+            continue;       /* (the driver's rows are read to the end) */
+        }
+        /* one that is not a valid activation is left out */
+        if (to_activation(&r, col(&r, row, 6), row, &act, &why)
+            == APR_SUCCESS)
+            APR_ARRAY_PUSH(a, gsprov_activation_t) = *act;
+    }
+    *items = a;
+    return APR_SUCCESS;
 }
 
 /* ---- transactions ----------------------------------------------------- */
@@ -697,6 +901,34 @@ static int has_group(const apr_array_header_t *a, int upto, const char *g)
     return 0;
 }
 
+/* A record's variables as the listing finds them (S_VAR_ADD), the old
+ * ones gone. */
+static apr_status_t put_vars(run_t *r, const char *tenant_,
+                             const char *mac, const gsprov_device_t *dev,
+                             char **err)
+{
+    const char *del[2] = { tenant_, mac };
+    apr_hash_index_t *hi;
+    apr_status_t rv;
+
+    if ((rv = exec(r, S_VAR_DEL, del, 2, NULL, NULL, err)))
+        return rv;
+    for (hi = apr_hash_first(r->p, dev->vars); hi; hi = apr_hash_next(hi)) {
+        const char *value = apr_hash_this_val(hi);
+        const char *va[4] = { tenant_, apr_hash_this_key(hi),
+                              gsprov_store_version(r->p, value,
+                                                   strlen(value)), mac };
+        if (!va[2]) {
+            *err = apr_psprintf(r->p, "record %s: cannot hash (OpenSSL)",
+                                mac);
+            return GSPROV_ECRYPTO;
+        }
+        if ((rv = exec(r, S_VAR_ADD, va, 4, NULL, NULL, err)))
+            return rv;
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t db_record_put(gsprov_txn_t *txn, const char *mac,
                                   const char *data, apr_size_t len,
                                   char **err)
@@ -743,6 +975,8 @@ static apr_status_t db_record_put(gsprov_txn_t *txn, const char *mac,
             && (rv = exec(&t->r, S_GRP_ADD, ga, 3, NULL, NULL, err)))
             return rv;
     }
+    if ((rv = put_vars(&t->r, t->r.d->o.tenant, mac, dev, err)))
+        return rv;
     *h = HELD_WRITTEN;
     return APR_SUCCESS;
 }
@@ -769,7 +1003,11 @@ static apr_status_t remove_held(dbd_txn_t *t, char kind, const char *key,
 static apr_status_t db_record_delete(gsprov_txn_t *txn, const char *mac,
                                      char **err)
 {
-    return remove_held(txn->impl, 'd', mac, S_REC_DEL, S_GRP_DEL, err);
+    dbd_txn_t *t = txn->impl;
+    const char *args[2] = { t->r.d->o.tenant, mac };
+    apr_status_t rv = remove_held(t, 'd', mac, S_REC_DEL, S_GRP_DEL, err);
+
+    return rv ? rv : exec(&t->r, S_VAR_DEL, args, 2, NULL, NULL, err);
 }
 
 static apr_status_t db_activation_lock(gsprov_txn_t *txn,
@@ -1097,6 +1335,7 @@ static const gsprov_store_ops_t dbd_ops = {
     .status_put = db_status_put,
     .status_get = db_status_get,
     .status_count = db_status_count,
+    .activation_list = db_activation_list,
     .begin = db_begin,
     .record_lock = db_record_lock,
     .record_put = db_record_put,
@@ -1271,6 +1510,76 @@ static apr_status_t run_script(run_t *r, const char *sql, char **err)
     return APR_SUCCESS;
 }
 
+/* Schema version 2 indexes the records' variables (gsprov_device_vars):
+ * those of the records already there, every tenant's, in the upgrade's
+ * transaction. */
+#define VARS_VERSION 2
+
+/* A row of S_ALL_PAGE, kept while the page's variables are written. */
+typedef struct {
+    const char *tenant, *mac, *record;
+} all_row_t;
+
+static apr_status_t backfill_vars(run_t *r, char **err)
+{
+    const char *tn = "", *after = "";
+    apr_pool_t *outer = r->p, *pg, *one;
+    apr_status_t rv = APR_SUCCESS;
+    int got, i;
+
+    apr_pool_create(&pg, outer);
+    apr_pool_create(&one, outer);
+    do {
+        const char *args[4];
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+        apr_array_header_t *rows;
+
+        apr_pool_clear(pg);
+        r->p = pg;
+        args[0] = tn;
+        args[1] = tn;
+        args[2] = after;
+        args[3] = apr_itoa(pg, ITERATE_PAGE);
+        if ((rv = exec(r, S_ALL_PAGE, args, 4, &res, NULL, err)))
+            break;
+        /* the page is read whole before writing on the connection */
+        rows = apr_array_make(pg, ITERATE_PAGE, sizeof(all_row_t));
+        for (got = 0; next_row(r, res, &row); got++) {
+            all_row_t *e = apr_array_push(rows);
+            e->tenant = apr_pstrdup(pg, col(r, row, 0));
+            e->mac = apr_pstrdup(pg, col(r, row, 1));
+            e->record = apr_pstrdup(pg, col(r, row, 2));
+        }
+        for (i = 0; !rv && i < rows->nelts; i++) {
+            const all_row_t *e = &APR_ARRAY_IDX(rows, i, all_row_t);
+            gsprov_device_t *dev;
+            char *why = NULL;
+
+            apr_pool_clear(one);
+            r->p = one;
+            /* a record that does not parse has no variables to find */
+            if (!gsprov_xml_parse_device(one, e->mac, e->record,
+                                         strlen(e->record), "record", &dev,
+                                         &why))
+                rv = put_vars(r, e->tenant, e->mac, dev, err);
+            r->p = pg;
+        }
+        if (rows->nelts) {
+            const all_row_t *e = &APR_ARRAY_IDX(rows, rows->nelts - 1,
+                                                all_row_t);
+            tn = apr_pstrdup(outer, e->tenant);
+            after = apr_pstrdup(outer, e->mac);
+        }
+    } while (!rv && got == ITERATE_PAGE);
+    r->p = outer;
+    if (rv && *err)     /* (from a pool about to go) */
+        *err = apr_pstrdup(outer, *err);
+    apr_pool_destroy(one);
+    apr_pool_destroy(pg);
+    return rv;
+}
+
 apr_status_t gsprov_store_dbd_init(apr_pool_t *p,
                                    const gsprov_dbd_source_t *src,
                                    const gsprov_dbd_migration_t *m, int n,
@@ -1323,6 +1632,11 @@ apr_status_t gsprov_store_dbd_init(apr_pool_t *p,
             plain(&r, "ROLLBACK", NULL);
             return GSPROV_EUNAVAIL;
         }
+    }
+    if (*from && *from < VARS_VERSION && last >= VARS_VERSION
+        && (rv = backfill_vars(&r, err))) {
+        plain(&r, "ROLLBACK", NULL);
+        return rv;
     }
     if (plain(&r, "COMMIT", err)) {
         plain(&r, "ROLLBACK", NULL);

@@ -377,28 +377,37 @@ static apr_size_t index_after(const mac_index_t *x, const char *after)
     return lo;
 }
 
-static int in_group(const gsprov_device_t *d, const char *group)
+/* One record of a listing, read and parsed into p (e->dev NULL with
+ * e->err if it vanished or cannot be read), with its status when q wants
+ * or filters on it: 1 if it passes q's filters (an unreadable record
+ * passes only an unfiltered listing), 0 if not, -1 if the status could
+ * not be read (*rv, *err say why). */
+static int list_one(gsprov_store_t *s, apr_pool_t *p,
+                    const gsprov_list_query_t *q, const char *mac,
+                    gsprov_listed_t *e, apr_status_t *rv, char **err)
 {
-    int i;
-    for (i = 0; i < d->groups->nelts; i++)
-        if (!strcmp(APR_ARRAY_IDX(d->groups, i, const char *), group))
-            return 1;
-    return 0;
-}
-
-/* A record read and parsed into p for a listing: NULL with *err if it
- * vanished or cannot be read. */
-static gsprov_device_t *list_parse(apr_pool_t *p, const file_store_t *fs,
-                                   const char *mac, char **err)
-{
-    gsprov_device_t *d = NULL;
+    gsprov_devstatus_t *st = NULL;
     gsprov_blob_t b;
+    char *why = NULL;
 
-    *err = NULL;
-    if (read_record(p, fs, mac, &b, err)
-        || gsprov_xml_parse_device(p, mac, b.data, b.len, "record", &d, err))
-        return NULL;
-    return d;
+    memset(e, 0, sizeof(*e));
+    e->mac = mac;
+    if (read_record(p, s->impl, mac, &b, &why) == APR_SUCCESS) {
+        e->version = b.version;
+        if (gsprov_xml_parse_device(p, mac, b.data, b.len, "record", &e->dev,
+                                    &why))
+            e->dev = NULL;
+    }
+    e->err = e->dev ? NULL : why ? why : "record vanished";
+    if (gsprov_store_list_status(q)) {
+        if ((*rv = gsprov_store_status_get(s, p, mac, &st, err)))
+            return -1;
+        e->status = st;
+    }
+    if (!e->dev)
+        return !gsprov_store_list_filtered(q) && !gsprov_store_list_status(q);
+    return gsprov_store_list_match(q, e->dev)
+           && gsprov_store_list_status_match(q, st, e->version);
 }
 
 static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
@@ -409,7 +418,6 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
     file_store_t *fs = s->impl;
     mac_index_t *x = NULL;
     apr_array_header_t *a;
-    apr_pool_t *iter;
     apr_status_t rv;
     apr_size_t i;
 
@@ -417,33 +425,28 @@ static apr_status_t fs_record_list(gsprov_store_t *s, apr_pool_t *p,
         return rv;
     a = apr_array_make(p, q->limit, sizeof(gsprov_listed_t));
     *more = 0;
-    apr_pool_create(&iter, p);
     for (i = index_after(x, q->after); i < x->n; i++) {
         char mac[GSPROV_MAC_LEN + 1];
-        gsprov_listed_t *e;
-        gsprov_device_t *d;
-        char *why;
+        gsprov_listed_t e;
+        apr_pool_t *rp;
+        int ok;
 
         if (a->nelts == q->limit) {
             *more = 1;
             break;
         }
         mac_hex(x->macs + 6 * i, mac);
-        if (q->group) {
-            /* most records may be out of the group: parsed in a scratch
-             * pool, and again in p only when they are in */
-            apr_pool_clear(iter);
-            d = list_parse(iter, fs, mac, &why);
-            if (!d || !in_group(d, q->group))
-                continue;
-        }
-        d = list_parse(p, fs, mac, &why);
-        e = apr_array_push(a);
-        e->mac = apr_pstrdup(p, mac);
-        e->dev = d;
-        e->err = d ? NULL : why ? why : "record vanished";
+        /* a pool per record: most may fail the filters, and only those
+         * that pass are kept */
+        apr_pool_create(&rp, p);
+        ok = list_one(s, rp, q, apr_pstrdup(rp, mac), &e, &rv, err);
+        if (ok < 0)
+            return rv;
+        if (ok)
+            APR_ARRAY_PUSH(a, gsprov_listed_t) = e;
+        else
+            apr_pool_destroy(rp);
     }
-    apr_pool_destroy(iter);
     *items = a;
     return APR_SUCCESS;
 }
@@ -615,6 +618,69 @@ static apr_status_t fs_activation_get(gsprov_store_t *s, apr_pool_t *p,
                                       gsprov_activation_t **out, char **err)
 {
     return read_activation(p, s->impl, number, out, err);
+}
+
+/* activations/<number>.json: *k the number; digits only, so temporary
+ * files (.<number>.json.tmp.*) never match */
+static int number_key(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n <= 5 || strcmp(name + n - 5, ".json"))
+        return 0;
+    n -= 5;
+    return n <= GSPROV_MAX_NUMBER_LEN && strspn(name, "0123456789") == n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static apr_status_t fs_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                       const char *after, int limit,
+                                       apr_array_header_t **items, int *more,
+                                       char **err)
+{
+    file_store_t *fs = s->impl;
+    apr_array_header_t *names, *numbers, *a;
+    apr_status_t rv;
+    int i;
+
+    rv = gsprov_fsio_list(p, fs->root, ACTIVATIONS, &names, err);
+    if (rv == APR_ENOENT)
+        names = apr_array_make(p, 1, sizeof(const char *));
+    else if (rv != APR_SUCCESS)
+        return rv;
+    numbers = apr_array_make(p, names->nelts + 1, sizeof(const char *));
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        const char *num;
+        if (!number_key(name))
+            continue;
+        num = apr_pstrmemdup(p, name, strlen(name) - 5);
+        if (!after || strcmp(num, after) > 0)
+            APR_ARRAY_PUSH(numbers, const char *) = num;
+    }
+    qsort(numbers->elts, (size_t)numbers->nelts, sizeof(const char *),
+          cmp_str);
+    a = apr_array_make(p, limit, sizeof(gsprov_activation_t));
+    *more = 0;
+    for (i = 0; i < numbers->nelts; i++) {
+        gsprov_activation_t *act;
+        char *why = NULL;
+
+        if (a->nelts == limit) {
+            *more = 1;
+            break;
+        }
+        /* removed since the listing, or not an activation: left out */
+        if (read_activation(p, fs, APR_ARRAY_IDX(numbers, i, const char *),
+                            &act, &why) == APR_SUCCESS)
+            APR_ARRAY_PUSH(a, gsprov_activation_t) = *act;
+    }
+    *items = a;
+    return APR_SUCCESS;
 }
 
 /* In the member order activations have always been written in. */
@@ -1046,6 +1112,7 @@ static const gsprov_store_ops_t file_ops = {
     .record_list = fs_record_list,
     .record_iterate = fs_record_iterate,
     .activation_get = fs_activation_get,
+    .activation_list = fs_activation_list,
     .status_put = fs_status_put,
     .status_get = fs_status_get,
     .status_count = fs_status_count,

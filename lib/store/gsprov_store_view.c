@@ -151,6 +151,15 @@ static apr_status_t memo_activation_get(gsprov_store_t *s, apr_pool_t *p,
     return gsprov_store_activation_get(BASE(s), p, number, out, err);
 }
 
+static apr_status_t memo_activation_list(gsprov_store_t *s, apr_pool_t *p,
+                                         const char *after, int limit,
+                                         apr_array_header_t **items,
+                                         int *more, char **err)
+{
+    return gsprov_store_activation_list(BASE(s), p, after, limit, items,
+                                        more, err);
+}
+
 static const gsprov_store_ops_t memo_ops = {
     .name = "read once",
     .templates = memo_templates,
@@ -159,6 +168,7 @@ static const gsprov_store_ops_t memo_ops = {
     .record_list = memo_record_list,
     .record_iterate = memo_record_iterate,
     .activation_get = memo_activation_get,
+    .activation_list = memo_activation_list,
 };
 
 gsprov_store_t *gsprov_store_memo(apr_pool_t *p, gsprov_store_t *base)

@@ -36,3 +36,17 @@ CREATE TABLE gsprov_device_fetch (
     version VARCHAR(64)  NOT NULL,
     PRIMARY KEY (tenant, mac, kind)
 );
+
+-- The listing's filters (GET /devices?model=, ?var.<name>=<value>): each
+-- page is one indexed query in MAC order.  A record's variables are kept
+-- by name and the hex SHA-256 of the value (any length fits the index);
+-- `gsprov db init` fills them in for records written before this version.
+CREATE INDEX gsprov_devices_model ON gsprov_devices (tenant, model, mac);
+CREATE TABLE gsprov_device_vars (
+    tenant VARCHAR(255) NOT NULL,
+    name   VARCHAR(128) NOT NULL,
+    vhash  VARCHAR(64)  NOT NULL,
+    mac    VARCHAR(12)  NOT NULL,
+    PRIMARY KEY (tenant, name, vhash, mac)
+);
+CREATE INDEX gsprov_device_vars_mac ON gsprov_device_vars (tenant, mac);

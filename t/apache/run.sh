@@ -19,7 +19,10 @@
 #                   t/var/pg, with sqlite3 a database file in t/var; the
 #                   schema made by `gsprov db init` and the fixture stores'
 #                   records imported with `gsprov import` (GSPROV_CLI: the
-#                   gsprov tool, default ./gsprov of this tree).
+#                   gsprov tool, default ./gsprov of this tree); vhost
+#                   tenant_list (t/93-device-list.t) likewise, its records
+#                   imported by the test (GSPROV_TEST_CLI,
+#                   GSPROV_TEST_DBD_PARAMS).
 #
 # How it works: the suite (TEST.PL, conf/, lib/, *.t) and the fixture stores
 # (t/fixtures/stores/<tenant> -> stores/<tenant>, t/fixtures/fwroot ->
@@ -106,6 +109,8 @@ rm -f "$st/conf/httpd.conf" "$st/conf/extra.conf" "$st/conf/apache_test_config.p
 store=${GSPROV_TEST_STORE:-file}
 : >"$st/conf/store-admin.conf"
 : >"$st/conf/store-admin-a.conf"
+: >"$st/conf/store-list.conf"
+mkdir -p "$st/stores/list/devices"
 case $store in
 file) ;;
 pgsql|sqlite3)
@@ -157,6 +162,18 @@ $init_sql
 GsProvStore dbd admin.test
 CONF
     echo "GsProvStore dbd a.test" >"$st/conf/store-admin-a.conf"
+    # the listing tenant (t/93-device-list.t imports its records itself,
+    # with the tool and params exported below)
+    cat >"$st/conf/store-list.conf" <<CONF
+<IfModule !mod_dbd.c>
+    LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+</IfModule>
+DBDriver $store
+DBDParams "$params"
+GsProvStore dbd list.test
+CONF
+    cp "$cli" "$scratch/bin/gsprov"
+    export GSPROV_TEST_CLI=$scratch/bin/gsprov GSPROV_TEST_DBD_PARAMS=$params
     ;;
 *) die "GSPROV_TEST_STORE: file, pgsql or sqlite3, not '$store'" ;;
 esac

@@ -172,6 +172,7 @@ int main(void)
     srunner_add_suite(sr, redirect_suite());
     srunner_add_suite(sr, admin_suite());
     srunner_add_suite(sr, bulk_suite());
+    srunner_add_suite(sr, list_suite());
     srunner_add_suite(sr, defaults_suite());
     srunner_add_suite(sr, log_suite());
     srunner_add_suite(sr, cache_provider_suite());

@@ -294,7 +294,7 @@ START_TEST(atomic_write_and_listing)
 {
     const char *d = unit_tmpdir();
     gsprov_store_t *s = open_store(d);
-    gsprov_list_query_t q = { NULL, 100, NULL };
+    gsprov_list_query_t q = { .after = NULL, .limit = 100 };
     apr_array_header_t *macs;
     gsprov_txn_t *txn = txn_of(s);
     gsprov_blob_t cur;

@@ -515,7 +515,7 @@ START_TEST(store_record_list_paging_and_group)
 {
     const char *d;
     gsprov_store_t *s = records_store(5, &d);
-    gsprov_list_query_t q = { NULL, 2, NULL };
+    gsprov_list_query_t q = { .after = NULL, .limit = 2 };
     apr_array_header_t *a = NULL;
     gsprov_listed_t *e;
     char *err = NULL;
@@ -588,7 +588,7 @@ START_TEST(store_record_list_index)
 {
     const char *d, *dev;
     gsprov_store_t *s = records_store(3, &d);
-    gsprov_list_query_t q = { NULL, 100, NULL };
+    gsprov_list_query_t q = { .after = NULL, .limit = 100 };
     apr_array_header_t *a = NULL;
     char *err = NULL;
     int more = -1, round;
@@ -1094,7 +1094,7 @@ START_TEST(store_links_out_of_root_refused)
     ck_assert_status(gsprov_store_record_get(s, pool, "000b82000001", &blob,
                                              &err), GSPROV_EOUTSIDE);
     {
-        gsprov_list_query_t q = { NULL, 10, NULL };
+        gsprov_list_query_t q = { .after = NULL, .limit = 10 };
         apr_array_header_t *items;
         int more;
         ck_assert_status(gsprov_store_record_list(s, pool, &q, &items, &more,

@@ -65,6 +65,7 @@ Suite *auth_suite(void);
 Suite *cache_suite(void);
 Suite *redirect_suite(void);
 Suite *admin_suite(void);
+Suite *list_suite(void);
 Suite *defaults_suite(void);
 Suite *log_suite(void);
 Suite *cache_provider_suite(void);
