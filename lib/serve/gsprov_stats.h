@@ -102,6 +102,34 @@ void gsprov_stats_complain(gsprov_stats_t *s, const gsprov_logger_t *log,
 /* Map a kind name as in the "gsprov-file" note to its index. */
 gsprov_stat_kind_e gsprov_stats_kind(const char *name);
 
+/* A consistent-enough copy of one slot's counters, read once per page
+ * (each field atomically; renders is the histogram's own total, so the
+ * buckets always add up to it). */
+typedef struct {
+    apr_uint64_t req[GSPROV_SK_COUNT][GSPROV_SR_COUNT];
+    apr_uint64_t hits, near_hits, misses, errors, rejected, stores;
+    apr_uint64_t store_errors;
+    apr_uint64_t renders, usec, hist[GSPROV_STATS_NBUCKETS];
+    apr_uint64_t db_queries, db_errors, db_unavailable;
+    int has_error;
+    apr_uint32_t error_id;
+    apr_time_t error_time;
+    char error_text[GSPROV_STATS_ERROR_LEN];
+} gsprov_stats_snap_t;
+
+void gsprov_stats_snapshot(gsprov_stats_t *s, gsprov_stats_snap_t *v);
+
+/* Render time percentile q (0..1) of histogram h with n renders, as the
+ * upper bound of its bucket in microseconds; 0 without renders, -1 for
+ * "slower than the last bound". */
+long long gsprov_stats_percentile(const apr_uint64_t *h, apr_uint64_t n,
+                                  double q);
+
+/* The names of kinds and results on the status pages ("device-xml",
+ * "not-found"). */
+const char *gsprov_stats_kind_name(gsprov_stat_kind_e kind);
+const char *gsprov_stats_result_name(gsprov_stat_result_e result);
+
 /* GsProvStatusScope: whose counters a status page shows, its own vhost's
  * tenant or every vhost's of the server. */
 typedef enum { GSPROV_STATUS_VHOST = 0, GSPROV_STATUS_SERVER }

@@ -174,6 +174,7 @@ int main(void)
     srunner_add_suite(sr, log_suite());
     srunner_add_suite(sr, cache_provider_suite());
     srunner_add_suite(sr, guard_suite());
+    srunner_add_suite(sr, metrics_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -67,5 +67,6 @@ Suite *defaults_suite(void);
 Suite *log_suite(void);
 Suite *cache_provider_suite(void);
 Suite *guard_suite(void);
+Suite *metrics_suite(void);
 
 #endif
