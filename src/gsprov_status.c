@@ -16,6 +16,7 @@
 #include "mod_gsprov.h"
 #include "gsprov_request.h"
 #include "gsprov_name.h"
+#include "gsprov_metrics.h"
 
 APLOG_USE_MODULE(gsprov);
 
@@ -113,43 +114,119 @@ static int stats_log_transaction(request_rec *r)
     return DECLINED;
 }
 
+/* The forms of the status page. */
+typedef enum { PAGE_TEXT, PAGE_JSON, PAGE_PROMETHEUS, PAGE_AUTO } page_e;
+
+/* The form asked for: `?<form>` or `?format=<form>`; without either, the
+ * exposition format if Accept names it (as Prometheus' scraper does), else
+ * text. */
+static page_e page_form(request_rec *r)
+{
+    static const struct { const char *name; page_e form; } forms[] = {
+        { "json", PAGE_JSON }, { "prometheus", PAGE_PROMETHEUS },
+        { "auto", PAGE_AUTO },
+    };
+    const char *q = r->args;
+    apr_size_t i;
+
+    if (q && strncmp(q, "format=", 7) == 0)
+        q += 7;
+    for (i = 0; q && i < sizeof(forms) / sizeof(forms[0]); i++)
+        if (strcmp(q, forms[i].name) == 0)
+            return forms[i].form;
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    return gsprov_metrics_accepts(r->pool, apr_table_get(r->headers_in,
+                                                         "Accept"))
+           ? PAGE_PROMETHEUS : PAGE_TEXT;
+}
+
+/* The vhosts whose counters the page at r shows (GsProvStatusScope). */
+static apr_array_header_t *shown(request_rec *r)
+{
+    gsprov_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                 &gsprov_module);
+    apr_array_header_t *vs = apr_array_make(r->pool, 8, sizeof(server_rec *));
+    server_rec *v;
+
+    if (gsprov_conf_status_scope(conf) != GSPROV_STATUS_SERVER) {
+        if (gsprov_stats_of(r))
+            APR_ARRAY_PUSH(vs, server_rec *) = r->server;
+        return vs;
+    }
+    /* every vhost of this configuration: the chain from the main server,
+     * which r->server is one of */
+    for (v = ap_server_conf; v; v = v->next) {
+        gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                                   &gsprov_module);
+        if (sc->stats)
+            APR_ARRAY_PUSH(vs, server_rec *) = v;
+    }
+    return vs;
+}
+
+/* A vhost as the monitoring forms show it: its counters and the version
+ * of the templates of its GsProvRoot (the vhost's, not a <Location>'s). */
+static void tenant_of(request_rec *r, server_rec *v,
+                      gsprov_metrics_tenant_t *t)
+{
+    gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                               &gsprov_module);
+    gsprov_dir_conf *conf = ap_get_module_config(v->lookup_defaults,
+                                                 &gsprov_module);
+    const gsprov_templates_t *tp;
+
+    t->stats = sc->stats;
+    t->templates_version = NULL;
+    t->seen_hour = t->seen_day = -1;
+    if (conf && conf->store
+        && (tp = gsprov_store_templates(conf->store, r->pool,
+                                        gsprov_conf_reload(conf))))
+        t->templates_version = tp->version;
+}
+
 static int status_handler(request_rec *r)
 {
-    gsprov_dir_conf *conf;
-    apr_array_header_t *slots;
-    gsprov_stats_t *own;
-    int json, status;
+    static const char *const types[] = {
+        "text/plain; charset=utf-8", "application/json",
+        "text/plain; version=0.0.4; charset=utf-8",
+        "text/plain; charset=utf-8"
+    };
+    apr_array_header_t *vs;
+    page_e form;
+    int status, i;
 
     if (!r->handler || strcmp(r->handler, GSPROV_STATUS_HANDLER) != 0)
         return DECLINED;
     if ((status = gsprov_request_only_get(r)) != OK)
         return status;
-    conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
-    slots = apr_array_make(r->pool, 8, sizeof(gsprov_stats_t *));
-    if (gsprov_conf_status_scope(conf) == GSPROV_STATUS_SERVER) {
-        server_rec *v;
-        /* every vhost of this configuration: the chain from the main
-         * server, which r->server is one of */
-        for (v = ap_server_conf; v; v = v->next) {
-            gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
-                                                       &gsprov_module);
-            if (sc->stats)
-                *(gsprov_stats_t **)apr_array_push(slots) = sc->stats;
-        }
-    }
-    else if ((own = gsprov_stats_of(r))) {
-        *(gsprov_stats_t **)apr_array_push(slots) = own;
-    }
-    json = r->args && (strcmp(r->args, "json") == 0
-                       || strcmp(r->args, "format=json") == 0);
-    ap_set_content_type(r, json ? "application/json"
-                                : "text/plain; charset=utf-8");
+    form = page_form(r);
+    ap_set_content_type(r, types[form]);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->header_only)
         return OK;
-    ap_rputs((json ? gsprov_stats_json : gsprov_stats_text)(r->pool,
-             (gsprov_stats_t *const *)slots->elts, slots->nelts,
-             counting_since), r);
+    vs = shown(r);
+    if (form == PAGE_TEXT || form == PAGE_JSON) {
+        gsprov_stats_t **slots = apr_palloc(r->pool, sizeof(*slots)
+                                            * (vs->nelts + 1));
+        for (i = 0; i < vs->nelts; i++)
+            slots[i] = ((gsprov_srv_conf *)ap_get_module_config(
+                APR_ARRAY_IDX(vs, i, server_rec *)->module_config,
+                &gsprov_module))->stats;
+        ap_rputs((form == PAGE_JSON ? gsprov_stats_json : gsprov_stats_text)
+                 (r->pool, slots, vs->nelts, counting_since), r);
+    }
+    else {
+        gsprov_metrics_tenant_t *t = apr_palloc(r->pool, sizeof(*t)
+                                                * (vs->nelts + 1));
+        gsprov_metrics_clock_t clock;
+        clock.since = counting_since;
+        clock.now = apr_time_now();
+        for (i = 0; i < vs->nelts; i++)
+            tenant_of(r, APR_ARRAY_IDX(vs, i, server_rec *), &t[i]);
+        ap_rputs((form == PAGE_AUTO ? gsprov_metrics_auto
+                                    : gsprov_metrics_prometheus)
+                 (r->pool, t, vs->nelts, &clock), r);
+    }
     return OK;
 }
 
