@@ -1,0 +1,321 @@
+# The status page for monitoring systems: ?prometheus (and Accept:
+# text/plain; version=0.0.4) checked by promtool and line by line, ?auto
+# parsed line by line, the counters moving by exactly the requests made,
+# the histogram cumulative, and a per-vhost page showing its own tenant
+# only. Tenants tenant_m1 and tenant_m2 are this file's alone.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use File::Temp ();
+use GsProvTest;
+
+error_log_mark();
+
+my $PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+my $PROM_ACCEPT = 'application/openmetrics-text;version=1.0.0,'
+    . 'application/openmetrics-text;version=0.0.1;q=0.75,'
+    . 'text/plain;version=0.0.4;q=0.5,*/*;q=0.1';   # what Prometheus sends
+
+# (the suite runs from t/var/suite/t: the tree is four levels up)
+my ($version) = slurp("$FindBin::Bin/../../../../lib/base/gsprov_version.h")
+    =~ /^#define GSPROV_VERSION "([^"]+)"/m;
+ok($version, "the version in gsprov_version.h ($version)");
+
+# A GET; a chunked body (the server page is long) comes back joined.
+sub get {
+    my ($vhost, $path, @h) = @_;
+    my $r = http_req(vhost => $vhost, path => $path, headers => \@h);
+    if (($r->{header}->('Transfer-Encoding') || '') =~ /chunked/i) {
+        my ($in, $out) = ($r->{body}, '');
+        while ($in =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $n = hex $1;
+            last if $n == 0;
+            $out .= substr $in, 0, $n, '';
+            $in =~ s/\A\r\n// or die "bad chunk in $path";
+        }
+        $r->{body} = $out;
+    }
+    return $r;
+}
+
+# The samples of an exposition page: "name{labels}" -> value, and the
+# families (# TYPE) in order.
+sub parse_prom {
+    my ($body) = @_;
+    my (%v, %type, @bad);
+    for my $l (split /\n/, $body) {
+        if ($l =~ /^# TYPE (\S+) (\S+)$/) { $type{$1} = $2; next }
+        next if $l =~ /^# HELP \S+ ./;
+        if ($l =~ /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/) {
+            push @bad, "duplicate $1" if exists $v{$1};
+            $v{$1} = $2;
+            next;
+        }
+        push @bad, $l;
+    }
+    return (\%v, \%type, \@bad);
+}
+
+sub prom { my ($vhost, $path) = @_; return (parse_prom(get($vhost, $path || '/gsprov-status?prometheus')->{body}))[0] }
+
+# promtool on the page: exit 0 and nothing said (no lint problems)
+sub promtool_ok {
+    my ($body, $name) = @_;
+    my $tmp = File::Temp->new;
+    print {$tmp} $body;
+    close $tmp;
+    my $out = `promtool check metrics < $tmp 2>&1`;
+    my $rc = $? >> 8;
+    is($rc, 0, "$name: promtool check metrics exits 0")
+        or diag($out eq '' && $rc == 127
+                ? 'promtool missing: bash tools/install-deps.sh' : $out);
+    is($out, '', "$name: promtool reports nothing");
+}
+
+# The counter sample for tenant t (its label), or the histogram's.
+sub req_key { sprintf 'mod_gsprov_requests_total{tenant="%s",kind="%s",result="%s"}', @_ }
+sub t_key   { sprintf 'mod_gsprov_%s{tenant="%s"}', @_ }
+
+# Wait until the page at vhost shows sample k at least want (requests are
+# counted when they are logged, just after the answer was sent).
+sub wait_for {
+    my ($vhost, $k, $want) = @_;
+    for (1 .. 100) {
+        my $v = prom($vhost);
+        return $v if defined $v->{$k} && $v->{$k} >= $want;
+        select undef, undef, undef, 0.05;
+    }
+    return prom($vhost);
+}
+
+# ---------------------------------------------------------------------------
+# the page, its headers, its families
+
+my $r = get(tenant_m1 => '/gsprov-status?prometheus');
+is($r->{code}, 200, '?prometheus: 200');
+is($r->{header}->('Content-Type'), $PROM_TYPE, '?prometheus: the 0.0.4 content type');
+is($r->{header}->('Cache-Control'), 'no-store', '?prometheus: no-store');
+my ($v0, $types, $bad) = parse_prom($r->{body});
+is_deeply($bad, [], '?prometheus: every line a comment or a sample, no duplicates');
+promtool_ok($r->{body}, 'vhost page');
+
+# the tenant label of each vhost, from its own page
+my ($m1) = map { /tenant="([^"]+)"/ ? $1 : () } grep { /^mod_gsprov_cache_hits_total/ } keys %$v0;
+ok(defined $m1, 'tenant_m1 has a tenant label');
+my $v2 = prom('tenant_m2');
+my ($m2) = map { /tenant="([^"]+)"/ ? $1 : () } grep { /^mod_gsprov_cache_hits_total/ } keys %$v2;
+ok(defined $m2 && $m2 ne $m1, 'tenant_m2 has a tenant label of its own');
+like($m1, qr/:\d+$/, 'the tenant label is name:port');
+
+my %want_type = (
+    build_info => 'gauge', start_time_seconds => 'gauge', uptime_seconds => 'gauge',
+    requests_total => 'counter', cache_hits_total => 'counter',
+    cache_near_hits_total => 'counter', cache_misses_total => 'counter',
+    cache_errors_total => 'counter', cache_rejected_total => 'counter',
+    cache_stores_total => 'counter', cache_store_errors_total => 'counter',
+    database_queries_total => 'counter', database_errors_total => 'counter',
+    database_unavailable_total => 'counter', render_seconds => 'histogram',
+    templates_info => 'gauge',
+);
+is_deeply({ map { ("mod_gsprov_$_" => $want_type{$_}) } keys %want_type }, $types,
+          'the families and their types');
+like($r->{body}, qr/^# HELP mod_gsprov_requests_total \S.*\n# TYPE mod_gsprov_requests_total counter$/m,
+     'HELP before TYPE');
+is($v0->{"mod_gsprov_build_info{version=\"$version\"}"}, 1, 'build_info carries the version');
+my $now = time;
+ok($v0->{mod_gsprov_start_time_seconds} <= $now && $v0->{mod_gsprov_start_time_seconds} > $now - 86400,
+   'start_time_seconds: a time in the last day');
+ok(abs($now - $v0->{mod_gsprov_start_time_seconds} - $v0->{mod_gsprov_uptime_seconds}) <= 2,
+   'uptime_seconds: now minus start_time_seconds');
+my @info = grep { /^mod_gsprov_templates_info\{/ } keys %$v0;
+is(scalar @info, 1, 'one templates_info line on a vhost page');
+like($info[0], qr/^mod_gsprov_templates_info\{tenant="\Q$m1\E",version="[0-9a-f]{64}"\}$/,
+     'templates_info: tenant and SHA-256 version labels');
+is($v0->{$info[0]}, 1, 'templates_info is 1');
+my ($ver_m1) = $info[0] =~ /version="([0-9a-f]+)"/;
+my ($ver_m2) = map { /version="([0-9a-f]+)"/ ? $1 : () } grep { /^mod_gsprov_templates_info/ } keys %$v2;
+ok($ver_m2 && $ver_m1 ne $ver_m2, 'another store, another templates version');
+
+# per vhost (GsProvStatusScope vhost): its tenant only
+is_deeply([ grep { /tenant="/ && !/tenant="\Q$m1\E"/ } keys %$v0 ], [],
+          'tenant_m1 page: no other tenant label');
+is_deeply([ grep { /tenant="/ && !/tenant="\Q$m2\E"/ } keys %$v2 ], [],
+          'tenant_m2 page: no other tenant label');
+
+# ---------------------------------------------------------------------------
+# counting: exactly the requests made
+
+my $ok_k   = req_key($m1, 'device-xml', 'ok');
+my $nf_k   = req_key($m1, 'device-xml', 'not-found');
+my $gen_k  = req_key($m1, 'generic-xml', 'ok');
+my $cnt_k  = "mod_gsprov_render_seconds_count{tenant=\"$m1\"}";
+my $b_ok_k = req_key($m2, 'device-xml', 'ok');
+my $b_cnt  = "mod_gsprov_render_seconds_count{tenant=\"$m2\"}";
+my $before = prom('tenant_m1');
+my $before2 = prom('tenant_m2');
+
+for (1 .. 5) {
+    is(get(tenant_m1 => '/prov/cfg000b82c0ffee.xml')->{code}, 200, "tenant_m1 device file $_: 200");
+}
+is(get(tenant_m1 => '/prov/cfg.xml')->{code}, 200, 'tenant_m1 generic file: 200');
+for (1 .. 2) {
+    is(get(tenant_m1 => '/prov/cfg000b82999999.xml')->{code}, 404, "tenant_m1 unknown device $_: 404");
+}
+for (1 .. 3) {
+    is(get(tenant_m2 => '/prov/cfg000b82bb0001.xml')->{code}, 200, "tenant_m2 device file $_: 200");
+}
+
+my $after = wait_for('tenant_m1', $nf_k, $before->{$nf_k} + 2);
+$after = wait_for('tenant_m1', $ok_k, $before->{$ok_k} + 5);
+$after = wait_for('tenant_m1', $gen_k, $before->{$gen_k} + 1);
+is($after->{$ok_k} - $before->{$ok_k}, 5, 'device-xml ok: up by exactly 5');
+is($after->{$nf_k} - $before->{$nf_k}, 2, 'device-xml not-found: up by exactly 2');
+is($after->{$gen_k} - $before->{$gen_k}, 1, 'generic-xml ok: up by exactly 1');
+is($after->{$cnt_k} - $before->{$cnt_k}, 6, 'render_seconds_count: up by the 6 files rendered');
+is($after->{"mod_gsprov_cache_misses_total{tenant=\"$m1\"}"}, 0, 'no cache here: no misses');
+
+# the histogram: cumulative, +Inf equals _count, _sum positive
+{
+    my @b = map { [ $_->[0], $after->{$_->[1]} ] }
+            sort { $a->[0] <=> $b->[0] }
+            map { /le="([^"]+)"/; [ $1 eq '+Inf' ? 9**9**9 : $1, $_ ] }
+            grep { /^mod_gsprov_render_seconds_bucket\{tenant="\Q$m1\E",/ } keys %$after;
+    is(scalar @b, 11, 'render_seconds: 10 bounds and +Inf');
+    is($b[0][0], 0.0001, 'render_seconds: the first bound is 0.0001 s');
+    is($b[-2][0], 0.1, 'render_seconds: the last bound is 0.1 s');
+    my $mono = 1;
+    $mono &&= $b[$_][1] >= $b[$_ - 1][1] for 1 .. $#b;
+    ok($mono, 'render_seconds: buckets cumulative');
+    is($b[-1][1], $after->{$cnt_k}, 'render_seconds: +Inf bucket equals _count');
+    ok($after->{"mod_gsprov_render_seconds_sum{tenant=\"$m1\"}"} > 0, 'render_seconds_sum positive');
+}
+
+# the other tenant counted apart, and not in tenant_m1's numbers
+my $after2 = wait_for('tenant_m2', $b_ok_k, $before2->{$b_ok_k} + 3);
+is($after2->{$b_ok_k} - $before2->{$b_ok_k}, 3, 'tenant_m2 device-xml ok: up by exactly 3');
+is($after2->{$b_cnt} - $before2->{$b_cnt}, 3, 'tenant_m2 render count: up by exactly 3');
+is($after2->{req_key($m2, 'device-xml', 'not-found')}, $before2->{req_key($m2, 'device-xml', 'not-found')},
+   "tenant_m2 not-found: tenant_m1's 404s are not in it");
+is(prom('tenant_m1')->{$ok_k}, $after->{$ok_k}, "tenant_m1 ok: tenant_m2's requests are not in it");
+
+# the server's page: both tenants, each with its own numbers
+{
+    my $all = get(tenant_m1 => '/status-all?prometheus');
+    is($all->{code}, 200, 'server scope ?prometheus: 200');
+    # kept for a look after a run (t/var/suite/t/logs/)
+    write_file(File::Spec->catfile(logs_dir(), 'metrics-server.prom'), $all->{body});
+    my ($va, undef, $bad_all) = parse_prom($all->{body});
+    is_deeply($bad_all, [], 'server scope: every line a comment or a unique sample');
+    promtool_ok($all->{body}, 'server page');
+    is($va->{$ok_k}, $after->{$ok_k}, 'server scope: tenant_m1 as on its own page');
+    is($va->{$b_ok_k}, $after2->{$b_ok_k}, 'server scope: tenant_m2 as on its own page');
+    my %tenants = map { /tenant="([^"]*)"/ ? ($1 => 1) : () } keys %$va;
+    ok(keys %tenants > 2, 'server scope: every vhost');
+    is(scalar(grep { /^mod_gsprov_build_info/ } keys %$va), 1, 'server scope: build_info once');
+}
+
+# ---------------------------------------------------------------------------
+# negotiation
+
+{
+    my $n = get(tenant_m1 => '/gsprov-status', Accept => 'text/plain; version=0.0.4');
+    is($n->{header}->('Content-Type'), $PROM_TYPE, 'Accept text/plain; version=0.0.4: exposition format');
+    like($n->{body}, qr/\A# HELP mod_gsprov_build_info /, 'Accept 0.0.4: the exposition body');
+    like($n->{header}->('Vary') || '', qr/\bAccept\b/, 'negotiated: Vary: Accept');
+    promtool_ok($n->{body}, 'negotiated page');
+
+    $n = get(tenant_m1 => '/gsprov-status', Accept => $PROM_ACCEPT);
+    is($n->{header}->('Content-Type'), $PROM_TYPE, "Prometheus' own Accept: exposition format");
+
+    for my $acc ('text/plain', 'text/plain; version=0.0.5', 'application/json', '*/*',
+                 'text/plain; version=0.0.4; q=0', 'application/openmetrics-text; version=1.0.0') {
+        $n = get(tenant_m1 => '/gsprov-status', Accept => $acc);
+        is($n->{header}->('Content-Type'), 'text/plain; charset=utf-8', "Accept $acc: the text page");
+        like($n->{body}, qr/\AVersion: mod_gsprov\/\Q$version\E\n/, "Accept $acc: text body");
+    }
+    $n = get(tenant_m1 => '/gsprov-status');
+    like($n->{body}, qr/\AVersion: mod_gsprov\//, 'no Accept: the text page');
+
+    $n = get(tenant_m1 => '/gsprov-status?json', Accept => 'text/plain; version=0.0.4');
+    is($n->{header}->('Content-Type'), 'application/json', '?json beats Accept');
+    like($n->{body}, qr/\A\{/, '?json: JSON');
+    ok(!defined $n->{header}->('Vary'), '?json: no Vary (nothing negotiated)');
+    $n = get(tenant_m1 => '/gsprov-status?format=prometheus');
+    is($n->{header}->('Content-Type'), $PROM_TYPE, '?format=prometheus');
+
+    $n = http_req(vhost => 'tenant_m1', method => 'HEAD', path => '/gsprov-status?prometheus');
+    is($n->{code}, 200, 'HEAD ?prometheus: 200');
+    is($n->{header}->('Content-Type'), $PROM_TYPE, 'HEAD ?prometheus: its content type');
+    is($n->{body}, '', 'HEAD: no body');
+    is(http_req(vhost => 'tenant_m1', method => 'POST', path => '/gsprov-status?prometheus',
+                body => 'x')->{code}, 405, 'POST ?prometheus: 405');
+}
+
+# ---------------------------------------------------------------------------
+# ?auto
+
+my @AUTO_KEYS = qw(Tenants StartTime UptimeSeconds Requests
+    RequestsDeviceXml RequestsDeviceBin RequestsModelXml RequestsGenericXml
+    RequestsFirmware RequestsOther
+    AnsweredOk AnsweredNotFound AnsweredDenied AnsweredError AnsweredOther
+    CacheHits CacheNearHits CacheMisses CacheErrors CacheRejected CacheStores
+    CacheStoreErrors DatabaseQueries DatabaseErrors DatabaseUnavailable
+    Renders RenderUsecTotal RenderMeanUsec RenderP50Usec RenderP90Usec
+    RenderP99Usec);
+
+sub auto {
+    my ($vhost, $path) = @_;
+    my $a = get($vhost, $path || '/gsprov-status?auto');
+    my (@keys, %v, @bad);
+    for my $l (split /\n/, $a->{body}, -1) {
+        next if $l eq '';
+        if ($l =~ /^([A-Za-z0-9]+): (-?\d+)$/) {
+            push @bad, "duplicate $1" if exists $v{$1};
+            push @keys, $1;
+            $v{$1} = $2;
+        }
+        else {
+            push @bad, $l;
+        }
+    }
+    return ($a, \@keys, \%v, \@bad);
+}
+
+{
+    my ($a, $keys, $av, $bad_a) = auto('tenant_m1');
+    is($a->{code}, 200, '?auto: 200');
+    is($a->{header}->('Content-Type'), 'text/plain; charset=utf-8', '?auto: text/plain');
+    like($a->{body}, qr/\n\z/, '?auto: ends with a line feed');
+    is_deeply($bad_a, [], '?auto: every line "Key: number"');
+    is_deeply($keys, \@AUTO_KEYS, '?auto: the documented keys, in order');
+    is($av->{Tenants}, 1, '?auto: one tenant on a vhost page');
+    my $p = prom('tenant_m1');
+    is($av->{RequestsDeviceXml},
+       (sum(map { $p->{req_key($m1, 'device-xml', $_)} } qw(ok not-found denied error other))),
+       '?auto: RequestsDeviceXml is the exposition format\'s sum');
+    is($av->{Renders}, $p->{$cnt_k}, '?auto: Renders equals render_seconds_count');
+    is($av->{StartTime}, $p->{mod_gsprov_start_time_seconds}, '?auto: StartTime');
+    is($av->{AnsweredNotFound}, $p->{$nf_k}, '?auto: AnsweredNotFound (only device-xml 404s here)');
+
+    # one more request moves Requests and AnsweredOk by exactly one
+    is(get(tenant_m1 => '/prov/cfg000b82c0ffee.xml')->{code}, 200, 'one more device file: 200');
+    wait_for('tenant_m1', $ok_k, $p->{$ok_k} + 1);
+    my (undef, undef, $av2) = auto('tenant_m1');
+    is($av2->{Requests} - $av->{Requests}, 1, '?auto: Requests up by exactly 1');
+    is($av2->{AnsweredOk} - $av->{AnsweredOk}, 1, '?auto: AnsweredOk up by exactly 1');
+    is($av2->{Renders} - $av->{Renders}, 1, '?auto: Renders up by exactly 1');
+
+    my (undef, undef, $all) = auto('tenant_m1', '/status-all?auto');
+    ok($all->{Tenants} > 2, '?auto, server scope: every vhost');
+    ok($all->{Requests} >= $av2->{Requests}, '?auto, server scope: at least this tenant\'s requests');
+    my (undef, undef, $b) = auto('tenant_m2', '/gsprov-status?format=auto');
+    is($b->{Requests}, sum(map { $_ =~ /^mod_gsprov_requests_total\{tenant="\Q$m2\E"/ ? $after2->{$_} : 0 } keys %$after2),
+       '?format=auto of tenant_m2: its own requests only');
+}
+
+sub sum { my $s = 0; $s += $_ for @_; return $s }
+
+error_log_check(expected_ids => []);
+done_testing();
