@@ -317,5 +317,20 @@ sub auto {
 
 sub sum { my $s = 0; $s += $_ for @_; return $s }
 
+# ---------------------------------------------------------------------------
+# README's Monitoring section names every family and every ?auto key
+
+{
+    my $readme = slurp("$FindBin::Bin/../../../../README.md");
+    my ($mon) = $readme =~ /^### Monitoring\n(.*?)^## /ms;
+    ok($mon, 'README has a Monitoring section');
+    my %doc = map { $_ => 1 } $mon =~ /^\| `(mod_gsprov_[a-z_]+)` \|/mg;
+    my %fam = map { /^# TYPE (\S+)/ ? ($1 => 1) : () }
+              split /\n/, get(tenant_m1 => '/status-all?prometheus')->{body};
+    is_deeply([ sort grep { !$doc{$_} } keys %fam ], [], 'every family on the page is in README\'s table');
+    my %autodoc = map { $_ => 1 } map { /`([A-Za-z0-9]+)`/g } $mon =~ /^\| (`[A-Z][^|]*) \|/mg;
+    is_deeply([ grep { !$autodoc{$_} } @AUTO_KEYS ], [], 'every ?auto key is in README\'s table');
+}
+
 error_log_check(expected_ids => []);
 done_testing();
