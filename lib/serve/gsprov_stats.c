@@ -87,28 +87,51 @@ void gsprov_stats_error(gsprov_stats_t *s, int msgid, const char *text)
     apr_atomic_set32(&s->error_seq, seq + 2);
 }
 
+/* 1 for the one caller per interval that moves *at to now (0 at first:
+ * due at once). */
+static int claim(apr_uint64_t *at, apr_interval_time_t interval)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now();
+    apr_uint64_t last = apr_atomic_read64(at);
+
+    /* signed: another thread may have claimed after we read the clock */
+    if (last && (apr_int64_t)(now - last) < (apr_int64_t)interval)
+        return 0;
+    /* one winner per interval, even with many children racing */
+    return apr_atomic_cas64(at, now, last) == last;
+}
+
 int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
                          apr_interval_time_t interval,
                          apr_uint64_t *suppressed)
 {
-    apr_uint64_t now = (apr_uint64_t)apr_time_now();
-    apr_uint64_t last;
-
     if ((unsigned)which >= GSPROV_THROTTLE_COUNT)
         which = GSPROV_THROTTLE_CACHE_FAILED;
-    last = apr_atomic_read64(&s->logged_at[which]);
-    /* signed: another thread may have logged after we read the clock */
-    if (last && (apr_int64_t)(now - last) < (apr_int64_t)interval) {
-        apr_atomic_inc64(&s->unlogged[which]);
-        return 0;
-    }
-    /* one winner per interval, even with many children racing */
-    if (apr_atomic_cas64(&s->logged_at[which], now, last) != last) {
+    if (!claim(&s->logged_at[which], interval)) {
         apr_atomic_inc64(&s->unlogged[which]);
         return 0;
     }
     *suppressed = apr_atomic_xchg64(&s->unlogged[which], 0);
     return 1;
+}
+
+int gsprov_stats_seen_due(gsprov_stats_t *s, apr_interval_time_t interval)
+{
+    return claim(&s->seen_at, interval);
+}
+
+void gsprov_stats_seen_set(gsprov_stats_t *s, apr_int64_t hour,
+                           apr_int64_t day)
+{
+    apr_atomic_set64(&s->seen_hour, hour < 0 ? 0 : (apr_uint64_t)hour + 1);
+    apr_atomic_set64(&s->seen_day, day < 0 ? 0 : (apr_uint64_t)day + 1);
+}
+
+void gsprov_stats_seen_get(gsprov_stats_t *s, apr_int64_t *hour,
+                           apr_int64_t *day)
+{
+    *hour = (apr_int64_t)apr_atomic_read64(&s->seen_hour) - 1;
+    *day = (apr_int64_t)apr_atomic_read64(&s->seen_day) - 1;
 }
 
 void gsprov_stats_complain(gsprov_stats_t *s, const gsprov_logger_t *log,

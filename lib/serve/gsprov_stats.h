@@ -43,6 +43,7 @@ typedef enum {
     GSPROV_THROTTLE_CACHE_FAILED = 0,
     GSPROV_THROTTLE_CACHE_REJECTED,
     GSPROV_THROTTLE_DB_FAILED,      /* the database store cannot answer */
+    GSPROV_THROTTLE_SEEN_FAILED,    /* devices seen could not be counted */
     GSPROV_THROTTLE_COUNT
 } gsprov_throttle_e;
 
@@ -68,6 +69,10 @@ typedef struct {
     apr_uint32_t error_id;
     apr_uint64_t error_time;
     char error_text[GSPROV_STATS_ERROR_LEN];
+    /* devices seen in the last hour and day (the metrics), counted at
+     * most once per interval for all children: when they were last
+     * counted, and the counts plus one (0: not known) */
+    apr_uint64_t seen_at, seen_hour, seen_day;
 } gsprov_stats_t;
 
 /* Zero a slot and name its tenant (before the slots are shared). */
@@ -85,6 +90,17 @@ void gsprov_stats_error(gsprov_stats_t *s, int msgid, const char *text);
 int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
                          apr_interval_time_t interval,
                          apr_uint64_t *suppressed);
+
+/* 1 if the devices seen should be counted now (then the caller counts
+ * and calls gsprov_stats_seen_set), 0 if they were counted less than
+ * interval ago or another caller is counting them.  At most one caller
+ * per interval gets 1, across threads and processes. */
+int gsprov_stats_seen_due(gsprov_stats_t *s, apr_interval_time_t interval);
+/* The counts (< 0: not known). */
+void gsprov_stats_seen_set(gsprov_stats_t *s, apr_int64_t hour,
+                           apr_int64_t day);
+void gsprov_stats_seen_get(gsprov_stats_t *s, apr_int64_t *hour,
+                           apr_int64_t *day);
 
 /* A problem that may come with every request (a dead memcached or
  * database in a reboot storm): remembered as the tenant's last error, and

@@ -363,6 +363,35 @@ START_TEST(metrics_accept_negotiation)
 }
 END_TEST
 
+/* The devices-seen counts: not known until set, one counter per
+ * interval, the counts as set (0 is a count, not "unknown"). */
+START_TEST(metrics_seen_counted_once_per_interval)
+{
+    apr_int64_t hour, day;
+
+    gsprov_stats_init(&s1, "t");
+    gsprov_stats_seen_get(&s1, &hour, &day);
+    ck_assert_int_eq(hour, -1);
+    ck_assert_int_eq(day, -1);
+    ck_assert_int_eq(gsprov_stats_seen_due(&s1, apr_time_from_sec(60)), 1);
+    /* the next callers within the interval use the counts */
+    ck_assert_int_eq(gsprov_stats_seen_due(&s1, apr_time_from_sec(60)), 0);
+    ck_assert_int_eq(gsprov_stats_seen_due(&s1, apr_time_from_sec(60)), 0);
+    gsprov_stats_seen_set(&s1, 0, 41);
+    gsprov_stats_seen_get(&s1, &hour, &day);
+    ck_assert_int_eq(hour, 0);
+    ck_assert_int_eq(day, 41);
+    /* a count that failed: not known again */
+    gsprov_stats_seen_set(&s1, -1, -1);
+    gsprov_stats_seen_get(&s1, &hour, &day);
+    ck_assert_int_eq(hour, -1);
+    ck_assert_int_eq(day, -1);
+    /* a zero interval: due every time */
+    ck_assert_int_eq(gsprov_stats_seen_due(&s1, 0), 1);
+    ck_assert_int_eq(gsprov_stats_seen_due(&s1, 0), 1);
+}
+END_TEST
+
 Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -374,6 +403,7 @@ Suite *metrics_suite(void)
     tcase_add_test(tc, metrics_prometheus_no_tenants);
     tcase_add_test(tc, metrics_auto_exact);
     tcase_add_test(tc, metrics_accept_negotiation);
+    tcase_add_test(tc, metrics_seen_counted_once_per_interval);
     suite_add_tcase(s, tc);
     return s;
 }
