@@ -545,6 +545,7 @@ static void gsprov_register_hooks(apr_pool_t *p)
     gsprov_register_auditlog(p);
     gsprov_register_check(p);
     gsprov_register_dbd(p);
+    gsprov_register_devstatus(p);
 }
 
 AP_DECLARE_MODULE(gsprov) = {

@@ -48,6 +48,7 @@ typedef struct {
     int store_kind;             /* GsProvStore file|dbd; GSPROV_UNSET */
     const char *db_tenant;      /* its TENANT ("": the vhost's ServerName);
                                  * goes with store_kind */
+    int device_status;          /* GsProvDeviceStatus on|off; GSPROV_UNSET */
 } gsprov_dir_conf;
 
 /* GsProvStore: where the records are (the templates are GsProvRoot's). */
@@ -66,6 +67,8 @@ typedef struct {
     const unsigned char *cache_secret;  /* GsProvCacheSecret's bytes;
                                          * NULL = unset */
     apr_size_t cache_secret_len;
+    int status_flush;           /* GsProvDeviceStatusFlush s; GSPROV_UNSET */
+    int status_buffer;          /* GsProvDeviceStatusBuffer; GSPROV_UNSET */
     /* runtime, never inherited: counters from post_config, the cache
      * backend from child_init */
     gsprov_stats_t *stats;
@@ -143,6 +146,21 @@ gsprov_store_t *gsprov_dbd_store(request_rec *r, const gsprov_dir_conf *conf);
 int gsprov_dbd_unavailable(request_rec *r, const char *msgid,
                            const char *err);
 gsprov_store_kind_e gsprov_conf_store_kind(const gsprov_dir_conf *c);
+
+/* gsprov_devstatus.c: the provisioning status, recorded when a device
+ * request is logged, written to the store by a flusher thread per child. */
+void gsprov_register_devstatus(apr_pool_t *p);
+int gsprov_conf_device_status(const gsprov_dir_conf *c);
+apr_interval_time_t gsprov_conf_status_flush(const gsprov_srv_conf *c);
+int gsprov_conf_status_buffer(const gsprov_srv_conf *c);
+/* gsprov_dbd.c: the database store of server s for a thread outside any
+ * request (the status flusher): connections from ap_dbd_open, given back
+ * when p is cleared. */
+gsprov_store_t *gsprov_dbd_store_thread(apr_pool_t *p, server_rec *s,
+                                        gsprov_store_t *templates,
+                                        const char *tenant);
+/* The tenant a GsProvStore dbd location's rows belong to. */
+const char *gsprov_dbd_tenant(server_rec *s, const gsprov_dir_conf *conf);
 
 /* gsprov_logger.c: a lib/ logger writing to s's error log at its
  * LogLevel. */

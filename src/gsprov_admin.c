@@ -31,6 +31,7 @@
 #include "gsprov_actor.h"
 #include "gsprov_activation.h"
 #include "gsprov_guard.h"
+#include "gsprov_seen.h"
 
 APLOG_USE_MODULE(gsprov);
 
@@ -354,6 +355,27 @@ static int parse_record(adm_t *a, const char *mac, const gsprov_blob_t *b,
 
 /* ---- /devices/<mac> -------------------------------------------------- */
 
+/* rec with its "status" (gsprov_seen.h; null: never seen).  Best-effort
+ * like the recording: a status that cannot be read is left out (logged),
+ * the record is still answered. */
+static json_t *with_status(adm_t *a, json_t *rec, const char *mac,
+                           const char *version)
+{
+    gsprov_devstatus_t *st = NULL;
+    char *err = NULL;
+    apr_status_t rv;
+
+    rv = gsprov_store_status_get(a->store, a->r->pool, mac, &st, &err);
+    if (rv == APR_SUCCESS)
+        json_object_set_new(rec, "status", st ? json_incref(gsprov_seen_json(
+                            a->r->pool, st, version)) : json_null());
+    else if (rv != APR_ENOTIMPL)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, a->r, GSPROV_LOGNO(1105)
+                      "device %s: its provisioning status cannot be read: "
+                      "%s", mac, err ? err : "unknown error");
+    return rec;
+}
+
 static int device_get(adm_t *a, const char *mac)
 {
     request_rec *r = a->r;
@@ -377,8 +399,8 @@ static int device_get(adm_t *a, const char *mac)
         return rc;
     apr_table_setn(r->headers_out, "ETag",
                    gsprov_precond_etag(r->pool, b.version));
-    return send_json(a, HTTP_OK, gsprov_record_to_json(r->pool, dev,
-                                                       secrets));
+    return send_json(a, HTTP_OK, with_status(a, gsprov_record_to_json(
+                     r->pool, dev, secrets), mac, b.version));
 }
 
 /* Lock mac's record in txn and check the request's preconditions against

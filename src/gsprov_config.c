@@ -42,6 +42,7 @@ void *gsprov_create_dir_conf(apr_pool_t *p, char *dir)
     c->admin_secrets = GSPROV_UNSET;
     c->store_kind = GSPROV_UNSET;
     c->db_tenant = NULL;
+    c->device_status = GSPROV_UNSET;
     return c;
 }
 
@@ -79,6 +80,7 @@ void *gsprov_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* the tenant goes with the GsProvStore line that chose the store */
     c->db_tenant = add->store_kind != GSPROV_UNSET ? add->db_tenant
                                                    : base->db_tenant;
+    cfgMergeInt(device_status);
     return c;
 }
 
@@ -93,6 +95,8 @@ void *gsprov_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->cache_near = GSPROV_UNSET;
     c->cache_secret = NULL;
     c->cache_secret_len = 0;
+    c->status_flush = GSPROV_UNSET;
+    c->status_buffer = GSPROV_UNSET;
     c->stats = NULL;
     c->cache = NULL;
     c->near = NULL;
@@ -117,6 +121,8 @@ void *gsprov_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     /* the length goes with the secret that set it */
     c->cache_secret_len = add->cache_secret ? add->cache_secret_len
                                             : base->cache_secret_len;
+    cfgMergeInt(status_flush);
+    cfgMergeInt(status_buffer);
     /* runtime state is per vhost, set up after the configuration */
     c->stats = NULL;
     c->cache = NULL;
@@ -192,6 +198,25 @@ int gsprov_conf_claim_max_failures(const gsprov_dir_conf *c)
 {
     return c->claim_max_failures != GSPROV_UNSET
            ? c->claim_max_failures : GSPROV_DEFAULT_CLAIM_MAX_FAILURES;
+}
+
+int gsprov_conf_device_status(const gsprov_dir_conf *c)
+{
+    return c->device_status != GSPROV_UNSET ? c->device_status
+                                            : GSPROV_DEFAULT_DEVICE_STATUS;
+}
+
+apr_interval_time_t gsprov_conf_status_flush(const gsprov_srv_conf *c)
+{
+    return apr_time_from_sec(c->status_flush != GSPROV_UNSET
+                             ? c->status_flush
+                             : GSPROV_DEFAULT_DEVICE_STATUS_FLUSH);
+}
+
+int gsprov_conf_status_buffer(const gsprov_srv_conf *c)
+{
+    return c->status_buffer != GSPROV_UNSET ? c->status_buffer
+                                            : GSPROV_DEFAULT_DEVICE_STATUS_BUFFER;
 }
 
 int gsprov_conf_admin_secrets(const gsprov_dir_conf *c)
@@ -339,6 +364,12 @@ static const range_t cache_ttl_range = {
 static const range_t cache_retry_range = {
     1, APR_OFFSETOF(gsprov_srv_conf, cache_retry), 1, GSPROV_MAX_CACHE_RETRY,
     "a number" };
+static const range_t status_flush_range = {
+    1, APR_OFFSETOF(gsprov_srv_conf, status_flush), 1,
+    GSPROV_MAX_DEVICE_STATUS_FLUSH, "a number of seconds" };
+static const range_t status_buffer_range = {
+    1, APR_OFFSETOF(gsprov_srv_conf, status_buffer), 1,
+    GSPROV_MAX_DEVICE_STATUS_BUFFER, "a number" };
 static const range_t activation_ttl_range = {
     0, APR_OFFSETOF(gsprov_dir_conf, activation_ttl), 1,
     GSPROV_MAX_ACTIVATION_TTL, "a number" };
@@ -672,5 +703,18 @@ const command_rec gsprov_cmds[] = {
                  RSRC_CONF | ACCESS_CONF,
                  "Whether the admin API returns secrets for ?secrets=1 "
                  "(default off: 403)"),
+    AP_INIT_FLAG("GsProvDeviceStatus", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(gsprov_dir_conf, device_status),
+                 RSRC_CONF | ACCESS_CONF,
+                 "Whether device requests are recorded as the devices' "
+                 "provisioning status (default on)"),
+    AP_INIT_TAKE1("GsProvDeviceStatusFlush", cmd_range,
+                  (void *)&status_flush_range, RSRC_CONF,
+                  "Seconds between writes of the recorded status to the "
+                  "store (default 10)"),
+    AP_INIT_TAKE1("GsProvDeviceStatusBuffer", cmd_range,
+                  (void *)&status_buffer_range, RSRC_CONF,
+                  "Devices' requests a child keeps per store between writes "
+                  "(default 10000; more are dropped and counted)"),
     { NULL }
 };

@@ -231,30 +231,113 @@ static apr_status_t req_acquire(const gsprov_dbd_source_t *src,
     return APR_SUCCESS;
 }
 
+static gsprov_store_t *open_store(apr_pool_t *p, server_rec *s,
+                                  gsprov_srv_conf *sc,
+                                  gsprov_store_t *templates,
+                                  const char *tenant,
+                                  const gsprov_dbd_source_t *src)
+{
+    gsprov_dbd_opts_t o;
+
+    memset(&o, 0, sizeof(o));
+    o.tenant = tenant;
+    o.templates = templates;
+    o.source = src;
+    gsprov_logger_for(s, &o.log);
+    if (sc->stats) {
+        o.queries = &sc->stats->db_queries;
+        o.errors = &sc->stats->db_errors;
+    }
+    return gsprov_store_dbd_open(p, &o);
+}
+
 gsprov_store_t *gsprov_dbd_store(request_rec *r, const gsprov_dir_conf *conf)
 {
     gsprov_srv_conf *sc = ap_get_module_config(r->server->module_config,
                                                &gsprov_module);
     gsprov_dbd_source_t *src = apr_pcalloc(r->pool, sizeof(*src));
     req_src_t *rs = apr_pcalloc(r->pool, sizeof(*rs));
-    gsprov_dbd_opts_t o;
 
     rs->r = r;
     rs->sc = sc;
     src->acquire = req_acquire;
     src->baton = rs;
-    memset(&o, 0, sizeof(o));
-    /* the same on every node: the vhost's name unless the line names it */
-    o.tenant = conf->db_tenant && *conf->db_tenant ? conf->db_tenant
-               : r->server->server_hostname;
-    o.templates = conf->store;
-    o.source = src;
-    gsprov_logger_for(r->server, &o.log);
-    if (sc->stats) {
-        o.queries = &sc->stats->db_queries;
-        o.errors = &sc->stats->db_errors;
+    return open_store(r->pool, r->server, sc, conf->store,
+                      gsprov_dbd_tenant(r->server, conf), src);
+}
+
+/* ---- threads outside requests (the status flusher) --------------------- */
+
+typedef struct {
+    server_rec *s;
+} thread_src_t;
+
+typedef struct {
+    server_rec *s;
+    ap_dbd_t *db;
+} held_t;
+
+static apr_status_t thread_release(void *data)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_close) *close =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    held_t *h = data;
+
+    if (close && h->db)
+        close(h->s, h->db);
+    return APR_SUCCESS;
+}
+
+/* A pooled connection of s's mod_dbd for p, given back when p is
+ * cleared; the same one for every call with p. */
+static apr_status_t thread_acquire(const gsprov_dbd_source_t *src,
+                                   apr_pool_t *p, gsprov_dbd_conn_t *out,
+                                   char **err)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_open) *open =
+        APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    const thread_src_t *ts = src->baton;
+    held_t *h = NULL;
+
+    apr_pool_userdata_get((void **)&h, "gsprov-dbd-held", p);
+    if (!h) {
+        ap_dbd_t *db = open ? open(p, ts->s) : NULL;
+        if (!db) {
+            *err = "no database connection (mod_dbd could not open one; its "
+                   "error lines say why)";
+            return GSPROV_EUNAVAIL;
+        }
+        h = apr_palloc(p, sizeof(*h));
+        h->s = ts->s;
+        h->db = db;
+        apr_pool_userdata_setn(h, "gsprov-dbd-held", thread_release, p);
     }
-    return gsprov_store_dbd_open(r->pool, &o);
+    out->driver = h->db->driver;
+    out->handle = h->db->handle;
+    out->prepared = h->db->prepared;
+    return APR_SUCCESS;
+}
+
+gsprov_store_t *gsprov_dbd_store_thread(apr_pool_t *p, server_rec *s,
+                                        gsprov_store_t *templates,
+                                        const char *tenant)
+{
+    gsprov_srv_conf *sc = ap_get_module_config(s->module_config,
+                                               &gsprov_module);
+    gsprov_dbd_source_t *src = apr_pcalloc(p, sizeof(*src));
+    thread_src_t *ts = apr_pcalloc(p, sizeof(*ts));
+
+    ts->s = s;
+    src->acquire = thread_acquire;
+    src->baton = ts;
+    return open_store(p, s, sc, templates, tenant, src);
+}
+
+const char *gsprov_dbd_tenant(server_rec *s, const gsprov_dir_conf *conf)
+{
+    /* the same on every node: the vhost's name unless the line names it */
+    return conf->db_tenant && *conf->db_tenant ? conf->db_tenant
+           : s->server_hostname;
 }
 
 int gsprov_dbd_unavailable(request_rec *r, const char *msgid,

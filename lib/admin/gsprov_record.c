@@ -150,6 +150,9 @@ apr_status_t gsprov_record_from_json(apr_pool_t *p, const char *mac,
                 break;
         if (i < sizeof(known) / sizeof(known[0]))
             continue;
+        /* what GET adds and a client may send back: not the record's */
+        if (!strcmp(key, "status"))
+            continue;
         if (!strcmp(key, "redacted"))
             return bad(&c, "redacted", "this record was read without its "
                        "secrets; read it with ?secrets=1 to write it back");

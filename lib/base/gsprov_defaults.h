@@ -138,5 +138,20 @@
 #define GSPROV_DBD_BUSY_TIMEOUT_MS     5000
 /* Largest activation file (a profile plus its bookkeeping). */
 #define GSPROV_MAX_ACTIVATION_BYTES    (GSPROV_ADMIN_MAX_BODY + 4096)
+/* ---- The provisioning status (GsProvDeviceStatus*) ---- */
+/* GsProvDeviceStatus: on. */
+#define GSPROV_DEFAULT_DEVICE_STATUS   1
+/* GsProvDeviceStatusFlush: seconds between writes of a child's status
+ * buffer to the store (a buffer half full is written sooner). */
+#define GSPROV_DEFAULT_DEVICE_STATUS_FLUSH 10
+#define GSPROV_MAX_DEVICE_STATUS_FLUSH 3600
+/* GsProvDeviceStatusBuffer: distinct (device, file kind) entries a child
+ * keeps per store between writes (about 700 bytes each, two generations);
+ * more are dropped and counted. */
+#define GSPROV_DEFAULT_DEVICE_STATUS_BUFFER 10000
+#define GSPROV_MAX_DEVICE_STATUS_BUFFER 1000000
+/* Failed status writes are logged at most once per this many seconds per
+ * tenant (at least the flush interval). */
+#define GSPROV_DEVICE_STATUS_LOG_INTERVAL 60
 
 #endif

@@ -213,6 +213,10 @@ void gsprov_stats_snapshot(gsprov_stats_t *s, gsprov_stats_snap_t *v)
     v->db_queries = apr_atomic_read64(&s->db_queries);
     v->db_errors = apr_atomic_read64(&s->db_errors);
     v->db_unavailable = apr_atomic_read64(&s->db_unavailable);
+    v->st_recorded = apr_atomic_read64(&s->status_recorded);
+    v->st_dropped = apr_atomic_read64(&s->status_dropped);
+    v->st_written = apr_atomic_read64(&s->status_written);
+    v->st_failed = apr_atomic_read64(&s->status_failed);
     for (k = 0; k < GSPROV_STATS_NBUCKETS; k++)
         n += v->hist[k] = apr_atomic_read64(&s->render_hist[k]);
     /* writers count renders first: take the histogram's own total */
@@ -272,6 +276,11 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
         LINE("DatabaseQueries: %" APR_UINT64_T_FMT "\nDatabaseErrors: %"
              APR_UINT64_T_FMT "\nDatabaseUnavailable: %" APR_UINT64_T_FMT
              "\n", v.db_queries, v.db_errors, v.db_unavailable);
+        LINE("DeviceStatusRecorded: %" APR_UINT64_T_FMT
+             "\nDeviceStatusDropped: %" APR_UINT64_T_FMT
+             "\nDeviceStatusWritten: %" APR_UINT64_T_FMT
+             "\nDeviceStatusFailed: %" APR_UINT64_T_FMT "\n", v.st_recorded,
+             v.st_dropped, v.st_written, v.st_failed);
         if (v.has_error) {
             apr_rfc822_date(date, v.error_time);
             LINE("LastError: %s GSPROV%04u: %s\n", date,
@@ -349,6 +358,12 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
                             "queries", (json_int_t)v.db_queries,
                             "errors", (json_int_t)v.db_errors,
                             "unavailable", (json_int_t)v.db_unavailable));
+        json_object_set_new(t, "device_status", json_pack(
+                            "{s:I,s:I,s:I,s:I}",
+                            "recorded", (json_int_t)v.st_recorded,
+                            "dropped", (json_int_t)v.st_dropped,
+                            "written", (json_int_t)v.st_written,
+                            "failed", (json_int_t)v.st_failed));
         json_object_set_new(t, "last_error", v.has_error
             ? json_pack("{s:I,s:s,s:s}", "time",
                         (json_int_t)apr_time_sec(v.error_time), "id",

@@ -43,6 +43,7 @@ typedef enum {
     GSPROV_THROTTLE_CACHE_FAILED = 0,
     GSPROV_THROTTLE_CACHE_REJECTED,
     GSPROV_THROTTLE_DB_FAILED,      /* the database store cannot answer */
+    GSPROV_THROTTLE_STATUS_FAILED,  /* a provisioning status write failed */
     GSPROV_THROTTLE_SEEN_FAILED,    /* devices seen could not be counted */
     GSPROV_THROTTLE_COUNT
 } gsprov_throttle_e;
@@ -59,6 +60,11 @@ typedef struct {
     apr_uint64_t renders, render_usec;
     /* the database store: statements run, failed, requests answered 503 */
     apr_uint64_t db_queries, db_errors, db_unavailable;
+    /* the provisioning status (GsProvDeviceStatus): requests recorded,
+     * dropped because a child's buffer was full, entries written to the
+     * store, entries whose write failed */
+    apr_uint64_t status_recorded, status_dropped, status_written,
+                 status_failed;
     apr_uint64_t render_hist[GSPROV_STATS_NBUCKETS];
     /* throttled messages (gsprov_throttle_e): when each was last logged,
      * and how many were not logged since */
@@ -127,6 +133,7 @@ typedef struct {
     apr_uint64_t store_errors;
     apr_uint64_t renders, usec, hist[GSPROV_STATS_NBUCKETS];
     apr_uint64_t db_queries, db_errors, db_unavailable;
+    apr_uint64_t st_recorded, st_dropped, st_written, st_failed;
     int has_error;
     apr_uint32_t error_id;
     apr_time_t error_time;

@@ -92,9 +92,9 @@ static apr_status_t sync_dir(apr_pool_t *p, const char *dir, char **err)
     return APR_SUCCESS;
 }
 
-apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
-                                 const char *name, const void *data,
-                                 apr_size_t len, char **err)
+static apr_status_t write_replace(apr_pool_t *p, const char *dir,
+                                  const char *name, const void *data,
+                                  apr_size_t len, int durable, char **err)
 {
     /* pid and thread id: unique among live writers; a leftover of a
      * crashed writer with the same name is simply overwritten */
@@ -125,7 +125,7 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
         b += n;
         len -= (apr_size_t)n;
     }
-    if (fsync(fd) != 0)
+    if (durable && fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
         fd = -1;
@@ -134,7 +134,7 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
     fd = -1;
     if (rename(tmp, path) != 0)
         goto fail;
-    return sync_dir(p, dir, err);
+    return durable ? sync_dir(p, dir, err) : APR_SUCCESS;
 
 fail:
     *err = apr_psprintf(p, "%s: cannot write: %s", tmp, strerror(errno));
@@ -142,6 +142,20 @@ fail:
         close(fd);
     unlink(tmp);
     return GSPROV_EIO;
+}
+
+apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
+                                 const char *name, const void *data,
+                                 apr_size_t len, char **err)
+{
+    return write_replace(p, dir, name, data, len, 1, err);
+}
+
+apr_status_t gsprov_fsio_write_replace(apr_pool_t *p, const char *dir,
+                                       const char *name, const void *data,
+                                       apr_size_t len, char **err)
+{
+    return write_replace(p, dir, name, data, len, 0, err);
 }
 
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,

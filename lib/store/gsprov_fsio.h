@@ -30,6 +30,13 @@ apr_status_t gsprov_fsio_write_atomic(apr_pool_t *p, const char *dir,
                                  const char *name, const void *data,
                                  apr_size_t len, char **err);
 
+/* The same without either fsync: atomic (old or new, never torn) but
+ * not durable, for what may lose its last seconds in a crash (the
+ * provisioning status).  GSPROV_EIO with *err. */
+apr_status_t gsprov_fsio_write_replace(apr_pool_t *p, const char *dir,
+                                       const char *name, const void *data,
+                                       apr_size_t len, char **err);
+
 /* Remove dir/name and fsync dir: APR_SUCCESS, APR_ENOENT, or GSPROV_EIO. */
 apr_status_t gsprov_fsio_remove_durable(apr_pool_t *p, const char *dir,
                                    const char *name, char **err);

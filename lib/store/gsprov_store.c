@@ -69,6 +69,35 @@ apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
     return s->ops->activation_get(s, p, number, out, err);
 }
 
+apr_status_t gsprov_store_status_put(gsprov_store_t *s, apr_pool_t *p,
+                                     const apr_array_header_t *batch,
+                                     char **err)
+{
+    if (!s->ops->status_put)
+        return lacks(s, p, "status_put", err);
+    return s->ops->status_put(s, p, batch, err);
+}
+
+apr_status_t gsprov_store_status_get(gsprov_store_t *s, apr_pool_t *p,
+                                     const char *mac,
+                                     gsprov_devstatus_t **out, char **err)
+{
+    *out = NULL;
+    if (!s->ops->status_get)
+        return lacks(s, p, "status_get", err);
+    return s->ops->status_get(s, p, mac, out, err);
+}
+
+apr_status_t gsprov_store_status_count(gsprov_store_t *s, apr_pool_t *p,
+                                       apr_int64_t since, apr_int64_t *n,
+                                       char **err)
+{
+    *n = 0;
+    if (!s->ops->status_count)
+        return lacks(s, p, "status_count", err);
+    return s->ops->status_count(s, p, since, n, err);
+}
+
 apr_status_t gsprov_store_begin(gsprov_store_t *s, apr_pool_t *p,
                                 gsprov_audit_t *log, gsprov_txn_t **txn,
                                 char **err)

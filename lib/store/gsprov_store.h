@@ -12,6 +12,9 @@
  *                 redirect records), each with a content version
  *   activations   pending PIN activations by number (lib/admin)
  *   audit trail   one entry per change, written with the change
+ *   status        what each device last fetched (GsProvDeviceStatus):
+ *                 best-effort, written in batches by the status flusher,
+ *                 outside transactions
  *
  * Reads are plain calls.  Changes go through a transaction:
  *   gsprov_store_begin(store, p, log, &txn)
@@ -47,6 +50,7 @@
 #include "gsprov_audit.h"
 #include "gsprov_log.h"
 #include "gsprov_error.h"
+#include "gsprov_kinds.h"
 
 typedef struct gsprov_store gsprov_store_t;
 typedef struct gsprov_txn gsprov_txn_t;
@@ -72,6 +76,33 @@ typedef struct {
     const char *profile;        /* a record as JSON (PUT /devices), no mac */
     const char *label;          /* names it in messages */
 } gsprov_activation_t;
+
+/* One observed device request (the provisioning status).  Strings are
+ * never NULL ('' when unknown). */
+typedef struct {
+    const char *mac;            /* lowercase hex, 12 digits */
+    const char *kind;           /* GSPROV_SEEN_* (gsprov_kinds.h) */
+    const char *client;         /* client address */
+    const char *ua_model;       /* from the User-Agent */
+    const char *ua_hardware;
+    const char *ua_firmware;
+    const char *file;           /* the requested file name */
+    const char *version;        /* the record version in the file served
+                                 * (kinds xml and bin with result 200), else
+                                 * '' */
+    apr_int64_t at;             /* seconds since the epoch */
+    int result;                 /* the HTTP status answered */
+} gsprov_seen_t;
+
+/* The status of one device. */
+typedef struct {
+    gsprov_seen_t last;         /* its latest request of any kind */
+    const char *served_version; /* the record version of the last config
+                                 * file (xml, bin) served with 200; '' if
+                                 * none yet */
+    apr_array_header_t *fetch;  /* gsprov_seen_t: the latest per kind, in
+                                 * GSPROV_SEEN_KINDS order */
+} gsprov_devstatus_t;
 
 /* One page of records in MAC order (keyset paging). */
 typedef struct {
@@ -133,6 +164,26 @@ typedef struct {
     apr_status_t (*activation_get)(gsprov_store_t *s, apr_pool_t *p,
                                    const char *number,
                                    gsprov_activation_t **out, char **err);
+
+    /* ---- the provisioning status (best-effort, no transaction) ---- */
+    /* Record a batch of observed requests (gsprov_seen_t, oldest first; a
+     * MAC may appear more than once): a device's status and its kind's
+     * entry are replaced by a newer observation, never by an older one
+     * (two nodes flush in any order).  Observations of a MAC the store
+     * has no record of are skipped: a scan of made-up MACs leaves nothing
+     * behind. */
+    apr_status_t (*status_put)(gsprov_store_t *s, apr_pool_t *p,
+                               const apr_array_header_t *batch, char **err);
+    /* One device's status: APR_SUCCESS with *out, or *out NULL if it was
+     * never seen. */
+    apr_status_t (*status_get)(gsprov_store_t *s, apr_pool_t *p,
+                               const char *mac, gsprov_devstatus_t **out,
+                               char **err);
+    /* How many devices were seen at or after since (seconds since the
+     * epoch). */
+    apr_status_t (*status_count)(gsprov_store_t *s, apr_pool_t *p,
+                                 apr_int64_t since, apr_int64_t *n,
+                                 char **err);
 
     /* ---- changes ---- */
     /* log: the audit log the change's entries go to (GsProvAuditLog); the
@@ -228,6 +279,15 @@ apr_status_t gsprov_store_activation_get(gsprov_store_t *s, apr_pool_t *p,
                                          const char *number,
                                          gsprov_activation_t **out,
                                          char **err);
+apr_status_t gsprov_store_status_put(gsprov_store_t *s, apr_pool_t *p,
+                                     const apr_array_header_t *batch,
+                                     char **err);
+apr_status_t gsprov_store_status_get(gsprov_store_t *s, apr_pool_t *p,
+                                     const char *mac,
+                                     gsprov_devstatus_t **out, char **err);
+apr_status_t gsprov_store_status_count(gsprov_store_t *s, apr_pool_t *p,
+                                       apr_int64_t since, apr_int64_t *n,
+                                       char **err);
 apr_status_t gsprov_store_begin(gsprov_store_t *s, apr_pool_t *p,
                                 gsprov_audit_t *log, gsprov_txn_t **txn,
                                 char **err);

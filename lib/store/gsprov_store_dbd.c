@@ -12,6 +12,7 @@
 #include "gsprov_json.h"
 #include "gsprov_mac.h"
 #include "gsprov_defaults.h"
+#include "gsprov_seen.h"
 
 /* ---- statements ------------------------------------------------------- */
 
@@ -20,7 +21,7 @@ enum {
     S_REC_TOUCH, S_REC_HOLD, S_REC_PUT, S_REC_DEL, S_REC_UNHOLD,
     S_GRP_DEL, S_GRP_ADD,
     S_ACT_GET, S_ACT_TOUCH, S_ACT_HOLD, S_ACT_PUT, S_ACT_DEL, S_ACT_UNHOLD,
-    S_AUDIT, S_COUNT
+    S_AUDIT, S_ST_GET, S_ST_FETCH, S_ST_COUNT, S_COUNT
 };
 
 /* Rows with version '' (pin_hash '') are holds: never seen by reads. */
@@ -89,6 +90,16 @@ static const gsprov_dbd_stmt_t stmts[S_COUNT] = {
     [S_AUDIT] = { "gsprov_audit",
         "INSERT INTO gsprov_audit (tenant, at, mac, entry)"
         " VALUES (%s, %lld, %s, %s)" },
+    [S_ST_GET] = { "gsprov_st_get",
+        "SELECT at, client, ua_model, ua_hardware, ua_firmware, kind, file,"
+        " result, served_version FROM gsprov_device_status"
+        " WHERE tenant = %s AND mac = %s" },
+    [S_ST_FETCH] = { "gsprov_st_fetch",
+        "SELECT kind, at, client, file, result, version"
+        " FROM gsprov_device_fetch WHERE tenant = %s AND mac = %s" },
+    [S_ST_COUNT] = { "gsprov_st_count",
+        "SELECT COUNT(*) FROM gsprov_device_status"
+        " WHERE tenant = %s AND at >= %lld" },
 };
 
 const gsprov_dbd_stmt_t *gsprov_store_dbd_statements(int *n)
@@ -339,22 +350,33 @@ static apr_status_t db_record_get(gsprov_store_t *s, apr_pool_t *p,
     return get_record(&r, mac, out, err);
 }
 
+/* Statement id, whose arguments are the tenant and mac, on a reader's
+ * connection r. */
+static apr_status_t select_mac(gsprov_store_t *s, apr_pool_t *p, run_t *r,
+                               int id, const char *mac,
+                               apr_dbd_results_t **res, char **err)
+{
+    const char *args[2];
+    apr_status_t rv;
+
+    if ((rv = reader(s, p, r, err)))
+        return rv;
+    args[0] = tenant(r);
+    args[1] = mac;
+    return exec(r, id, args, 2, res, NULL, err);
+}
+
 static apr_status_t db_record_version(gsprov_store_t *s, apr_pool_t *p,
                                       const char *mac, const char **version,
                                       char **err)
 {
-    const char *args[2];
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     run_t r;
     apr_status_t rv;
 
     *version = NULL;
-    if ((rv = reader(s, p, &r, err)))
-        return rv;
-    args[0] = tenant(&r);
-    args[1] = mac;
-    if ((rv = exec(&r, S_REC_VERSION, args, 2, &res, NULL, err)))
+    if ((rv = select_mac(s, p, &r, S_REC_VERSION, mac, &res, err)))
         return rv;
     if (!next_row(&r, res, &row))
         return GSPROV_ENOTFOUND;
@@ -869,6 +891,199 @@ static void db_rollback(gsprov_txn_t *txn)
     end_txn(txn->impl, "ROLLBACK");
 }
 
+/* ---- the provisioning status ------------------------------------------- */
+
+/* Rows per upsert statement: few round trips, statements of bounded
+ * size. */
+#define STATUS_CHUNK 250
+
+/* 'v' as an SQL literal of the connection's engine */
+static const char *lit(run_t *r, const char *v)
+{
+    return apr_pstrcat(r->p, "'", apr_dbd_escape(r->c.driver, r->p, v ? v
+                       : "", r->c.handle), "'", NULL);
+}
+
+/* The upserts' shared shape: rows from VALUES, only for devices with a
+ * record (a scan of made-up MACs writes nothing), never replacing a newer
+ * row (two nodes flush in any order).  The VALUES columns are column1..
+ * in both engines. */
+#define UPSERT_HEAD(table, cols, ncols) \
+    "INSERT INTO " table " (" cols ") SELECT * FROM (VALUES "
+#define UPSERT_TAIL(table) \
+    ") AS v WHERE EXISTS (SELECT 1 FROM gsprov_devices d WHERE" \
+    " d.tenant = v.column1 AND d.mac = v.column2 AND d.version <> '')"
+
+static const char status_head[] = UPSERT_HEAD("gsprov_device_status",
+    "tenant, mac, at, client, ua_model, ua_hardware, ua_firmware, kind,"
+    " file, result, served_version", 11);
+static const char status_tail[] = UPSERT_TAIL("gsprov_device_status")
+    " ON CONFLICT (tenant, mac) DO UPDATE SET at = excluded.at,"
+    " client = excluded.client, ua_model = excluded.ua_model,"
+    " ua_hardware = excluded.ua_hardware, ua_firmware = excluded.ua_firmware,"
+    " kind = excluded.kind, file = excluded.file, result = excluded.result,"
+    " served_version = CASE WHEN excluded.served_version <> ''"
+    " THEN excluded.served_version"
+    " ELSE gsprov_device_status.served_version END"
+    " WHERE gsprov_device_status.at <= excluded.at";
+static const char fetch_head[] = UPSERT_HEAD("gsprov_device_fetch",
+    "tenant, mac, kind, at, client, file, result, version", 8);
+static const char fetch_tail[] = UPSERT_TAIL("gsprov_device_fetch")
+    " ON CONFLICT (tenant, mac, kind) DO UPDATE SET at = excluded.at,"
+    " client = excluded.client, file = excluded.file,"
+    " result = excluded.result, version = excluded.version"
+    " WHERE gsprov_device_fetch.at <= excluded.at";
+
+static int by_mac(const void *x, const void *y)
+{
+    return strcmp(((const gsprov_seen_dev_t *)x)->mac,
+                  ((const gsprov_seen_dev_t *)y)->mac);
+}
+
+static apr_status_t run_rows(run_t *r, const char *head,
+                             apr_array_header_t *rows, const char *tail,
+                             char **err)
+{
+    const char *sql;
+
+    if (!rows->nelts)
+        return APR_SUCCESS;
+    sql = apr_pstrcat(r->p, head, apr_array_pstrcat(r->p, rows, ','), tail,
+                      NULL);
+    apr_array_clear(rows);
+    return plain(r, sql, err) ? GSPROV_EUNAVAIL : APR_SUCCESS;
+}
+
+/* One statement per STATUS_CHUNK devices for each table, in MAC order
+ * (two nodes lock rows in the same order), each its own transaction: a
+ * flush holds no lock for long. */
+static apr_status_t db_status_put(gsprov_store_t *s, apr_pool_t *p,
+                                  const apr_array_header_t *batch, char **err)
+{
+    apr_array_header_t *devs = gsprov_seen_by_device(p, batch);
+    apr_array_header_t *st_rows, *f_rows;
+    apr_status_t rv;
+    run_t r;
+    int i, j;
+
+    if (!devs->nelts)
+        return APR_SUCCESS;
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    qsort(devs->elts, (size_t)devs->nelts, sizeof(gsprov_seen_dev_t), by_mac);
+    st_rows = apr_array_make(p, STATUS_CHUNK, sizeof(const char *));
+    f_rows = apr_array_make(p, STATUS_CHUNK * 2, sizeof(const char *));
+    for (i = 0; i < devs->nelts; i++) {
+        const gsprov_seen_dev_t *d = &APR_ARRAY_IDX(devs, i,
+                                                    gsprov_seen_dev_t);
+        const gsprov_seen_t *l = d->last;
+        const char *t = lit(&r, tenant(&r)), *m = lit(&r, d->mac);
+
+        APR_ARRAY_PUSH(st_rows, const char *) = apr_psprintf(p,
+            "(%s,%s,%" APR_INT64_T_FMT ",%s,%s,%s,%s,%s,%s,%d,%s)", t, m,
+            l->at, lit(&r, l->client), lit(&r, l->ua_model),
+            lit(&r, l->ua_hardware), lit(&r, l->ua_firmware),
+            lit(&r, l->kind), lit(&r, l->file), l->result,
+            lit(&r, d->served ? d->served->version : ""));
+        for (j = 0; j < d->each->nelts; j++) {
+            const gsprov_seen_t *e = APR_ARRAY_IDX(d->each, j,
+                                                   const gsprov_seen_t *);
+            APR_ARRAY_PUSH(f_rows, const char *) = apr_psprintf(p,
+                "(%s,%s,%s,%" APR_INT64_T_FMT ",%s,%s,%d,%s)", t, m,
+                lit(&r, e->kind), e->at, lit(&r, e->client),
+                lit(&r, e->file), e->result, lit(&r, e->version));
+        }
+        if (st_rows->nelts == STATUS_CHUNK || i == devs->nelts - 1) {
+            if ((rv = run_rows(&r, status_head, st_rows, status_tail, err))
+                || (rv = run_rows(&r, fetch_head, f_rows, fetch_tail, err)))
+                return rv;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static void seen_row(run_t *r, apr_dbd_row_t *row, int at, const char *mac,
+                     gsprov_seen_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->mac = mac;
+    s->at = apr_atoi64(col(r, row, at));
+    s->client = apr_pstrdup(r->p, col(r, row, at + 1));
+    s->ua_model = s->ua_hardware = s->ua_firmware = s->version = "";
+}
+
+static apr_status_t db_status_get(gsprov_store_t *s, apr_pool_t *p,
+                                  const char *mac, gsprov_devstatus_t **out,
+                                  char **err)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    gsprov_devstatus_t *st;
+    gsprov_seen_t by_kind[GSPROV_SEEN_NKINDS];
+    int have[GSPROV_SEEN_NKINDS] = { 0 }, i;
+    run_t r;
+    apr_status_t rv;
+
+    *out = NULL;
+    if ((rv = select_mac(s, p, &r, S_ST_GET, mac, &res, err)))
+        return rv;
+    if (!next_row(&r, res, &row))
+        return APR_SUCCESS;
+    st = apr_pcalloc(p, sizeof(*st));
+    seen_row(&r, row, 0, apr_pstrdup(p, mac), &st->last);
+    st->last.ua_model = apr_pstrdup(p, col(&r, row, 2));
+    st->last.ua_hardware = apr_pstrdup(p, col(&r, row, 3));
+    st->last.ua_firmware = apr_pstrdup(p, col(&r, row, 4));
+    st->last.kind = apr_pstrdup(p, col(&r, row, 5));
+    st->last.file = apr_pstrdup(p, col(&r, row, 6));
+    st->last.result = atoi(col(&r, row, 7));
+    st->served_version = apr_pstrdup(p, col(&r, row, 8));
+    while (next_row(&r, res, &row))
+        ;                       /* (the driver's rows are read to the end) */
+    row = NULL;
+    if ((rv = select_mac(s, p, &r, S_ST_FETCH, mac, &res, err)))
+        return rv;
+    while (next_row(&r, res, &row)) {
+        int k = gsprov_seen_kind_index(col(&r, row, 0));
+        if (k < 0)
+            continue;
+        seen_row(&r, row, 1, st->last.mac, &by_kind[k]);
+        by_kind[k].kind = apr_pstrdup(p, col(&r, row, 0));
+        by_kind[k].file = apr_pstrdup(p, col(&r, row, 3));
+        by_kind[k].result = atoi(col(&r, row, 4));
+        by_kind[k].version = apr_pstrdup(p, col(&r, row, 5));
+        have[k] = 1;
+    }
+    st->fetch = apr_array_make(p, GSPROV_SEEN_NKINDS, sizeof(gsprov_seen_t));
+    for (i = 0; i < GSPROV_SEEN_NKINDS; i++)
+        if (have[i])
+            *(gsprov_seen_t *)apr_array_push(st->fetch) = by_kind[i];
+    *out = st;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_status_count(gsprov_store_t *s, apr_pool_t *p,
+                                    apr_int64_t since, apr_int64_t *n,
+                                    char **err)
+{
+    const char *args[2];
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    run_t r;
+    apr_status_t rv;
+
+    *n = 0;
+    if ((rv = reader(s, p, &r, err)))
+        return rv;
+    args[0] = tenant(&r);
+    args[1] = apr_psprintf(p, "%" APR_INT64_T_FMT, since);
+    if ((rv = exec(&r, S_ST_COUNT, args, 2, &res, NULL, err)))
+        return rv;
+    while (next_row(&r, res, &row))
+        *n = apr_atoi64(col(&r, row, 0));
+    return APR_SUCCESS;
+}
+
 /* ---- opening ---------------------------------------------------------- */
 
 static const gsprov_store_ops_t dbd_ops = {
@@ -879,6 +1094,9 @@ static const gsprov_store_ops_t dbd_ops = {
     .record_list = db_record_list,
     .record_iterate = db_record_iterate,
     .activation_get = db_activation_get,
+    .status_put = db_status_put,
+    .status_get = db_status_get,
+    .status_count = db_status_count,
     .begin = db_begin,
     .record_lock = db_record_lock,
     .record_put = db_record_put,

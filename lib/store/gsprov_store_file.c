@@ -4,7 +4,9 @@
  *   activations/<number>.json    pending activations: {"number", "pin",
  *                                "created", "expires", "failures",
  *                                "claimed_by", "profile"}
- *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock
+ *   status/<mac>.json            the provisioning status (gsprov_status_dir.c)
+ *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock,
+ *                                status-<mac>.lock
  *   defaults.xml, models/, groups/, redirect.map: the templates, through
  *                                the loader of gsprov_templates_dir.c
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
@@ -22,6 +24,7 @@
 #include "gsprov_error.h"
 #include "gsprov_defaults.h"
 #include "gsprov_fsio.h"
+#include "gsprov_status_dir.h"
 
 typedef struct {
     const char *root;
@@ -552,6 +555,31 @@ static void fs_rollback(gsprov_txn_t *txn)
         end(t);
 }
 
+/* ---- the provisioning status (gsprov_status_dir.c) ---------------------- */
+
+static apr_status_t fs_status_put(gsprov_store_t *s, apr_pool_t *p,
+                                  const apr_array_header_t *batch, char **err)
+{
+    return gsprov_status_dir_put(p, ((file_store_t *)s->impl)->root, batch,
+                                 err);
+}
+
+static apr_status_t fs_status_get(gsprov_store_t *s, apr_pool_t *p,
+                                  const char *mac, gsprov_devstatus_t **out,
+                                  char **err)
+{
+    return gsprov_status_dir_get(p, ((file_store_t *)s->impl)->root, mac, out,
+                                 err);
+}
+
+static apr_status_t fs_status_count(gsprov_store_t *s, apr_pool_t *p,
+                                    apr_int64_t since, apr_int64_t *n,
+                                    char **err)
+{
+    return gsprov_status_dir_count(p, ((file_store_t *)s->impl)->root, since,
+                                   n, err);
+}
+
 /* ---- opening ---------------------------------------------------------- */
 
 static const gsprov_store_ops_t file_ops = {
@@ -562,6 +590,9 @@ static const gsprov_store_ops_t file_ops = {
     .record_list = fs_record_list,
     .record_iterate = fs_record_iterate,
     .activation_get = fs_activation_get,
+    .status_put = fs_status_put,
+    .status_get = fs_status_get,
+    .status_count = fs_status_count,
     .begin = fs_begin,
     .record_lock = fs_record_lock,
     .record_put = fs_record_put,

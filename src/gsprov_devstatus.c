@@ -1,0 +1,375 @@
+/*
+ * The provisioning status (GsProvDeviceStatus): what every device
+ * fetched, recorded off the request path.
+ *
+ *   log_transaction  after the answer is sent: the request's device,
+ *                    file kind, result, client and User-Agent go into a
+ *                    bounded buffer in memory (gsprov_seenbuf.c), one per
+ *                    child and destination (vhost, store, tenant); no
+ *                    disk or database access (the record version comes
+ *                    from the read the request already made)
+ *   flusher thread   one per child: writes each buffer to its store
+ *                    (status_put) every GsProvDeviceStatusFlush seconds,
+ *                    sooner when it is half full, and once more when the
+ *                    child exits; a write that fails is counted and
+ *                    logged at most once per interval, never felt by a
+ *                    request
+ *   counters         recorded, dropped (buffer full), written, failed:
+ *                    the status page (gsprov_stats.c)
+ */
+#include <string.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "http_protocol.h"
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+#include "apr_thread_cond.h"
+#include "apr_thread_mutex.h"
+
+#include "mod_gsprov.h"
+#include "gsprov_request.h"
+#include "gsprov_name.h"
+#include "gsprov_useragent.h"
+#include "gsprov_seenbuf.h"
+#include "gsprov_kinds.h"
+#include "gsprov_defaults.h"
+
+APLOG_USE_MODULE(gsprov);
+
+#if APR_HAS_THREADS
+
+/* A destination: the buffer of one vhost's store (and tenant). */
+typedef struct {
+    server_rec *s;
+    gsprov_store_t *store;      /* GsProvRoot's store; for GsProvStore dbd
+                                 * the templates of the database store */
+    const char *tenant;         /* GsProvStore dbd: its tenant; NULL: the
+                                 * directory store */
+    gsprov_stats_t *stats;
+    gsprov_seenbuf_t *buf;
+    int bound;
+    apr_interval_time_t interval;
+    apr_time_t due;             /* the flusher's: next write */
+} sink_t;
+
+typedef struct {
+    apr_pool_t *pool;           /* our own allocator, with a mutex: request
+                                 * threads and the flusher share it */
+    apr_thread_mutex_t *lock;   /* sinks, stop, urgent */
+    apr_thread_cond_t *wake;
+    apr_array_header_t *sinks;  /* sink_t * */
+    apr_hash_t *by_key;
+    apr_thread_t *thread;
+    int stop;
+    int urgent;                 /* a buffer is half full */
+} child_t;
+
+/* This child's state: set in child_init only. */
+static child_t *child;
+
+/* ---- recording ---------------------------------------------------------- */
+
+/* The file kind of a device request (gsprov_kinds.h), or NULL if it was
+ * not for a provisioning file. */
+static const char *seen_kind(request_rec *r, int fw)
+{
+    static const struct { const char *note, *kind; } kinds[] = {
+        { "device-xml", GSPROV_SEEN_XML }, { "device-bin", GSPROV_SEEN_BIN },
+        { "model-xml", GSPROV_SEEN_MODEL },
+        { "generic-xml", GSPROV_SEEN_GENERIC } };
+    const char *file = apr_table_get(r->notes, "gsprov-file");
+    gsprov_name_t name;
+    size_t i;
+
+    if (fw)
+        return GSPROV_SEEN_FIRMWARE;
+    if (apr_table_get(r->notes, "gsprov-redirect"))
+        return GSPROV_SEEN_REDIRECT;
+    if (!file) {
+        /* refused before the handler ran (401, 403): what was asked? */
+        const char *seg = gsprov_request_segment(r);
+        if (!gsprov_name_resolve(seg, strlen(seg), &name))
+            return NULL;
+        file = gsprov_name_kind(name.kind);
+    }
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (!strcmp(file, kinds[i].note))
+            return kinds[i].kind;
+    return NULL;
+}
+
+/* The device: the MAC a request named (file name, firmware path, client
+ * certificate), else its User-Agent's DevId (cfg.xml, cfg<model>.xml).
+ * 1 if there is one; *named: the request's own name or path. */
+static int seen_mac(request_rec *r, const gsprov_ua_t *ua, int is_gs,
+                    char mac[GSPROV_MAC_LEN + 1], int *named)
+{
+    const char *note = apr_table_get(r->notes, "gsprov-mac");
+
+    *named = 1;
+    if (note && strlen(note) == GSPROV_MAC_LEN) {
+        memcpy(mac, note, GSPROV_MAC_LEN + 1);
+        return 1;
+    }
+    if (gsprov_request_mac(r, mac))
+        return 1;
+    *named = 0;
+    if (is_gs && ua->mac[0]) {
+        memcpy(mac, ua->mac, GSPROV_MAC_LEN + 1);
+        return 1;
+    }
+    return 0;
+}
+
+static sink_t *sink_for(request_rec *r, const gsprov_dir_conf *conf)
+{
+    gsprov_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                               &gsprov_module);
+    const char *tenant = gsprov_conf_store_kind(conf) == GSPROV_STORE_DBD
+                         ? gsprov_dbd_tenant(r->server, conf) : NULL;
+    const char *key = apr_psprintf(r->pool, "%pp|%pp|%s", r->server,
+                                   conf->store, tenant ? tenant : "");
+    sink_t *k;
+
+    apr_thread_mutex_lock(child->lock);
+    if (!(k = apr_hash_get(child->by_key, key, APR_HASH_KEY_STRING))) {
+        /* one per vhost, store and tenant of the configuration: a fixed
+         * number, made on first use */
+        k = apr_pcalloc(child->pool, sizeof(*k));
+        k->s = r->server;
+        k->store = conf->store;
+        k->tenant = tenant ? apr_pstrdup(child->pool, tenant) : NULL;
+        k->stats = sc->stats;
+        k->bound = gsprov_conf_status_buffer(sc);
+        k->interval = gsprov_conf_status_flush(sc);
+        k->due = apr_time_now() + k->interval;
+        if ((k->buf = gsprov_seenbuf_create(child->pool, k->bound))) {
+            apr_hash_set(child->by_key, apr_pstrdup(child->pool, key),
+                         APR_HASH_KEY_STRING, k);
+            APR_ARRAY_PUSH(child->sinks, sink_t *) = k;
+        }
+        else
+            k = NULL;
+    }
+    apr_thread_mutex_unlock(child->lock);
+    return k;
+}
+
+static int devstatus_log_transaction(request_rec *r)
+{
+    const char *h = apr_table_get(r->notes, "gsprov-handler");
+    gsprov_dir_conf *conf;
+    gsprov_seen_t seen;
+    gsprov_ua_t ua;
+    sink_t *k;
+    char mac[GSPROV_MAC_LEN + 1];
+    int fw, is_gs, named, waiting;
+
+    if (!child || !h)
+        return DECLINED;
+    fw = !strcmp(h, GSPROV_FW_HANDLER);
+    if (!fw && strcmp(h, GSPROV_HANDLER))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
+    if (!conf->store || !gsprov_conf_device_status(conf))
+        return DECLINED;
+    memset(&seen, 0, sizeof(seen));
+    if (!(seen.kind = seen_kind(r, fw)))
+        return DECLINED;
+    is_gs = gsprov_useragent_parse(apr_table_get(r->headers_in,
+                                                 "User-Agent"), &ua);
+    if (!seen_mac(r, &ua, is_gs, mac, &named))
+        return DECLINED;
+    seen.mac = mac;
+    seen.at = apr_time_sec(r->request_time);
+    seen.client = r->useragent_ip;
+    seen.ua_model = is_gs ? ua.model : "";
+    seen.ua_hardware = is_gs ? ua.hwrev : "";
+    seen.ua_firmware = is_gs ? ua.fw : "";
+    seen.file = gsprov_request_segment(r);
+    seen.result = r->status;
+    seen.version = "";
+    if (named && r->status == HTTP_OK && !fw
+        && strcmp(seen.kind, GSPROV_SEEN_MODEL)
+        && strcmp(seen.kind, GSPROV_SEEN_GENERIC)) {
+        /* the record this answer was made of: the request read it before
+         * access control, the memo has it (no second read) */
+        gsprov_store_t *store = gsprov_request_store(r, 1);
+        const char *v = NULL;
+        char *err = NULL;
+        if (store && gsprov_store_record_version(store, r->pool, mac, &v,
+                                                 &err) == APR_SUCCESS && v)
+            seen.version = v;
+    }
+    if (!(k = sink_for(r, conf)))
+        return DECLINED;
+    if (!gsprov_seenbuf_add(k->buf, &seen, &waiting)) {
+        if (k->stats)
+            apr_atomic_inc64(&k->stats->status_dropped);
+        return DECLINED;
+    }
+    if (k->stats)
+        apr_atomic_inc64(&k->stats->status_recorded);
+    if (waiting * 2 == k->bound || (k->bound == 1 && waiting == 1)) {
+        /* half full: the flusher need not wait for the interval */
+        apr_thread_mutex_lock(child->lock);
+        child->urgent = 1;
+        apr_thread_cond_signal(child->wake);
+        apr_thread_mutex_unlock(child->lock);
+    }
+    return DECLINED;
+}
+
+/* ---- the flusher --------------------------------------------------------- */
+
+static void flush_sink(sink_t *k, apr_pool_t *p)
+{
+    apr_array_header_t *batch = gsprov_seenbuf_take(k->buf, p);
+    gsprov_store_t *store;
+    gsprov_logger_t log;
+    apr_interval_time_t every;
+    char *err = NULL;
+    apr_status_t rv;
+
+    if (!batch->nelts)
+        return;
+    store = k->tenant ? gsprov_dbd_store_thread(p, k->s, k->store, k->tenant)
+                      : k->store;
+    rv = gsprov_store_status_put(store, p, batch, &err);
+    if (rv == APR_SUCCESS) {
+        if (k->stats)
+            apr_atomic_add64(&k->stats->status_written,
+                             (apr_uint64_t)batch->nelts);
+        return;
+    }
+    if (k->stats)
+        apr_atomic_add64(&k->stats->status_failed, (apr_uint64_t)batch->nelts);
+    gsprov_logger_for(k->s, &log);
+    every = apr_time_from_sec(GSPROV_DEVICE_STATUS_LOG_INTERVAL);
+    gsprov_stats_complain(k->stats, &log, GSPROV_LOG_MARK, GSPROV_LOG_WARN,
+                          GSPROV_THROTTLE_STATUS_FAILED,
+                          k->interval > every ? k->interval : every,
+                          GSPROV_LOGNO(1101), k->s->server_hostname,
+                          apr_psprintf(p, "device status: %d requests not "
+                                       "written to %s (the devices were "
+                                       "served): %s", batch->nelts,
+                                       k->tenant ? k->tenant
+                                       : k->store->label,
+                                       err ? err : "unknown error"),
+                          "failed status writes");
+}
+
+static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
+{
+    child_t *c = data;
+    apr_pool_t *p;
+    int stop, i, n;
+
+    apr_pool_create(&p, c->pool);
+    do {
+        sink_t **sinks;
+        apr_time_t now;
+
+        apr_thread_mutex_lock(c->lock);
+        if (!c->stop && !c->urgent)
+            apr_thread_cond_timedwait(c->wake, c->lock, apr_time_from_sec(1));
+        stop = c->stop;
+        c->urgent = 0;
+        n = c->sinks->nelts;
+        sinks = apr_pmemdup(p, c->sinks->elts, sizeof(sink_t *) * (n ? n : 1));
+        apr_thread_mutex_unlock(c->lock);
+
+        now = apr_time_now();
+        for (i = 0; i < n; i++) {
+            sink_t *k = sinks[i];
+            if (stop || now >= k->due
+                || gsprov_seenbuf_waiting(k->buf) * 2 >= k->bound) {
+                flush_sink(k, p);
+                k->due = now + k->interval;
+            }
+        }
+        apr_pool_clear(p);
+    } while (!stop);
+    apr_pool_destroy(p);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+/* The child exits (graceful restart, stop, MaxConnectionsPerChild): the
+ * last write.  A pre-cleanup, so it runs before the subpools of pchild
+ * (mod_dbd's connections) are gone. */
+static apr_status_t child_exit(void *data)
+{
+    child_t *c = data;
+    apr_status_t rv;
+
+    apr_thread_mutex_lock(c->lock);
+    c->stop = 1;
+    apr_thread_cond_signal(c->wake);
+    apr_thread_mutex_unlock(c->lock);
+    apr_thread_join(&rv, c->thread);
+    child = NULL;
+    return APR_SUCCESS;
+}
+
+static void devstatus_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_allocator_t *alloc;
+    apr_thread_mutex_t *amutex;
+    child_t *c;
+    apr_status_t rv;
+
+    child = NULL;
+    if ((rv = apr_allocator_create(&alloc))
+        || (rv = apr_thread_mutex_create(&amutex, APR_THREAD_MUTEX_DEFAULT,
+                                         pchild))) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, GSPROV_LOGNO(1102)
+                     "device status: cannot set up this child's buffer; "
+                     "its requests are not recorded");
+        return;
+    }
+    apr_allocator_mutex_set(alloc, amutex);
+    c = apr_pcalloc(pchild, sizeof(*c));
+    if ((rv = apr_pool_create_ex(&c->pool, pchild, NULL, alloc))) {
+        apr_allocator_destroy(alloc);
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, GSPROV_LOGNO(1103)
+                     "device status: no memory pool; this child's requests "
+                     "are not recorded");
+        return;
+    }
+    apr_allocator_owner_set(alloc, c->pool);
+    c->sinks = apr_array_make(c->pool, 4, sizeof(sink_t *));
+    c->by_key = apr_hash_make(c->pool);
+    if ((rv = apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT,
+                                      c->pool))
+        || (rv = apr_thread_cond_create(&c->wake, c->pool))
+        || (rv = apr_thread_create(&c->thread, NULL, flusher, c, c->pool))) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, GSPROV_LOGNO(1104)
+                     "device status: cannot start this child's flusher "
+                     "thread; its requests are not recorded");
+        return;
+    }
+    apr_pool_pre_cleanup_register(pchild, c, child_exit);
+    child = c;
+}
+
+void gsprov_register_devstatus(apr_pool_t *p)
+{
+    /* after mod_dbd's child_init: its connections are there for the
+     * last write at exit (and pre-cleanups run in reverse order) */
+    static const char *const after_dbd[] = { "mod_dbd.c", NULL };
+    ap_hook_child_init(devstatus_child_init, after_dbd, NULL,
+                       APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(devstatus_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
+}
+
+#else  /* !APR_HAS_THREADS: nothing is recorded */
+
+void gsprov_register_devstatus(apr_pool_t *p)
+{
+}
+
+#endif
