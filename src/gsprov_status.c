@@ -164,8 +164,50 @@ static apr_array_header_t *shown(request_rec *r)
     return vs;
 }
 
-/* A vhost as the monitoring forms show it: its counters and the version
- * of the templates of its GsProvRoot (the vhost's, not a <Location>'s). */
+/* Count the devices of v's tenant seen in the last hour and day, into
+ * its slot; a count that fails leaves them not known, and says why. */
+static void seen_count(request_rec *r, server_rec *v,
+                       const gsprov_dir_conf *conf, gsprov_stats_t *st)
+{
+    apr_int64_t now = apr_time_sec(apr_time_now()), hour = -1, day = -1;
+    gsprov_store_t *store;
+    char *err = NULL;
+    apr_status_t rv;
+    apr_pool_t *p;
+
+    /* a pool of its own: a database connection goes back at once */
+    apr_pool_create(&p, r->pool);
+    store = gsprov_conf_store_kind(conf) == GSPROV_STORE_DBD
+            ? gsprov_dbd_store_thread(p, v, conf->store,
+                                      gsprov_dbd_tenant(v, conf))
+            : conf->store;
+    rv = gsprov_store_status_count(store, p, now - 3600, &hour, &err);
+    if (rv == APR_SUCCESS)
+        rv = gsprov_store_status_count(store, p, now - 86400, &day, &err);
+    if (rv != APR_SUCCESS) {
+        gsprov_logger_t log;
+        hour = day = -1;
+        gsprov_logger_for(v, &log);
+        gsprov_stats_complain(st, &log, GSPROV_LOG_MARK, GSPROV_LOG_WARN,
+                              GSPROV_THROTTLE_SEEN_FAILED,
+                              apr_time_from_sec(GSPROV_SEEN_LOG_INTERVAL),
+                              GSPROV_LOGNO(1401), v->server_hostname,
+                              apr_psprintf(p, "the status page cannot count "
+                                           "the devices seen: %s",
+                                           err ? err : "unknown error"),
+                              "failed counts");
+    }
+    gsprov_stats_seen_set(st, hour, day);
+    apr_pool_destroy(p);
+}
+
+/* A vhost as the monitoring forms show it: its counters, the version of
+ * the templates of its GsProvRoot (the vhost's, not a <Location>'s), and
+ * the devices its store has seen.  Those are counted at most once every
+ * GSPROV_SEEN_INTERVAL seconds per tenant for the whole server, however
+ * many scrapers and children ask (the directory store lists its status
+ * directory to count, the database store runs one query per gauge); in
+ * between, the last counts are shown. */
 static void tenant_of(request_rec *r, server_rec *v,
                       gsprov_metrics_tenant_t *t)
 {
@@ -182,6 +224,13 @@ static void tenant_of(request_rec *r, server_rec *v,
         && (tp = gsprov_store_templates(conf->store, r->pool,
                                         gsprov_conf_reload(conf))))
         t->templates_version = tp->version;
+    /* without a store, or not recording: not known, so not shown */
+    if (!conf || !conf->store || !gsprov_conf_device_status(conf))
+        return;
+    if (gsprov_stats_seen_due(t->stats,
+                              apr_time_from_sec(GSPROV_SEEN_INTERVAL)))
+        seen_count(r, v, conf, t->stats);
+    gsprov_stats_seen_get(t->stats, &t->seen_hour, &t->seen_day);
 }
 
 static int status_handler(request_rec *r)

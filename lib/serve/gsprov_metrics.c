@@ -46,6 +46,18 @@ static const struct counter {
     { "database_unavailable_total", "DatabaseUnavailable",
       "Requests answered 503 because the database could not answer.",
       OFF(db_unavailable) },
+    { "device_status_recorded_total", "DeviceStatusRecorded",
+      "Device requests recorded for the provisioning status.",
+      OFF(st_recorded) },
+    { "device_status_dropped_total", "DeviceStatusDropped",
+      "Device requests not recorded: a child's status buffer was full.",
+      OFF(st_dropped) },
+    { "device_status_written_total", "DeviceStatusWritten",
+      "Provisioning status entries written to the store.",
+      OFF(st_written) },
+    { "device_status_failed_total", "DeviceStatusFailed",
+      "Provisioning status entries whose write to the store failed.",
+      OFF(st_failed) },
 #undef OFF
 };
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))

@@ -9,6 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use File::Temp ();
+use Time::HiRes ();
 use GsProvTest;
 
 error_log_mark();
@@ -117,7 +118,11 @@ my %want_type = (
     cache_stores_total => 'counter', cache_store_errors_total => 'counter',
     database_queries_total => 'counter', database_errors_total => 'counter',
     database_unavailable_total => 'counter', render_seconds => 'histogram',
+    device_status_recorded_total => 'counter', device_status_dropped_total => 'counter',
+    device_status_written_total => 'counter', device_status_failed_total => 'counter',
     templates_info => 'gauge',
+    # tenant_m1 records the device status: the devices it has seen
+    devices_seen_last_hour => 'gauge', devices_seen_last_day => 'gauge',
 );
 is_deeply({ map { ("mod_gsprov_$_" => $want_type{$_}) } keys %want_type }, $types,
           'the families and their types');
@@ -143,6 +148,8 @@ is_deeply([ grep { /tenant="/ && !/tenant="\Q$m1\E"/ } keys %$v0 ], [],
           'tenant_m1 page: no other tenant label');
 is_deeply([ grep { /tenant="/ && !/tenant="\Q$m2\E"/ } keys %$v2 ], [],
           'tenant_m2 page: no other tenant label');
+is_deeply([ grep { /devices_seen/ } keys %$v2 ], [],
+          'tenant_m2 (GsProvDeviceStatus off): no devices-seen gauges');
 
 # ---------------------------------------------------------------------------
 # counting: exactly the requests made
@@ -156,15 +163,16 @@ my $b_cnt  = "mod_gsprov_render_seconds_count{tenant=\"$m2\"}";
 my $before = prom('tenant_m1');
 my $before2 = prom('tenant_m2');
 
-for (1 .. 5) {
-    is(get(tenant_m1 => '/prov/cfg000b82c0ffee.xml')->{code}, 200, "tenant_m1 device file $_: 200");
+for (1 .. 4) {
+    is(get(tenant_m1 => '/prov/cfg000b82bb0001.xml')->{code}, 200, "tenant_m1 device file $_: 200");
 }
+is(get(tenant_m1 => '/prov/cfg000b82c0ffee.xml')->{code}, 200, 'tenant_m1 another device: 200');
 is(get(tenant_m1 => '/prov/cfg.xml')->{code}, 200, 'tenant_m1 generic file: 200');
 for (1 .. 2) {
     is(get(tenant_m1 => '/prov/cfg000b82999999.xml')->{code}, 404, "tenant_m1 unknown device $_: 404");
 }
 for (1 .. 3) {
-    is(get(tenant_m2 => '/prov/cfg000b82bb0001.xml')->{code}, 200, "tenant_m2 device file $_: 200");
+    is(get(tenant_m2 => '/prov/cfg000b82c0ffee.xml')->{code}, 200, "tenant_m2 device file $_: 200");
 }
 
 my $after = wait_for('tenant_m1', $nf_k, $before->{$nf_k} + 2);
@@ -254,6 +262,49 @@ is(prom('tenant_m1')->{$ok_k}, $after->{$ok_k}, "tenant_m1 ok: tenant_m2's reque
 }
 
 # ---------------------------------------------------------------------------
+# devices seen: tenant_m1 flushes its device status every second, and the
+# gauges are recounted at most every 10 s per tenant
+
+{
+    my $hk = "mod_gsprov_devices_seen_last_hour{tenant=\"$m1\"}";
+    my $dk = "mod_gsprov_devices_seen_last_day{tenant=\"$m1\"}";
+    my ($v, $before_last);
+    for (1 .. 300) {    # a flush and a recount: 12 s at most, 30 s allowed
+        $before_last = Time::HiRes::time();
+        $v = prom('tenant_m1');
+        last if ($v->{$hk} // -1) == 2;
+        Time::HiRes::sleep(0.1);
+    }
+    is($v->{$hk}, 2, 'devices_seen_last_hour: the 2 devices served, not the unknown MAC');
+    is($v->{$dk}, 2, 'devices_seen_last_day: the same 2');
+    ok(-f store_file('metrics', 'status/000b82bb0001.json'), 'the status file the count is made from');
+
+    # a third device: not counted before the interval is over
+    is(get(tenant_m1 => '/prov/v2p_cfg000b82bb0002_v2.xml')->{code}, 200, 'a third device: 200');
+    my $f = store_file('metrics', 'status/000b82bb0002.json');
+    for (1 .. 100) { last if -f $f; Time::HiRes::sleep(0.1) }
+    ok(-f $f, 'the third device flushed to the store');
+    my $v3 = prom('tenant_m1');
+    SKIP: {
+        # the recount that showed 2 came after $before_last
+        skip 'too slow here to be within the 10 s interval', 1
+            if Time::HiRes::time() - $before_last >= 9;
+        is($v3->{$hk}, 2, 'within 10 s of the recount: the last counts, not a new count');
+    }
+    for (1 .. 200) {
+        last if ($v3->{$hk} // -1) == 3;
+        Time::HiRes::sleep(0.1);
+        $v3 = prom('tenant_m1');
+    }
+    is($v3->{$hk}, 3, 'after the interval: recounted, 3 devices');
+    is($v3->{$dk}, 3, 'devices_seen_last_day: 3');
+    my $va = prom('tenant_m1', '/status-all?prometheus');
+    is($va->{$hk}, 3, 'the server page: the same count');
+    is_deeply([ grep { /devices_seen/ && /tenant="\Q$m2\E"/ } keys %$va ], [],
+              'the server page: none for tenant_m2, which records nothing');
+}
+
+# ---------------------------------------------------------------------------
 # ?auto
 
 my @AUTO_KEYS = qw(Tenants StartTime UptimeSeconds Requests
@@ -262,8 +313,11 @@ my @AUTO_KEYS = qw(Tenants StartTime UptimeSeconds Requests
     AnsweredOk AnsweredNotFound AnsweredDenied AnsweredError AnsweredOther
     CacheHits CacheNearHits CacheMisses CacheErrors CacheRejected CacheStores
     CacheStoreErrors DatabaseQueries DatabaseErrors DatabaseUnavailable
+    DeviceStatusRecorded DeviceStatusDropped DeviceStatusWritten
+    DeviceStatusFailed
     Renders RenderUsecTotal RenderMeanUsec RenderP50Usec RenderP90Usec
     RenderP99Usec);
+my @SEEN_KEYS = qw(DevicesSeenLastHour DevicesSeenLastDay);
 
 sub auto {
     my ($vhost, $path) = @_;
@@ -289,7 +343,7 @@ sub auto {
     is($a->{header}->('Content-Type'), 'text/plain; charset=utf-8', '?auto: text/plain');
     like($a->{body}, qr/\n\z/, '?auto: ends with a line feed');
     is_deeply($bad_a, [], '?auto: every line "Key: number"');
-    is_deeply($keys, \@AUTO_KEYS, '?auto: the documented keys, in order');
+    is_deeply($keys, [ @AUTO_KEYS, @SEEN_KEYS ], '?auto: the documented keys, in order');
     is($av->{Tenants}, 1, '?auto: one tenant on a vhost page');
     my $p = prom('tenant_m1');
     is($av->{RequestsDeviceXml},
@@ -300,7 +354,7 @@ sub auto {
     is($av->{AnsweredNotFound}, $p->{$nf_k}, '?auto: AnsweredNotFound (only device-xml 404s here)');
 
     # one more request moves Requests and AnsweredOk by exactly one
-    is(get(tenant_m1 => '/prov/cfg000b82c0ffee.xml')->{code}, 200, 'one more device file: 200');
+    is(get(tenant_m1 => '/prov/cfg000b82bb0001.xml')->{code}, 200, 'one more device file: 200');
     wait_for('tenant_m1', $ok_k, $p->{$ok_k} + 1);
     my (undef, undef, $av2) = auto('tenant_m1');
     is($av2->{Requests} - $av->{Requests}, 1, '?auto: Requests up by exactly 1');
@@ -310,7 +364,8 @@ sub auto {
     my (undef, undef, $all) = auto('tenant_m1', '/status-all?auto');
     ok($all->{Tenants} > 2, '?auto, server scope: every vhost');
     ok($all->{Requests} >= $av2->{Requests}, '?auto, server scope: at least this tenant\'s requests');
-    my (undef, undef, $b) = auto('tenant_m2', '/gsprov-status?format=auto');
+    my (undef, $bkeys, $b) = auto('tenant_m2', '/gsprov-status?format=auto');
+    is_deeply($bkeys, \@AUTO_KEYS, '?auto of tenant_m2: no devices seen (not recorded there)');
     is($b->{Requests}, sum(map { $_ =~ /^mod_gsprov_requests_total\{tenant="\Q$m2\E"/ ? $after2->{$_} : 0 } keys %$after2),
        '?format=auto of tenant_m2: its own requests only');
 }
@@ -329,7 +384,7 @@ sub sum { my $s = 0; $s += $_ for @_; return $s }
               split /\n/, get(tenant_m1 => '/status-all?prometheus')->{body};
     is_deeply([ sort grep { !$doc{$_} } keys %fam ], [], 'every family on the page is in README\'s table');
     my %autodoc = map { $_ => 1 } map { /`([A-Za-z0-9]+)`/g } $mon =~ /^\| (`[A-Z][^|]*) \|/mg;
-    is_deeply([ grep { !$autodoc{$_} } @AUTO_KEYS ], [], 'every ?auto key is in README\'s table');
+    is_deeply([ grep { !$autodoc{$_} } @AUTO_KEYS, @SEEN_KEYS ], [], 'every ?auto key is in README\'s table');
 }
 
 error_log_check(expected_ids => []);

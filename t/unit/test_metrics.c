@@ -103,6 +103,10 @@ static void fill(void)
     s1.cache_misses = 4;
     s1.db_queries = 11;
     s1.db_unavailable = 1;
+    s1.status_recorded = 5;
+    s1.status_written = 6;
+    s2.status_recorded = 4;
+    s2.status_failed = 3;
     /* tenant b: one generic-xml 500 */
     gsprov_stats_request(&s2, GSPROV_SK_GENERIC_XML, 500);
     gsprov_stats_render(&s2, 1000);
@@ -148,6 +152,12 @@ START_TEST(metrics_prometheus_one_tenant)
                    "prov.a.example:443\"} 11");
     ck_assert_line(page, "mod_gsprov_database_unavailable_total{tenant=\""
                    "prov.a.example:443\"} 1");
+    ck_assert_line(page, "# TYPE mod_gsprov_device_status_recorded_total "
+                   "counter");
+    ck_assert_line(page, "mod_gsprov_device_status_recorded_total{tenant=\""
+                   "prov.a.example:443\"} 5");
+    ck_assert_line(page, "mod_gsprov_device_status_written_total{tenant=\""
+                   "prov.a.example:443\"} 6");
     /* the histogram: cumulative, in seconds, +Inf and _count the total */
     ck_assert_line(page, "# TYPE mod_gsprov_render_seconds histogram");
     ck_assert_line(page, "mod_gsprov_render_seconds_bucket{tenant=\""
@@ -319,6 +329,10 @@ START_TEST(metrics_auto_exact)
         "DatabaseQueries: 11\n"
         "DatabaseErrors: 0\n"
         "DatabaseUnavailable: 1\n"
+        "DeviceStatusRecorded: 9\n"
+        "DeviceStatusDropped: 0\n"
+        "DeviceStatusWritten: 6\n"
+        "DeviceStatusFailed: 3\n"
         "Renders: 5\n"
         "RenderUsecTotal: 201650\n"
         "RenderMeanUsec: 40330\n"
