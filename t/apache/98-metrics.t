@@ -304,6 +304,26 @@ is(prom('tenant_m1')->{$ok_k}, $after->{$ok_k}, "tenant_m1 ok: tenant_m2's reque
               'the server page: none for tenant_m2, which records nothing');
 }
 
+# GsProvStore dbd (GSPROV_TEST_STORE=pgsql|sqlite3: tenant_admin's records
+# in a database): its devices seen are counted by the database, with the
+# vhost's own tenant, on the server page of another vhost
+if (($ENV{GSPROV_TEST_STORE} || 'file') ne 'file') {
+    my $port = Apache::Test::vars('tenant_admin_port');
+    my $hk = "mod_gsprov_devices_seen_last_hour{tenant=\"localhost:$port\"}";
+    my $qk = "mod_gsprov_database_queries_total{tenant=\"localhost:$port\"}";
+    my $q0 = prom('tenant_m1', '/status-all?prometheus')->{$qk};
+    is(get(tenant_admin => '/prov/cfg000b82aa0001.xml')->{code}, 200, 'dbd tenant: its device served');
+    my $v;
+    for (1 .. 300) {    # its flush (10 s) and a recount (10 s)
+        $v = prom('tenant_m1', '/status-all?prometheus');
+        last if ($v->{$hk} // 0) >= 1;
+        Time::HiRes::sleep(0.1);
+    }
+    ok(($v->{$hk} // 0) >= 1, 'dbd tenant: devices_seen_last_hour counts its device')
+        or diag("got " . ($v->{$hk} // 'nothing'));
+    ok($v->{$qk} > $q0, 'dbd tenant: its database statements counted');
+}
+
 # ---------------------------------------------------------------------------
 # ?auto
 
