@@ -46,7 +46,7 @@ stage fuzz-replay   make -s fuzz-replay
 stage apache-test   bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so"
 # the admin API and claim files again, the admin tenant in a database;
 # the metrics file counts that tenant's devices seen in the database
-dbd_files="94-admin.t 95-admin-writes.t 96-claim.t 97-admin-config.t 98-metrics.t"
+dbd_files="93-metrics.t 94-admin.t 95-admin-writes.t 96-claim.t 97-admin-config.t"
 # shellcheck disable=SC2086
 stage apache-pgsql  env GSPROV_TEST_STORE=pgsql \
                         bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so" $dbd_files
