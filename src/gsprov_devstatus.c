@@ -205,13 +205,18 @@ static int devstatus_log_transaction(request_rec *r)
     }
     if (!(k = sink_for(r, conf)))
         return DECLINED;
-    if (!gsprov_seenbuf_add(k->buf, &seen, &waiting)) {
+    switch (gsprov_seenbuf_add(k->buf, &seen, &waiting)) {
+    case 0:
         if (k->stats)
             apr_atomic_inc64(&k->stats->status_dropped);
         return DECLINED;
+    case 1:
+        /* (a repeat within the interval merges into its entry: recorded
+         * once, so that recorded = written + failed once flushed) */
+        if (k->stats)
+            apr_atomic_inc64(&k->stats->status_recorded);
+        break;
     }
-    if (k->stats)
-        apr_atomic_inc64(&k->stats->status_recorded);
     if (waiting * 2 == k->bound || (k->bound == 1 && waiting == 1)) {
         /* half full: the flusher need not wait for the interval */
         apr_thread_mutex_lock(child->lock);

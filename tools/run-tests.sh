@@ -18,7 +18,7 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 count() {
     awk '/Checks: [0-9]+/ { for (i = 1; i < NF; i++) if ($i == "Checks:") { v = $(i + 1); sub(",", "", v); s += v } }
          /^Files=[0-9]+, Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
-         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package|farm): [0-9]+ passed/ { s += $2 }
+         /^(cli|valgrind|fw-cert|security|cache|admin-crash|configtest|package|farm|status): [0-9]+ passed/ { s += $2 }
          /inputs replayed/ { for (i = 2; i <= NF; i++) if ($i == "inputs") s += $(i - 1) }
          END { s += t; print (s > 0 ? s : 1) }' "$1"
 }
@@ -46,7 +46,7 @@ stage fuzz-replay   make -s fuzz-replay
 stage apache-test   bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so"
 # the admin API and claim files again, the admin tenant in a database;
 # the metrics file counts that tenant's devices seen in the database
-dbd_files="93-metrics.t 94-admin.t 95-admin-writes.t 96-claim.t 97-admin-config.t"
+dbd_files="93-metrics.t 94-admin.t 95-admin-writes.t 96-claim.t 97-admin-config.t 98-device-status.t"
 # shellcheck disable=SC2086
 stage apache-pgsql  env GSPROV_TEST_STORE=pgsql \
                         bash t/apache/run.sh "$(pwd)/.libs/mod_gsprov.so" $dbd_files
@@ -58,6 +58,7 @@ stage fw-cert       bash t/system/fw-cert.sh "$(pwd)/.libs/mod_gsprov.so"
 stage security      bash t/system/security.sh "$(pwd)/.libs/mod_gsprov.so"
 stage cache         bash t/system/cache.sh "$(pwd)/.libs/mod_gsprov.so"
 stage farm          bash t/system/farm.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
+stage status        bash t/system/status.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage admin-crash   bash t/system/admin-crash.sh "$(pwd)/.libs/mod_gsprov.so" "$(pwd)/gsprov"
 stage configtest    bash t/system/configtest.sh "$(pwd)/.libs/mod_gsprov.so"
 stage package       bash t/system/package.sh

@@ -97,6 +97,7 @@ int gsprov_seenbuf_add(gsprov_seenbuf_t *b, const gsprov_seen_t *seen,
         /* the same device and kind again: only its latest counts */
         if (seen->at >= e->at)
             fill_entry(e, seen);
+        kept = 2;
     }
     else if (g->n >= b->bound) {
         kept = 0;

@@ -25,9 +25,10 @@ typedef struct gsprov_seenbuf gsprov_seenbuf_t;
  * if APR has no threads or no mutex could be made. */
 gsprov_seenbuf_t *gsprov_seenbuf_create(apr_pool_t *p, int bound);
 
-/* Keep one observation (copied).  Returns 1 if kept (or it replaced an
- * older one of the same MAC and kind), 0 if dropped because the buffer is
- * full.  *waiting: the entries waiting now. */
+/* Keep one observation (copied).  Returns 1 if kept as a new entry, 2 if
+ * it went into the entry of the same MAC and kind (the newer one wins),
+ * 0 if dropped because the buffer is full.  *waiting: the entries waiting
+ * now. */
 int gsprov_seenbuf_add(gsprov_seenbuf_t *b, const gsprov_seen_t *seen,
                        int *waiting);
 

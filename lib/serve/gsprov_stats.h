@@ -60,9 +60,10 @@ typedef struct {
     apr_uint64_t renders, render_usec;
     /* the database store: statements run, failed, requests answered 503 */
     apr_uint64_t db_queries, db_errors, db_unavailable;
-    /* the provisioning status (GsProvDeviceStatus): requests recorded,
-     * dropped because a child's buffer was full, entries written to the
-     * store, entries whose write failed */
+    /* the provisioning status (GsProvDeviceStatus): entries recorded (a
+     * device's repeat of a file kind before the next write merges into
+     * its entry), requests dropped because a child's buffer was full,
+     * entries written to the store, entries whose write failed */
     apr_uint64_t status_recorded, status_dropped, status_written,
                  status_failed;
     apr_uint64_t render_hist[GSPROV_STATS_NBUCKETS];

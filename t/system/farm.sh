@@ -96,11 +96,16 @@ DBDMin 1
 DBDKeep 4
 DBDMax 8
 GsProvRoot $tmp/store
+# cfg.xml must render for a device without a record (GSPROV0904 at start);
+# every record's own ext beats it
+GsProvVar ext unassigned
 GsProvStore dbd $TENANT
 GsProvCache memcached "--SERVER=127.0.0.1:$mport"
 GsProvCacheNear 1M
 GsProvReloadInterval 60
 GsProvClaimMaxFailures $MAXFAIL
+# the provisioning status: each node writes what it served every 2 s
+GsProvDeviceStatusFlush 2
 LogFormat "%>s %U db=%{gsprov-result}n cache=%{gsprov-cache}n" node
 CustomLog $tmp/logs/access-$1.log node
 <Location /prov>
@@ -224,11 +229,38 @@ check "... still pending for farm.test, no failure counted" '"failures":0' \
     "$(api "$pb" GET /admin/activations/777009 >/dev/null; grep -o '"failures":0' api.out)"
 check "... removed through farm.test" 204 "$(api "$pb" DELETE /admin/activations/777009)"
 
+# ---------------------------------------------------------------- status across nodes
+# a device served by node a: node b's API shows it after a flush interval
+M=000b82f00030
+t0=$(date +%s.%N)
+code=$(curl -s -m 15 -o /dev/null -w '%{http_code}' -A "Grandstream Model HW GXP2170 SW 1.0.11.77 DevId $M" \
+    "http://127.0.0.1:$pa/prov/cfg$M.xml")
+check "node a serves device $M" 200 "$code"
+seen=""
+for i in $(seq 1 50); do
+    api "$pb" GET /admin/devices/$M >/dev/null
+    grep -q '"in_sync":true' api.out && { seen=$(date +%s.%N); break; }
+    sleep 0.2
+done
+check "node b's GET /devices/<mac> shows node a's request, in sync" 1 "$([ -n "$seen" ] && echo 1)"
+echo "# visible on node b after $(echo "${seen:-0} - $t0" | bc) s (GsProvDeviceStatusFlush 2)"
+check_true "... within two flush intervals and the poll" test "$(echo "${seen:-99} - $t0 < 5" | bc)" = 1
+check_true "... with the User-Agent's firmware" grep -q '"firmware":"1.0.11.77"' api.out
+check_true "... and node a's answer for the xml kind" grep -q '"xml":{"at":[0-9]*,"client":"127.0.0.1","file":"cfg'$M'.xml","result":200' api.out
+check "the row is the tenant's" "farm.test|200" \
+    "$(sql "SELECT tenant, result FROM gsprov_device_fetch WHERE mac = '$M' AND kind = 'xml'")"
+check "other.test (same database) sees no status of it" 0 \
+    "$(sql "SELECT count(*) FROM gsprov_device_status WHERE tenant = 'other.test'")"
+
 # ---------------------------------------------------------------- one query per request
-# (the executions of a prepared statement count under its PREPARE text)
-stmts() { sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'"; }
+# (the executions of a prepared statement count under its PREPARE text;
+# the status flushers' batched upserts run outside requests: counted
+# apart below)
+stmts() { sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%gsprov_device_status%' AND query NOT ILIKE '%gsprov_device_fetch%'"; }
+status_stmts() { sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query ILIKE 'INSERT INTO gsprov_device_%'"; }
 for port in "$pa" "$pb"; do get "$port" /prov/cfg000b82f00004.xml >/dev/null; done
 sql "SELECT pg_stat_statements_reset()" >/dev/null
+window0=$SECONDS
 before=$(stmts)
 for i in $(seq 5 24); do
     get "$pa" "/prov/cfg$(printf '000b82f%05d' "$i").xml" >/dev/null     # miss, or hit
@@ -241,6 +273,13 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -u dev:s3cret-farm "http://127.0.0
 check "a device with Basic auth and Require gsprov-device: 200" 200 "$code"
 check "51 device requests (40 plain, 11 with authn and authz): 51 database statements" 51 \
     "$(( $(stmts) - before ))"
+sleep 2.5     # every node's flusher has run since
+# per child and flush at most 2 (one upsert per table per 250 devices):
+# 4 children, one flush each 2 s
+n=$(status_stmts); w=$((SECONDS - window0 + 1))
+echo "# status upserts during those 51 requests and one interval after ($w s): $n"
+check "... status written in batches: at most 2 statements per child and flush, whatever the requests" 1 \
+    "$(( n >= 2 && n <= 2 * 4 * (w / 2 + 1) ))"
 
 # ---------------------------------------------------------------- claims across nodes
 code=$(api "$pa" POST /admin/activations '{"number":"777001","pin":"4711","model":"gxp2170","vars":{"ext":"claimed"}}')
