@@ -16,6 +16,7 @@
 #include "mod_gsprov.h"
 #include "gsprov_request.h"
 #include "gsprov_name.h"
+#include "gsprov_metrics.h"
 
 APLOG_USE_MODULE(gsprov);
 
@@ -125,50 +126,172 @@ static const char *templates_of(request_rec *r, server_rec *v)
                                ->version : NULL;
 }
 
+/* The forms of the status page. */
+typedef enum { PAGE_TEXT, PAGE_JSON, PAGE_PROMETHEUS, PAGE_AUTO } page_e;
+
+/* The form asked for: `?<form>` or `?format=<form>`; without either, the
+ * exposition format if Accept names it (as Prometheus' scraper does), else
+ * text. */
+static page_e page_form(request_rec *r)
+{
+    static const struct { const char *name; page_e form; } forms[] = {
+        { "json", PAGE_JSON }, { "prometheus", PAGE_PROMETHEUS },
+        { "auto", PAGE_AUTO },
+    };
+    const char *q = r->args;
+    apr_size_t i;
+
+    if (q && strncmp(q, "format=", 7) == 0)
+        q += 7;
+    for (i = 0; q && i < sizeof(forms) / sizeof(forms[0]); i++)
+        if (strcmp(q, forms[i].name) == 0)
+            return forms[i].form;
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    return gsprov_metrics_accepts(r->pool, apr_table_get(r->headers_in,
+                                                         "Accept"))
+           ? PAGE_PROMETHEUS : PAGE_TEXT;
+}
+
+/* The vhosts whose counters the page at r shows (GsProvStatusScope). */
+static apr_array_header_t *shown(request_rec *r)
+{
+    gsprov_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                 &gsprov_module);
+    apr_array_header_t *vs = apr_array_make(r->pool, 8, sizeof(server_rec *));
+    server_rec *v;
+
+    if (gsprov_conf_status_scope(conf) != GSPROV_STATUS_SERVER) {
+        if (gsprov_stats_of(r))
+            APR_ARRAY_PUSH(vs, server_rec *) = r->server;
+        return vs;
+    }
+    /* every vhost of this configuration: the chain from the main server,
+     * which r->server is one of */
+    for (v = ap_server_conf; v; v = v->next) {
+        gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                                   &gsprov_module);
+        if (sc->stats)
+            APR_ARRAY_PUSH(vs, server_rec *) = v;
+    }
+    return vs;
+}
+
+/* Count the devices of v's tenant seen in the last hour and day, into
+ * its slot; a count that fails leaves them not known, and says why. */
+static void seen_count(request_rec *r, server_rec *v,
+                       const gsprov_dir_conf *conf, gsprov_stats_t *st)
+{
+    apr_int64_t now = apr_time_sec(apr_time_now()), hour = -1, day = -1;
+    gsprov_store_t *store;
+    char *err = NULL;
+    apr_status_t rv;
+    apr_pool_t *p;
+
+    /* a pool of its own: a database connection goes back at once */
+    apr_pool_create(&p, r->pool);
+    store = gsprov_conf_store_kind(conf) == GSPROV_STORE_DBD
+            ? gsprov_dbd_store_thread(p, v, conf->store,
+                                      gsprov_dbd_tenant(v, conf))
+            : conf->store;
+    rv = gsprov_store_status_count(store, p, now - 3600, &hour, &err);
+    if (rv == APR_SUCCESS)
+        rv = gsprov_store_status_count(store, p, now - 86400, &day, &err);
+    if (rv != APR_SUCCESS) {
+        gsprov_logger_t log;
+        hour = day = -1;
+        gsprov_logger_for(v, &log);
+        gsprov_stats_complain(st, &log, GSPROV_LOG_MARK, GSPROV_LOG_WARN,
+                              GSPROV_THROTTLE_SEEN_FAILED,
+                              apr_time_from_sec(GSPROV_SEEN_LOG_INTERVAL),
+                              GSPROV_LOGNO(1401), v->server_hostname,
+                              apr_psprintf(p, "the status page cannot count "
+                                           "the devices seen: %s",
+                                           err ? err : "unknown error"),
+                              "failed counts");
+    }
+    gsprov_stats_seen_set(st, hour, day);
+    apr_pool_destroy(p);
+}
+
+/* A vhost as the monitoring forms show it: its counters, the version of
+ * the templates of its GsProvRoot (the vhost's, not a <Location>'s), and
+ * the devices its store has seen.  Those are counted at most once every
+ * GSPROV_SEEN_INTERVAL seconds per tenant for the whole server, however
+ * many scrapers and children ask (the directory store lists its status
+ * directory to count, the database store runs one query per gauge); in
+ * between, the last counts are shown. */
+static void tenant_of(request_rec *r, server_rec *v,
+                      gsprov_metrics_tenant_t *t)
+{
+    gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
+                                               &gsprov_module);
+    gsprov_dir_conf *conf = ap_get_module_config(v->lookup_defaults,
+                                                 &gsprov_module);
+    const gsprov_templates_t *tp;
+
+    t->stats = sc->stats;
+    t->templates_version = NULL;
+    t->seen_hour = t->seen_day = -1;
+    if (conf && conf->store
+        && (tp = gsprov_store_templates(conf->store, r->pool,
+                                        gsprov_conf_reload(conf))))
+        t->templates_version = tp->version;
+    /* without a store, or not recording: not known, so not shown */
+    if (!conf || !conf->store || !gsprov_conf_device_status(conf))
+        return;
+    if (gsprov_stats_seen_due(t->stats,
+                              apr_time_from_sec(GSPROV_SEEN_INTERVAL)))
+        seen_count(r, v, conf, t->stats);
+    gsprov_stats_seen_get(t->stats, &t->seen_hour, &t->seen_day);
+}
+
 static int status_handler(request_rec *r)
 {
-    gsprov_dir_conf *conf;
-    apr_array_header_t *slots, *versions;
-    gsprov_stats_t *own;
-    int json, status;
+    static const char *const types[] = {
+        "text/plain; charset=utf-8", "application/json",
+        "text/plain; version=0.0.4; charset=utf-8",
+        "text/plain; charset=utf-8"
+    };
+    apr_array_header_t *vs;
+    page_e form;
+    int status, i;
 
     if (!r->handler || strcmp(r->handler, GSPROV_STATUS_HANDLER) != 0)
         return DECLINED;
     if ((status = gsprov_request_only_get(r)) != OK)
         return status;
-    conf = ap_get_module_config(r->per_dir_config, &gsprov_module);
-    slots = apr_array_make(r->pool, 8, sizeof(gsprov_stats_t *));
-    versions = apr_array_make(r->pool, 8, sizeof(const char *));
-    if (gsprov_conf_status_scope(conf) == GSPROV_STATUS_SERVER) {
-        server_rec *v;
-        /* every vhost of this configuration: the chain from the main
-         * server, which r->server is one of */
-        for (v = ap_server_conf; v; v = v->next) {
-            gsprov_srv_conf *sc = ap_get_module_config(v->module_config,
-                                                       &gsprov_module);
-            if (sc->stats) {
-                *(gsprov_stats_t **)apr_array_push(slots) = sc->stats;
-                *(const char **)apr_array_push(versions) =
-                    templates_of(r, v);
-            }
-        }
-    }
-    else if ((own = gsprov_stats_of(r))) {
-        *(gsprov_stats_t **)apr_array_push(slots) = own;
-        *(const char **)apr_array_push(versions) = templates_of(r,
-                                                                r->server);
-    }
-    json = r->args && (strcmp(r->args, "json") == 0
-                       || strcmp(r->args, "format=json") == 0);
-    ap_set_content_type(r, json ? "application/json"
-                                : "text/plain; charset=utf-8");
+    form = page_form(r);
+    ap_set_content_type(r, types[form]);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->header_only)
         return OK;
-    ap_rputs((json ? gsprov_stats_json : gsprov_stats_text)(r->pool,
-             (gsprov_stats_t *const *)slots->elts,
-             (const char *const *)versions->elts, slots->nelts,
-             counting_since), r);
+    vs = shown(r);
+    if (form == PAGE_TEXT || form == PAGE_JSON) {
+        gsprov_stats_t **slots = apr_palloc(r->pool, sizeof(*slots)
+                                            * (vs->nelts + 1));
+        const char **versions = apr_palloc(r->pool, sizeof(*versions)
+                                           * (vs->nelts + 1));
+        for (i = 0; i < vs->nelts; i++) {
+            server_rec *v = APR_ARRAY_IDX(vs, i, server_rec *);
+            slots[i] = ((gsprov_srv_conf *)ap_get_module_config(
+                v->module_config, &gsprov_module))->stats;
+            versions[i] = templates_of(r, v);
+        }
+        ap_rputs((form == PAGE_JSON ? gsprov_stats_json : gsprov_stats_text)
+                 (r->pool, slots, versions, vs->nelts, counting_since), r);
+    }
+    else {
+        gsprov_metrics_tenant_t *t = apr_palloc(r->pool, sizeof(*t)
+                                                * (vs->nelts + 1));
+        gsprov_metrics_clock_t clock;
+        clock.since = counting_since;
+        clock.now = apr_time_now();
+        for (i = 0; i < vs->nelts; i++)
+            tenant_of(r, APR_ARRAY_IDX(vs, i, server_rec *), &t[i]);
+        ap_rputs((form == PAGE_AUTO ? gsprov_metrics_auto
+                                    : gsprov_metrics_prometheus)
+                 (r->pool, t, vs->nelts, &clock), r);
+    }
     return OK;
 }
 

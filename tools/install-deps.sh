@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install what building, the demo and the tests need (Debian 12); the
 # Debian package's build and its test need dpkg-dev, debhelper and
-# lintian (dh_apache2 comes with apache2-dev).
+# lintian (dh_apache2 comes with apache2-dev); the metrics test needs
+# promtool (package prometheus).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
@@ -10,7 +11,8 @@ PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev
       libapache2-mod-perl2 check curl wrk libxml2-utils openssl valgrind
       xxd procps apache2-utils perl libjansson-dev iproute2
       dpkg-dev debhelper fakeroot lintian bsdutils
-      libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 postgresql sqlite3"
+      libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 postgresql sqlite3
+      prometheus"
 
 # apache2's mod_ssl is built against the newest libssl3 of the release; an
 # older libssl3 left on the machine makes mod_ssl warn at every start

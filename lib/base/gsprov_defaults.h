@@ -91,6 +91,12 @@
 /* What a status page shows: its own vhost's tenant only.
  * GSPROV_STATUS_VHOST (gsprov_stats.h) */
 #define GSPROV_DEFAULT_STATUS_SCOPE     0
+/* The status page's devices-seen gauges: counted by the tenant's store at
+ * most once per this many seconds per tenant (a directory store counts by
+ * reading its status files); a failed count is logged at most once per
+ * GSPROV_SEEN_LOG_INTERVAL seconds per tenant. */
+#define GSPROV_SEEN_INTERVAL            10
+#define GSPROV_SEEN_LOG_INTERVAL        60
 
 /* Redirects (lib/serve/gsprov_redirect.h).  The bulk map's file in the store,
  * loaded and reloaded with the templates. */

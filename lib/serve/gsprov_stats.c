@@ -15,6 +15,18 @@ static const char *const result_names[GSPROV_SR_COUNT] = {
 static const apr_uint64_t bucket_usec[GSPROV_STATS_NBUCKETS - 1] =
     GSPROV_STATS_BUCKETS;
 
+const char *gsprov_stats_kind_name(gsprov_stat_kind_e kind)
+{
+    return kind_names[(unsigned)kind < GSPROV_SK_COUNT ? kind
+                                                       : GSPROV_SK_OTHER];
+}
+
+const char *gsprov_stats_result_name(gsprov_stat_result_e result)
+{
+    return result_names[(unsigned)result < GSPROV_SR_COUNT
+                        ? result : GSPROV_SR_OTHER];
+}
+
 void gsprov_stats_init(gsprov_stats_t *s, const char *tenant)
 {
     memset(s, 0, sizeof(*s));
@@ -75,28 +87,51 @@ void gsprov_stats_error(gsprov_stats_t *s, int msgid, const char *text)
     apr_atomic_set32(&s->error_seq, seq + 2);
 }
 
+/* 1 for the one caller per interval that moves *at to now (0 at first:
+ * due at once). */
+static int claim(apr_uint64_t *at, apr_interval_time_t interval)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now();
+    apr_uint64_t last = apr_atomic_read64(at);
+
+    /* signed: another thread may have claimed after we read the clock */
+    if (last && (apr_int64_t)(now - last) < (apr_int64_t)interval)
+        return 0;
+    /* one winner per interval, even with many children racing */
+    return apr_atomic_cas64(at, now, last) == last;
+}
+
 int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
                          apr_interval_time_t interval,
                          apr_uint64_t *suppressed)
 {
-    apr_uint64_t now = (apr_uint64_t)apr_time_now();
-    apr_uint64_t last;
-
     if ((unsigned)which >= GSPROV_THROTTLE_COUNT)
         which = GSPROV_THROTTLE_CACHE_FAILED;
-    last = apr_atomic_read64(&s->logged_at[which]);
-    /* signed: another thread may have logged after we read the clock */
-    if (last && (apr_int64_t)(now - last) < (apr_int64_t)interval) {
-        apr_atomic_inc64(&s->unlogged[which]);
-        return 0;
-    }
-    /* one winner per interval, even with many children racing */
-    if (apr_atomic_cas64(&s->logged_at[which], now, last) != last) {
+    if (!claim(&s->logged_at[which], interval)) {
         apr_atomic_inc64(&s->unlogged[which]);
         return 0;
     }
     *suppressed = apr_atomic_xchg64(&s->unlogged[which], 0);
     return 1;
+}
+
+int gsprov_stats_seen_due(gsprov_stats_t *s, apr_interval_time_t interval)
+{
+    return claim(&s->seen_at, interval);
+}
+
+void gsprov_stats_seen_set(gsprov_stats_t *s, apr_int64_t hour,
+                           apr_int64_t day)
+{
+    apr_atomic_set64(&s->seen_hour, hour < 0 ? 0 : (apr_uint64_t)hour + 1);
+    apr_atomic_set64(&s->seen_day, day < 0 ? 0 : (apr_uint64_t)day + 1);
+}
+
+void gsprov_stats_seen_get(gsprov_stats_t *s, apr_int64_t *hour,
+                           apr_int64_t *day)
+{
+    *hour = (apr_int64_t)apr_atomic_read64(&s->seen_hour) - 1;
+    *day = (apr_int64_t)apr_atomic_read64(&s->seen_day) - 1;
 }
 
 void gsprov_stats_complain(gsprov_stats_t *s, const gsprov_logger_t *log,
@@ -144,9 +179,8 @@ static int last_error(gsprov_stats_t *s, apr_uint32_t *id, apr_time_t *when,
     return 0;
 }
 
-/* Render time percentile q (0..1) as the upper bound of its bucket, in
- * microseconds; 0 without renders, -1 for "slower than the last bound". */
-static long long percentile(const apr_uint64_t *h, apr_uint64_t n, double q)
+long long gsprov_stats_percentile(const apr_uint64_t *h, apr_uint64_t n,
+                                  double q)
 {
     apr_uint64_t want = (apr_uint64_t)((double)n * q + 0.999999), seen = 0;
     int b;
@@ -161,21 +195,7 @@ static long long percentile(const apr_uint64_t *h, apr_uint64_t n, double q)
     return -1;
 }
 
-/* A copy of one slot's counters, read once for both formats. */
-typedef struct {
-    apr_uint64_t req[GSPROV_SK_COUNT][GSPROV_SR_COUNT];
-    apr_uint64_t hits, near_hits, misses, errors, rejected, stores;
-    apr_uint64_t store_errors;
-    apr_uint64_t renders, usec, hist[GSPROV_STATS_NBUCKETS];
-    apr_uint64_t db_queries, db_errors, db_unavailable;
-    apr_uint64_t st_recorded, st_dropped, st_written, st_failed;
-    int has_error;
-    apr_uint32_t error_id;
-    apr_time_t error_time;
-    char error_text[GSPROV_STATS_ERROR_LEN];
-} snap_t;
-
-static void snapshot(gsprov_stats_t *s, snap_t *v)
+void gsprov_stats_snapshot(gsprov_stats_t *s, gsprov_stats_snap_t *v)
 {
     apr_uint64_t n = 0;
     int k, r;
@@ -227,8 +247,8 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
     LINE("Version: %s\nSince: %s\nTenants: %d\n", GSPROV_VERSION_STRING,
          date, n);
     for (i = 0; i < n; i++) {
-        snap_t v;
-        snapshot(slots[i], &v);
+        gsprov_stats_snap_t v;
+        gsprov_stats_snapshot(slots[i], &v);
         LINE("\nTenant: %s\n", slots[i]->tenant);
         if (templates && templates[i])
             LINE("Templates: %s\n", templates[i]);
@@ -248,9 +268,9 @@ const char *gsprov_stats_text(apr_pool_t *p, gsprov_stats_t *const *slots,
              APR_UINT64_T_FMT "\nRenderP50Usec: %s\nRenderP90Usec: %s"
              "\nRenderP99Usec: %s\n", v.renders,
              v.renders ? v.usec / v.renders : 0,
-             usec_label(p, percentile(v.hist, v.renders, 0.5)),
-             usec_label(p, percentile(v.hist, v.renders, 0.9)),
-             usec_label(p, percentile(v.hist, v.renders, 0.99)));
+             usec_label(p, gsprov_stats_percentile(v.hist, v.renders, 0.5)),
+             usec_label(p, gsprov_stats_percentile(v.hist, v.renders, 0.9)),
+             usec_label(p, gsprov_stats_percentile(v.hist, v.renders, 0.99)));
         for (k = 0; k < GSPROV_STATS_NBUCKETS; k++)
             LINE("RenderHistogram %s: %" APR_UINT64_T_FMT "\n",
                  usec_label(p, k < GSPROV_STATS_NBUCKETS - 1
@@ -287,6 +307,7 @@ static apr_status_t dump_release(void *s)
 }
 
 #define JU(v) json_integer((json_int_t)(v))
+#define PCT(q) gsprov_stats_percentile(v.hist, v.renders, (q))
 
 const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
                               const char *const *templates, int n,
@@ -303,8 +324,8 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
     for (i = 0; i < n; i++) {
         json_t *t = json_object(), *req = json_object(), *cache, *render,
                *hist = json_array();
-        snap_t v;
-        snapshot(slots[i], &v);
+        gsprov_stats_snap_t v;
+        gsprov_stats_snapshot(slots[i], &v);
         json_array_append_new(tenants, t);
         json_object_set_new(t, "tenant", json_string(slots[i]->tenant));
         json_object_set_new(t, "templates", templates && templates[i]
@@ -334,12 +355,9 @@ const char *gsprov_stats_json(apr_pool_t *p, gsprov_stats_t *const *slots,
                            "count", (json_int_t)v.renders,
                            "mean_usec", (json_int_t)(v.renders
                                         ? v.usec / v.renders : 0),
-                           "p50_usec", (json_int_t)percentile(v.hist,
-                                        v.renders, 0.5),
-                           "p90_usec", (json_int_t)percentile(v.hist,
-                                        v.renders, 0.9),
-                           "p99_usec", (json_int_t)percentile(v.hist,
-                                        v.renders, 0.99),
+                           "p50_usec", (json_int_t)PCT(0.5),
+                           "p90_usec", (json_int_t)PCT(0.9),
+                           "p99_usec", (json_int_t)PCT(0.99),
                            "histogram", hist);
         json_object_set_new(t, "render", render);
         json_object_set_new(t, "database", json_pack("{s:I,s:I,s:I}",

@@ -44,6 +44,7 @@ typedef enum {
     GSPROV_THROTTLE_CACHE_REJECTED,
     GSPROV_THROTTLE_DB_FAILED,      /* the database store cannot answer */
     GSPROV_THROTTLE_STATUS_FAILED,  /* a provisioning status write failed */
+    GSPROV_THROTTLE_SEEN_FAILED,    /* devices seen could not be counted */
     GSPROV_THROTTLE_COUNT
 } gsprov_throttle_e;
 
@@ -75,6 +76,10 @@ typedef struct {
     apr_uint32_t error_id;
     apr_uint64_t error_time;
     char error_text[GSPROV_STATS_ERROR_LEN];
+    /* devices seen in the last hour and day (the metrics), counted at
+     * most once per interval for all children: when they were last
+     * counted, and the counts plus one (0: not known) */
+    apr_uint64_t seen_at, seen_hour, seen_day;
 } gsprov_stats_t;
 
 /* Zero a slot and name its tenant (before the slots are shared). */
@@ -93,6 +98,17 @@ int gsprov_stats_log_due(gsprov_stats_t *s, gsprov_throttle_e which,
                          apr_interval_time_t interval,
                          apr_uint64_t *suppressed);
 
+/* 1 if the devices seen should be counted now (then the caller counts
+ * and calls gsprov_stats_seen_set), 0 if they were counted less than
+ * interval ago or another caller is counting them.  At most one caller
+ * per interval gets 1, across threads and processes. */
+int gsprov_stats_seen_due(gsprov_stats_t *s, apr_interval_time_t interval);
+/* The counts (< 0: not known). */
+void gsprov_stats_seen_set(gsprov_stats_t *s, apr_int64_t hour,
+                           apr_int64_t day);
+void gsprov_stats_seen_get(gsprov_stats_t *s, apr_int64_t *hour,
+                           apr_int64_t *day);
+
 /* A problem that may come with every request (a dead memcached or
  * database in a reboot storm): remembered as the tenant's last error, and
  * logged at level at most once per interval per tenant and kind `which`
@@ -108,6 +124,35 @@ void gsprov_stats_complain(gsprov_stats_t *s, const gsprov_logger_t *log,
 
 /* Map a kind name as in the "gsprov-file" note to its index. */
 gsprov_stat_kind_e gsprov_stats_kind(const char *name);
+
+/* A consistent-enough copy of one slot's counters, read once per page
+ * (each field atomically; renders is the histogram's own total, so the
+ * buckets always add up to it). */
+typedef struct {
+    apr_uint64_t req[GSPROV_SK_COUNT][GSPROV_SR_COUNT];
+    apr_uint64_t hits, near_hits, misses, errors, rejected, stores;
+    apr_uint64_t store_errors;
+    apr_uint64_t renders, usec, hist[GSPROV_STATS_NBUCKETS];
+    apr_uint64_t db_queries, db_errors, db_unavailable;
+    apr_uint64_t st_recorded, st_dropped, st_written, st_failed;
+    int has_error;
+    apr_uint32_t error_id;
+    apr_time_t error_time;
+    char error_text[GSPROV_STATS_ERROR_LEN];
+} gsprov_stats_snap_t;
+
+void gsprov_stats_snapshot(gsprov_stats_t *s, gsprov_stats_snap_t *v);
+
+/* Render time percentile q (0..1) of histogram h with n renders, as the
+ * upper bound of its bucket in microseconds; 0 without renders, -1 for
+ * "slower than the last bound". */
+long long gsprov_stats_percentile(const apr_uint64_t *h, apr_uint64_t n,
+                                  double q);
+
+/* The names of kinds and results on the status pages ("device-xml",
+ * "not-found"). */
+const char *gsprov_stats_kind_name(gsprov_stat_kind_e kind);
+const char *gsprov_stats_result_name(gsprov_stat_result_e result);
 
 /* GsProvStatusScope: whose counters a status page shows, its own vhost's
  * tenant or every vhost's of the server. */

@@ -419,6 +419,20 @@ done
 check "control: with GsProvCacheSecret none, memcached holds P1359 and the XML" "1 1" \
     "$(mc_has "P1359=$PW") $(mc_has '<P35>1002</P35>')"
 mc flush_all > /dev/null
+echo "# status page for Prometheus: the same cache counters, promtool-clean"
+get $pa a.test '/status?json' st.json >/dev/null
+check "status (prometheus): 200" 200 "$(get $pa a.test '/status?prometheus' st.prom)"
+prom() { awk -v k="$1" '$1 == k { print $2 }' st.prom; }
+promtool_out=$(promtool check metrics < st.prom 2>&1); promtool_rc=$?
+check "status (prometheus): promtool check metrics, exit 0 and nothing said" "0 " "$promtool_rc $promtool_out"
+for c in hits near_hits misses rejected stores store_errors errors; do
+    check "status (prometheus): mod_gsprov_cache_${c}_total as on the JSON page" \
+        "$(json "{cache}{$c}")" "$(prom "mod_gsprov_cache_${c}_total{tenant=\"a.test:$pa\"}")"
+done
+check "status (prometheus): render_seconds_count is the JSON render count" \
+    "$(json '{render}{count}')" "$(prom "mod_gsprov_render_seconds_count{tenant=\"a.test:$pa\"}")"
+check "status (prometheus): server scope, promtool-clean, every tenant once" "0 6" \
+    "$(get $pa 127.0.0.1 '/status-all?prometheus' all.prom >/dev/null; promtool check metrics < all.prom >/dev/null 2>&1; echo "$? $(grep '^mod_gsprov_cache_hits_total{' all.prom | sort -u | wc -l)")"
 
 echo "# memcached killed under load"
 : > codes.txt
@@ -441,6 +455,9 @@ check "cache failures logged once per interval, not per request (GSPROV0501 line
 get $pa a.test /status?json st.json >/dev/null
 check_true "status: cache errors counted" test "$(json '{cache}{errors}')" -ge 1
 check_true "status: the last error is the cache failure" test "$(json '{last_error}{id}')" = GSPROV0501
+get $pa a.test '/status?prometheus' st.prom >/dev/null
+check "status (prometheus): cache errors as on the JSON page" "$(json '{cache}{errors}')" \
+    "$(prom "mod_gsprov_cache_errors_total{tenant=\"a.test:$pa\"}")"
 
 echo "# memcached back: used again after GsProvCacheRetry"
 start_memcached

@@ -63,7 +63,7 @@ run() {   # $1 = rounds; prints the definitely+indirectly lost bytes
                  prov/cfg000b82123456 prov/cfggxp2170.xml prov/cfg.xml \
                  prov/cfg000b82ffffff.xml prov/cfgBAD..xml \
                  fw/gxp2170fw.bin fw/000b82ffffff/gxp2170fw.bin \
-                 status status?json; do
+                 status status?json status?prometheus status?auto; do
             curl -s -o /dev/null "http://127.0.0.1:$port/$u"
         done
         for u in admin/devices/000b82123456 admin/devices \

@@ -178,6 +178,7 @@ int main(void)
     srunner_add_suite(sr, cache_provider_suite());
     srunner_add_suite(sr, guard_suite());
     srunner_add_suite(sr, tplshare_suite());
+    srunner_add_suite(sr, metrics_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -71,5 +71,6 @@ Suite *log_suite(void);
 Suite *cache_provider_suite(void);
 Suite *guard_suite(void);
 Suite *tplshare_suite(void);
+Suite *metrics_suite(void);
 
 #endif
