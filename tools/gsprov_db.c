@@ -339,23 +339,13 @@ static apr_status_t flush(import_t *im, char **err)
     return rv;
 }
 
-static json_t *as_json(apr_pool_t *p, const char *mac, const char *data,
-                       apr_size_t len)
-{
-    gsprov_device_t *d;
-    char *err = NULL;
-
-    if (gsprov_xml_parse_device(p, mac, data, len, "record", &d, &err))
-        return NULL;
-    return gsprov_record_to_json(p, d, 1);
-}
-
 /* One record, checked: counted, written (in the batch), or rejected. */
 static apr_status_t import_one(import_t *im, long line, const char *mac,
                                const char *data, apr_size_t len, char **err)
 {
     apr_pool_t *p = im->txn_pool;
     const char *version = gsprov_store_version(p, data, len);
+    json_t *before, *after;
     gsprov_blob_t cur;
     apr_status_t rv;
 
@@ -387,11 +377,12 @@ static apr_status_t import_one(import_t *im, long line, const char *mac,
     }
     if ((rv = gsprov_store_record_put(im->txn, mac, data, len, err)))
         return rv;
+    before = cur.data ? gsprov_record_bytes_to_json(p, mac, cur.data, cur.len)
+                      : NULL;
+    after = gsprov_record_bytes_to_json(p, mac, data, len);
     if ((rv = gsprov_actor_audit(im->txn, &im->who, "device-put", mac, NULL,
                                  cur.data ? "replaced" : "created",
-                                 gsprov_record_changes(p, cur.data
-                                     ? as_json(p, mac, cur.data, cur.len)
-                                     : NULL, as_json(p, mac, data, len)),
+                                 gsprov_record_changes(p, before, after),
                                  err)))
         return rv;
     if (cur.data)

@@ -139,18 +139,6 @@ apr_status_t gsprov_import_count(gsprov_import_t *im, gsprov_store_t *store,
     return rv;
 }
 
-/* A record's bytes as the API's JSON (with secrets), or NULL. */
-static json_t *as_json(apr_pool_t *p, const char *mac, const char *data,
-                       apr_size_t len)
-{
-    gsprov_device_t *d;
-    char *err = NULL;
-
-    if (gsprov_xml_parse_device(p, mac, data, len, "record", &d, &err))
-        return NULL;
-    return gsprov_record_to_json(p, d, 1);
-}
-
 apr_status_t gsprov_import_apply(gsprov_import_t *im, gsprov_txn_t *txn,
                                  char **err)
 {
@@ -163,6 +151,7 @@ apr_status_t gsprov_import_apply(gsprov_import_t *im, gsprov_txn_t *txn,
     apr_pool_create(&sub, im->p);
     for (i = 0; i < im->ok->nelts; i++) {
         const checked_t *ok = &APR_ARRAY_IDX(im->ok, i, checked_t);
+        json_t *before, *after;
         gsprov_blob_t cur;
 
         progress(im, "written", i + 1, im->ok->nelts);
@@ -181,17 +170,17 @@ apr_status_t gsprov_import_apply(gsprov_import_t *im, gsprov_txn_t *txn,
             continue;
         }
         apr_pool_clear(sub);
+        before = cur.data ? gsprov_record_bytes_to_json(sub, ok->mac,
+                                                        cur.data, cur.len)
+                          : NULL;
+        after = gsprov_record_bytes_to_json(sub, ok->mac, ok->xml, ok->len);
         if ((rv = gsprov_store_record_put(txn, ok->mac, ok->xml, ok->len,
                                           err))
             || (rv = gsprov_actor_audit(txn, im->who, "device-put", ok->mac,
                                         NULL, cur.data ? "replaced"
                                                        : "created",
-                                        gsprov_record_changes(sub, cur.data
-                                            ? as_json(sub, ok->mac, cur.data,
-                                                      cur.len)
-                                            : NULL, as_json(sub, ok->mac,
-                                                            ok->xml,
-                                                            ok->len)),
+                                        gsprov_record_changes(sub, before,
+                                                              after),
                                         err)))
             break;
         if (cur.data)

@@ -295,6 +295,17 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+json_t *gsprov_record_bytes_to_json(apr_pool_t *p, const char *mac,
+                                    const char *data, apr_size_t len)
+{
+    gsprov_device_t *d;
+    char *err = NULL;
+
+    if (gsprov_xml_parse_device(p, mac, data, len, "record", &d, &err))
+        return NULL;
+    return gsprov_record_to_json(p, d, 1);
+}
+
 json_t *gsprov_record_to_json(apr_pool_t *p, const gsprov_device_t *d,
                               int secrets)
 {

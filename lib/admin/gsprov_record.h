@@ -34,6 +34,11 @@ apr_status_t gsprov_record_from_json(apr_pool_t *p, const char *mac,
 json_t *gsprov_record_to_json(apr_pool_t *p, const gsprov_device_t *d,
                               int secrets);
 
+/* A stored record's bytes as that JSON with secrets (what bulk imports
+ * compare), or NULL if they do not parse. */
+json_t *gsprov_record_bytes_to_json(apr_pool_t *p, const char *mac,
+                                    const char *data, apr_size_t len);
+
 /* Parse candidate record bytes and render them (XML, and the binary file
  * of a v1 chain) against templates t with settings set, never encrypted:
  * what `gsprov lint` does to a file on disk.  Returns the parse or
