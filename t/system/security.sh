@@ -256,6 +256,12 @@ CONF
 }
 mkdir -p empty
 chmod -R a+rX "$tmp"
+# what httpd itself writes into a store, the provisioning status and its
+# locks, belongs to its user; the records and templates stay read-only
+for s in store-a store-b; do
+    mkdir -p "$s/status" "$s/.gsprov-locks"
+    [ "$(id -u)" = 0 ] && chown nobody:"$(id -gn nobody)" "$s/status" "$s/.gsprov-locks"
+done
 start_httpd() {
     httpd_start -u "https://lab.test:$port/" -c --resolve -c "lab.test:$port:127.0.0.1" \
         "$tmp/httpd.conf" || exit 1
