@@ -591,6 +591,25 @@ static int activation_create(adm_t *a)
     return send_json(a, HTTP_CREATED, res);
 }
 
+/* What the API shows of an activation: never the PIN or its hash. */
+static json_t *activation_json(adm_t *a, const char *number,
+                               const gsprov_activation_t *act)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "number", json_string(number));
+    json_object_set_new(o, "created", json_integer(act->created));
+    json_object_set_new(o, "expires", json_integer(act->expires));
+    json_object_set_new(o, "failures", json_integer(act->failures));
+    json_object_set_new(o, "locked", json_boolean(
+        act->failures >= gsprov_conf_claim_max_failures(a->conf)));
+    json_object_set_new(o, "expired", json_boolean(
+        gsprov_activation_expired(act)));
+    json_object_set_new(o, "claimed_by", act->claimed_by
+                        ? json_string(act->claimed_by) : json_null());
+    return o;
+}
+
 static int activation_get(adm_t *a, const char *number)
 {
     request_rec *r = a->r;
@@ -613,17 +632,7 @@ static int activation_get(adm_t *a, const char *number)
                            number));
     if (rv != APR_SUCCESS)
         return unreadable(a, rv, err);
-    res = gsprov_json_pool(r->pool, json_object());
-    json_object_set_new(res, "number", json_string(number));
-    json_object_set_new(res, "created", json_integer(act->created));
-    json_object_set_new(res, "expires", json_integer(act->expires));
-    json_object_set_new(res, "failures", json_integer(act->failures));
-    json_object_set_new(res, "locked", json_boolean(
-        act->failures >= gsprov_conf_claim_max_failures(a->conf)));
-    json_object_set_new(res, "expired", json_boolean(
-        gsprov_activation_expired(act)));
-    json_object_set_new(res, "claimed_by", act->claimed_by
-                        ? json_string(act->claimed_by) : json_null());
+    res = gsprov_json_pool(r->pool, activation_json(a, number, act));
     /* the profile as a record, with secrets redacted the same way */
     settings(a, &set);
     if (!gsprov_json_parse(r->pool, act->profile, strlen(act->profile),
@@ -667,19 +676,8 @@ static int activation_list(adm_t *a)
     for (i = 0; i < items->nelts; i++) {
         const gsprov_activation_t *act =
             &APR_ARRAY_IDX(items, i, gsprov_activation_t);
-        json_t *e = json_object();
 
-        json_object_set_new(e, "number", json_string(act->number));
-        json_object_set_new(e, "created", json_integer(act->created));
-        json_object_set_new(e, "expires", json_integer(act->expires));
-        json_object_set_new(e, "failures", json_integer(act->failures));
-        json_object_set_new(e, "locked", json_boolean(
-            act->failures >= gsprov_conf_claim_max_failures(a->conf)));
-        json_object_set_new(e, "expired", json_boolean(
-            gsprov_activation_expired(act)));
-        json_object_set_new(e, "claimed_by", act->claimed_by
-                            ? json_string(act->claimed_by) : json_null());
-        json_array_append_new(list, e);
+        json_array_append_new(list, activation_json(a, act->number, act));
     }
     json_object_set_new(res, "next", more && items->nelts
         ? json_string(APR_ARRAY_IDX(items, items->nelts - 1,
