@@ -14,11 +14,16 @@
  *                    child exits; a write that fails is counted and
  *                    logged at most once per interval, never felt by a
  *                    request
+ *   settler thread   one per child, at idle priority: where a store
+ *                    writes in two steps (the directory store's log,
+ *                    gsprov_status_dir.h), makes what was flushed visible,
+ *                    using the CPU the devices leave
  *   counters         recorded, dropped (buffer full), written, failed:
  *                    the status page (gsprov_stats.c)
  */
 #include <string.h>
 #ifdef __linux__
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -59,6 +64,14 @@ typedef struct {
     apr_time_t due;             /* the flusher's: next write */
 } sink_t;
 
+/* A store whose status is settled in a second step: every directory
+ * store of the configuration. */
+typedef struct {
+    gsprov_store_t *store;
+    int dirty;                  /* something may wait to be settled */
+    apr_time_t due;             /* not before */
+} settle_t;
+
 typedef struct {
     apr_pool_t *pool;           /* our own allocator, with a mutex: request
                                  * threads and the flusher share it */
@@ -69,6 +82,13 @@ typedef struct {
     apr_thread_t *thread;
     int stop;
     int urgent;                 /* a buffer is half full */
+    /* the settler: its own wake-up, under lock */
+    server_rec *s;
+    apr_hash_t *settles;        /* gsprov_store_t * -> settle_t * */
+    apr_array_header_t *settle_list;
+    apr_thread_cond_t *settle_wake;
+    apr_thread_t *settler;
+    volatile apr_uint32_t stopping;     /* read without the lock */
 } child_t;
 
 /* This child's state: set in child_init only. */
@@ -249,9 +269,17 @@ static void flush_sink(sink_t *k, apr_pool_t *p)
                       : k->store;
     rv = gsprov_store_status_put(store, p, batch, &err);
     if (rv == APR_SUCCESS) {
+        settle_t *t;
         if (k->stats)
             apr_atomic_add64(&k->stats->status_written,
                              (apr_uint64_t)batch->nelts);
+        apr_thread_mutex_lock(child->lock);
+        if (!k->tenant && (t = apr_hash_get(child->settles, &k->store,
+                                            sizeof(k->store)))) {
+            t->dirty = 1;
+            apr_thread_cond_signal(child->settle_wake);
+        }
+        apr_thread_mutex_unlock(child->lock);
         return;
     }
     if (k->stats)
@@ -315,6 +343,100 @@ static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
     return NULL;
 }
 
+/* ---- the settler ---------------------------------------------------------- */
+
+static int settler_stop(void *data)
+{
+    child_t *c = data;
+    return apr_atomic_read32(&c->stopping) != 0;
+}
+
+static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
+{
+    child_t *c = data;
+    apr_pool_t *p;
+    apr_interval_time_t retry = apr_time_from_sec(1);
+    int i, n;
+
+    apr_pool_create(&p, c->pool);
+#ifdef __linux__
+    {
+        /* it runs only when the CPUs are otherwise idle: in a reboot storm
+         * the flushers' log grows and this waits (nice 19 if SCHED_IDLE
+         * cannot be had) */
+        struct sched_param sp;
+        memset(&sp, 0, sizeof(sp));
+        if (sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
+            setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+    }
+#endif
+    while (!settler_stop(c)) {
+        settle_t **due;
+        apr_time_t now = apr_time_now();
+
+        apr_thread_mutex_lock(c->lock);
+        for (i = 0, n = 0; i < c->settle_list->nelts; i++) {
+            settle_t *t = APR_ARRAY_IDX(c->settle_list, i, settle_t *);
+            n += t->dirty && t->due <= now;
+        }
+        if (!n && !c->stop)
+            apr_thread_cond_timedwait(c->settle_wake, c->lock, retry);
+        n = c->settle_list->nelts;
+        due = apr_pmemdup(p, c->settle_list->elts,
+                          sizeof(settle_t *) * (n ? n : 1));
+        apr_thread_mutex_unlock(c->lock);
+
+        now = apr_time_now();
+        for (i = 0; i < n && !settler_stop(c); i++) {
+            settle_t *t = due[i];
+            gsprov_logger_t log;
+            apr_status_t rv;
+            char *err = NULL;
+            int more = 0, dirty;
+
+            apr_thread_mutex_lock(c->lock);
+            dirty = t->dirty && t->due <= now;
+            if (dirty)
+                t->dirty = 0;
+            apr_thread_mutex_unlock(c->lock);
+            if (!dirty)
+                continue;
+            rv = gsprov_store_status_settle(t->store, p, settler_stop, c,
+                                            &more, &err);
+            if (rv != APR_SUCCESS) {
+                gsprov_srv_conf *sc = ap_get_module_config(
+                    c->s->module_config, &gsprov_module);
+                gsprov_logger_for(c->s, &log);
+                gsprov_stats_complain(sc->stats, &log, GSPROV_LOG_MARK,
+                                      GSPROV_LOG_WARN,
+                                      GSPROV_THROTTLE_STATUS_SETTLE,
+                                      apr_time_from_sec(
+                                          GSPROV_DEVICE_STATUS_LOG_INTERVAL),
+                                      GSPROV_LOGNO(1106),
+                                      c->s->server_hostname,
+                                      apr_psprintf(p, "device status: "
+                                                   "settling the log of %s: "
+                                                   "%s", t->store->label,
+                                                   err ? err
+                                                   : "unknown error"),
+                                      "status settle errors");
+            }
+            if (more) {
+                /* stopped early, or another child holds the store: again
+                 * in a second (what this one flushed must not wait for
+                 * the next flush) */
+                apr_thread_mutex_lock(c->lock);
+                t->dirty = 1;
+                t->due = now + retry;
+                apr_thread_mutex_unlock(c->lock);
+            }
+        }
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
 /* The child exits (graceful restart, stop, MaxConnectionsPerChild): the
  * last write.  A pre-cleanup, so it runs before the subpools of pchild
  * (mod_dbd's connections) are gone. */
@@ -325,8 +447,14 @@ static apr_status_t child_exit(void *data)
 
     apr_thread_mutex_lock(c->lock);
     c->stop = 1;
+    apr_atomic_set32(&c->stopping, 1);
     apr_thread_cond_signal(c->wake);
+    apr_thread_cond_signal(c->settle_wake);
     apr_thread_mutex_unlock(c->lock);
+    /* the settler stops between two devices: what it leaves, the next
+     * child settles (the log is on disk) */
+    if (c->settler)
+        apr_thread_join(&rv, c->settler);
     apr_thread_join(&rv, c->thread);
     child = NULL;
     return APR_SUCCESS;
@@ -362,14 +490,43 @@ static void devstatus_child_init(apr_pool_t *pchild, server_rec *s)
     apr_allocator_owner_set(alloc, c->pool);
     c->sinks = apr_array_make(c->pool, 4, sizeof(sink_t *));
     c->by_key = apr_hash_make(c->pool);
+    c->s = s;
+    c->settles = apr_hash_make(c->pool);
+    c->settle_list = apr_array_make(c->pool, 4, sizeof(settle_t *));
+    {
+        /* every directory store of the configuration (GsProvRoot), due
+         * at once: what the last generation logged and did not settle */
+        apr_hash_t *stores = NULL;
+        apr_hash_index_t *hi;
+        apr_pool_userdata_get((void **)&stores, "gsprov-stores",
+                              s->process->pconf);
+        for (hi = stores ? apr_hash_first(pchild, stores) : NULL; hi;
+             hi = apr_hash_next(hi)) {
+            settle_t *t = apr_pcalloc(c->pool, sizeof(*t));
+            t->store = apr_hash_this_val(hi);
+            t->dirty = 1;
+            apr_hash_set(c->settles, &t->store, sizeof(t->store), t);
+            APR_ARRAY_PUSH(c->settle_list, settle_t *) = t;
+        }
+    }
     if ((rv = apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT,
                                       c->pool))
         || (rv = apr_thread_cond_create(&c->wake, c->pool))
+        || (rv = apr_thread_cond_create(&c->settle_wake, c->pool))
         || (rv = apr_thread_create(&c->thread, NULL, flusher, c, c->pool))) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, GSPROV_LOGNO(1104)
                      "device status: cannot start this child's flusher "
                      "thread; its requests are not recorded");
         return;
+    }
+    if (c->settle_list->nelts
+        && (rv = apr_thread_create(&c->settler, NULL, settler, c,
+                                   c->pool))) {
+        c->settler = NULL;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, GSPROV_LOGNO(1107)
+                     "device status: cannot start this child's settler "
+                     "thread; directory stores' status files wait for "
+                     "another child");
     }
     apr_pool_pre_cleanup_register(pchild, c, child_exit);
     child = c;

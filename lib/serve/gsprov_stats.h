@@ -44,6 +44,7 @@ typedef enum {
     GSPROV_THROTTLE_CACHE_REJECTED,
     GSPROV_THROTTLE_DB_FAILED,      /* the database store cannot answer */
     GSPROV_THROTTLE_STATUS_FAILED,  /* a provisioning status write failed */
+    GSPROV_THROTTLE_STATUS_SETTLE,  /* status files could not be settled */
     GSPROV_THROTTLE_SEEN_FAILED,    /* devices seen could not be counted */
     GSPROV_THROTTLE_COUNT
 } gsprov_throttle_e;

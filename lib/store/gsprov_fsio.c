@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <apr_strings.h>
+#include <apr_portable.h>
 #include "gsprov_fsio.h"
 #include "gsprov_error.h"
 
@@ -248,19 +249,31 @@ apr_status_t gsprov_fsio_list(apr_pool_t *p, const char *root,
 static int dir_in(apr_pool_t *p, const char *root, const char *dir,
                   apr_status_t *rv, char **err)
 {
-    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    /* a nested dir ("status/log") is made in its parent, itself opened
+     * (and made) beneath root: mkdirat never walks a link out of root */
+    const char *slash = strrchr(dir, '/'), *leaf = dir;
+    int pfd;
 
-    if (rootfd >= 0) {
+    if (slash) {
+        if ((pfd = dir_in(p, root, apr_pstrmemdup(p, dir, (apr_size_t)(slash
+                                                                 - dir)),
+                          rv, err)) < 0)
+            return -1;
+        leaf = slash + 1;
+    }
+    else
+        pfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (pfd >= 0) {
         /* an existing dir (or a link there) is checked by the open */
-        if (mkdirat(rootfd, dir, 0750) != 0 && errno != EEXIST) {
+        if (mkdirat(pfd, leaf, 0750) != 0 && errno != EEXIST) {
             *err = apr_psprintf(p, "%s/%s: cannot create directory: %s "
                                 "(the store must be writable by httpd's "
                                 "user)", root, dir, strerror(errno));
-            close(rootfd);
+            close(pfd);
             *rv = GSPROV_EIO;
             return -1;
         }
-        close(rootfd);
+        close(pfd);
     }
     return open_in(p, root, dir, O_RDONLY | O_DIRECTORY, 0,
                    "open directory", rv, err);
@@ -296,6 +309,10 @@ static apr_status_t lock_mode(apr_pool_t *p, const char *root,
         return GSPROV_EIO;
     }
     while (flock(fd, op) != 0) {
+        if (errno == EWOULDBLOCK && (op & LOCK_NB)) {
+            close(fd);
+            return APR_EBUSY;
+        }
         if (errno != EINTR) {
             *err = apr_psprintf(p, "%s/" GSPROV_LOCK_DIR "/%s: cannot lock: "
                                 "%s", root, file, strerror(errno));
@@ -322,6 +339,13 @@ apr_status_t gsprov_fsio_lock_shared(apr_pool_t *p, const char *root,
                                      char **err)
 {
     return lock_mode(p, root, name, LOCK_SH, out, err);
+}
+
+apr_status_t gsprov_fsio_trylock(apr_pool_t *p, const char *root,
+                                 const char *name, gsprov_lock_t **out,
+                                 char **err)
+{
+    return lock_mode(p, root, name, LOCK_EX | LOCK_NB, out, err);
 }
 
 int gsprov_fsio_lock_held(apr_pool_t *p, const char *root, const char *name)
@@ -529,6 +553,189 @@ apr_status_t gsprov_fsio_dir_remove(apr_pool_t *p, gsprov_dir_t *d,
                             d->dir, name, strerror(errno));
         return GSPROV_EIO;
     }
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_dir_append(apr_pool_t *p, gsprov_dir_t *d,
+                                    const char *name, const void *data,
+                                    apr_size_t len, char **err)
+{
+    const char *b = data;
+    int fd = openat(d->fd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC
+                    | O_NOFOLLOW, 0640);
+
+    if (fd < 0)
+        goto fail;
+    while (len > 0) {
+        ssize_t n = write(fd, b, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail;
+        b += n;
+        len -= (apr_size_t)n;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    return APR_SUCCESS;
+
+fail:
+    *err = apr_psprintf(p, "%s/%s/%s: cannot append: %s", d->root, d->dir,
+                        name, strerror(errno ? errno : EIO));
+    if (fd >= 0)
+        close(fd);
+    return GSPROV_EIO;
+}
+
+apr_status_t gsprov_fsio_dir_rename(apr_pool_t *p, gsprov_dir_t *d,
+                                    const char *from, const char *to,
+                                    char **err)
+{
+    if (renameat(d->fd, from, d->fd, to) == 0)
+        return APR_SUCCESS;
+    if (errno == ENOENT)
+        return APR_ENOENT;
+    *err = apr_psprintf(p, "%s/%s/%s: cannot rename to %s: %s", d->root,
+                        d->dir, from, to, strerror(errno));
+    return GSPROV_EIO;
+}
+
+struct gsprov_fsio_rw {
+    int fd;
+    apr_size_t size;            /* what the file held */
+};
+
+static apr_status_t rw_release(void *data)
+{
+    gsprov_rw_t *h = data;
+    if (h->fd >= 0)
+        close(h->fd);
+    h->fd = -1;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_dir_rw_open(apr_pool_t *p, gsprov_dir_t *d,
+                                     const char *name, apr_size_t max,
+                                     gsprov_rw_t **out, char **buf,
+                                     apr_size_t *len, char **err)
+{
+    gsprov_rw_t *h = apr_palloc(p, sizeof(*h));
+    struct stat st;
+    ssize_t n;
+
+    h->fd = openat(d->fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY
+                   | O_NONBLOCK | O_CLOEXEC, 0640);
+    if (h->fd < 0) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot open: %s", d->root, d->dir,
+                            name, strerror(errno));
+        return GSPROV_EIO;
+    }
+    apr_pool_cleanup_register(p, h, rw_release, apr_pool_cleanup_null);
+    /* written in place: never a FIFO, never an inode another name (in
+     * another tenant's store) shares */
+    if (fstat(h->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+        *err = apr_psprintf(p, "%s/%s/%s: not a plain file of its own (a "
+                            "hard link or special file), not written",
+                            d->root, d->dir, name);
+        apr_pool_cleanup_run(p, h, rw_release);
+        return GSPROV_EIO;
+    }
+    if ((apr_size_t)st.st_size > max) {
+        *err = apr_psprintf(p, "%s/%s/%s: larger than %" APR_SIZE_T_FMT
+                            " bytes", d->root, d->dir, name, max);
+        apr_pool_cleanup_run(p, h, rw_release);
+        return GSPROV_ETOOBIG;
+    }
+    *buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
+    while ((n = pread(h->fd, *buf, (size_t)st.st_size, 0)) < 0
+           && errno == EINTR)
+        ;
+    if (n < 0) {
+        *err = apr_psprintf(p, "%s/%s/%s: cannot read: %s", d->root, d->dir,
+                            name, strerror(errno));
+        apr_pool_cleanup_run(p, h, rw_release);
+        return GSPROV_EIO;
+    }
+    (*buf)[n] = '\0';
+    *len = h->size = (apr_size_t)n;
+    *out = h;
+    return APR_SUCCESS;
+}
+
+apr_status_t gsprov_fsio_rw_commit(apr_pool_t *p, gsprov_rw_t *h,
+                                   const char *data, apr_size_t len,
+                                   apr_time_t mtime, char **err)
+{
+    const char *b = data;
+    apr_size_t left = len;
+    apr_off_t at = 0;
+    struct timespec ts[2];
+    apr_status_t rv = APR_SUCCESS;
+
+    if (len < h->size) {
+        /* padded with spaces to what was there: one pwrite, no truncate
+         * (a killed writer leaves old or new, and JSON ends in spaces) */
+        char *pad = apr_palloc(p, h->size);
+        memcpy(pad, data, len);
+        memset(pad + len, ' ', h->size - len);
+        b = pad;
+        left = h->size;
+    }
+    while (left > 0) {
+        ssize_t n = pwrite(h->fd, b, left, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = apr_psprintf(p, "cannot write: %s", strerror(errno
+                                                               ? errno : EIO));
+            rv = GSPROV_EIO;
+            break;
+        }
+        b += n;
+        at += n;
+        left -= (apr_size_t)n;
+    }
+    if (rv == APR_SUCCESS && mtime >= 0) {
+        ts[0].tv_nsec = UTIME_OMIT;
+        ts[0].tv_sec = 0;
+        ts[1].tv_sec = (time_t)apr_time_sec(mtime);
+        ts[1].tv_nsec = (long)apr_time_usec(mtime) * 1000;
+        futimens(h->fd, ts);
+    }
+    apr_pool_cleanup_run(p, h, rw_release);
+    return rv;
+}
+
+static apr_status_t file_release(void *data)
+{
+    return apr_file_close(data);
+}
+
+apr_status_t gsprov_fsio_dir_read_open(apr_pool_t *p, gsprov_dir_t *d,
+                                       const char *name, apr_file_t **out,
+                                       char **err)
+{
+    apr_os_file_t fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY
+                              | O_NONBLOCK | O_CLOEXEC);
+    apr_status_t rv;
+
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return APR_ENOENT;
+        *err = apr_psprintf(p, "%s/%s/%s: cannot open: %s", d->root, d->dir,
+                            name, strerror(errno));
+        return GSPROV_EIO;
+    }
+    if ((rv = apr_os_file_put(out, &fd, APR_FOPEN_READ | APR_FOPEN_BUFFERED,
+                              p))) {
+        close(fd);
+        *err = apr_psprintf(p, "%s/%s/%s: cannot open: %pm", d->root, d->dir,
+                            name, &rv);
+        return GSPROV_EIO;
+    }
+    apr_pool_cleanup_register(p, *out, file_release, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 

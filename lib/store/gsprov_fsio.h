@@ -22,6 +22,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <apr_time.h>
+#include <apr_file_io.h>
 
 /* Lock files live here, under the store root (created on demand). */
 #define GSPROV_LOCK_DIR ".gsprov-locks"
@@ -56,6 +57,11 @@ apr_status_t gsprov_fsio_lock(apr_pool_t *p, const char *root, const char *name,
 apr_status_t gsprov_fsio_lock_shared(apr_pool_t *p, const char *root,
                                      const char *name, gsprov_lock_t **out,
                                      char **err);
+/* The exclusive lock without waiting: APR_EBUSY (no *err) if someone
+ * holds it. */
+apr_status_t gsprov_fsio_trylock(apr_pool_t *p, const char *root,
+                                 const char *name, gsprov_lock_t **out,
+                                 char **err);
 /* 1 if someone holds the lock <name> exclusively now (nothing is
  * created; a lock that cannot be opened is not held). */
 int gsprov_fsio_lock_held(apr_pool_t *p, const char *root, const char *name);
@@ -91,6 +97,39 @@ void gsprov_fsio_unstage(gsprov_dir_t *d, const char *tmp);
 apr_status_t gsprov_fsio_dir_remove(apr_pool_t *p, gsprov_dir_t *d,
                                     const char *name, char **err);
 apr_status_t gsprov_fsio_dir_sync(apr_pool_t *p, gsprov_dir_t *d, char **err);
+/* In a directory opened so, for what may lose its last seconds in a
+ * crash (the provisioning status), no fsync: dir_append appends data to name (created if
+ * missing) in one write; dir_rename renames from to to (APR_ENOENT if
+ * from is missing); dir_read_open opens name for buffered reading, closed
+ * with p (APR_ENOENT if missing).  Names are single components, links not
+ * followed.  GSPROV_EIO with *err. */
+apr_status_t gsprov_fsio_dir_append(apr_pool_t *p, gsprov_dir_t *d,
+                                    const char *name, const void *data,
+                                    apr_size_t len, char **err);
+apr_status_t gsprov_fsio_dir_rename(apr_pool_t *p, gsprov_dir_t *d,
+                                    const char *from, const char *to,
+                                    char **err);
+/* Rewrite name in place (a small file one writer owns, read while it is
+ * being written only by readers that retry a torn read): rw_open opens
+ * it (created if missing; refused if it is not a plain file or has
+ * another hard link) and reads it whole (at most max bytes, else
+ * GSPROV_ETOOBIG) into *buf; rw_commit writes data over it in one
+ * pwrite, padded with spaces to the old length (nothing is truncated),
+ * sets its mtime unless mtime < 0, and closes it.  GSPROV_EIO with *err.
+ * A quarter of a replace's cost: ext4 flushes the data of a file renamed
+ * over another (auto_da_alloc), which a reboot storm's hundred thousand
+ * files would wait for. */
+typedef struct gsprov_fsio_rw gsprov_rw_t;
+apr_status_t gsprov_fsio_dir_rw_open(apr_pool_t *p, gsprov_dir_t *d,
+                                     const char *name, apr_size_t max,
+                                     gsprov_rw_t **out, char **buf,
+                                     apr_size_t *len, char **err);
+apr_status_t gsprov_fsio_rw_commit(apr_pool_t *p, gsprov_rw_t *h,
+                                   const char *data, apr_size_t len,
+                                   apr_time_t mtime, char **err);
+apr_status_t gsprov_fsio_dir_read_open(apr_pool_t *p, gsprov_dir_t *d,
+                                       const char *name, apr_file_t **out,
+                                       char **err);
 
 /* The same without either fsync: atomic (old or new, never torn) but
  * not durable, for what may lose its last seconds in a crash (the

@@ -99,6 +99,16 @@ apr_status_t gsprov_store_status_get(gsprov_store_t *s, apr_pool_t *p,
     return s->ops->status_get(s, p, mac, out, err);
 }
 
+apr_status_t gsprov_store_status_settle(gsprov_store_t *s, apr_pool_t *p,
+                                        int (*stop)(void *), void *baton,
+                                        int *more, char **err)
+{
+    *more = 0;
+    if (!s->ops->status_settle)
+        return APR_SUCCESS;     /* status_put did it all */
+    return s->ops->status_settle(s, p, stop, baton, more, err);
+}
+
 apr_status_t gsprov_store_status_count(gsprov_store_t *s, apr_pool_t *p,
                                        apr_int64_t since, apr_int64_t *n,
                                        char **err)

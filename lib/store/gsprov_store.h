@@ -215,6 +215,13 @@ typedef struct {
     apr_status_t (*status_get)(gsprov_store_t *s, apr_pool_t *p,
                                const char *mac, gsprov_devstatus_t **out,
                                char **err);
+    /* Make what status_put wrote visible to status_get and status_count,
+     * where that is a separate step (the directory store's log,
+     * gsprov_status_dir.h; NULL where status_put does it all): stop(baton)
+     * ends it early; *more = 1 if there is more to do. */
+    apr_status_t (*status_settle)(gsprov_store_t *s, apr_pool_t *p,
+                                  int (*stop)(void *), void *baton,
+                                  int *more, char **err);
     /* How many devices were seen at or after since (seconds since the
      * epoch). */
     apr_status_t (*status_count)(gsprov_store_t *s, apr_pool_t *p,
@@ -331,6 +338,9 @@ apr_status_t gsprov_store_status_put(gsprov_store_t *s, apr_pool_t *p,
 apr_status_t gsprov_store_status_get(gsprov_store_t *s, apr_pool_t *p,
                                      const char *mac,
                                      gsprov_devstatus_t **out, char **err);
+apr_status_t gsprov_store_status_settle(gsprov_store_t *s, apr_pool_t *p,
+                                        int (*stop)(void *), void *baton,
+                                        int *more, char **err);
 apr_status_t gsprov_store_status_count(gsprov_store_t *s, apr_pool_t *p,
                                        apr_int64_t since, apr_int64_t *n,
                                        char **err);

@@ -1066,6 +1066,14 @@ static apr_status_t fs_status_get(gsprov_store_t *s, apr_pool_t *p,
                                  err);
 }
 
+static apr_status_t fs_status_settle(gsprov_store_t *s, apr_pool_t *p,
+                                     int (*stop)(void *), void *baton,
+                                     int *more, char **err)
+{
+    return gsprov_status_dir_settle(p, ((file_store_t *)s->impl)->root, stop,
+                                    baton, more, err);
+}
+
 static apr_status_t fs_status_count(gsprov_store_t *s, apr_pool_t *p,
                                     apr_int64_t since, apr_int64_t *n,
                                     char **err)
@@ -1115,6 +1123,7 @@ static const gsprov_store_ops_t file_ops = {
     .activation_list = fs_activation_list,
     .status_put = fs_status_put,
     .status_get = fs_status_get,
+    .status_settle = fs_status_settle,
     .status_count = fs_status_count,
     .begin = fs_begin,
     .record_lock = fs_record_lock,

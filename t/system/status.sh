@@ -155,10 +155,10 @@ check "... recorded again" 20 "$(wait_status kill 20 6)"
 
 # ---- a bounded buffer: a stalled flusher, more devices than the bound -------
 # the flusher takes the first half-full generation (8 of 16) and waits for
-# device 1's status lock, held here; 100 more devices meet a full buffer
+# the status log's lock, held here (it waits to append); 100 more devices meet a full buffer
 mkdir -p bound/.gsprov-locks
 [ "$(id -u)" = 0 ] && chown "$user" bound/.gsprov-locks
-lock=bound/.gsprov-locks/status-$(mac_of 1).lock
+lock=bound/.gsprov-locks/status-log.lock
 : > "$lock"; [ "$(id -u)" = 0 ] && chown "$user" "$lock"
 flock "$lock" sleep 12 &
 holder=$!

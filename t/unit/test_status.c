@@ -10,6 +10,8 @@
 #include "gsprov_seen.h"
 #include "gsprov_store_dbd.h"
 #include "gsprov_json.h"
+#include "gsprov_fsio.h"
+#include "gsprov_error.h"
 
 #define M1 "000b82000001"
 #define M2 "000b82000002"
@@ -148,6 +150,20 @@ START_TEST(rules)
 }
 END_TEST
 
+/* status_put and, where the store has the step (the directory store's
+ * log), status_settle: what the settler thread does after each flush. */
+static apr_status_t put_settled(gsprov_store_t *s, apr_pool_t *p,
+                                const apr_array_header_t *b, char **err)
+{
+    apr_status_t rv = gsprov_store_status_put(s, p, b, err);
+    int more = 0;
+
+    if (rv == APR_SUCCESS)
+        rv = gsprov_store_status_settle(s, p, NULL, NULL, &more, err);
+    ck_assert_int_eq(more, 0);
+    return rv;
+}
+
 /* What both stores must do with the same batches. */
 static void store_behaviour(gsprov_store_t *s)
 {
@@ -165,7 +181,7 @@ static void store_behaviour(gsprov_store_t *s)
     ck_assert_msg(gsprov_store_status_get(s, pool, M1, &st, &err)
                   == APR_SUCCESS, "%s", err);
     ck_assert_ptr_null(st);
-    ck_assert_msg(gsprov_store_status_put(s, pool, batch(5, x1, b1, f1, u,
+    ck_assert_msg(put_settled(s, pool, batch(5, x1, b1, f1, u,
                   x2), &err) == APR_SUCCESS, "%s", err);
     ck_assert_msg(gsprov_store_status_get(s, pool, M1, &st, &err)
                   == APR_SUCCESS, "%s", err);
@@ -198,9 +214,9 @@ static void store_behaviour(gsprov_store_t *s)
 
     /* an older observation (another node flushing late) changes nothing;
      * a newer one of another kind keeps served_version */
-    ck_assert_msg(gsprov_store_status_put(s, pool, batch(1, old), &err)
+    ck_assert_msg(put_settled(s, pool, batch(1, old), &err)
                   == APR_SUCCESS, "%s", err);
-    ck_assert_msg(gsprov_store_status_put(s, pool, batch(1, m1), &err)
+    ck_assert_msg(put_settled(s, pool, batch(1, m1), &err)
                   == APR_SUCCESS, "%s", err);
     gsprov_store_status_get(s, pool, M1, &st, &err);
     ck_assert_int_eq(st->last.at, 3000);
@@ -221,7 +237,7 @@ static void store_behaviour(gsprov_store_t *s)
     gsprov_store_status_count(s, pool, 3001, &n, &err);
     ck_assert_int_eq(n, 0);
     /* an empty batch is nothing to do */
-    ck_assert_msg(gsprov_store_status_put(s, pool, batch(0), &err)
+    ck_assert_msg(put_settled(s, pool, batch(0), &err)
                   == APR_SUCCESS, "%s", err);
 }
 
@@ -256,15 +272,15 @@ START_TEST(directory_store)
     ck_assert_ptr_nonnull(strstr(buf, "\"served_version\""));
     ck_assert_int_ne(unit_run(apr_psprintf(pool, "test -e %s/status/" M9
                                            ".json", dir), NULL, NULL), 0);
-    /* a status file that is not JSON: read as an error, replaced on the
-     * next write */
+    /* a status file that is not JSON: read as an error (after the reads
+     * again a torn one gets), replaced on the next write */
     unit_write(dir, "status/" M2 ".json", "{broken", -1);
     {
         gsprov_devstatus_t *st;
         gsprov_seen_t x = seen(M2, "xml", 4000, 200, "v2");
         ck_assert_int_ne(gsprov_store_status_get(s, pool, M2, &st, &err),
                          APR_SUCCESS);
-        ck_assert_msg(gsprov_store_status_put(s, pool, batch(1, x), &err)
+        ck_assert_msg(put_settled(s, pool, batch(1, x), &err)
                       == APR_SUCCESS, "%s", err);
         ck_assert_status(gsprov_store_status_get(s, pool, M2, &st, &err),
                          APR_SUCCESS);
@@ -382,6 +398,153 @@ START_TEST(database_store)
 }
 END_TEST
 
+static int stop_now(void *baton)
+{
+    return ++*(int *)baton > 1;     /* after the first device */
+}
+
+/* The directory store's log: written at once, visible once settled, a
+ * cut last line and odd bytes, a busy settler, a stop midway, a status
+ * file that is a hard link. */
+START_TEST(directory_log)
+{
+    const char *dir = templates_dir();
+    gsprov_store_t *s;
+    gsprov_devstatus_t *st;
+    gsprov_lock_t *held;
+    char *err = NULL, *buf;
+    apr_size_t len;
+    int more = -1, calls = 0;
+    gsprov_seen_t x1 = seen(M1, "xml", 1000, 200, "v1");
+    gsprov_seen_t b2 = seen(M2, "bin", 1001, 200, "v2");
+    gsprov_seen_t odd = seen(M1, "generic", 1100, 200, "");
+
+    unit_write(dir, "devices/" M1 ".xml", REC, -1);
+    unit_write(dir, "devices/" M2 ".xml", REC, -1);
+    ck_assert_status(gsprov_store_file_open(pool, dir, NULL, &s, &err),
+                     APR_SUCCESS);
+    /* nothing logged: settling makes nothing (no lock file, no dir) */
+    ck_assert_status(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
+                                                &err), APR_SUCCESS);
+    ck_assert_int_eq(more, 0);
+    ck_assert_int_ne(unit_run(apr_psprintf(pool, "test -e %s/status", dir),
+                              NULL, NULL), 0);
+
+    /* put appends lines; the device's file comes with settle */
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(2, x1, b2), &err),
+                     APR_SUCCESS);
+    ck_assert_status(gsprov_store_status_get(s, pool, M1, &st, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(st);
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "grep -c '\"mac\":\"" M1
+                                           "\"' %s/status/log/open.jsonl",
+                                           dir), &buf, &len), 0);
+    ck_assert_int_eq(atoi(buf), 1);
+
+    /* another settler at work: nothing done now, more to do */
+    ck_assert_status(gsprov_fsio_lock(pool, dir, "status-settle", &held,
+                                      &err), APR_SUCCESS);
+    ck_assert_status(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
+                                                &err), APR_SUCCESS);
+    ck_assert_int_eq(more, 1);
+    gsprov_fsio_unlock(held);
+
+    /* stopped after the first device: the sealed file stays, and the
+     * next settle applies it (again) */
+    ck_assert_status(gsprov_store_status_settle(s, pool, stop_now, &calls,
+                                                &more, &err), APR_SUCCESS);
+    ck_assert_int_eq(more, 1);
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "ls %s/status/log | grep -c "
+                                           "'^log-.*\\.jsonl$'", dir),
+                              &buf, &len), 0);
+    ck_assert_int_eq(atoi(buf), 1);
+    ck_assert_status(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
+                                                &err), APR_SUCCESS);
+    ck_assert_int_eq(more, 0);
+    ck_assert_int_ne(unit_run(apr_psprintf(pool, "ls %s/status/log | grep -q "
+                                           "'^log-'", dir), NULL, NULL), 0);
+    ck_assert_status(gsprov_store_status_get(s, pool, M1, &st, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(st->served_version, "v1");
+    ck_assert_status(gsprov_store_status_get(s, pool, M2, &st, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(st->served_version, "v2");
+
+    /* odd bytes in a User-Agent's fields survive the log as JSON; a line
+     * a killed writer cut short is skipped and counted, and the next
+     * batch starts on a line of its own (not lost with it) */
+    odd.ua_model = "q\"b\\s\x01\xe9";
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, odd), &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "printf '{\"mac\":\"" M2
+                                           "\",\"ki' >> %s/status/log/"
+                                           "open.jsonl", dir), NULL, NULL),
+                     0);
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, seen(M2, "xml",
+                                             1200, 200, "v3")), &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
+                                                &err), GSPROV_ECORRUPT);
+    ck_assert_ptr_nonnull(strstr(err, "1 line(s) not read"));
+    ck_assert_status(gsprov_store_status_get(s, pool, M1, &st, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(st->last.ua_model, "q\"b\\s\x01\xc3\xa9");
+    ck_assert_status(gsprov_store_status_get(s, pool, M2, &st, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(st->served_version, "v3");
+
+    /* a line that is not ours in the middle: counted, the rest applied */
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "printf 'junk\\n' >> "
+                                           "%s/status/log/open.jsonl", dir),
+                              NULL, NULL), 0);
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, seen(M1, "bin",
+                                             1300, 200, "v4")), &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
+                                                &err), GSPROV_ECORRUPT);
+    ck_assert_ptr_nonnull(strstr(err, "1 line(s) not read"));
+    ck_assert_status(gsprov_store_status_get(s, pool, M1, &st, &err),
+                     APR_SUCCESS);
+    ck_assert_str_eq(st->served_version, "v4");
+
+    /* rewritten in place, shorter: padded with spaces, still one object */
+    {
+        gsprov_seen_t shorter = seen(M1, "bin", 1400, 200, "v5");
+        shorter.ua_model = "";
+        shorter.ua_hardware = "";
+        shorter.ua_firmware = "";
+        shorter.client = "1";
+        ck_assert_status(put_settled(s, pool, batch(1, shorter), &err),
+                         APR_SUCCESS);
+        ck_assert_status(gsprov_store_status_get(s, pool, M1, &st, &err),
+                         APR_SUCCESS);
+        ck_assert_str_eq(st->served_version, "v5");
+        ck_assert_str_eq(st->last.client, "1");
+    }
+
+    /* a status file that is a hard link (to a file elsewhere) is never
+     * written through */
+    unit_write(dir, "elsewhere.txt", "keep", -1);
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "rm -f %s/status/" M2
+                                           ".json && ln %s/elsewhere.txt "
+                                           "%s/status/" M2 ".json", dir, dir,
+                                           dir), NULL, NULL), 0);
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, seen(M2, "xml",
+                                             1500, 200, "v6")), &err),
+                     APR_SUCCESS);
+    ck_assert_int_eq(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
+                                                &err), GSPROV_EIO);
+    ck_assert_ptr_nonnull(strstr(err, "hard link"));
+    ck_assert_int_eq(unit_run(apr_psprintf(pool, "cat %s/elsewhere.txt", dir),
+                              &buf, &len), 0);
+    ck_assert_str_eq(buf, "keep");
+    /* (the log was consumed all the same: one bad device does not keep
+     * the others' observations waiting) */
+    ck_assert_int_ne(unit_run(apr_psprintf(pool, "ls %s/status/log | grep -q "
+                                           "'^log-'", dir), NULL, NULL), 0);
+}
+END_TEST
+
 Suite *status_suite(void)
 {
     Suite *s = suite_create("status");
@@ -389,6 +552,7 @@ Suite *status_suite(void)
     tcase_add_test(tc, buffer_bound_and_merge);
     tcase_add_test(tc, rules);
     tcase_add_test(tc, directory_store);
+    tcase_add_test(tc, directory_log);
     tcase_add_test(tc, database_store);
     suite_add_tcase(s, tc);
     return s;
