@@ -95,14 +95,19 @@ storm_pass() {
     grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
 }
 ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
-# until the flushers have written what was recorded (written + failed +
-# dropped = recorded), at most 300 s
+# until the flushers have written what was recorded (written + failed =
+# recorded) and the settler has emptied the log, at most 300 s
 settle() {
     local i r w f d
     for ((i = 0; i < 3000; i++)); do
         r=$(stat_of DeviceStatusRecorded); w=$(stat_of DeviceStatusWritten)
         f=$(stat_of DeviceStatusFailed); d=$(stat_of DeviceStatusDropped)
-        [ "$((w + f))" -ge "$r" ] && return 0
+        [ "$((w + f))" -ge "$r" ] && break
+        sleep 0.1
+    done
+    # ... and the settler has merged the log into the devices' files
+    for ((; i < 3000; i++)); do
+        [ -z "$(ls -A "$OUT/store/status/log" 2>/dev/null)" ] && return 0
         sleep 0.1
     done
     return 1
@@ -122,12 +127,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
         note=""
         if [ "$side" = on ] && [ "$visible" = - ] && [ "$RECORD_ONLY" != 1 ]; then
             # every recorded request written: what GET /devices/<mac> reads
-            settle || echo "WARNING: the flushers did not settle within 300 s"
+            settle || echo "WARNING: the status did not settle within 300 s"
             visible=$(awk -v a="$(date +%s.%N)" -v b="$tend" 'BEGIN {printf "%.1f", a - b}')
             nvis=$(nstatus)
             note="$nvis of $NDEV statuses on disk, all written ${visible} s after the storm"
         fi
-        [ "$side" = on ] && [ "$RECORD_ONLY" != 1 ] && { settle || echo "WARNING: the flushers did not settle within 300 s"; }
+        [ "$side" = on ] && [ "$RECORD_ONLY" != 1 ] && { settle || echo "WARNING: the status did not settle within 300 s"; }
         read -r rss np < <(httpd_rss "$PIDFILE")
         printf '%-5s %-7s %10s %12s %9s %9s %7s %10s %s\n' "$r" "$side" "$(field requests "$res")" "$(field rps "$res")" \
             "$(ms "$(field p50_us "$res")")" "$(ms "$(field p99_us "$res")")" "$e" "$((rss / 1024))" "$note"
@@ -145,7 +150,7 @@ done
 mon=$(median "${ON[@]}"); moff=$(median "${OFF[@]}")
 ratio=$(awk -v a="$mon" -v b="$moff" 'BEGIN {printf "%.3f", a / b}')
 echo "median:  status on $mon req/s, off $moff req/s: ratio $ratio (target >= $TARGET)"
-echo "visible: $nvis of $NDEV devices' status on disk, the flushers done ${visible} s after the first recorded storm ended (GsProvDeviceStatusFlush $FLUSH)"
+echo "visible: $nvis of $NDEV devices' status on disk, flushed and settled ${visible} s after the first recorded storm ended (GsProvDeviceStatusFlush $FLUSH)"
 echo "api:     $((SAMPLE + 1)) sampled devices through GET /devices/<mac>: $miss without their storm request (only devices whose every request was dropped may lack it)"
 echo "status:  recorded $(stat_of DeviceStatusRecorded), dropped $(stat_of DeviceStatusDropped), written $(stat_of DeviceStatusWritten), failed $(stat_of DeviceStatusFailed)"
 echo "rss:     httpd $((rss0 / 1024)) MiB before, $((rss / 1024)) MiB after $((ROUNDS * 2)) storms of $NDEV devices ($np processes)"

@@ -400,7 +400,15 @@ static int list_one(gsprov_store_t *s, apr_pool_t *p,
     }
     e->err = e->dev ? NULL : why ? why : "record vanished";
     if (gsprov_store_list_status(q)) {
-        if ((*rv = gsprov_store_status_get(s, p, mac, &st, err)))
+        /* a status file that cannot be parsed is no status (as GET of the
+         * device shows it; the settler replaces it on the next request):
+         * it must not make every page that reaches it fail */
+        if ((*rv = gsprov_store_status_get(s, p, mac, &st, err))
+            == GSPROV_ECORRUPT) {
+            st = NULL;
+            *rv = APR_SUCCESS;
+        }
+        else if (*rv)
             return -1;
         e->status = st;
     }
