@@ -215,7 +215,7 @@ static int gsprov_handler(request_rec *r)
     gsprov_settings_t set;
     gsprov_output_t out;
     gsprov_name_t name;
-    gsprov_ua_t ua;
+    const gsprov_ua_t *ua;
     gsprov_serve_ctx_t sc;
     gsprov_srv_conf *srv;
     gsprov_served_e served;
@@ -251,11 +251,11 @@ static int gsprov_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
 
-    is_gs = gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua);
-    if (is_gs && ua.fw[0])
-        apr_table_setn(r->notes, "gsprov-fw", apr_pstrdup(r->pool, ua.fw));
+    is_gs = gsprov_request_ua(r, &ua);
+    if (is_gs && ua->fw[0])
+        apr_table_setn(r->notes, "gsprov-fw", ua->fw);
     status = check_user_agent(r, gsprov_conf_ua_policy(conf), &name, is_gs,
-                              &ua);
+                              ua);
     if (status != OK) {
         set_notes(r, &name, "forbidden");
         return status;
@@ -263,7 +263,7 @@ static int gsprov_handler(request_rec *r)
 
     store = gsprov_request_store(r, 1);
     t = gsprov_store_templates(store, r->pool, gsprov_conf_reload(conf));
-    gsprov_request_settings(conf, is_gs ? &ua : NULL, &set);
+    gsprov_request_settings(conf, is_gs ? ua : NULL, &set);
 
     srv = ap_get_module_config(r->server->module_config, &gsprov_module);
     gsprov_logger_for(r->server, &log);
@@ -366,7 +366,7 @@ static int gsprov_fw_fixups(request_rec *r)
     gsprov_settings_t set;
     gsprov_context_t ctx;
     gsprov_fw_t fw;
-    gsprov_ua_t ua;
+    const gsprov_ua_t *ua;
     char macbuf[GSPROV_MAC_LEN + 1];
     const char *name, *mac = NULL, *id = "none", *model = NULL;
     char *err = NULL;
@@ -398,8 +398,8 @@ static int gsprov_fw_fixups(request_rec *r)
                        "not a firmware file name");
 
     gsprov_request_settings(conf, NULL, &set);
-    if (gsprov_useragent_parse(apr_table_get(r->headers_in, "User-Agent"), &ua))
-        set.ua = &ua;
+    if (gsprov_request_ua(r, &ua))
+        set.ua = ua;
     store = gsprov_request_store(r, 1);
     t = gsprov_store_templates(store, r->pool, gsprov_conf_reload(conf));
 

@@ -187,7 +187,7 @@ static int devstatus_log_transaction(request_rec *r)
     const char *h = apr_table_get(r->notes, "gsprov-handler");
     gsprov_dir_conf *conf;
     gsprov_seen_t seen;
-    gsprov_ua_t ua;
+    const gsprov_ua_t *ua;
     sink_t *k;
     char mac[GSPROV_MAC_LEN + 1];
     int fw, is_gs, named, waiting;
@@ -203,16 +203,16 @@ static int devstatus_log_transaction(request_rec *r)
     memset(&seen, 0, sizeof(seen));
     if (!(seen.kind = seen_kind(r, fw)))
         return DECLINED;
-    is_gs = gsprov_useragent_parse(apr_table_get(r->headers_in,
-                                                 "User-Agent"), &ua);
-    if (!seen_mac(r, &ua, is_gs, mac, &named))
+    /* (parsed by the handler already: memoised in the request) */
+    is_gs = gsprov_request_ua(r, &ua);
+    if (!seen_mac(r, ua, is_gs, mac, &named))
         return DECLINED;
     seen.mac = mac;
     seen.at = apr_time_sec(r->request_time);
     seen.client = r->useragent_ip;
-    seen.ua_model = is_gs ? ua.model : "";
-    seen.ua_hardware = is_gs ? ua.hwrev : "";
-    seen.ua_firmware = is_gs ? ua.fw : "";
+    seen.ua_model = is_gs ? ua->model : "";
+    seen.ua_hardware = is_gs ? ua->hwrev : "";
+    seen.ua_firmware = is_gs ? ua->fw : "";
     seen.file = gsprov_request_segment(r);
     seen.result = r->status;
     seen.version = "";

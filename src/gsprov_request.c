@@ -129,3 +129,19 @@ void gsprov_request_settings(const gsprov_dir_conf *conf,
     set->bootstrap_extra = conf->bootstrap_extra;
     set->ua = ua;
 }
+
+int gsprov_request_ua(request_rec *r, const gsprov_ua_t **ua)
+{
+    struct ua_memo { gsprov_ua_t ua; int is_gs; } *m = NULL;
+
+    apr_pool_userdata_get((void **)&m, "gsprov-ua", r->pool);
+    if (!m) {
+        m = apr_palloc(r->pool, sizeof(*m));
+        m->is_gs = gsprov_useragent_parse(apr_table_get(r->headers_in,
+                                                        "User-Agent"),
+                                          &m->ua);
+        apr_pool_userdata_setn(m, "gsprov-ua", NULL, r->pool);
+    }
+    *ua = &m->ua;
+    return m->is_gs;
+}

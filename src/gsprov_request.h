@@ -10,6 +10,7 @@
 
 #include "httpd.h"
 #include "mod_gsprov.h"
+#include "gsprov_useragent.h"
 
 /* The last segment of the URI: the requested file's name. */
 const char *gsprov_request_segment(const request_rec *r);
@@ -17,6 +18,11 @@ const char *gsprov_request_segment(const request_rec *r);
 /* The handler that SetHandler chose for this request, if any (it is only
  * applied at fixups, after map_to_storage). */
 const char *gsprov_request_handler(request_rec *r);
+
+/* The request's User-Agent parsed (gsprov_useragent_parse), once per
+ * request: the handler and the status recording both read it.  *ua lives
+ * as long as r->pool; returns 1 for a Grandstream device. */
+int gsprov_request_ua(request_rec *r, const gsprov_ua_t **ua);
 
 /* A firmware path: <location>/<file> or <location>/<mac>/<file>; the
  * location is the section core merged last (the <Location> holding
