@@ -959,8 +959,21 @@ static apr_status_t fs_record_delete(gsprov_txn_t *txn, const char *mac,
         return stage(txn, apr_pstrcat(txn->pool, mac, ".xml", NULL), NULL, 0,
                      err);
     }
-    return remove_locked(txn, device_lock(txn->pool, mac), DEVICES,
-                         apr_pstrcat(txn->pool, mac, ".xml", NULL), err);
+    rv = remove_locked(txn, device_lock(txn->pool, mac), DEVICES,
+                       apr_pstrcat(txn->pool, mac, ".xml", NULL), err);
+    if (rv == APR_SUCCESS) {
+        /* its provisioning status goes with it (best-effort: a record made
+         * again for the MAC starts as never seen) */
+        gsprov_dir_t *d;
+        char *e = NULL;
+        if (gsprov_fsio_dir_open(txn->pool, ((file_store_t *)
+                                             txn->store->impl)->root,
+                                 "status", &d, &e) == APR_SUCCESS)
+            gsprov_fsio_dir_remove(txn->pool, d, apr_pstrcat(txn->pool, mac,
+                                                             ".json", NULL),
+                                   &e);
+    }
+    return rv;
 }
 
 static apr_status_t fs_activation_lock(gsprov_txn_t *txn,

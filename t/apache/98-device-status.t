@@ -199,6 +199,14 @@ unless (GsProvAdmin::db()) {
     push @expected, 'GSPROV1105';
 }
 
+# --- a deleted record's status goes with it -------------------------------------
+ok(defined api(GET => "/admin/devices/$C")->{json}{status}, 'C has a status');
+is(api(DELETE => "/admin/devices/$C")->{code}, 204, 'C deleted');
+ok(!-e admin_store_file("status/$C.json"), '... its status file too') unless GsProvAdmin::db();
+$put->($C);
+$r = api(GET => "/admin/devices/$C");
+ok(exists $r->{json}{status} && !defined $r->{json}{status}, 'made again: never seen');
+
 # --- the status page counts it -----------------------------------------------------
 my $page = http_req(vhost => 'tenant_admin', path => '/gsprov-status');
 my ($rec) = $page->{body} =~ /^DeviceStatusRecorded: (\d+)$/m;
