@@ -374,16 +374,21 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
         settle_t **due;
         apr_time_t now = apr_time_now();
 
+        int later = 0;
+
         apr_thread_mutex_lock(c->lock);
         for (i = 0, n = 0; i < c->settle_list->nelts; i++) {
             settle_t *t = APR_ARRAY_IDX(c->settle_list, i, settle_t *);
             n += t->dirty && t->due <= now;
+            later += t->dirty;
         }
+        /* nothing due: sleep until a flush says so (or a retry is due) */
         if (!n && !c->stop)
-            apr_thread_cond_timedwait(c->settle_wake, c->lock, retry);
+            apr_thread_cond_timedwait(c->settle_wake, c->lock,
+                                      later ? retry : apr_time_from_sec(60));
         n = c->settle_list->nelts;
         due = apr_pmemdup(p, c->settle_list->elts,
-                          sizeof(settle_t *) * (n ? n : 1));
+                          sizeof(settle_t *) * (apr_size_t)(n > 0 ? n : 1));
         apr_thread_mutex_unlock(c->lock);
 
         now = apr_time_now();
