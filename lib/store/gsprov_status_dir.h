@@ -14,7 +14,7 @@
  *   settle  one child at a time (the lock "status-settle", not waited
  *           for) seals open.jsonl (renames it to log-<time>-<pid>.jsonl)
  *           and merges the sealed files into the devices' files, one
- *           read-modify-write per device per 20,000 lines (whichever
+ *           read-modify-write per device per 10,000 lines (whichever
  *           children logged them), then removes them; httpd runs it in an
  *           idle-priority thread, so a device's file lags its requests by
  *           a flush interval plus the time the CPUs are busy serving
