@@ -22,7 +22,7 @@ enum {
     S_GRP_DEL, S_GRP_ADD,
     S_ACT_GET, S_ACT_TOUCH, S_ACT_HOLD, S_ACT_PUT, S_ACT_DEL, S_ACT_UNHOLD,
     S_AUDIT, S_ST_GET, S_ST_FETCH, S_ST_COUNT,
-    S_VAR_DEL, S_VAR_ADD, S_ACT_LIST, S_ALL_PAGE,
+    S_VAR_DEL, S_VAR_ADD, S_ACT_LIST, S_ALL_PAGE, S_ST_SYNC,
     S_COUNT
 };
 
@@ -120,6 +120,11 @@ static const gsprov_dbd_stmt_t stmts[S_COUNT] = {
         "SELECT tenant, mac, record FROM gsprov_devices"
         " WHERE (tenant > %s OR (tenant = %s AND mac > %s)) AND version <> ''"
         " ORDER BY tenant, mac LIMIT %d" },
+    /* a record written: whether its device was served this version
+     * (schema version 3; false for a served_version of '', none yet) */
+    [S_ST_SYNC] = { "gsprov_st_sync",
+        "UPDATE gsprov_device_status SET in_sync = (served_version = %s)"
+        " WHERE tenant = %s AND mac = %s" },
 };
 
 const gsprov_dbd_stmt_t *gsprov_store_dbd_statements(int *n)
@@ -471,14 +476,33 @@ static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
      * another table (group, firmware, ...) would be read from its
      * first entry on every page */
     const char *after = q->after ? q->after : "";
+    /* in_sync=false: the few status rows out of sync first, by their own
+     * index in MAC order (schema version 3, a partial index), then their
+     * records by key; a walk of the records would compare the status of
+     * every one until a page of out-of-sync ones is found */
+    const int out_of_sync = q->in_sync < 0;
 
-    sql = apr_pstrcat(p, "SELECT d.mac, d.record, d.version",
-                      status ? STATUS_COLS : "", " FROM gsprov_devices d",
-                      join,
-                      " WHERE d.tenant = %s AND d.mac > %s"
-                      " AND d.version <> ''", NULL);
-    if (status)
+    if (out_of_sync) {
+        sql = apr_pstrcat(p, "SELECT d.mac, d.record, d.version",
+                          STATUS_COLS, " FROM gsprov_device_status s"
+                          " JOIN gsprov_devices d"
+                          " ON d.tenant = s.tenant AND d.mac = s.mac"
+                          " WHERE s.tenant = %s AND s.mac > %s"
+                          " AND NOT s.in_sync"
+                          " AND d.tenant = %s AND d.mac > %s"
+                          " AND d.version <> ''", NULL);
+        ARG(tenant(r));
         ARG(after);
+    }
+    else {
+        sql = apr_pstrcat(p, "SELECT d.mac, d.record, d.version",
+                          status ? STATUS_COLS : "", " FROM gsprov_devices d",
+                          join,
+                          " WHERE d.tenant = %s AND d.mac > %s"
+                          " AND d.version <> ''", NULL);
+        if (status)
+            ARG(after);
+    }
     ARG(tenant(r));
     ARG(after);
     if (q->model) {
@@ -525,11 +549,15 @@ static apr_status_t filtered_page(run_t *r, const gsprov_list_query_t *q,
         sql = apr_pstrcat(p, sql, " AND s.ua_firmware = %s", NULL);
         ARG(q->firmware);
     }
-    if (q->in_sync)     /* (NULL for a device never seen: neither) */
+    /* (NULL for a device never seen: neither; out of sync, the flag is
+     * checked against the versions, as in_sync=true is) */
+    if (q->in_sync)
         sql = apr_pstrcat(p, sql, q->in_sync > 0
                           ? " AND s.served_version = d.version"
                           : " AND s.served_version <> d.version", NULL);
-    st.sql = apr_pstrcat(p, sql, " ORDER BY d.mac LIMIT %d", NULL);
+    st.sql = apr_pstrcat(p, sql, out_of_sync ? " ORDER BY s.mac LIMIT %d"
+                                             : " ORDER BY d.mac LIMIT %d",
+                         NULL);
     ARG(apr_itoa(p, q->limit + 1));
 #undef ARG
     return run_stmt(r, &st, (const char **)args->elts, args->nelts, res,
@@ -753,6 +781,7 @@ typedef struct {
     run_t r;
     gsprov_audit_t *log;            /* a copy of the trail, or NULL */
     apr_hash_t *held;
+    apr_hash_t *written;            /* mac -> the version it was given */
     apr_array_header_t *lines;      /* audit lines, for the copy */
     int ended;
 } dbd_txn_t;
@@ -784,6 +813,7 @@ static apr_status_t db_begin(gsprov_store_t *s, apr_pool_t *p,
     t->r.p = p;
     t->log = log;
     t->held = apr_hash_make(p);
+    t->written = apr_hash_make(p);
     t->lines = apr_array_make(p, 2, sizeof(const char *));
     if ((rv = acquire(&t->r, err)) || (rv = begin_sql(&t->r, err)))
         return rv;
@@ -977,6 +1007,8 @@ static apr_status_t db_record_put(gsprov_txn_t *txn, const char *mac,
     }
     if ((rv = put_vars(&t->r, t->r.d->o.tenant, mac, dev, err)))
         return rv;
+    apr_hash_set(t->written, apr_pstrdup(p, mac), APR_HASH_KEY_STRING,
+                 args[0]);
     *h = HELD_WRITTEN;
     return APR_SUCCESS;
 }
@@ -1086,6 +1118,40 @@ static apr_status_t db_audit(gsprov_txn_t *txn, json_t *entry, char **err)
     return APR_SUCCESS;
 }
 
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The status rows of the records written: in_sync for the version each
+ * now has (S_ST_SYNC), at the end of the transaction and in MAC order,
+ * as the status flusher locks them: the two never wait for each other
+ * in a cycle (a bulk import writes records in its file's order). */
+static apr_status_t sync_status(dbd_txn_t *t, apr_pool_t *p, char **err)
+{
+    apr_array_header_t *macs = apr_array_make(p, apr_hash_count(t->written),
+                                              sizeof(const char *));
+    apr_hash_index_t *hi;
+    apr_status_t rv;
+    int i;
+
+    for (hi = apr_hash_first(p, t->written); hi; hi = apr_hash_next(hi)) {
+        held_e *h = held(t, 'd', apr_hash_this_key(hi));
+        if (h && *h == HELD_WRITTEN)    /* (not removed since) */
+            APR_ARRAY_PUSH(macs, const char *) = apr_hash_this_key(hi);
+    }
+    qsort(macs->elts, (size_t)macs->nelts, sizeof(const char *), by_str);
+    for (i = 0; i < macs->nelts; i++) {
+        const char *mac = APR_ARRAY_IDX(macs, i, const char *);
+        const char *args[3] = { apr_hash_get(t->written, mac,
+                                             APR_HASH_KEY_STRING),
+                                t->r.d->o.tenant, mac };
+        if ((rv = exec(&t->r, S_ST_SYNC, args, 3, NULL, NULL, err)))
+            return rv;
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t db_commit(gsprov_txn_t *txn, char **err)
 {
     dbd_txn_t *t = txn->impl;
@@ -1105,6 +1171,10 @@ static apr_status_t db_commit(gsprov_txn_t *txn, char **err)
             end_txn(t, "ROLLBACK");
             return rv;
         }
+    }
+    if ((rv = sync_status(t, txn->pool, err))) {
+        end_txn(t, "ROLLBACK");
+        return rv;
     }
     t->ended = 1;
     if (plain(&t->r, "COMMIT", err)) {
@@ -1152,18 +1222,40 @@ static const char *lit(run_t *r, const char *v)
     ") AS v WHERE EXISTS (SELECT 1 FROM gsprov_devices d WHERE" \
     " d.tenant = v.column1 AND d.mac = v.column2 AND d.version <> '')"
 
-static const char status_head[] = UPSERT_HEAD("gsprov_device_status",
-    "tenant, mac, at, client, ua_model, ua_hardware, ua_firmware, kind,"
-    " file, result, served_version", 11);
-static const char status_tail[] = UPSERT_TAIL("gsprov_device_status")
+/* The status row also says whether served_version is the record's
+ * current version (in_sync, schema version 3: the index of the devices
+ * out of sync): computed from the record here where a config was served,
+ * else kept (every record write sets it, S_ST_SYNC).  The record is
+ * joined in WHERE, not ON: SQLite would read an ON before ON CONFLICT
+ * as the join's. */
+static const char status_head[] = "INSERT INTO gsprov_device_status"
+    " (tenant, mac, at, client, ua_model, ua_hardware, ua_firmware, kind,"
+    " file, result, served_version, in_sync)"
+    " SELECT v.*, v.column11 = d.version FROM (VALUES ";
+static const char status_tail[] = ") AS v, gsprov_devices d"
+    " WHERE d.tenant = v.column1 AND d.mac = v.column2 AND d.version <> ''"
     " ON CONFLICT (tenant, mac) DO UPDATE SET at = excluded.at,"
     " client = excluded.client, ua_model = excluded.ua_model,"
     " ua_hardware = excluded.ua_hardware, ua_firmware = excluded.ua_firmware,"
     " kind = excluded.kind, file = excluded.file, result = excluded.result,"
     " served_version = CASE WHEN excluded.served_version <> ''"
     " THEN excluded.served_version"
-    " ELSE gsprov_device_status.served_version END"
+    " ELSE gsprov_device_status.served_version END,"
+    " in_sync = CASE WHEN excluded.served_version <> ''"
+    " THEN excluded.in_sync ELSE gsprov_device_status.in_sync END"
     " WHERE gsprov_device_status.at <= excluded.at";
+/* ... and once more in the flush's transaction, for the rows it wrote
+ * (their locks held since the upsert), by a statement that sees every
+ * record write committed meanwhile: the upsert compared with the records
+ * as they were when it started, and a record write that committed while
+ * it waited for a row's lock set in_sync from the served_version then
+ * replaced.  Rows already right are not written again. */
+static const char sync_head[] = "UPDATE gsprov_device_status"
+    " SET in_sync = NOT in_sync WHERE tenant = %s AND mac IN (";
+static const char sync_tail[] = ") AND in_sync <> COALESCE((SELECT"
+    " d.version = gsprov_device_status.served_version FROM gsprov_devices d"
+    " WHERE d.tenant = gsprov_device_status.tenant"
+    " AND d.mac = gsprov_device_status.mac AND d.version <> ''), false)";
 static const char fetch_head[] = UPSERT_HEAD("gsprov_device_fetch",
     "tenant, mac, kind, at, client, file, result, version", 8);
 static const char fetch_tail[] = UPSERT_TAIL("gsprov_device_fetch")
@@ -1192,14 +1284,35 @@ static apr_status_t run_rows(run_t *r, const char *head,
     return plain(r, sql, err) ? GSPROV_EUNAVAIL : APR_SUCCESS;
 }
 
+/* One chunk's statements in a transaction of its own: a flush holds no
+ * lock for long. */
+static apr_status_t run_chunk(run_t *r, apr_array_header_t *st_rows,
+                              apr_array_header_t *macs,
+                              apr_array_header_t *f_rows, char **err)
+{
+    apr_status_t rv;
+
+    if ((rv = begin_sql(r, err)))
+        return rv;
+    if ((rv = run_rows(r, status_head, st_rows, status_tail, err))
+        || (rv = run_rows(r, apr_psprintf(r->p, sync_head,
+                                          lit(r, tenant(r))),
+                          macs, sync_tail, err))
+        || (rv = run_rows(r, fetch_head, f_rows, fetch_tail, err))
+        || (plain(r, "COMMIT", err) && (rv = GSPROV_EUNAVAIL)))
+        plain(r, "ROLLBACK", NULL);
+    r->in_txn = 0;
+    return rv;
+}
+
 /* One statement per STATUS_CHUNK devices for each table, in MAC order
- * (two nodes lock rows in the same order), each its own transaction: a
- * flush holds no lock for long. */
+ * (two nodes, and a record write's S_ST_SYNC at its commit, lock rows in
+ * the same order), each chunk its own transaction. */
 static apr_status_t db_status_put(gsprov_store_t *s, apr_pool_t *p,
                                   const apr_array_header_t *batch, char **err)
 {
     apr_array_header_t *devs = gsprov_seen_by_device(p, batch);
-    apr_array_header_t *st_rows, *f_rows;
+    apr_array_header_t *st_rows, *f_rows, *macs;
     apr_status_t rv;
     run_t r;
     int i, j;
@@ -1211,6 +1324,7 @@ static apr_status_t db_status_put(gsprov_store_t *s, apr_pool_t *p,
     qsort(devs->elts, (size_t)devs->nelts, sizeof(gsprov_seen_dev_t), by_mac);
     st_rows = apr_array_make(p, STATUS_CHUNK, sizeof(const char *));
     f_rows = apr_array_make(p, STATUS_CHUNK * 2, sizeof(const char *));
+    macs = apr_array_make(p, STATUS_CHUNK, sizeof(const char *));
     for (i = 0; i < devs->nelts; i++) {
         const gsprov_seen_dev_t *d = &APR_ARRAY_IDX(devs, i,
                                                     gsprov_seen_dev_t);
@@ -1223,6 +1337,7 @@ static apr_status_t db_status_put(gsprov_store_t *s, apr_pool_t *p,
             lit(&r, l->ua_hardware), lit(&r, l->ua_firmware),
             lit(&r, l->kind), lit(&r, l->file), l->result,
             lit(&r, d->served ? d->served->version : ""));
+        APR_ARRAY_PUSH(macs, const char *) = m;
         for (j = 0; j < d->each->nelts; j++) {
             const gsprov_seen_t *e = APR_ARRAY_IDX(d->each, j,
                                                    const gsprov_seen_t *);
@@ -1231,11 +1346,9 @@ static apr_status_t db_status_put(gsprov_store_t *s, apr_pool_t *p,
                 lit(&r, e->kind), e->at, lit(&r, e->client),
                 lit(&r, e->file), e->result, lit(&r, e->version));
         }
-        if (st_rows->nelts == STATUS_CHUNK || i == devs->nelts - 1) {
-            if ((rv = run_rows(&r, status_head, st_rows, status_tail, err))
-                || (rv = run_rows(&r, fetch_head, f_rows, fetch_tail, err)))
-                return rv;
-        }
+        if ((st_rows->nelts == STATUS_CHUNK || i == devs->nelts - 1)
+            && (rv = run_chunk(&r, st_rows, macs, f_rows, err)))
+            return rv;
     }
     return APR_SUCCESS;
 }

@@ -34,7 +34,7 @@
 #include "gsprov_store.h"
 
 /* The schema version this code reads and writes (sql/<engine>/NNN-*.sql). */
-#define GSPROV_DBD_SCHEMA_VERSION 2
+#define GSPROV_DBD_SCHEMA_VERSION 3
 
 /* A connection: what apr_dbd needs, and the statements prepared on it
  * (label -> apr_dbd_prepared_t *, as mod_dbd keeps them; NULL or a

@@ -5,7 +5,8 @@
 
 -- The device's latest request of any kind.  served_version: the record
 -- version in the last config file (xml, bin) served with 200 ('' if none
--- yet); in_sync is served_version = gsprov_devices.version.
+-- yet); in_sync is served_version = gsprov_devices.version (a column
+-- of its own since version 3, 003-insync.sql).
 CREATE TABLE gsprov_device_status (
     tenant         VARCHAR(255) NOT NULL,
     mac            VARCHAR(12)  NOT NULL,

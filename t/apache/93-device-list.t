@@ -1,7 +1,8 @@
 # GET /devices filters and paging over 10,000 records (vhost tenant_list),
 # each result checked against the set computed here from the generated
 # records; fields=; unknown or malformed filters are 400 naming them; the
-# status filters after real device requests (flushed every second); GET
+# status filters after real device requests (flushed every second), and
+# in_sync after an edit and after imports; GET
 # /activations.  The records are written into the directory store, or
 # imported with `gsprov import` into the database (GSPROV_TEST_STORE=
 # pgsql|sqlite3), so the same assertions run against both stores.
@@ -241,6 +242,46 @@ for (1 .. 80) {
     Time::HiRes::sleep(0.25);
 }
 is_deeply($out, [], 'in_sync=false: none after the next flush');
+
+# an import changes records as an edit does: a bulk import (POST
+# /devices:import) and, into a database, `gsprov import`; the database
+# store keeps in_sync in the status row, which every record write sets
+my @imp = @picked[5, 6];
+my %changed = map { $_ => 1 } @imp;
+my $nd = '';
+for my $m (@imp) {
+    $dev{$m}{vars}{floor} = 98;
+    $nd .= $JSON->encode({ mac => $m, model => $dev{$m}{model}, groups => $dev{$m}{groups},
+                           vars => { map { $_ => '' . $dev{$m}{vars}{$_} } keys %{ $dev{$m}{vars} } } }) . "\n";
+}
+$r = http_req(vhost => 'tenant_list', method => 'POST', path => '/admin-secrets/devices:import',
+              body => $nd, headers => ['Content-Type' => 'application/x-ndjson']);
+is($r->{code}, 200, 'bulk import of 2 changed records: 200') or diag($r->{body});
+like($r->{body}, qr/"replaced":\s*2\b/, '... both replaced') or diag($r->{body});
+if ($STORE ne 'file') {
+    my $m = $picked[7];
+    (my $x = $xml{$m}) =~ s{<var name="floor">\d+</var>}{<var name="floor">97</var>} or die;
+    $dev{$m}{vars}{floor} = 97;
+    $changed{$m} = 1;
+    my $f = File::Spec->catfile(t_dir(), 'list-changed.jsonl');
+    write_file($f, $JSON->encode({ mac => $m, record => $x }) . "\n");
+    my $o = qx{"$ENV{GSPROV_TEST_CLI}" import --root "@{[store_dir('list')]}" --driver $STORE --params "$ENV{GSPROV_TEST_DBD_PARAMS}" --tenant list.test "$f" 2>&1};
+    is($?, 0, "gsprov import of a changed record into $STORE") or diag($o);
+    like($o, qr/\b1 lines, 0 created, 1 replaced\b/, '... replaced') or diag($o);
+}
+expect_set('in_sync=false', 1000, sub { $changed{$_[1]} }, 'in_sync=false: exactly the imported devices');
+expect_set('in_sync=true', 1000, sub { $picked{$_[1]} && !$changed{$_[1]} }, 'in_sync=true: the others that asked');
+expect_set('in_sync=false&model=' . $dev{$imp[0]}{model}, 1000,
+           sub { $changed{$_[1]} && $_[0]{model} eq $dev{$imp[0]}{model} }, 'in_sync=false and model');
+is(http_req(vhost => 'tenant_list', path => "/prov/cfg$_.xml")->{code}, 200, "imported device $_ fetches again")
+    for sort keys %changed;
+for (1 .. 80) {
+    ($out) = pages('in_sync=false', 1000);
+    last if $out && !@$out;
+    Time::HiRes::sleep(0.25);
+}
+is_deeply($out, [], 'in_sync=false: none after the next flush');
+expect_set('in_sync=true', 1000, sub { $picked{$_[1]} }, 'in_sync=true: all that asked again');
 
 error_log_check();
 done_testing();

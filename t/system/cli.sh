@@ -1132,10 +1132,10 @@ for i in 1 2 3; do
 done
 DB=(--driver sqlite3 --params "$TMP/db.sqlite" --tenant t1.example)
 expect 0 "" "db init on an empty database: exit 0" "$GSPROV" db init --driver sqlite3 --params "$TMP/db.sqlite"
-if grep -qx "gsprov db init: schema version 2 created" "$TMP/out"; then ok "db init says it created version 2"
-else nok "db init says it created version 2" "$(cat "$TMP/out")"; fi
+if grep -qx "gsprov db init: schema version 3 created" "$TMP/out"; then ok "db init says it created version 3"
+else nok "db init says it created version 3" "$(cat "$TMP/out")"; fi
 run "$GSPROV" db init --driver sqlite3 --params "$TMP/db.sqlite"
-if [ "$RC" = 0 ] && grep -qx "gsprov db init: schema version 2 is current, nothing to do" "$TMP/out"; then
+if [ "$RC" = 0 ] && grep -qx "gsprov db init: schema version 3 is current, nothing to do" "$TMP/out"; then
     ok "a second db init is a no-op"; else nok "a second db init is a no-op" "$(diag)"; fi
 expect 2 "--driver and --params are required" "db init without --params: usage error" \
     "$GSPROV" db init --driver sqlite3

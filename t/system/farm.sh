@@ -49,9 +49,9 @@ chmod -R a+rwX "$tmp"
 q pg_start "$pgdir" "$pgport" fsync=off
 params=$(bash "$here/pg.sh" params "$pgdir" "$pgport")
 sql() { pg "$pgdir" "$pgport" -Atq --no-psqlrc -c "$1"; }
-check "gsprov db init creates the schema" "gsprov db init: schema version 2 created" \
+check "gsprov db init creates the schema" "gsprov db init: schema version 3 created" \
     "$("$cli" db init --driver pgsql --params "$params")"
-check "a second init is a no-op" "gsprov db init: schema version 2 is current, nothing to do" \
+check "a second init is a no-op" "gsprov db init: schema version 3 is current, nothing to do" \
     "$("$cli" db init --driver pgsql --params "$params")"
 rec() {     # rec MAC EXT: a record as a JSON line of gsprov export
     printf '{"mac":"%s","record":"<device><model>gxp2170</model><group>sales</group><var name=\\"ext\\">%s</var></device>\\n"}\n' "$1" "$2"
@@ -163,15 +163,21 @@ node_conf b "$pb"
 sql "UPDATE gsprov_schema SET version = 99"
 out=$(httpd -f "$tmp/a.conf" -k start 2>&1); sleep 1
 check "a schema version the module does not know: httpd does not start" 1 \
-    "$(grep -c "GSPROV1010: GsProvStore dbd for .*schema is version 99, newer than this module knows (2)" <<<"$out$(cat logs/error-a.log 2>/dev/null)")"
+    "$(grep -c "GSPROV1010: GsProvStore dbd for .*schema is version 99, newer than this module knows (3)" <<<"$out$(cat logs/error-a.log 2>/dev/null)")"
 check "... and does not run" "" "$(cat "$tmp/httpd-a.pid" 2>/dev/null)"
+# an older one (before in_sync, 003-insync.sql): upgrade it first
 sql "UPDATE gsprov_schema SET version = 2"
+out=$(httpd -f "$tmp/a.conf" -k start 2>&1); sleep 1
+check "an older schema version: httpd does not start, saying what to run" 1 \
+    "$(grep -c "GSPROV1010: GsProvStore dbd for .*schema is version 2, this module needs version 3: upgrade it with gsprov db init" <<<"$out$(cat logs/error-a.log 2>/dev/null)")"
+check "... and does not run" "" "$(cat "$tmp/httpd-a.pid" 2>/dev/null)"
+sql "UPDATE gsprov_schema SET version = 3"
 pg "$pgdir" "$pgport" -q -c "CREATE DATABASE bare" >/dev/null
 sed "s|dbname=gsprov|dbname=bare|" a.conf > bare.conf
 sed -i "s|:$pa\$|:$((base + 7))|; s|:$po\$|:$((base + 9))|; s|:$po>|:$((base + 9))>|; s|httpd-a.pid|httpd-bare.pid|; s|error-a.log|error-bare.log|" bare.conf
 out=$(httpd -f "$tmp/bare.conf" -k start 2>&1); sleep 1
 check "a database without the schema: httpd does not start, saying what to run" 1 \
-    "$(grep -c "GSPROV1010: .*no gsprov schema (version 2 expected): create it with gsprov db init" <<<"$out$(cat logs/error-bare.log 2>/dev/null)")"
+    "$(grep -c "GSPROV1010: .*no gsprov schema (version 3 expected): create it with gsprov db init" <<<"$out$(cat logs/error-bare.log 2>/dev/null)")"
 
 httpd_start "$tmp/a.conf" || exit 1
 httpd_start "$tmp/b.conf" || exit 1

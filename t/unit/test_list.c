@@ -416,16 +416,17 @@ START_TEST(db_store_filters)
     check_record_filters(s, 30);
 
     /* the status as the flusher writes it: 1 and 2 seen, 2 served an old
-     * version */
+     * version (in_sync: 0) */
     scalar(apr_psprintf(pool, "INSERT INTO gsprov_device_status VALUES "
            "('t1.example', '%s', 1000, '192.0.2.1', 'GXP2170', 'V2.1A', "
-           "'1.0.11.6', 'xml', 'cfg%s.xml', 200, '%s')", mac_of(1), mac_of(1),
+           "'1.0.11.6', 'xml', 'cfg%s.xml', 200, '%s', 1)", mac_of(1), mac_of(1),
            gsprov_store_version(pool, rec(1), strlen(rec(1)))));
     scalar(apr_psprintf(pool, "INSERT INTO gsprov_device_status VALUES "
            "('t1.example', '%s', 2000, '192.0.2.2', 'HT802', 'V1.0', "
-           "'1.0.3.2', 'xml', 'cfg%s.xml', 200, 'old')", mac_of(2), mac_of(2)));
+           "'1.0.3.2', 'xml', 'cfg%s.xml', 200, 'old', 0)", mac_of(2),
+           mac_of(2)));
     scalar("INSERT INTO gsprov_device_status VALUES ('t2.example', "
-           "'000b82000003', 2000, '', '', '', '', 'xml', '', 200, '')");
+           "'000b82000003', 2000, '', '', '', '', 'xml', '', 200, '', 0)");
     gsprov_store_list_init(&q, 4);
     q.in_sync = -1;
     ck_assert_str_eq(all_pages(s, &q), mac_of(2));

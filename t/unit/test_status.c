@@ -327,7 +327,8 @@ START_TEST(database_store)
     char *err = NULL;
     int from = -1, to = -1, i, n1 = 0;
 
-    /* a version 1 database, as before the status: upgraded to 2 */
+    /* a version 1 database, as before the status: upgraded to the
+     * current version */
     for (i = 0; i < gsprov_sql_nmigrations; i++)
         if (gsprov_sql_migrations[i].version == 1)
             n1 = i + 1;
@@ -346,8 +347,8 @@ START_TEST(database_store)
                   gsprov_sql_nmigrations, &from, &to, &err) == APR_SUCCESS,
                   "%s", err);
     ck_assert_int_eq(from, 1);
-    ck_assert_int_eq(to, 2);
-    ck_assert_int_eq(GSPROV_DBD_SCHEMA_VERSION, 2);
+    ck_assert_int_eq(to, GSPROV_DBD_SCHEMA_VERSION);
+    ck_assert_int_eq(GSPROV_DBD_SCHEMA_VERSION, 3);
 
     ck_assert_msg(gsprov_store_file_open(pool, dir, NULL, &tpl, &err)
                   == APR_SUCCESS, "%s", err);

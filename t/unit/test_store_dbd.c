@@ -7,6 +7,7 @@
 #include <apr_dbd.h>
 #include "gsprov_store_dbd.h"
 #include "gsprov_activation.h"
+#include "gsprov_seen.h"
 
 static const char *dir;
 static gsprov_store_t *tpl_store, *st;
@@ -264,6 +265,147 @@ START_TEST(listing)
 }
 END_TEST
 
+/* The status row's in_sync (schema version 3), which GET
+ * /devices?in_sync=false finds by its index: set by the status flusher
+ * where a config was served, kept where none was, set again by every
+ * record write; a version 2 database upgraded gets it from its rows. */
+static gsprov_seen_t seen_one(const char *mac, const char *kind,
+                              apr_int64_t at, const char *version)
+{
+    gsprov_seen_t s;
+    memset(&s, 0, sizeof(s));
+    s.mac = mac;
+    s.kind = kind;
+    s.at = at;
+    s.result = 200;
+    s.version = version;
+    s.client = "192.0.2.7";
+    s.ua_model = "gxp2170";
+    s.ua_hardware = "V2.2A";
+    s.ua_firmware = "1.0.11.23";
+    s.file = apr_pstrcat(pool, "cfg", mac, ".xml", NULL);
+    return s;
+}
+
+static void status_put1(gsprov_seen_t s)
+{
+    apr_array_header_t *b = apr_array_make(pool, 1, sizeof(gsprov_seen_t));
+    char *err = NULL;
+
+    *(gsprov_seen_t *)apr_array_push(b) = s;
+    ck_assert_msg(gsprov_store_status_put(st, pool, b, &err) == APR_SUCCESS,
+                  "%s", err);
+}
+
+/* The MACs of every page of in_sync (1 or -1), space-separated. */
+static const char *sync_list(int in_sync)
+{
+    gsprov_list_query_t q;
+    apr_array_header_t *items;
+    const char *all = "";
+    char *err = NULL;
+    int more = 1, i;
+
+    gsprov_store_list_init(&q, 1);
+    q.in_sync = in_sync;
+    while (more) {
+        ck_assert_msg(gsprov_store_record_list(st, pool, &q, &items, &more,
+                      &err) == APR_SUCCESS, "%s", err);
+        for (i = 0; i < items->nelts; i++) {
+            q.after = APR_ARRAY_IDX(items, i, gsprov_listed_t).mac;
+            all = apr_pstrcat(pool, all, *all ? " " : "", q.after, NULL);
+        }
+    }
+    return all;
+}
+
+static long flag(const char *mac)
+{
+    return scalar(apr_psprintf(pool, "SELECT in_sync FROM "
+                  "gsprov_device_status WHERE tenant = 't1.example' AND "
+                  "mac = '%s'", mac));
+}
+
+#define A "000b82000001"
+#define B "000b82000002"
+#define C "000b82000003"
+
+START_TEST(in_sync_flag)
+{
+    const char *v1 = gsprov_store_version(pool, REC1, strlen(REC1));
+    const char *v2 = gsprov_store_version(pool, REC2, strlen(REC2));
+    int from = -1, to = -1;
+    char *err = NULL;
+
+    put(st, A, REC1);
+    put(st, B, REC2);
+    put(st, C, REC1);
+    put(open_tenant("t2.example"), A, REC2);
+    /* A served its version, B an older one, C seen but served nothing */
+    status_put1(seen_one(A, "xml", 100, v1));
+    status_put1(seen_one(B, "xml", 100, "old"));
+    status_put1(seen_one(C, "model", 100, ""));
+    ck_assert_int_eq(flag(A), 1);
+    ck_assert_int_eq(flag(B), 0);
+    ck_assert_int_eq(flag(C), 0);
+    ck_assert_str_eq(sync_list(-1), B " " C);
+    ck_assert_str_eq(sync_list(1), A);
+    /* a request that serves no config keeps the flag */
+    status_put1(seen_one(A, "model", 110, ""));
+    ck_assert_int_eq(flag(A), 1);
+    /* a record written: its status row follows, in its transaction */
+    put(st, A, REC2);
+    ck_assert_int_eq(flag(A), 0);
+    ck_assert_str_eq(sync_list(-1), A " " B " " C);
+    ck_assert_str_eq(sync_list(1), "");
+    /* ... until the device fetches the new version */
+    status_put1(seen_one(A, "xml", 120, v2));
+    ck_assert_int_eq(flag(A), 1);
+    status_put1(seen_one(B, "xml", 120, v2));
+    ck_assert_int_eq(flag(B), 1);
+    ck_assert_str_eq(sync_list(-1), C);
+    /* the same bytes written again: still in sync; others: not */
+    put(st, B, REC2);
+    ck_assert_int_eq(flag(B), 1);
+    put(st, B, REC1);
+    ck_assert_int_eq(flag(B), 0);
+    /* an older observation flushed late replaces nothing */
+    status_put1(seen_one(B, "xml", 50, v1));
+    ck_assert_int_eq(flag(B), 0);
+    ck_assert_str_eq(sync_list(-1), B " " C);
+    /* another tenant's row is its own */
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM gsprov_device_status "
+                            "WHERE tenant = 't2.example'"), 0);
+
+    /* a version 2 database (no in_sync), upgraded: the flag from its rows */
+    scalar("DROP INDEX gsprov_device_status_out");
+    scalar("ALTER TABLE gsprov_device_status DROP COLUMN in_sync");
+    scalar("UPDATE gsprov_schema SET version = 2");
+    scalar(apr_psprintf(pool, "UPDATE gsprov_device_status SET "
+                        "served_version = '%s' WHERE mac = '%s'", v1, B));
+    ck_assert_str_eq(gsprov_store_dbd_schema_check(pool, 2),
+                     "the database's gsprov schema is version 2, this module "
+                     "needs version 3: upgrade it with gsprov db init "
+                     "--driver DRIVER --params PARAMS");
+    ck_assert_msg(gsprov_store_dbd_init(pool, src, gsprov_sql_migrations,
+                  gsprov_sql_nmigrations, &from, &to, &err) == APR_SUCCESS,
+                  "%s", err);
+    ck_assert_int_eq(from, 2);
+    ck_assert_int_eq(to, 3);
+    ck_assert_int_eq(scalar("SELECT version FROM gsprov_schema"), 3);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM sqlite_master WHERE "
+                            "name = 'gsprov_device_status_out'"), 1);
+    ck_assert_int_eq(flag(A), 1);
+    ck_assert_int_eq(flag(B), 1);
+    ck_assert_int_eq(flag(C), 0);
+    ck_assert_str_eq(sync_list(-1), C);
+    ck_assert_str_eq(sync_list(1), A " " B);
+}
+END_TEST
+#undef A
+#undef B
+#undef C
+
 static int count_fn(void *baton, apr_pool_t *p, const char *mac,
                     const gsprov_blob_t *rec, apr_status_t rv,
                     const char *err)
@@ -403,6 +545,7 @@ Suite *store_dbd_suite(void)
     tcase_add_test(tc, not_utf8_refused);
     tcase_add_test(tc, rollback_and_abandon);
     tcase_add_test(tc, listing);
+    tcase_add_test(tc, in_sync_flag);
     tcase_add_test(tc, iterate_pages);
     tcase_add_test(tc, activations_and_claim);
     tcase_add_test(tc, database_gone);
