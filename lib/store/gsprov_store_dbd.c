@@ -23,6 +23,7 @@ enum {
     S_ACT_GET, S_ACT_TOUCH, S_ACT_HOLD, S_ACT_PUT, S_ACT_DEL, S_ACT_UNHOLD,
     S_AUDIT, S_ST_GET, S_ST_FETCH, S_ST_COUNT,
     S_VAR_DEL, S_VAR_ADD, S_ACT_LIST, S_ALL_PAGE, S_ST_SYNC,
+    S_ST_DEL, S_FETCH_DEL,
     S_COUNT
 };
 
@@ -125,6 +126,12 @@ static const gsprov_dbd_stmt_t stmts[S_COUNT] = {
     [S_ST_SYNC] = { "gsprov_st_sync",
         "UPDATE gsprov_device_status SET in_sync = (served_version = %s)"
         " WHERE tenant = %s AND mac = %s" },
+    /* a deleted record's status goes with it: a record made again for
+     * the MAC starts as never seen */
+    [S_ST_DEL] = { "gsprov_st_del",
+        "DELETE FROM gsprov_device_status WHERE tenant = %s AND mac = %s" },
+    [S_FETCH_DEL] = { "gsprov_fetch_del",
+        "DELETE FROM gsprov_device_fetch WHERE tenant = %s AND mac = %s" },
 };
 
 const gsprov_dbd_stmt_t *gsprov_store_dbd_statements(int *n)
@@ -1039,7 +1046,11 @@ static apr_status_t db_record_delete(gsprov_txn_t *txn, const char *mac,
     const char *args[2] = { t->r.d->o.tenant, mac };
     apr_status_t rv = remove_held(t, 'd', mac, S_REC_DEL, S_GRP_DEL, err);
 
-    return rv ? rv : exec(&t->r, S_VAR_DEL, args, 2, NULL, NULL, err);
+    if (!rv)
+        rv = exec(&t->r, S_VAR_DEL, args, 2, NULL, NULL, err);
+    if (!rv)
+        rv = exec(&t->r, S_ST_DEL, args, 2, NULL, NULL, err);
+    return rv ? rv : exec(&t->r, S_FETCH_DEL, args, 2, NULL, NULL, err);
 }
 
 static apr_status_t db_activation_lock(gsprov_txn_t *txn,
