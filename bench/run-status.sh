@@ -15,6 +15,8 @@
 #                                   loaded cores; NDEV=20000 for ~2 min)
 # Env:   NDEV=100000 ROUNDS=2 THREADS=2 CONNS=32 PIN=0 MODULE_FROM=tree
 #        FLUSH=10 (GsProvDeviceStatusFlush) BUFFER=10000
+#        HOLD_SETTLE=1: hold the settler's lock while a storm lasts (a
+#        diagnostic: the storm without the status files' writes)
 #        (GsProvDeviceStatusBuffer) SAMPLE=200 OUT=bench/out
 # Only loopback traffic. Scratch files go to bench/out (gitignored).
 set -euo pipefail
@@ -121,8 +123,16 @@ bad=0; visible="-"; nvis=0
 for ((r = 1; r <= ROUNDS; r++)); do
     for side in off on; do
         path=/prov; [ "$side" = off ] && path=/provoff
+        holder=""
+        if [ "$HOLD_SETTLE" = 1 ] && [ "$side" = on ]; then
+            # diagnostic: no settling while the storm lasts
+            lk=$OUT/store/.gsprov-locks/status-settle.lock
+            : >> "$lk"; [ "$(id -u)" = 0 ] && chown "$user" "$lk"
+            flock "$lk" sleep 100000 & holder=$!
+        fi
         res=$(storm_pass "$path")
         tend=$(date +%s.%N)
+        [ -n "$holder" ] && { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true; }
         e=$(errors_of "$res"); bad=$((bad + e))
         note=""
         if [ "$side" = on ] && [ "$visible" = - ] && [ "$RECORD_ONLY" != 1 ]; then

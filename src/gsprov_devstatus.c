@@ -148,15 +148,32 @@ static int seen_mac(request_rec *r, const gsprov_ua_t *ua, int is_gs,
     return 0;
 }
 
+/* The last sink a connection's requests went to: a keep-alive
+ * connection's next request usually goes there too, found without the
+ * child's lock. */
+typedef struct {
+    sink_t *sink;
+} sink_memo_t;
+
 static sink_t *sink_for(request_rec *r, const gsprov_dir_conf *conf)
 {
-    gsprov_srv_conf *sc = ap_get_module_config(r->server->module_config,
-                                               &gsprov_module);
-    const char *tenant = gsprov_conf_store_kind(conf) == GSPROV_STORE_DBD
-                         ? gsprov_dbd_tenant(r->server, conf) : NULL;
-    const char *key = apr_psprintf(r->pool, "%pp|%pp|%s", r->server,
-                                   conf->store, tenant ? tenant : "");
+    gsprov_srv_conf *sc;
+    sink_memo_t *m = NULL;
+    const char *tenant, *key;
     sink_t *k;
+
+    tenant = gsprov_conf_store_kind(conf) == GSPROV_STORE_DBD
+             ? gsprov_dbd_tenant(r->server, conf) : NULL;
+    /* compared by what makes a sink, never by the merged conf (made anew
+     * per request, so its address is reused by another location's) */
+    apr_pool_userdata_get((void **)&m, "gsprov-sink", r->connection->pool);
+    if (m && m->sink->s == r->server && m->sink->store == conf->store
+        && (tenant ? m->sink->tenant && !strcmp(tenant, m->sink->tenant)
+                   : !m->sink->tenant))
+        return m->sink;
+    sc = ap_get_module_config(r->server->module_config, &gsprov_module);
+    key = apr_psprintf(r->pool, "%pp|%pp|%s", r->server, conf->store,
+                       tenant ? tenant : "");
 
     apr_thread_mutex_lock(child->lock);
     if (!(k = apr_hash_get(child->by_key, key, APR_HASH_KEY_STRING))) {
@@ -179,6 +196,15 @@ static sink_t *sink_for(request_rec *r, const gsprov_dir_conf *conf)
             k = NULL;
     }
     apr_thread_mutex_unlock(child->lock);
+    if (k) {
+        /* (sinks live as long as the child, longer than any connection) */
+        if (!m) {
+            m = apr_palloc(r->connection->pool, sizeof(*m));
+            apr_pool_userdata_setn(m, "gsprov-sink", NULL,
+                                   r->connection->pool);
+        }
+        m->sink = k;
+    }
     return k;
 }
 

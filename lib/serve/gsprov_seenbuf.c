@@ -130,11 +130,13 @@ apr_array_header_t *gsprov_seenbuf_take(gsprov_seenbuf_t *b, apr_pool_t *p)
     apr_hash_index_t *hi;
     gen_t *g;
 
+    /* what the previous take returned is no longer used, and no request
+     * adds to it (only take, on the flusher's thread, moves fill): it is
+     * emptied before the lock, so requests never wait for that */
+    gen_reset(&b->gen[!b->fill]);
     apr_thread_mutex_lock(b->lock);
     g = &b->gen[b->fill];
     b->fill = !b->fill;
-    /* what the previous take returned is no longer used */
-    gen_reset(&b->gen[b->fill]);
     apr_thread_mutex_unlock(b->lock);
 
     /* g is ours alone now: no request adds to it */
