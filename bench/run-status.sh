@@ -133,7 +133,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
         fi
         res=$(storm_pass "$path")
         tend=$(date +%s.%N)
-        [ -n "$holder" ] && { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true; }
+        # (flock's sleep holds the lock too)
+        [ -n "$holder" ] && { pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true; }
         e=$(errors_of "$res"); bad=$((bad + e))
         note=""
         if [ "$side" = on ] && [ "$visible" = - ] && [ "$RECORD_ONLY" != 1 ]; then

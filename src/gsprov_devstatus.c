@@ -70,6 +70,7 @@ typedef struct {
     gsprov_store_t *store;
     int dirty;                  /* something may wait to be settled */
     apr_time_t due;             /* not before */
+    apr_time_t since;           /* dirty since (0: settled) */
 } settle_t;
 
 typedef struct {
@@ -89,7 +90,17 @@ typedef struct {
     apr_thread_cond_t *settle_wake;
     apr_thread_t *settler;
     volatile apr_uint32_t stopping;     /* read without the lock */
+    volatile apr_uint32_t recorded;     /* requests this child recorded:
+                                         * the settler's measure of a
+                                         * storm */
 } child_t;
+
+/* One settle's view of the child's load: it stops when a storm starts. */
+typedef struct {
+    child_t *c;
+    apr_uint32_t count;         /* recorded at checked */
+    apr_time_t checked;
+} settle_run_t;
 
 /* This child's state: set in child_init only. */
 static child_t *child;
@@ -256,6 +267,7 @@ static int devstatus_log_transaction(request_rec *r)
     }
     if (!(k = sink_for(r, conf)))
         return DECLINED;
+    apr_atomic_inc32(&child->recorded);
     switch (gsprov_seenbuf_add(k->buf, &seen, &waiting)) {
     case 0:
         if (k->stats)
@@ -371,10 +383,39 @@ static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
 
 /* ---- the settler ---------------------------------------------------------- */
 
+static int settler_stopping(child_t *c)
+{
+    return apr_atomic_read32(&c->stopping) != 0;
+}
+
+/* 1 if the child recorded more than GSPROV_STATUS_SETTLE_BUSY requests a
+ * second since the run's last look (taken at most every burst). */
+static int settle_busy(settle_run_t *run, apr_time_t now)
+{
+    apr_uint32_t n = apr_atomic_read32(&run->c->recorded);
+    apr_interval_time_t dt = now - run->checked;
+    int busy = dt > 0 && (apr_int64_t)(apr_uint32_t)(n - run->count)
+                         * APR_USEC_PER_SEC / dt > GSPROV_STATUS_SETTLE_BUSY;
+
+    run->count = n;
+    run->checked = now;
+    return busy;
+}
+
+/* Asked between two devices: stop when the child exits, or when the
+ * last burst saw the child busy (a storm began, or goes on past the
+ * longest wait: a burst a second). */
 static int settler_stop(void *data)
 {
-    child_t *c = data;
-    return apr_atomic_read32(&c->stopping) != 0;
+    settle_run_t *run = data;
+    apr_time_t now;
+
+    if (settler_stopping(run->c))
+        return 1;
+    now = apr_time_now();
+    if (now - run->checked < apr_time_from_msec(GSPROV_STATUS_SETTLE_BURST_MS))
+        return 0;
+    return settle_busy(run, now);
 }
 
 static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
@@ -382,6 +423,7 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
     child_t *c = data;
     apr_pool_t *p;
     apr_interval_time_t retry = apr_time_from_sec(1);
+    settle_run_t run;
     int i, n;
 
     apr_pool_create(&p, c->pool);
@@ -396,11 +438,13 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
             setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     }
 #endif
-    while (!settler_stop(c)) {
+    run.c = c;
+    run.count = apr_atomic_read32(&c->recorded);
+    run.checked = apr_time_now();
+    while (!settler_stopping(c)) {
         settle_t **due;
         apr_time_t now = apr_time_now();
-
-        int later = 0;
+        int later = 0, busy;
 
         apr_thread_mutex_lock(c->lock);
         for (i = 0, n = 0; i < c->settle_list->nelts; i++) {
@@ -418,7 +462,8 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
         apr_thread_mutex_unlock(c->lock);
 
         now = apr_time_now();
-        for (i = 0; i < n && !settler_stop(c); i++) {
+        busy = settle_busy(&run, now);
+        for (i = 0; i < n && !settler_stopping(c); i++) {
             settle_t *t = due[i];
             gsprov_logger_t log;
             apr_status_t rv;
@@ -427,12 +472,23 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
 
             apr_thread_mutex_lock(c->lock);
             dirty = t->dirty && t->due <= now;
-            if (dirty)
+            if (dirty && !t->since)
+                t->since = now;
+            /* a storm: the devices first, the files later (at most
+             * GSPROV_STATUS_SETTLE_MAX_WAIT later) */
+            if (dirty && busy && now - t->since < apr_time_from_sec(
+                                      GSPROV_STATUS_SETTLE_MAX_WAIT)) {
+                t->due = now + retry;
+                dirty = 0;
+            }
+            else if (dirty)
                 t->dirty = 0;
             apr_thread_mutex_unlock(c->lock);
             if (!dirty)
                 continue;
-            rv = gsprov_store_status_settle(t->store, p, settler_stop, c,
+            run.checked = apr_time_now();
+            run.count = apr_atomic_read32(&c->recorded);
+            rv = gsprov_store_status_settle(t->store, p, settler_stop, &run,
                                             &more, &err);
             if (rv != APR_SUCCESS) {
                 gsprov_srv_conf *sc = ap_get_module_config(
@@ -452,15 +508,17 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
                                                    : "unknown error"),
                                       "status settle errors");
             }
+            apr_thread_mutex_lock(c->lock);
             if (more) {
                 /* stopped early, or another child holds the store: again
                  * in a second (what this one flushed must not wait for
                  * the next flush) */
-                apr_thread_mutex_lock(c->lock);
                 t->dirty = 1;
-                t->due = now + retry;
-                apr_thread_mutex_unlock(c->lock);
+                t->due = apr_time_now() + retry;
             }
+            else if (!t->dirty)
+                t->since = 0;
+            apr_thread_mutex_unlock(c->lock);
         }
         apr_pool_clear(p);
     }

@@ -184,5 +184,14 @@
 /* Failed status writes are logged at most once per this many seconds per
  * tenant (at least the flush interval). */
 #define GSPROV_DEVICE_STATUS_LOG_INTERVAL 60
+/* The directory store's status settler (gsprov_status_dir.h) waits while
+ * its child records more than this many requests a second (a reboot
+ * storm: measured, settling during one cost a fifth of its throughput,
+ * even in an idle-priority thread) ... */
+#define GSPROV_STATUS_SETTLE_BUSY      100
+/* ... but not longer than this many seconds: then it settles in bursts of
+ * at most GSPROV_STATUS_SETTLE_BURST_MS a second (a tenth of one core) */
+#define GSPROV_STATUS_SETTLE_MAX_WAIT  60
+#define GSPROV_STATUS_SETTLE_BURST_MS  100
 
 #endif
