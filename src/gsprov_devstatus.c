@@ -100,6 +100,7 @@ typedef struct {
     child_t *c;
     apr_uint32_t count;         /* recorded at checked */
     apr_time_t checked;
+    int busy;                   /* the last verdict */
 } settle_run_t;
 
 /* This child's state: set in child_init only. */
@@ -389,17 +390,22 @@ static int settler_stopping(child_t *c)
 }
 
 /* 1 if the child recorded more than GSPROV_STATUS_SETTLE_BUSY requests a
- * second since the run's last look (taken at most every burst). */
-static int settle_busy(settle_run_t *run, apr_time_t now)
+ * second since the run's last look, if that is at least window ago (else
+ * the last look's verdict: a rate needs a window). */
+static int settle_busy(settle_run_t *run, apr_time_t now,
+                       apr_interval_time_t window)
 {
-    apr_uint32_t n = apr_atomic_read32(&run->c->recorded);
+    apr_uint32_t n;
     apr_interval_time_t dt = now - run->checked;
-    int busy = dt > 0 && (apr_int64_t)(apr_uint32_t)(n - run->count)
-                         * APR_USEC_PER_SEC / dt > GSPROV_STATUS_SETTLE_BUSY;
 
+    if (dt < window)
+        return run->busy;
+    n = apr_atomic_read32(&run->c->recorded);
+    run->busy = (apr_int64_t)(apr_uint32_t)(n - run->count)
+                * APR_USEC_PER_SEC / dt > GSPROV_STATUS_SETTLE_BUSY;
     run->count = n;
     run->checked = now;
-    return busy;
+    return run->busy;
 }
 
 /* Asked between two devices: stop when the child exits, or when the
@@ -415,7 +421,7 @@ static int settler_stop(void *data)
     now = apr_time_now();
     if (now - run->checked < apr_time_from_msec(GSPROV_STATUS_SETTLE_BURST_MS))
         return 0;
-    return settle_busy(run, now);
+    return settle_busy(run, now, 0);
 }
 
 static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
@@ -441,28 +447,28 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
     run.c = c;
     run.count = apr_atomic_read32(&c->recorded);
     run.checked = apr_time_now();
+    run.busy = 0;
     while (!settler_stopping(c)) {
         settle_t **due;
         apr_time_t now = apr_time_now();
-        int later = 0, busy;
+        int busy;
 
         apr_thread_mutex_lock(c->lock);
         for (i = 0, n = 0; i < c->settle_list->nelts; i++) {
             settle_t *t = APR_ARRAY_IDX(c->settle_list, i, settle_t *);
             n += t->dirty && t->due <= now;
-            later += t->dirty;
         }
-        /* nothing due: sleep until a flush says so (or a retry is due) */
+        /* nothing due: sleep until a flush says so, a second at most (the
+         * child's request rate is looked at every second) */
         if (!n && !c->stop)
-            apr_thread_cond_timedwait(c->settle_wake, c->lock,
-                                      later ? retry : apr_time_from_sec(60));
+            apr_thread_cond_timedwait(c->settle_wake, c->lock, retry);
         n = c->settle_list->nelts;
         due = apr_pmemdup(p, c->settle_list->elts,
                           sizeof(settle_t *) * (apr_size_t)(n > 0 ? n : 1));
         apr_thread_mutex_unlock(c->lock);
 
         now = apr_time_now();
-        busy = settle_busy(&run, now);
+        busy = settle_busy(&run, now, retry);
         for (i = 0; i < n && !settler_stopping(c); i++) {
             settle_t *t = due[i];
             gsprov_logger_t log;
@@ -486,8 +492,6 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
             apr_thread_mutex_unlock(c->lock);
             if (!dirty)
                 continue;
-            run.checked = apr_time_now();
-            run.count = apr_atomic_read32(&c->recorded);
             rv = gsprov_store_status_settle(t->store, p, settler_stop, &run,
                                             &more, &err);
             if (rv != APR_SUCCESS) {
