@@ -161,6 +161,13 @@ for mac in $sample; do
 done
 mon=$(median "${ON[@]}"); moff=$(median "${OFF[@]}")
 ratio=$(awk -v a="$mon" -v b="$moff" 'BEGIN {printf "%.3f", a / b}')
+# each round's on against the off just before it (the machine drifts over
+# a run: pairs see the same conditions)
+declare -a PAIRS
+for ((r = 0; r < ${#ON[@]}; r++)); do
+    PAIRS+=("$(awk -v a="${ON[$r]}" -v b="${OFF[$r]}" 'BEGIN {printf "%.3f", a / b}')")
+done
+echo "pairs:   on/off per round: ${PAIRS[*]}; median $(median "${PAIRS[@]}")"
 echo "median:  status on $mon req/s, off $moff req/s: ratio $ratio (target >= $TARGET)"
 echo "visible: $nvis of $NDEV devices' status on disk, flushed and settled ${visible} s after the first recorded storm ended (GsProvDeviceStatusFlush $FLUSH)"
 echo "api:     $((SAMPLE + 1)) sampled devices through GET /devices/<mac>: $miss without their storm request (only devices whose every request was dropped may lack it)"
