@@ -384,27 +384,39 @@ static apr_status_t sync_dir(apr_pool_t *p, int dfd, const char *root,
     return APR_SUCCESS;
 }
 
+/* All of data to fd: 0, or -1 with errno. */
+static int write_all(int fd, const void *data, apr_size_t len)
+{
+    const char *b = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, b, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        b += n;
+        len -= (apr_size_t)n;
+    }
+    return 0;
+}
+
 /* Write data to dfd/tmp (created or truncated) and, if durable, fsync
  * it: 0, or -1 with errno (the file is removed). */
 static int write_tmp(int dfd, const char *tmp, const void *data,
                      apr_size_t len, int durable)
 {
-    const char *b = data;
     int fd, e;
 
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
                 | O_NOFOLLOW, 0640);
     if (fd < 0)
         return -1;
-    while (len > 0) {
-        ssize_t n = write(fd, b, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto fail;
-        b += n;
-        len -= (apr_size_t)n;
-    }
+    if (write_all(fd, data, len) != 0)
+        goto fail;
     if (durable && fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
@@ -560,21 +572,13 @@ apr_status_t gsprov_fsio_dir_append(apr_pool_t *p, gsprov_dir_t *d,
                                     const char *name, const void *data,
                                     apr_size_t len, char **err)
 {
-    const char *b = data;
     int fd = openat(d->fd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC
                     | O_NOFOLLOW, 0640);
 
     if (fd < 0)
         goto fail;
-    while (len > 0) {
-        ssize_t n = write(fd, b, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto fail;
-        b += n;
-        len -= (apr_size_t)n;
-    }
+    if (write_all(fd, data, len) != 0)
+        goto fail;
     if (close(fd) != 0) {
         fd = -1;
         goto fail;
