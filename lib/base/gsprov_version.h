@@ -7,7 +7,7 @@
 #ifndef GSPROV_VERSION_H
 #define GSPROV_VERSION_H
 
-#define GSPROV_VERSION "1.0.0"
+#define GSPROV_VERSION "1.1.0"
 
 /* what the error log and the status page say */
 #define GSPROV_VERSION_STRING "mod_gsprov/" GSPROV_VERSION
