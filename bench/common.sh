@@ -394,6 +394,26 @@ run_wrk() {
         "$base" -- "$@" > "$log" 2>&1 || { cat "$log" >&2; die "wrk failed"; }
     grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
 }
+# storm_pass PATH [SECONDS]: one reboot storm through once.lua (every
+# device of $OUT/storm-macs.txt once, at $BASE/PATH, wrk -t$THREADS
+# -c$CONNS); wrk runs until every thread has had its answers, then is
+# stopped with SIGINT (so its duration is the storm's, +0.1 s at most),
+# SECONDS at the longest (600).  Prints wrk's RESULT line.
+storm_pass() {
+    local d=$OUT/storm-done log=$OUT/wrk-storm-$(date +%s%N).log pid i max=${2:-600}
+    rm -rf "$d"; mkdir -p "$d"; [ "$(id -u)" = 0 ] && chmod a+rwx "$d"
+    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${max}s" --latency -s "$BENCH_DIR/once.lua" \
+        "$BASE" -- "$1" "$OUT/storm-macs.txt" "$THREADS" "$d" > "$log" 2>&1 &
+    pid=$!
+    for ((i = 0; i < max * 10; i++)); do
+        [ "$(ls "$d" | wc -l)" -ge "$THREADS" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -INT "$pid" 2>/dev/null || true
+    wait "$pid" || true
+    grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
+}
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 # non-2xx/3xx responses + socket errors of a RESULT line
 errors_of() { echo $(( $(field status_err "$1") + $(field connect "$1") + $(field read "$1") + $(field write "$1") + $(field timeout "$1") )); }

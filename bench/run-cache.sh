@@ -206,29 +206,12 @@ if [ "$STORM" = 1 ]; then
     echo "store:   $(wc -l < "$OUT/storm-macs.txt") device records written in $(( $(date +%s) - g0 )) s"
     start_memcached
     start_httpd
-    # one pass: wrk runs until every thread has had its answers, then is
-    # stopped with SIGINT (so its duration is the storm's, +0.1 s at most)
-    storm_pass() {
-        local d=$OUT/storm-done log=$OUT/wrk-storm-$(date +%s%N).log pid i
-        rm -rf "$d"; mkdir -p "$d"; [ "$(id -u)" = 0 ] && chmod a+rwx "$d"
-        "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d600s --latency -s "$BENCH_DIR/once.lua" \
-            "$BASE" -- /prov "$OUT/storm-macs.txt" "$THREADS" "$d" > "$log" 2>&1 &
-        pid=$!
-        for ((i = 0; i < 6000; i++)); do
-            [ "$(ls "$d" | wc -l)" -ge "$THREADS" ] && break
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -INT "$pid" 2>/dev/null || true
-        wait "$pid" || true
-        grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
-    }
     read -r rss0 np0 < <(httpd_rss "$PIDFILE")
     printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' pass requests "requests/s" p50_ms p99_ms errors "httpd_rss_MiB" "memcached_MiB" items
     printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' start - - - - - "$((rss0 / 1024))" "$(mc_rss)" "$(mc_stat curr_items)"
     sbad=0
     for pass in cold warm; do
-        res=$(storm_pass)
+        res=$(storm_pass /prov)
         e=$(errors_of "$res"); sbad=$((sbad + e))
         read -r rss np < <(httpd_rss "$PIDFILE")
         printf '%-5s %10s %12s %9s %9s %7s %14s %14s %9s\n' "$pass" "$(field requests "$res")" "$(field rps "$res")" \

@@ -80,23 +80,6 @@ echo "wrk:     -t$THREADS -c$CONNS, once.lua: every device once per pass (cfg<ma
 
 stat_of() { curl -s "$BASE/st" | sed -n "s/^$1: //p"; }
 nstatus() { find "$OUT/store/status" -name '*.json' | wc -l; }
-# one pass: wrk runs until every thread has had its answers, then is
-# stopped with SIGINT (its duration is the storm's, +0.1 s at most)
-storm_pass() {
-    local d=$OUT/storm-done log=$OUT/wrk-storm-$(date +%s%N).log pid i
-    rm -rf "$d"; mkdir -p "$d"; [ "$(id -u)" = 0 ] && chmod a+rwx "$d"
-    "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d900s --latency -s "$BENCH_DIR/once.lua" \
-        "$BASE" -- "$1" "$OUT/storm-macs.txt" "$THREADS" "$d" > "$log" 2>&1 &
-    pid=$!
-    for ((i = 0; i < 9000; i++)); do
-        [ "$(ls "$d" | wc -l)" -ge "$THREADS" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -INT "$pid" 2>/dev/null || true
-    wait "$pid" || true
-    grep '^RESULT ' "$log" || { cat "$log" >&2; die "no RESULT from wrk"; }
-}
 ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
 # until the flushers have written what was recorded (written + failed =
 # recorded) and the settler has emptied the log, at most 300 s
@@ -131,7 +114,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
             : >> "$lk"; [ "$(id -u)" = 0 ] && chown "$user" "$lk"
             flock "$lk" sleep 100000 & holder=$!
         fi
-        res=$(storm_pass "$path")
+        res=$(storm_pass "$path" 900)
         tend=$(date +%s.%N)
         # (flock's sleep holds the lock too)
         [ -n "$holder" ] && { pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true; }

@@ -81,7 +81,6 @@ typedef struct {
     apr_array_header_t *sinks;  /* sink_t * */
     apr_hash_t *by_key;
     apr_thread_t *thread;
-    int stop;
     int urgent;                 /* a buffer is half full */
     /* the settler: its own wake-up, under lock */
     server_rec *s;
@@ -89,7 +88,8 @@ typedef struct {
     apr_array_header_t *settle_list;
     apr_thread_cond_t *settle_wake;
     apr_thread_t *settler;
-    volatile apr_uint32_t stopping;     /* read without the lock */
+    volatile apr_uint32_t stopping;     /* the child exits: set under lock,
+                                         * the settler reads it without */
     volatile apr_uint32_t recorded;     /* requests this child recorded:
                                          * the settler's measure of a
                                          * storm */
@@ -338,6 +338,12 @@ static void flush_sink(sink_t *k, apr_pool_t *p)
                           "failed status writes");
 }
 
+/* The child exits (child_exit): its threads stop. */
+static int child_stopping(child_t *c)
+{
+    return apr_atomic_read32(&c->stopping) != 0;
+}
+
 static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
 {
     child_t *c = data;
@@ -356,9 +362,9 @@ static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
         apr_time_t now;
 
         apr_thread_mutex_lock(c->lock);
-        if (!c->stop && !c->urgent)
+        if (!child_stopping(c) && !c->urgent)
             apr_thread_cond_timedwait(c->wake, c->lock, apr_time_from_sec(1));
-        stop = c->stop;
+        stop = child_stopping(c);
         c->urgent = 0;
         n = c->sinks->nelts;
         sinks = apr_pmemdup(p, c->sinks->elts, sizeof(sink_t *) * (n ? n : 1));
@@ -383,11 +389,6 @@ static void *APR_THREAD_FUNC flusher(apr_thread_t *thread, void *data)
 }
 
 /* ---- the settler ---------------------------------------------------------- */
-
-static int settler_stopping(child_t *c)
-{
-    return apr_atomic_read32(&c->stopping) != 0;
-}
 
 /* 1 if the child recorded more than GSPROV_STATUS_SETTLE_BUSY requests a
  * second since the run's last look, if that is at least window ago (else
@@ -416,7 +417,7 @@ static int settler_stop(void *data)
     settle_run_t *run = data;
     apr_time_t now;
 
-    if (settler_stopping(run->c))
+    if (child_stopping(run->c))
         return 1;
     now = apr_time_now();
     if (now - run->checked < apr_time_from_msec(GSPROV_STATUS_SETTLE_BURST_MS))
@@ -448,7 +449,7 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
     run.count = apr_atomic_read32(&c->recorded);
     run.checked = apr_time_now();
     run.busy = 0;
-    while (!settler_stopping(c)) {
+    while (!child_stopping(c)) {
         settle_t **due;
         apr_time_t now = apr_time_now();
         int busy;
@@ -460,7 +461,7 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
         }
         /* nothing due: sleep until a flush says so, a second at most (the
          * child's request rate is looked at every second) */
-        if (!n && !c->stop)
+        if (!n && !child_stopping(c))
             apr_thread_cond_timedwait(c->settle_wake, c->lock, retry);
         n = c->settle_list->nelts;
         due = apr_pmemdup(p, c->settle_list->elts,
@@ -469,7 +470,7 @@ static void *APR_THREAD_FUNC settler(apr_thread_t *thread, void *data)
 
         now = apr_time_now();
         busy = settle_busy(&run, now, retry);
-        for (i = 0; i < n && !settler_stopping(c); i++) {
+        for (i = 0; i < n && !child_stopping(c); i++) {
             settle_t *t = due[i];
             gsprov_logger_t log;
             apr_status_t rv;
@@ -539,7 +540,6 @@ static apr_status_t child_exit(void *data)
     apr_status_t rv;
 
     apr_thread_mutex_lock(c->lock);
-    c->stop = 1;
     apr_atomic_set32(&c->stopping, 1);
     apr_thread_cond_signal(c->wake);
     apr_thread_cond_signal(c->settle_wake);

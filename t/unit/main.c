@@ -188,3 +188,22 @@ int main(void)
     apr_terminate();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+gsprov_seen_t unit_seen(const char *mac, const char *kind, apr_int64_t at,
+                        int result, const char *version)
+{
+    gsprov_seen_t s;
+
+    memset(&s, 0, sizeof(s));
+    s.mac = mac;
+    s.kind = kind;
+    s.at = at;
+    s.result = result;
+    s.version = version;
+    s.client = "192.0.2.7";
+    s.ua_model = "gxp2170";
+    s.ua_hardware = "V2.2A";
+    s.ua_firmware = "1.0.11.23";
+    s.file = apr_pstrcat(pool, "cfg", mac, ".xml", NULL);
+    return s;
+}

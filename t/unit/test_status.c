@@ -17,24 +17,6 @@
 #define M2 "000b82000002"
 #define M9 "000b82000009"       /* no record */
 
-static gsprov_seen_t seen(const char *mac, const char *kind, apr_int64_t at,
-                          int result, const char *version)
-{
-    gsprov_seen_t s;
-    memset(&s, 0, sizeof(s));
-    s.mac = mac;
-    s.kind = kind;
-    s.at = at;
-    s.result = result;
-    s.version = version;
-    s.client = "192.0.2.7";
-    s.ua_model = "gxp2170";
-    s.ua_hardware = "V2.2A";
-    s.ua_firmware = "1.0.11.23";
-    s.file = apr_pstrcat(pool, "cfg", mac, ".xml", NULL);
-    return s;
-}
-
 static apr_array_header_t *batch(int n, ...)
 {
     apr_array_header_t *a = apr_array_make(pool, n, sizeof(gsprov_seen_t));
@@ -57,27 +39,27 @@ START_TEST(buffer_bound_and_merge)
     char longfile[400];
 
     ck_assert_ptr_nonnull(b);
-    s = seen(M1, "xml", 100, 200, "v1");
+    s = unit_seen(M1, "xml", 100, 200, "v1");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 1);
     ck_assert_int_eq(w, 1);
     /* the same device and kind: merged, the newer wins, an older loses */
-    s = seen(M1, "xml", 105, 401, "");
+    s = unit_seen(M1, "xml", 105, 401, "");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 2);
-    s = seen(M1, "xml", 101, 500, "");
+    s = unit_seen(M1, "xml", 101, 500, "");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 2);
     ck_assert_int_eq(w, 1);
-    s = seen(M1, "bin", 102, 200, "v1");
+    s = unit_seen(M1, "bin", 102, 200, "v1");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 1);
     memset(longfile, 'a', sizeof(longfile) - 1);
     longfile[sizeof(longfile) - 1] = '\0';
-    s = seen(M2, "firmware", 103, 404, "");
+    s = unit_seen(M2, "firmware", 103, 404, "");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 1);
     ck_assert_int_eq(w, 3);
     /* full: a new entry is dropped, a repeat still merges */
-    s = seen(M9, "xml", 104, 200, "");
+    s = unit_seen(M9, "xml", 104, 200, "");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 0);
     ck_assert_int_eq(w, 3);
-    s = seen(M2, "firmware", 106, 200, "");
+    s = unit_seen(M2, "firmware", 106, 200, "");
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 2);
 
     got = gsprov_seenbuf_take(b, pool);
@@ -94,7 +76,7 @@ START_TEST(buffer_bound_and_merge)
     ck_assert_int_eq(APR_ARRAY_IDX(got, 2, gsprov_seen_t).result, 200);
     ck_assert_int_eq(APR_ARRAY_IDX(got, 2, gsprov_seen_t).at, 106);
     /* room again; what was taken stays readable until the next take */
-    s = seen(M9, "xml", 107, 200, "");
+    s = unit_seen(M9, "xml", 107, 200, "");
     s.file = longfile;
     ck_assert_int_eq(gsprov_seenbuf_add(b, &s, &w), 1);
     ck_assert_int_eq(w, 1);
@@ -111,10 +93,10 @@ END_TEST
 
 START_TEST(rules)
 {
-    gsprov_seen_t a = seen(M1, "xml", 10, 200, "v1");
-    gsprov_seen_t b = seen(M1, "model", 20, 200, "");
-    gsprov_seen_t c = seen(M2, "bin", 15, 401, "");
-    gsprov_seen_t d = seen(M1, "redirect", 5, 200, "v0");
+    gsprov_seen_t a = unit_seen(M1, "xml", 10, 200, "v1");
+    gsprov_seen_t b = unit_seen(M1, "model", 20, 200, "");
+    gsprov_seen_t c = unit_seen(M2, "bin", 15, 401, "");
+    gsprov_seen_t d = unit_seen(M1, "redirect", 5, 200, "v0");
     apr_array_header_t *devs;
     gsprov_seen_dev_t *d1;
     gsprov_devstatus_t st;
@@ -170,13 +152,13 @@ static void store_behaviour(gsprov_store_t *s)
     gsprov_devstatus_t *st = NULL;
     apr_int64_t n = -1;
     char *err = NULL;
-    gsprov_seen_t x1 = seen(M1, "xml", 1000, 200, "v1");
-    gsprov_seen_t b1 = seen(M1, "bin", 1001, 200, "v1");
-    gsprov_seen_t f1 = seen(M1, "firmware", 1002, 404, "");
-    gsprov_seen_t u = seen(M9, "xml", 1003, 200, "v9");
-    gsprov_seen_t x2 = seen(M2, "xml", 2000, 401, "");
-    gsprov_seen_t old = seen(M1, "xml", 900, 500, "");
-    gsprov_seen_t m1 = seen(M1, "model", 3000, 200, "");
+    gsprov_seen_t x1 = unit_seen(M1, "xml", 1000, 200, "v1");
+    gsprov_seen_t b1 = unit_seen(M1, "bin", 1001, 200, "v1");
+    gsprov_seen_t f1 = unit_seen(M1, "firmware", 1002, 404, "");
+    gsprov_seen_t u = unit_seen(M9, "xml", 1003, 200, "v9");
+    gsprov_seen_t x2 = unit_seen(M2, "xml", 2000, 401, "");
+    gsprov_seen_t old = unit_seen(M1, "xml", 900, 500, "");
+    gsprov_seen_t m1 = unit_seen(M1, "model", 3000, 200, "");
 
     ck_assert_msg(gsprov_store_status_get(s, pool, M1, &st, &err)
                   == APR_SUCCESS, "%s", err);
@@ -277,7 +259,7 @@ START_TEST(directory_store)
     unit_write(dir, "status/" M2 ".json", "{broken", -1);
     {
         gsprov_devstatus_t *st;
-        gsprov_seen_t x = seen(M2, "xml", 4000, 200, "v2");
+        gsprov_seen_t x = unit_seen(M2, "xml", 4000, 200, "v2");
         ck_assert_int_ne(gsprov_store_status_get(s, pool, M2, &st, &err),
                          APR_SUCCESS);
         ck_assert_msg(put_settled(s, pool, batch(1, x), &err)
@@ -375,7 +357,7 @@ START_TEST(database_store)
         for (i = 0; i < 600; i++) {
             const char *mac = apr_psprintf(pool, "000b82a%05d", i);
             db_put_record(other, mac);
-            *(gsprov_seen_t *)apr_array_push(big) = seen(mac, "xml", 5000 + i,
+            *(gsprov_seen_t *)apr_array_push(big) = unit_seen(mac, "xml", 5000 + i,
                                                          200, "v");
         }
         ck_assert_msg(gsprov_store_status_put(other, pool, big, &err)
@@ -389,7 +371,7 @@ START_TEST(database_store)
     }
     /* a quote in a client string is data, not SQL */
     {
-        gsprov_seen_t q = seen(M1, "generic", 9000, 200, "");
+        gsprov_seen_t q = unit_seen(M1, "generic", 9000, 200, "");
         q.ua_model = "it's";
         ck_assert_msg(gsprov_store_status_put(s, pool, batch(1, q), &err)
                       == APR_SUCCESS, "%s", err);
@@ -416,9 +398,9 @@ START_TEST(directory_log)
     char *err = NULL, *buf;
     apr_size_t len;
     int more = -1, calls = 0;
-    gsprov_seen_t x1 = seen(M1, "xml", 1000, 200, "v1");
-    gsprov_seen_t b2 = seen(M2, "bin", 1001, 200, "v2");
-    gsprov_seen_t odd = seen(M1, "generic", 1100, 200, "");
+    gsprov_seen_t x1 = unit_seen(M1, "xml", 1000, 200, "v1");
+    gsprov_seen_t b2 = unit_seen(M2, "bin", 1001, 200, "v2");
+    gsprov_seen_t odd = unit_seen(M1, "generic", 1100, 200, "");
 
     unit_write(dir, "devices/" M1 ".xml", REC, -1);
     unit_write(dir, "devices/" M2 ".xml", REC, -1);
@@ -481,7 +463,7 @@ START_TEST(directory_log)
                                            "\",\"ki' >> %s/status/log/"
                                            "open.jsonl", dir), NULL, NULL),
                      0);
-    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, seen(M2, "xml",
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, unit_seen(M2, "xml",
                                              1200, 200, "v3")), &err),
                      APR_SUCCESS);
     ck_assert_int_eq(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
@@ -498,7 +480,7 @@ START_TEST(directory_log)
     ck_assert_int_eq(unit_run(apr_psprintf(pool, "printf 'junk\\n' >> "
                                            "%s/status/log/open.jsonl", dir),
                               NULL, NULL), 0);
-    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, seen(M1, "bin",
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, unit_seen(M1, "bin",
                                              1300, 200, "v4")), &err),
                      APR_SUCCESS);
     ck_assert_int_eq(gsprov_store_status_settle(s, pool, NULL, NULL, &more,
@@ -510,7 +492,7 @@ START_TEST(directory_log)
 
     /* rewritten in place, shorter: padded with spaces, still one object */
     {
-        gsprov_seen_t shorter = seen(M1, "bin", 1400, 200, "v5");
+        gsprov_seen_t shorter = unit_seen(M1, "bin", 1400, 200, "v5");
         shorter.ua_model = "";
         shorter.ua_hardware = "";
         shorter.ua_firmware = "";
@@ -530,7 +512,7 @@ START_TEST(directory_log)
                                            ".json && ln %s/elsewhere.txt "
                                            "%s/status/" M2 ".json", dir, dir,
                                            dir), NULL, NULL), 0);
-    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, seen(M2, "xml",
+    ck_assert_status(gsprov_store_status_put(s, pool, batch(1, unit_seen(M2, "xml",
                                              1500, 200, "v6")), &err),
                      APR_SUCCESS);
     ck_assert_int_eq(gsprov_store_status_settle(s, pool, NULL, NULL, &more,

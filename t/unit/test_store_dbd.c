@@ -269,24 +269,6 @@ END_TEST
  * /devices?in_sync=false finds by its index: set by the status flusher
  * where a config was served, kept where none was, set again by every
  * record write; a version 2 database upgraded gets it from its rows. */
-static gsprov_seen_t seen_one(const char *mac, const char *kind,
-                              apr_int64_t at, const char *version)
-{
-    gsprov_seen_t s;
-    memset(&s, 0, sizeof(s));
-    s.mac = mac;
-    s.kind = kind;
-    s.at = at;
-    s.result = 200;
-    s.version = version;
-    s.client = "192.0.2.7";
-    s.ua_model = "gxp2170";
-    s.ua_hardware = "V2.2A";
-    s.ua_firmware = "1.0.11.23";
-    s.file = apr_pstrcat(pool, "cfg", mac, ".xml", NULL);
-    return s;
-}
-
 static void status_put1(gsprov_seen_t s)
 {
     apr_array_header_t *b = apr_array_make(pool, 1, sizeof(gsprov_seen_t));
@@ -342,16 +324,16 @@ START_TEST(in_sync_flag)
     put(st, C, REC1);
     put(open_tenant("t2.example"), A, REC2);
     /* A served its version, B an older one, C seen but served nothing */
-    status_put1(seen_one(A, "xml", 100, v1));
-    status_put1(seen_one(B, "xml", 100, "old"));
-    status_put1(seen_one(C, "model", 100, ""));
+    status_put1(unit_seen(A, "xml", 100, 200, v1));
+    status_put1(unit_seen(B, "xml", 100, 200, "old"));
+    status_put1(unit_seen(C, "model", 100, 200, ""));
     ck_assert_int_eq(flag(A), 1);
     ck_assert_int_eq(flag(B), 0);
     ck_assert_int_eq(flag(C), 0);
     ck_assert_str_eq(sync_list(-1), B " " C);
     ck_assert_str_eq(sync_list(1), A);
     /* a request that serves no config keeps the flag */
-    status_put1(seen_one(A, "model", 110, ""));
+    status_put1(unit_seen(A, "model", 110, 200, ""));
     ck_assert_int_eq(flag(A), 1);
     /* a record written: its status row follows, in its transaction */
     put(st, A, REC2);
@@ -359,9 +341,9 @@ START_TEST(in_sync_flag)
     ck_assert_str_eq(sync_list(-1), A " " B " " C);
     ck_assert_str_eq(sync_list(1), "");
     /* ... until the device fetches the new version */
-    status_put1(seen_one(A, "xml", 120, v2));
+    status_put1(unit_seen(A, "xml", 120, 200, v2));
     ck_assert_int_eq(flag(A), 1);
-    status_put1(seen_one(B, "xml", 120, v2));
+    status_put1(unit_seen(B, "xml", 120, 200, v2));
     ck_assert_int_eq(flag(B), 1);
     ck_assert_str_eq(sync_list(-1), C);
     /* the same bytes written again: still in sync; others: not */
@@ -370,7 +352,7 @@ START_TEST(in_sync_flag)
     put(st, B, REC1);
     ck_assert_int_eq(flag(B), 0);
     /* an older observation flushed late replaces nothing */
-    status_put1(seen_one(B, "xml", 50, v1));
+    status_put1(unit_seen(B, "xml", 50, 200, v1));
     ck_assert_int_eq(flag(B), 0);
     ck_assert_str_eq(sync_list(-1), B " " C);
     /* another tenant's row is its own */

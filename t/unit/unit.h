@@ -10,6 +10,7 @@
 #include <apr_tables.h>
 #include <apr_strings.h>
 #include "gsprov_error.h"
+#include "gsprov_store.h"
 
 /* A fresh pool per test (checked fixture, see unit_tcase()). */
 extern apr_pool_t *pool;
@@ -25,6 +26,11 @@ void unit_write(const char *dir, const char *rel, const char *data, long len);
 char *unit_read(const char *path, apr_size_t *len);
 /* Run a shell command, capture stdout into pool; returns the exit status. */
 int unit_run(const char *cmd, char **out, apr_size_t *outlen);
+
+/* One observed device request (the provisioning status), in pool: from
+ * 192.0.2.7, a GXP2170 V2.2A on 1.0.11.23, for cfg<mac>.xml. */
+gsprov_seen_t unit_seen(const char *mac, const char *kind, apr_int64_t at,
+                        int result, const char *version);
 
 /* apr_hash_t from a NULL-terminated list of name, value pairs. */
 apr_hash_t *unit_hash(const char *name, ...);
