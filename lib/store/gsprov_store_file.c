@@ -4,9 +4,11 @@
  *   activations/<number>.json    pending activations: {"number", "pin",
  *                                "created", "expires", "failures",
  *                                "claimed_by", "profile"}
- *   status/<mac>.json            the provisioning status (gsprov_status_dir.c)
+ *   status/<mac>.json, status/log/
+ *                                the provisioning status (gsprov_status_dir.c)
  *   .gsprov-locks/device-<mac>.lock, activation-<number>.lock,
- *                                status-<mac>.lock, store.lock
+ *                                status-log.lock, status-settle.lock,
+ *                                store.lock
  *   defaults.xml, models/, groups/, redirect.map: the templates, through
  *                                the loader of gsprov_templates_dir.c
  * A transaction flock(2)s lock files (gsprov_fsio.c); each write is atomic
